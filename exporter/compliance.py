@@ -1,0 +1,146 @@
+"""The monthly compliance figures, exactly as the contract defines them.
+
+Pure functions: (registry, obligation, per-day counts, as-of) in, figures out.
+The store supplies the counts; nothing here does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from exporter.periods import Month
+from registry import Obligation, Registry, is_working_day
+from registry.calendar import days
+from store.counts import DayCount
+
+RATIO_PLACES = Decimal("0.0001")
+
+
+class DayState(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    NOT_REQUIRED = "not_required"  # a weekend, a holiday, or outside since/until
+    AFTER_AS_OF = "after_as_of"
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    """One obligation's figures for one month: the report's row."""
+
+    department: str
+    department_name: str
+    system: str
+    system_name: str
+    owner: str
+    kind: str
+    basis: str
+    required_days: int
+    met_days: int
+    ratio: Decimal | None
+    successes: int
+    failures: int
+    first_success: datetime | None  # local time
+    last_success: datetime | None
+    status: str
+    # Not in the contract's rows; for people's formats (the PDF's strip of days).
+    target_ratio: float
+    min_daily_successes: int
+    derived: bool
+    days: tuple[tuple[date, DayState], ...]
+
+
+def ratio(met: int, required: int) -> Decimal | None:
+    """met / required rounded half-up to 4 decimals; None when nothing was required."""
+    if required == 0:
+        return None
+    return (Decimal(met) / Decimal(required)).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def compliance_row(
+    registry: Registry,
+    obligation: Obligation,
+    month: Month,
+    as_of: date,
+    counts: Mapping[date, DayCount],
+    first_success_day: date | None,
+) -> ComplianceRow:
+    """The figures of one obligation for one month as it stood at the end of `as_of`.
+
+    `counts` holds the pair's records per local day (all sources); only days of
+    the month up to `as_of` and inside the obligation's window are used.
+    `first_success_day` is the pair's first local day with a success, ever.
+    """
+    since, until = registry.window(obligation)
+    cutoff = min(month.last, as_of)
+
+    def in_window(d: date) -> bool:
+        return (since is None or since <= d) and (until is None or d < until)
+
+    states: list[tuple[date, DayState]] = []
+    required = met = successes = failures = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    for d in days(month.first, month.last):
+        if d > cutoff:
+            states.append((d, DayState.AFTER_AS_OF))
+            continue
+        c = counts.get(d)
+        counted = in_window(d)
+        if counted and c is not None:
+            successes += c.successes
+            failures += c.failures
+            if c.first_success is not None and (first is None or c.first_success < first):
+                first = c.first_success
+            if c.last_success is not None and (last is None or c.last_success > last):
+                last = c.last_success
+        if counted and is_working_day(d, registry.calendar):
+            required += 1
+            if c is not None and c.successes >= obligation.min_daily_successes:
+                met += 1
+                states.append((d, DayState.MET))
+            else:
+                states.append((d, DayState.MISSED))
+        else:
+            states.append((d, DayState.NOT_REQUIRED))
+
+    r = ratio(met, required)
+    if obligation.kind == "connect":
+        connected = first_success_day is not None and first_success_day <= cutoff
+        status = "connected" if connected else "not_connected"
+    elif r is None:
+        status = "not_applicable"
+    elif r >= Decimal(str(obligation.target_ratio)):
+        status = "compliant"
+    elif successes > 0:
+        status = "partial"
+    else:
+        status = "non_compliant"
+
+    department = registry.department(obligation.department)
+    system = registry.system(obligation.system)
+    tz = registry.tz
+    return ComplianceRow(
+        department=department.code,
+        department_name=department.name,
+        system=system.code,
+        system_name=system.name,
+        owner=system.owner,
+        kind=obligation.kind,
+        basis=obligation.basis,
+        required_days=required,
+        met_days=met,
+        ratio=r,
+        successes=successes,
+        failures=failures,
+        first_success=first.astimezone(tz) if first else None,
+        last_success=last.astimezone(tz) if last else None,
+        status=status,
+        target_ratio=obligation.target_ratio,
+        min_daily_successes=obligation.min_daily_successes,
+        derived=obligation.derived,
+        days=tuple(states),
+    )

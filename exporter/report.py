@@ -1,0 +1,70 @@
+"""A month's compliance report: the registry's obligations in force that month, with
+their figures computed from the store's daily counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from exporter.compliance import ComplianceRow, compliance_row
+from exporter.periods import Month
+from registry import Province, Registry
+from store.counts import DayCount, Pair, daily_counts_between, first_success_days
+
+
+@dataclass(frozen=True)
+class Report:
+    province: Province
+    month: Month
+    as_of: date
+    generated_at: datetime  # local time
+    timezone: str
+    rows: tuple[ComplianceRow, ...]
+
+
+def default_as_of(month: Month, today: date) -> date:
+    """Today for the current (or a future) month, the month's last day for a past one."""
+    return month.last if month.last < today else today
+
+
+def compute_report(
+    registry: Registry,
+    month: Month,
+    as_of: date,
+    generated_at: datetime,
+    counts: dict[Pair, dict[date, DayCount]],
+    first_days: dict[Pair, date],
+) -> Report:
+    """The report from counts already fetched (pure)."""
+    obligations = registry.obligations_between(month.first, month.last)
+    rows = tuple(
+        compliance_row(registry, o, month, as_of, counts.get(o.key, {}), first_days.get(o.key))
+        for o in obligations
+    )
+    return Report(
+        province=registry.province,
+        month=month,
+        as_of=as_of,
+        generated_at=generated_at.astimezone(registry.tz),
+        timezone=registry.timezone,
+        rows=rows,
+    )
+
+
+def build_report(
+    engine: Engine,
+    registry: Registry,
+    month: Month,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Read the month's counts from the store and compute its report."""
+    now = now or datetime.now(UTC)
+    as_of = as_of or default_as_of(month, now.astimezone(registry.tz).date())
+    cutoff = min(month.last, as_of)
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, month.first, cutoff) if cutoff >= month.first else {}
+        first_days = first_success_days(conn, cutoff)
+    return compute_report(registry, month, as_of, now, counts, first_days)

@@ -1,0 +1,125 @@
+"""Reading transaction files as a stream of raw records, each with its line number.
+
+A reader yields `(line, raw)`: `raw` is a JSON text (`.jsonl`) or a mapping of
+column to text (`.csv`). Validation is not done here but in `store.records`,
+the same for every source. Files may be gzip-compressed (`.jsonl.gz`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+
+from store.records import TransactionRecord
+
+FORMATS = ("jsonl", "csv")
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A record the file's own syntax already rules out (a CSV row of the wrong width)."""
+
+    field: str
+    message: str
+
+
+Raw = bytes | dict[str, Any] | Malformed
+
+
+class FileFormatError(Exception):
+    """A file that cannot be read as the format it claims (bad header, unknown extension)."""
+
+
+@dataclass
+class RecordStream:
+    records: Iterator[tuple[int, Raw]]
+    position: Callable[[], int]  # bytes of the file consumed so far, for progress
+    size: int
+
+
+def detect_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    if last in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if last == ".csv":
+        return "csv"
+    raise FileFormatError(
+        f"{path}: cannot tell the format from the name: use .jsonl or .csv, or --format"
+    )
+
+
+def open_records(path: Path, fmt: str) -> RecordStream:
+    """Open a transaction file of the given format as a stream of raw records."""
+    raw = path.open("rb")
+    size = path.stat().st_size
+    binary: IO[bytes] = (
+        cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if path.suffix == ".gz" else raw
+    )
+    if fmt == "jsonl":
+        records = _jsonl(binary, raw)
+    elif fmt == "csv":
+        records = _csv(binary, raw, str(path))
+    else:
+        raw.close()
+        raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    return RecordStream(records, raw.tell, size)
+
+
+def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:
+    with raw, binary:
+        for n, line in enumerate(binary, start=1):
+            if n == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if line.strip():
+                yield n, line
+
+
+def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Raw]]:
+    fields = set(TransactionRecord.model_fields)
+    required = {n for n, f in TransactionRecord.model_fields.items() if f.is_required()}
+    with raw, binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as e:
+            raise FileFormatError(f"{name}:1: not UTF-8 text ({e.reason})") from None
+        columns = [h.strip() for h in header]
+        unknown = [c for c in columns if c not in fields]
+        missing = sorted(required - set(columns))
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if unknown or missing or repeated:
+            problems = []
+            if unknown:
+                problems.append("unknown columns " + ", ".join(repr(c) for c in unknown))
+            if missing:
+                problems.append("missing columns " + ", ".join(repr(c) for c in missing))
+            if repeated:
+                problems.append("repeated columns " + ", ".join(repr(c) for c in repeated))
+            raise FileFormatError(
+                f"{name}:1: {'; '.join(problems)} (columns: {', '.join(TransactionRecord.model_fields)})"
+            )
+        line = reader.line_num
+        try:
+            for row in reader:
+                start, line = line + 1, reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(columns):
+                    yield start, Malformed("", f"has {len(row)} cells, the header {len(columns)}")
+                    continue
+                # An empty cell is an absent field, as in the contract's optional fields.
+                yield start, {c: v for c, v in zip(columns, row, strict=True) if v != ""}
+        except UnicodeDecodeError as e:
+            raise FileFormatError(f"{name}:{line + 1}: not UTF-8 text ({e.reason})") from None
+        except csv.Error as e:
+            raise FileFormatError(f"{name}:{reader.line_num}: {e}") from None

@@ -1,0 +1,102 @@
+"""Importing a transaction file: streamed, validated, atomic, idempotent.
+
+The whole file is one database transaction. Records are written in batches as
+they are read, so memory stays flat however large the file; if any record is
+invalid, the reading goes on (to list every bad record) and, at the end,
+everything is rolled back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from intake.files import Malformed, RecordStream, open_records
+from registry import Registry
+from store.records import FieldError, Transaction, parse_record
+from store.writer import BATCH, WriteResult, writing
+
+MAX_LISTED = 100  # invalid records listed one by one; the rest are counted
+PROGRESS_EVERY = 4096
+
+
+@dataclass
+class FileResult:
+    path: Path
+    records: int = 0
+    invalid: int = 0
+    written: WriteResult = field(default_factory=WriteResult)
+    without_id: int = 0
+    errors: list[tuple[int, FieldError]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.invalid == 0
+
+
+Progress = Callable[[int, int], None]  # (bytes read, records read)
+
+
+class _Rejected(Exception):
+    """Raised inside the database transaction to roll the whole file back."""
+
+
+def ingest_file(
+    engine: Engine,
+    registry: Registry,
+    path: Path,
+    fmt: str,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    default_source: str = "import",
+) -> FileResult:
+    """Import one file; on any invalid record nothing of it is stored."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    result = FileResult(path)
+    stream = open_records(path, fmt)
+    try:
+        with writing(engine, registry.timezone) as writer:
+            batch: list[Transaction] = []
+            for line, raw in stream.records:
+                result.records += 1
+                if result.records % PROGRESS_EVERY == 0:
+                    _report(progress, stream, result)
+                parsed = (
+                    [FieldError(raw.field, raw.message)]
+                    if isinstance(raw, Malformed)
+                    else parse_record(raw, registry, default_source, now)
+                )
+                if isinstance(parsed, list):
+                    result.invalid += 1
+                    if len(result.errors) < MAX_LISTED:
+                        result.errors.extend((line, e) for e in parsed)
+                    continue
+                if result.invalid:
+                    continue  # only validating now: nothing of this file will be kept
+                if parsed.record_id is None:
+                    result.without_id += 1
+                batch.append(parsed)
+                if len(batch) >= BATCH:
+                    result.written.merge(writer.write(batch))
+                    batch.clear()
+            if result.invalid:
+                raise _Rejected
+            if batch:
+                result.written.merge(writer.write(batch))
+    except _Rejected:
+        result.written = WriteResult()
+    _report(progress, stream, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _report(progress: Progress | None, stream: RecordStream, result: FileResult) -> None:
+    if progress is not None:
+        progress(stream.position(), result.records)

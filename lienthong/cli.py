@@ -1,0 +1,64 @@
+"""`lienthong`: the command line. Each command group lives in its own `cli_*` module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from exporter.periods import PeriodError
+from intake import FileFormatError
+from lienthong import cli_db, cli_ingest, cli_registry, cli_report
+from lienthong.errors import UsageError
+from registry import RegistryError
+from store import StoreError
+
+COMMANDS = (cli_registry, cli_ingest, cli_report, cli_db)
+
+
+# Errors a user can fix: shown as one line (or one line per problem), exit 1.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    StoreError,
+    FileFormatError,
+    PeriodError,
+    UsageError,
+    FileNotFoundError,
+    PermissionError,
+    IsADirectoryError,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lienthong",
+        description="Watches each department's data connection to its national systems.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except RegistryError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except USER_ERRORS as e:
+        print(f"lienthong: {_describe(e)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("lienthong: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _describe(e: Exception) -> str:
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"{e.filename}: {e.strerror}"
+    return str(e)

@@ -1,0 +1,31 @@
+"""`lienthong db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+
+from lienthong import settings
+from store import create_store_engine, upgrade
+from store.database import shown
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("db", help="the database schema")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    up = actions.add_parser("upgrade", help="apply schema migrations")
+    settings.add_store_options(up)
+    up.set_defaults(run=run_upgrade)
+
+
+def run_upgrade(args: argparse.Namespace) -> int:
+    url = settings.database_url(args)
+    engine = create_store_engine(url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"{shown(url)}: schema already at {after}")
+    else:
+        print(f"{shown(url)}: schema upgraded from {before or 'empty'} to {after}")
+    return 0

@@ -1,0 +1,105 @@
+"""`lienthong ingest FILE...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from intake import FORMATS, FileResult, detect_format, ingest_file
+from lienthong import settings
+from store import open_store, sync_registry
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "ingest",
+        help="import transaction records (.jsonl or .csv); a file with any invalid record stores nothing",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    parser.add_argument(
+        "--format", choices=("auto", *FORMATS), default="auto", help="default: from the file name"
+    )
+    settings.add_store_options(parser)
+    settings.add_registry_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = settings.registry(args)
+    files: list[Path] = args.files
+    formats = [detect_format(f) if args.format == "auto" else args.format for f in files]
+    for f in files:
+        if not f.is_file():
+            raise FileNotFoundError(2, "no such file", str(f))
+    engine = open_store(settings.database_url(args))
+    sync_registry(engine, registry)
+    failed = False
+    try:
+        for path, fmt in zip(files, formats, strict=True):
+            result = _ingest_one(engine, registry, path, fmt)
+            _print_result(result)
+            failed = failed or not result.ok
+    finally:
+        engine.dispose()
+    return 1 if failed else 0
+
+
+def _ingest_one(engine, registry, path: Path, fmt: str) -> FileResult:  # type: ignore[no-untyped-def]
+    if not sys.stderr.isatty():
+        return ingest_file(engine, registry, path, fmt)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[records]:,} records"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(path.name, total=path.stat().st_size, records=0)
+        return ingest_file(
+            engine,
+            registry,
+            path,
+            fmt,
+            progress=lambda done, records: bar.update(task, completed=done, records=records),
+        )
+
+
+def _print_result(r: FileResult) -> None:
+    rate = r.records / r.seconds if r.seconds > 0 else 0.0
+    if not r.ok:
+        for line, error in r.errors:
+            print(f"{r.path}:{line}: {error}", file=sys.stderr)
+        listed = len({line for line, _ in r.errors})
+        if r.invalid > listed:
+            print(f"{r.path}: … and {r.invalid - listed:,} more invalid records", file=sys.stderr)
+        print(
+            f"{r.path}: {r.records:,} records, {r.invalid:,} invalid: nothing stored",
+            file=sys.stderr,
+        )
+        return
+    print(
+        f"{r.path}: {r.records:,} records: {r.written.accepted:,} stored,"
+        f" {r.written.duplicates:,} duplicates, in {r.seconds:.1f} s ({rate:,.0f} records/s)"
+    )
+    if r.without_id:
+        print(
+            f"{r.path}: note: {_records(r.without_id)} without an id: importing the file again"
+            " would count them again",
+            file=sys.stderr,
+        )
+
+
+def _records(n: int) -> str:
+    return f"{n:,} record" if n == 1 else f"{n:,} records"

@@ -1,0 +1,43 @@
+"""Who owes transactions to which national system, under which clause, and when.
+
+YAML in, immutable typed objects out. This package imports nothing else of lienthong's.
+"""
+
+from registry.calendar import is_working_day, public_holidays
+from registry.loader import (
+    Problem,
+    RegistryError,
+    bundled_names,
+    load_files,
+    load_registry,
+    resolve,
+)
+from registry.model import (
+    Calendar,
+    Contact,
+    Department,
+    HttpProbe,
+    Obligation,
+    Province,
+    Registry,
+    System,
+)
+
+__all__ = [
+    "Calendar",
+    "Contact",
+    "Department",
+    "HttpProbe",
+    "Obligation",
+    "Problem",
+    "Province",
+    "Registry",
+    "RegistryError",
+    "System",
+    "bundled_names",
+    "is_working_day",
+    "load_files",
+    "load_registry",
+    "public_holidays",
+    "resolve",
+]

@@ -1,0 +1,129 @@
+"""Cross-reference checks on a registry that is already well typed.
+
+Each finding names the path of the offending node, so the loader can report
+it at that node's line. Pydantic checks each object alone; this module checks
+how the objects fit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from registry.model import Department, Registry, System
+from registry.yamlpos import PathKey
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: PathKey
+    message: str
+    first: PathKey | None = None  # the earlier node this one clashes with
+
+
+def check_registry(registry: Registry) -> list[Finding]:
+    """Every problem in how the registry's objects refer to one another."""
+    return [
+        *_duplicate_codes("systems", "system", registry.systems),
+        *_duplicate_codes("departments", "department", registry.departments),
+        *_history("systems", "system", registry.systems, registry.has_system),
+        *_history("departments", "department", registry.departments, registry.has_department),
+        *_standing_department(registry),
+        *_calendar(registry),
+        *_obligations(registry),
+    ]
+
+
+def _duplicate_codes(
+    key: str, what: str, items: Sequence[System | Department]
+) -> Iterator[Finding]:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.code in seen:
+            yield Finding(
+                (key, i, "code"),
+                f"duplicate {what} code {item.code!r}",
+                first=(key, seen[item.code], "code"),
+            )
+        else:
+            seen[item.code] = i
+
+
+def _window_error(since: date | None, until: date | None) -> str | None:
+    if since is not None and until is not None and since >= until:
+        return f"since {since} must be before until {until}"
+    return None
+
+
+def _history(
+    key: str,
+    what: str,
+    items: Sequence[System | Department],
+    exists: Callable[[str], bool],
+) -> Iterator[Finding]:
+    for i, item in enumerate(items):
+        if (message := _window_error(item.since, item.until)) is not None:
+            yield Finding((key, i, "since"), message)
+        if item.merged_into is None:
+            continue
+        if item.merged_into == item.code:
+            yield Finding((key, i, "merged_into"), f"{what} {item.code!r} cannot merge into itself")
+        elif not exists(item.merged_into):
+            yield Finding((key, i, "merged_into"), f"unknown {what} code {item.merged_into!r}")
+        if item.until is None:
+            yield Finding(
+                (key, i, "merged_into"),
+                "merged_into needs until: (the first day it no longer exists)",
+            )
+
+
+def _standing_department(registry: Registry) -> Iterator[Finding]:
+    code = registry.standing_department
+    if code is not None and not registry.has_department(code):
+        yield Finding(("standing_department",), f"unknown department code {code!r}")
+
+
+def _calendar(registry: Registry) -> Iterator[Finding]:
+    holidays = set(registry.calendar.extra_holidays)
+    for i, day in enumerate(registry.calendar.extra_working_days):
+        if day in holidays:
+            yield Finding(
+                ("calendar", "extra_working_days", i),
+                f"{day} is listed both as an extra holiday and as an extra working day",
+            )
+
+
+def _obligations(registry: Registry) -> Iterator[Finding]:
+    seen: dict[tuple[str, str], list[int]] = {}
+    for i, o in enumerate(registry.obligations):
+        known = True
+        if not registry.has_department(o.department):
+            yield Finding(
+                ("obligations", i, "department"), f"unknown department code {o.department!r}"
+            )
+            known = False
+        if not registry.has_system(o.system):
+            yield Finding(("obligations", i, "system"), f"unknown system code {o.system!r}")
+            known = False
+        if (message := _window_error(o.since, o.until)) is not None:
+            yield Finding(("obligations", i, "since"), message)
+            continue
+        if not known:
+            continue
+        for j in seen.get(o.key, []):
+            if _overlap(
+                registry.obligations[j].since, registry.obligations[j].until, o.since, o.until
+            ):
+                yield Finding(
+                    ("obligations", i),
+                    f"a second obligation of {o.department} towards {o.system} in force at the"
+                    " same time: give them since/until that do not overlap",
+                    first=("obligations", j),
+                )
+                break
+        seen.setdefault(o.key, []).append(i)
+
+
+def _overlap(a0: date | None, a1: date | None, b0: date | None, b1: date | None) -> bool:
+    return (a1 is None or b0 is None or b0 < a1) and (b1 is None or a0 is None or a0 < b1)

@@ -1,0 +1,96 @@
+"""YAML documents with the source position of every node.
+
+PyYAML's composer keeps a mark on each node; we build plain Python data from
+the nodes ourselves and remember, for every path into the data, where it came
+from. That is all this module does: no defaults, no checks beyond YAML itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    file: str
+    line: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+class YamlError(Exception):
+    """A file that is not YAML, or YAML we refuse (duplicate keys, non-string keys)."""
+
+    def __init__(self, position: Position, message: str) -> None:
+        super().__init__(f"{position}: {message}")
+        self.position = position
+        self.message = message
+
+
+@dataclass
+class Document:
+    data: Any
+    positions: dict[PathKey, Position]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def load_document(path: Path, display: str | None = None) -> Document:
+    """Parse one YAML file into data plus a position for every path."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise YamlError(Position(name, 1), f"not UTF-8 text ({e.reason})") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlError(Position(name, line), f"invalid YAML: {e.problem or e}") from None
+    finally:
+        loader.dispose()
+    positions: dict[PathKey, Position] = {}
+    if node is None:
+        return Document(None, positions)
+    data = _build(node, (), name, loader, positions)
+    return Document(data, positions)
+
+
+def _build(
+    node: yaml.Node,
+    path: PathKey,
+    name: str,
+    loader: _Loader,
+    positions: dict[PathKey, Position],
+) -> Any:
+    positions.setdefault(path, Position(name, node.start_mark.line + 1))
+    if len(path) > 64:
+        raise YamlError(positions[path], "nested too deeply (a recursive alias?)")
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            where = Position(name, key_node.start_mark.line + 1)
+            if not isinstance(key, str):
+                raise YamlError(where, f"keys must be text, not {key!r}")
+            if key in result:
+                raise YamlError(where, f"duplicate key {key!r}")
+            positions[(*path, key)] = where
+            result[key] = _build(value_node, (*path, key), name, loader, positions)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _build(item, (*path, i), name, loader, positions) for i, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,85 @@
+"""What reports and metrics read: per-day counts from the rollup."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, func, select
+
+from store.schema import daily_counts
+from store.writer import from_us
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    """One obligation pair's records on one local day, all sources together."""
+
+    successes: int = 0
+    failures: int = 0
+    first_success: datetime | None = None  # UTC
+    last_success: datetime | None = None
+
+
+def daily_counts_between(
+    conn: Connection, first: date, last: date
+) -> dict[Pair, dict[date, DayCount]]:
+    """Counts per pair and local day for every day in [first, last]."""
+    c = daily_counts.c
+    query = (
+        select(
+            c.department,
+            c.system,
+            c.day,
+            func.sum(c.successes),
+            func.sum(c.failures),
+            func.min(c.first_success_us),
+            func.max(c.last_success_us),
+        )
+        .where(c.day >= first, c.day <= last)
+        .group_by(c.department, c.system, c.day)
+    )
+    found: dict[Pair, dict[date, DayCount]] = defaultdict(dict)
+    for dept, system, day, ok, failed, first_us, last_us in conn.execute(query):
+        found[(dept, system)][day] = DayCount(
+            successes=int(ok),
+            failures=int(failed),
+            first_success=from_us(first_us) if first_us is not None else None,
+            last_success=from_us(last_us) if last_us is not None else None,
+        )
+    return dict(found)
+
+
+def first_success_days(conn: Connection, last: date) -> dict[Pair, date]:
+    """The first local day with a success, per pair, among days up to `last`."""
+    c = daily_counts.c
+    query = (
+        select(c.department, c.system, func.min(c.day))
+        .where(c.successes > 0, c.day <= last)
+        .group_by(c.department, c.system)
+    )
+    return {(d, s): day for d, s, day in conn.execute(query)}
+
+
+def totals(conn: Connection) -> dict[tuple[str, str, str, bool], int]:
+    """All-time counts per (department, system, source, success), for running counters."""
+    c = daily_counts.c
+    query = select(c.department, c.system, c.source, func.sum(c.successes), func.sum(c.failures))
+    query = query.group_by(c.department, c.system, c.source)
+    found: dict[tuple[str, str, str, bool], int] = {}
+    for d, s, src, ok, failed in conn.execute(query):
+        found[(d, s, src, True)] = int(ok)
+        found[(d, s, src, False)] = int(failed)
+    return found
+
+
+def last_successes(conn: Connection) -> dict[Pair, datetime]:
+    """The latest success per pair (UTC)."""
+    c = daily_counts.c
+    query = select(c.department, c.system, func.max(c.last_success_us)).group_by(
+        c.department, c.system
+    )
+    return {(d, s): from_us(us) for d, s, us in conn.execute(query) if us is not None}

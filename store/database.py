@@ -1,0 +1,141 @@
+"""Opening the store: engines with the right settings, and schema migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DEFAULT_URL = "sqlite:///lienthong.db"
+
+
+class StoreError(Exception):
+    """The store cannot be used as asked (unreachable, wrong schema version, bad URL)."""
+
+
+def _normalise(url: str) -> str:
+    # A bare postgresql:// would pick psycopg2, which we do not install; psycopg 3 is ours.
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare) :]
+    return url
+
+
+def shown(url: str | Engine) -> str:
+    """A database URL fit for messages: never with its password."""
+    try:
+        u = url.url if isinstance(url, Engine) else make_url(url)
+        return u.render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for the URL, with SQLite set up for one writer and many readers."""
+    try:
+        engine = create_engine(_normalise(url))
+    except (ArgumentError, ImportError) as e:
+        raise StoreError(f"cannot use database URL {shown(url)}: {e}") from None
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own
+        # implicit transactions start too late for a read-then-write).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL with synchronous=NORMAL: a committed transaction survives the
+        # process being killed; readers never wait for the writer.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front, so checking for duplicates and
+        # inserting happen under one lock.
+        immediate = conn.get_execution_options().get("lienthong_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _alembic(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_offline()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _alembic_offline() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Apply every pending migration; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    with engine.begin() as conn:
+        command.upgrade(_alembic(conn), "head")
+    return before, head_revision()
+
+
+def open_store(url: str = DEFAULT_URL) -> Engine:
+    """An engine on a store whose schema is current.
+
+    An empty SQLite file is set up on first use; any other store must be
+    brought up to date with `lienthong db upgrade`.
+    """
+    engine = create_store_engine(url)
+    try:
+        revision = current_revision(engine)
+        if (
+            revision is None
+            and engine.dialect.name == "sqlite"
+            and not inspect(engine).get_table_names()
+        ):
+            upgrade(engine)
+            return engine
+    except OperationalError as e:
+        engine.dispose()
+        raise StoreError(f"cannot open database {shown(url)}: {_first_line(e)}") from None
+    except SQLAlchemyError as e:
+        engine.dispose()
+        raise StoreError(f"database {shown(url)}: {_first_line(e)}") from None
+    head = head_revision()
+    if revision != head:
+        engine.dispose()
+        state = "has no lienthong schema" if revision is None else f"is at schema {revision}"
+        raise StoreError(
+            f"database {shown(url)} {state}; this lienthong needs {head}:"
+            f" run `lienthong db upgrade --db {shown(url)}`"
+        )
+    return engine
+
+
+def _first_line(e: SQLAlchemyError) -> str:
+    text = str(getattr(e, "orig", None) or e)
+    return text.strip().splitlines()[0] if text.strip() else type(e).__name__

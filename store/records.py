@@ -1,0 +1,186 @@
+"""Transaction records: the contract's format, validated once for every source.
+
+`parse_record` turns one raw record (JSON bytes or a mapping) into a
+`Transaction` or a list of `FieldError`s. Whatever the source (a file, the
+push API, a gateway log, a probe run), records reach the store this way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from registry import Registry
+
+SOURCES = ("probe", "push", "gateway", "import")
+Source = Literal["probe", "push", "gateway", "import"]
+# How far ahead of our clock a record may be: clocks drift, but a record dated
+# next week would otherwise count next week.
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def parse_rfc3339(value: Any) -> datetime:
+    """An RFC 3339 timestamp with an offset; anything else is refused."""
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 text with an offset, like 2026-10-05T09:12:00+07:00")
+    if not _RFC3339.match(value):
+        if re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", value):
+            raise ValueError(f"{value!r} has no offset: add one, like +07:00 or Z")
+        raise ValueError(f"{value!r} is not RFC 3339 (like 2026-10-05T09:12:00+07:00)")
+    text = value
+    if (dot := text.find(".")) != -1:
+        # Python keeps microseconds; RFC 3339 allows any precision.
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        text = text[: dot + 1] + text[dot + 1 : end][:6].ljust(6, "0") + text[end:]
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date and time") from None
+
+
+Timestamp = Annotated[datetime, BeforeValidator(parse_rfc3339)]
+
+
+class TransactionRecord(BaseModel):
+    """One record exactly as the contract pins it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    department: str = Field(min_length=1, max_length=64)
+    system: str = Field(min_length=1, max_length=64)
+    ts: Timestamp
+    outcome: Literal["success", "failure"]
+    latency_ms: float | None = Field(default=None, ge=0)
+    id: str | None = Field(default=None, min_length=1, max_length=128)
+    source: Source | None = None
+    detail: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("latency_ms")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A validated record on its way into the store."""
+
+    department: str
+    system: str
+    ts: datetime  # aware
+    success: bool
+    source: str
+    latency_ms: float | None = None
+    record_id: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of a transaction record",
+    "literal_error": None,  # pydantic's text names the allowed values
+}
+
+
+def _field_errors(error: ValidationError) -> list[FieldError]:
+    found = []
+    for e in error.errors(include_url=False):
+        loc = e["loc"]
+        field = ".".join(str(p) for p in loc)
+        message = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
+        if e["type"] == "json_invalid":
+            field, message = "", f"not valid JSON ({e['ctx'].get('error', 'syntax error')})"
+        elif e["type"] in ("model_type", "model_attributes_type"):
+            field, message = "", "a record must be a JSON object"
+        found.append(FieldError(field, message))
+    return found
+
+
+_validate_json = TransactionRecord.model_validate_json
+_validate_python = TransactionRecord.model_validate
+
+
+def parse_record(
+    raw: bytes | str | Mapping[str, Any],
+    registry: Registry,
+    default_source: str,
+    now: datetime | None = None,
+) -> Transaction | list[FieldError]:
+    """Validate one record against the contract and the registry."""
+    try:
+        record = _validate_json(raw) if isinstance(raw, bytes | str) else _validate_python(raw)
+    except ValidationError as e:
+        return _field_errors(e) + _registry_errors_of_invalid(raw, e, registry)
+    errors = check_against_registry(record.department, record.system, registry)
+    limit = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
+    if record.ts > limit:
+        errors.append(FieldError("ts", f"{record.ts.isoformat()} is in the future"))
+    if errors:
+        return errors
+    return Transaction(
+        department=record.department,
+        system=record.system,
+        ts=record.ts,
+        success=record.outcome == "success",
+        source=record.source or default_source,
+        latency_ms=record.latency_ms,
+        record_id=record.id,
+        detail=record.detail,
+    )
+
+
+def _registry_errors_of_invalid(
+    raw: bytes | str | Mapping[str, Any], error: ValidationError, registry: Registry
+) -> list[FieldError]:
+    """For a record already invalid, the registry's objections too, so one pass lists all."""
+    flagged = {e["loc"][0] for e in error.errors() if e["loc"]}
+    if {"department", "system"} & flagged:
+        return []
+    try:
+        data = json.loads(raw) if isinstance(raw, bytes | str) else raw
+    except ValueError:
+        return []
+    if not isinstance(data, Mapping):
+        return []
+    department, system = data.get("department"), data.get("system")
+    if isinstance(department, str) and isinstance(system, str):
+        return check_against_registry(department, system, registry)
+    return []
+
+
+def check_against_registry(department: str, system: str, registry: Registry) -> list[FieldError]:
+    """Unknown codes, or a pair that is no obligation."""
+    errors = []
+    if not registry.has_department(department):
+        errors.append(FieldError("department", f"unknown department code {department!r}"))
+    if not registry.has_system(system):
+        errors.append(FieldError("system", f"unknown system code {system!r}"))
+    if not errors and not registry.obligations_for(department, system):
+        errors.append(
+            FieldError("system", f"{department} has no obligation towards {system} in the registry")
+        )
+    return errors

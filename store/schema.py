@@ -1,0 +1,121 @@
+"""The tables. Times are integers (microseconds since the Unix epoch, UTC) so that
+SQLite and PostgreSQL store and compare them the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class DepartmentRow(Base):
+    """A copy of the registry's departments, synced on use, for people querying SQL."""
+
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    merged_into: Mapped[str | None] = mapped_column(String(64))
+
+
+class SystemRow(Base):
+    __tablename__ = "systems"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    merged_into: Mapped[str | None] = mapped_column(String(64))
+
+
+class ObligationRow(Base):
+    __tablename__ = "obligations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    department: Mapped[str] = mapped_column(String(64))
+    system: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[str] = mapped_column(Text)
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    min_daily_successes: Mapped[int] = mapped_column(Integer)
+    target_ratio: Mapped[float] = mapped_column(Float)
+    derived: Mapped[bool] = mapped_column(Boolean)
+
+
+class TransactionRow(Base):
+    """One transaction record, whatever its source. `record_id` is the record's
+    idempotency key (`id` in the contract), unique per department."""
+
+    __tablename__ = "transactions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    department: Mapped[str] = mapped_column(String(64))
+    system: Mapped[str] = mapped_column(String(64))
+    ts_us: Mapped[int] = mapped_column(BigInteger)
+    success: Mapped[bool] = mapped_column(Boolean)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    record_id: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    received_us: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("department", "record_id"),
+        Index(None, "department", "system", "ts_us"),
+    )
+
+
+class DailyCount(Base):
+    """The rollup reports and metrics read: counts per obligation pair, local day and source.
+
+    Kept in step with `transactions` by the write path, in the same database
+    transaction. `day` is the local date in the registry's timezone, recorded
+    in `store_meta` as `rollup_timezone`.
+    """
+
+    __tablename__ = "daily_counts"
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    successes: Mapped[int] = mapped_column(BigInteger, default=0)
+    failures: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_success_us: Mapped[int | None] = mapped_column(BigInteger)
+    last_success_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class StoreMeta(Base):
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+metadata = Base.metadata
+transactions = metadata.tables["transactions"]
+daily_counts = metadata.tables["daily_counts"]
+store_meta = metadata.tables["store_meta"]

@@ -1,0 +1,279 @@
+"""The one write path into the store, whatever a transaction's source.
+
+Records are inserted idempotently on (department, id) and the daily rollup is
+updated from exactly the rows that were new, in the same database transaction,
+so the rollup never disagrees with the records and a retry never counts twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from store.records import Transaction
+from store.schema import daily_counts, store_meta, transactions
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICRO = timedelta(microseconds=1)
+BATCH = 2000  # rows per statement: well under SQLite's 32,766 bound variables
+
+
+def to_us(ts: datetime) -> int:
+    """Microseconds since the epoch, exactly."""
+    return (ts - EPOCH) // MICRO
+
+
+def from_us(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+@dataclass
+class WriteResult:
+    accepted: int = 0
+    duplicates: int = 0
+    # What the new rows added, per (department, system, source, success): for
+    # anything that keeps running totals (the metrics exporter).
+    added: dict[tuple[str, str, str, bool], int] = field(default_factory=dict)
+
+    def merge(self, other: WriteResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        for k, v in other.added.items():
+            self.added[k] = self.added.get(k, 0) + v
+
+
+class TransactionWriter:
+    """Writes batches of transactions inside one open database transaction."""
+
+    def __init__(self, conn: Connection, tz: ZoneInfo, clock: Callable[[], float] = time.time):
+        self._conn = conn
+        self._tz = tz
+        self._clock = clock
+        self._postgres = conn.dialect.name == "postgresql"
+        self._staging_ready = False
+
+    def write(self, batch: Sequence[Transaction]) -> WriteResult:
+        """Store a batch; records whose (department, id) is already stored are duplicates."""
+        result = WriteResult()
+        for start in range(0, len(batch), BATCH):
+            chunk = batch[start : start + BATCH]
+            new = self._insert_postgres(chunk) if self._postgres else self._insert_sqlite(chunk)
+            self._roll_up(new)
+            result.accepted += len(new)
+            result.duplicates += len(chunk) - len(new)
+            for t in new:
+                key = (t.department, t.system, t.source, t.success)
+                result.added[key] = result.added.get(key, 0) + 1
+        return result
+
+    def _row(self, t: Transaction, received: int) -> tuple[Any, ...]:
+        return (
+            t.department,
+            t.system,
+            to_us(t.ts),
+            t.success,
+            t.latency_ms,
+            t.record_id,
+            t.source,
+            t.detail,
+            received,
+        )
+
+    def _insert_sqlite(self, chunk: Sequence[Transaction]) -> list[Transaction]:
+        new = self._drop_duplicates(chunk)
+        received = int(self._clock() * 1_000_000)
+        self._conn.exec_driver_sql(
+            "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
+            " record_id, source, detail, received_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self._row(t, received) for t in new],
+        )
+        return new
+
+    def _drop_duplicates(self, chunk: Sequence[Transaction]) -> list[Transaction]:
+        """The records of a chunk not already stored (nor repeated earlier in the chunk).
+
+        Safe because SQLite writers hold the write lock for the whole transaction.
+        """
+        keys = {(t.department, t.record_id) for t in chunk if t.record_id is not None}
+        stored: set[tuple[str, str]] = set()
+        pending = list(keys)
+        for start in range(0, len(pending), 400):
+            part = pending[start : start + 400]
+            values = ", ".join(["(?, ?)"] * len(part))
+            rows = self._conn.exec_driver_sql(
+                "SELECT department, record_id FROM transactions"
+                f" WHERE (department, record_id) IN (VALUES {values})",
+                tuple(x for pair in part for x in pair),
+            )
+            stored.update((d, r) for d, r in rows)
+        new = []
+        for t in chunk:
+            if t.record_id is not None:
+                key = (t.department, t.record_id)
+                if key in stored:
+                    continue
+                stored.add(key)
+            new.append(t)
+        return new
+
+    def _insert_postgres(self, chunk: Sequence[Transaction]) -> list[Transaction]:
+        # COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING
+        # RETURNING: concurrent writers of the same id cannot both count it.
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
+        received = int(self._clock() * 1_000_000)
+        with raw.cursor() as cur:
+            if not self._staging_ready:
+                cur.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS staging_transactions (n integer,"
+                    " department text, system text, ts_us bigint, success boolean,"
+                    " latency_ms double precision, record_id text, source text, detail text,"
+                    " received_us bigint) ON COMMIT DELETE ROWS"
+                )
+                self._staging_ready = True
+            cur.execute("TRUNCATE staging_transactions")
+            with cur.copy(
+                "COPY staging_transactions (n, department, system, ts_us, success, latency_ms,"
+                " record_id, source, detail, received_us) FROM STDIN"
+            ) as copy:
+                for n, t in enumerate(chunk):
+                    copy.write_row((n, *self._row(t, received)))
+            cur.execute(
+                "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
+                " record_id, source, detail, received_us)"
+                " SELECT department, system, ts_us, success, latency_ms, record_id, source,"
+                " detail, received_us FROM staging_transactions ORDER BY n"
+                " ON CONFLICT (department, record_id) DO NOTHING RETURNING department, record_id"
+            )
+            inserted_ids = {(d, r) for d, r in cur.fetchall() if r is not None}
+        new = []
+        for t in chunk:
+            if t.record_id is None:
+                new.append(t)
+            elif (t.department, t.record_id) in inserted_ids:
+                inserted_ids.discard(
+                    (t.department, t.record_id)
+                )  # a repeat in the chunk is not new
+                new.append(t)
+        return new
+
+    def _roll_up(self, new: Sequence[Transaction]) -> None:
+        if not new:
+            return
+        tz = self._tz
+        sums: dict[tuple[str, str, date, str], list[Any]] = {}
+        for t in new:
+            key = (t.department, t.system, t.ts.astimezone(tz).date(), t.source)
+            s = sums.get(key)
+            if s is None:
+                s = sums[key] = [0, 0, None, None]
+            if t.success:
+                s[0] += 1
+                us = to_us(t.ts)
+                if s[2] is None or us < s[2]:
+                    s[2] = us
+                if s[3] is None or us > s[3]:
+                    s[3] = us
+            else:
+                s[1] += 1
+        add_to_rollup(self._conn, sums)
+
+
+def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[Any]]) -> None:
+    """Add counts to the daily rollup; `sums` maps (dept, system, day, source) to
+    [successes, failures, first_success_us, last_success_us]."""
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    # Sorted keys: concurrent PostgreSQL writers lock rollup rows in one order.
+    rows = [
+        (d, s, day if postgres else day.isoformat(), src, v[0], v[1], v[2], v[3])
+        for (d, s, day, src), v in sorted(sums.items())
+    ]
+    conn.exec_driver_sql(
+        "INSERT INTO daily_counts (department, system, day, source, successes, failures,"
+        f" first_success_us, last_success_us) VALUES ({', '.join([mark] * 8)})"
+        " ON CONFLICT (department, system, day, source) DO UPDATE SET"
+        " successes = daily_counts.successes + excluded.successes,"
+        " failures = daily_counts.failures + excluded.failures,"
+        " first_success_us = CASE WHEN daily_counts.first_success_us IS NULL"
+        " OR excluded.first_success_us < daily_counts.first_success_us"
+        " THEN excluded.first_success_us ELSE daily_counts.first_success_us END,"
+        " last_success_us = CASE WHEN daily_counts.last_success_us IS NULL"
+        " OR excluded.last_success_us > daily_counts.last_success_us"
+        " THEN excluded.last_success_us ELSE daily_counts.last_success_us END",
+        rows,
+    )
+
+
+def ensure_rollup_timezone(conn: Connection, timezone: str) -> bool:
+    """Make the rollup's days those of `timezone`; rebuild it if they were another's.
+
+    Returns whether a rebuild happened.
+    """
+    where = store_meta.c.key == "rollup_timezone"
+    stored = conn.execute(select(store_meta.c.value).where(where)).scalar_one_or_none()
+    if stored is None:
+        # The first writer of a new store sets it; a concurrent first writer waits, then reads it.
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            insert(store_meta)
+            .values(key="rollup_timezone", value=timezone)
+            .on_conflict_do_nothing()
+        )
+        stored = conn.execute(select(store_meta.c.value).where(where)).scalar_one()
+    if stored == timezone:
+        return False
+    conn.execute(store_meta.update().where(where).values(value=timezone))
+    rebuild_rollup(conn, ZoneInfo(timezone))
+    return True
+
+
+def rebuild_rollup(conn: Connection, tz: ZoneInfo) -> None:
+    """Recompute the whole rollup from the stored records (after a timezone change)."""
+    conn.execute(delete(daily_counts))
+    sums: dict[tuple[str, str, date, str], list[Any]] = {}
+    query = select(
+        transactions.c.department,
+        transactions.c.system,
+        transactions.c.ts_us,
+        transactions.c.success,
+        transactions.c.source,
+    )
+    for d, s, us, ok, src in conn.execute(query.execution_options(yield_per=10_000)):
+        key = (d, s, from_us(us).astimezone(tz).date(), src)
+        v = sums.setdefault(key, [0, 0, None, None])
+        if ok:
+            v[0] += 1
+            v[2] = us if v[2] is None else min(v[2], us)
+            v[3] = us if v[3] is None else max(v[3], us)
+        else:
+            v[1] += 1
+    if sums:
+        add_to_rollup(conn, sums)
+
+
+@contextmanager
+def writing(engine: Engine, timezone: str) -> Iterator[TransactionWriter]:
+    """A writer whose batches commit together when the block ends without error."""
+    with engine.connect() as conn:
+        conn.execution_options(lienthong_write=True)
+        with conn.begin():
+            ensure_rollup_timezone(conn, timezone)
+            yield TransactionWriter(conn, ZoneInfo(timezone))
+
+
+def write_transactions(
+    engine: Engine, timezone: str, records: Sequence[Transaction]
+) -> WriteResult:
+    """Store records atomically: all of them, or (on error) none."""
+    with writing(engine, timezone) as writer:
+        return writer.write(records)

@@ -1,0 +1,195 @@
+"""The store, on SQLite and on a real PostgreSQL: idempotency, the rollup, migrations."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from exporter.periods import Month
+from exporter.report import build_report
+from registry import Registry
+from store import StoreError, daily_counts_between, open_store, write_transactions
+from store.database import create_store_engine, current_revision, head_revision
+from store.schema import daily_counts, transactions
+from store.sync import sync_registry
+from store.writer import ensure_rollup_timezone, writing
+from tests.conftest import new_postgres_database, tx
+
+HANOI = "Asia/Ho_Chi_Minh"
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(transactions)).scalar_one())
+
+
+def test_same_id_is_stored_once(engine: Engine) -> None:
+    first = write_transactions(
+        engine,
+        HANOI,
+        [
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="a"),
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T10:00:00+07:00", record_id="a"),  # repeat in batch
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T11:00:00+07:00"),  # no id: always new
+        ],
+    )
+    assert (first.accepted, first.duplicates) == (2, 1)
+    again = write_transactions(
+        engine,
+        HANOI,
+        [
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="a"),
+            # The same id from another department is another record.
+            tx("so-taichinh", "csdl-gia", "2026-10-05T09:00:00+07:00", record_id="a"),
+        ],
+    )
+    assert (again.accepted, again.duplicates) == (1, 1)
+    assert count(engine) == 3
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+    assert counts[("so-khdt", "csdl-dkdn")][date(2026, 10, 5)].successes == 2
+
+
+def test_rollup_uses_local_days(engine: Engine) -> None:
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            # 00:30 on 5 October in Hanoi, written in UTC.
+            tx("so-khdt", "csdl-dkdn", "2026-10-04T17:30:00Z"),
+            # 23:59 on 4 October in Hanoi.
+            tx("so-khdt", "csdl-dkdn", "2026-10-04T16:59:00Z", success=False),
+        ],
+    )
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+    days = counts[("so-khdt", "csdl-dkdn")]
+    assert days[date(2026, 10, 5)].successes == 1
+    assert days[date(2026, 10, 4)].failures == 1
+    first = days[date(2026, 10, 5)].first_success
+    assert first is not None and first.isoformat() == "2026-10-04T17:30:00+00:00"
+
+
+def test_month_boundary_in_another_offset(engine: Engine) -> None:
+    # 23:30 on 31 October at UTC-5 is 11:30 on 1 November in Hanoi: November's.
+    write_transactions(engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-31T23:30:00-05:00")])
+    with engine.connect() as conn:
+        october = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+        november = daily_counts_between(conn, date(2026, 11, 1), date(2026, 11, 30))
+    assert october == {}
+    assert november[("so-khdt", "csdl-dkdn")][date(2026, 11, 1)].successes == 1
+
+
+def test_rollup_is_rebuilt_when_the_timezone_changes(engine: Engine) -> None:
+    write_transactions(engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-04T20:00:00Z")])
+    with engine.begin() as conn:
+        assert ensure_rollup_timezone(conn, "UTC") is True
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+    assert list(counts[("so-khdt", "csdl-dkdn")]) == [date(2026, 10, 4)]
+
+
+def test_a_failed_batch_stores_nothing(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), writing(engine, HANOI) as writer:
+        writer.write([tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="x")])
+        raise RuntimeError("crash half-way")
+    assert count(engine) == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(daily_counts)).scalar_one() == 0
+
+
+def test_report_from_the_store(engine: Engine, bac_ninh: Registry) -> None:
+    sync_registry(engine, bac_ninh)
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="1"),
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T10:00:00+07:00", record_id="2", source="probe"),
+            tx("so-khdt", "csdl-dkdn", "2026-10-06T10:00:00+07:00", success=False, source="push"),
+            tx("so-gtvt", "csdl-dang-kiem", "2025-01-10T10:00:00+07:00"),
+        ],
+    )
+    report = build_report(engine, bac_ninh, Month(2026, 10), as_of=date(2026, 10, 31))
+    rows = {(r.department, r.system): r for r in report.rows}
+    assert len(rows) == 18
+    khdt = rows[("so-khdt", "csdl-dkdn")]
+    assert (khdt.required_days, khdt.met_days, khdt.successes, khdt.failures) == (22, 1, 2, 1)
+    assert khdt.status == "partial"
+    assert rows[("so-gtvt", "csdl-dang-kiem")].status == "connected"
+    assert rows[("so-tnmt", "csdl-dat-dai")].status == "not_connected"
+
+
+def test_registry_is_copied_into_sql(engine: Engine, bac_ninh: Registry) -> None:
+    sync_registry(engine, bac_ninh)
+    sync_registry(engine, bac_ninh)  # twice: replaced, not doubled
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM obligations")).scalar_one() == 18
+        name = conn.execute(text("SELECT name FROM departments WHERE code = 'so-khdt'")).scalar_one()
+    assert name == "Sở Kế hoạch và Đầu tư"
+
+
+def test_empty_sqlite_file_is_migrated_on_first_use(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    engine = open_store(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_without_schema_asks_for_upgrade(postgres_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE empty_store"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/empty_store"
+    with pytest.raises(StoreError, match="run `lienthong db upgrade"):
+        open_store(url)
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open database"):
+        open_store("postgresql://nobody:secret@127.0.0.1:1/none")
+    with pytest.raises(StoreError, match="cannot use database URL"):
+        create_store_engine("notadb://x")
+
+
+def test_error_messages_never_show_the_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql://nobody:hunter2@127.0.0.1:1/none")
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.postgres
+def test_concurrent_postgres_writers_count_each_id_once(postgres_url: str) -> None:
+    """Two writers in open transactions store the same id: one wins, counted once."""
+    import threading
+
+    url = new_postgres_database(postgres_url)
+    engine = open_store(url)
+    write_transactions(engine, HANOI, [])  # the store's first write sets it up
+    barrier = threading.Barrier(2, timeout=30)
+    results = []
+
+    def write() -> None:
+        with writing(engine, HANOI) as writer:
+            barrier.wait()
+            results.append(
+                writer.write([tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="same")])
+            )
+
+    threads = [threading.Thread(target=write) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.accepted for r in results) == [0, 1]
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+    assert counts[("so-khdt", "csdl-dkdn")][date(2026, 10, 5)].successes == 1
+    engine.dispose()
