@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from intake.files import Malformed, RecordStream, open_records
 from registry import Registry
-from store.records import FieldError, Transaction, parse_record
+from store.records import FieldError, RecordParser, Transaction
 from store.writer import BATCH, WriteResult, writing
 
 MAX_LISTED = 100  # invalid records listed one by one; the rest are counted
@@ -58,8 +58,8 @@ def ingest_file(
 ) -> FileResult:
     """Import one file; on any invalid record nothing of it is stored."""
     started = time.perf_counter()
-    now = now or datetime.now(UTC)
     result = FileResult(path)
+    parser = RecordParser(registry, default_source, now)
     stream = open_records(path, fmt)
     try:
         with writing(engine, registry.timezone) as writer:
@@ -71,7 +71,7 @@ def ingest_file(
                 parsed = (
                     [FieldError(raw.field, raw.message)]
                     if isinstance(raw, Malformed)
-                    else parse_record(raw, registry, default_source, now)
+                    else parser.parse(raw)
                 )
                 if isinstance(parsed, list):
                     result.invalid += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
             raise FileNotFoundError(2, "no such file", str(f))
     engine = open_store(settings.database_url(args))
     sync_registry(engine, registry)
+    # Everything loaded so far lives until exit: keep the garbage collector from
+    # walking it again on every collection during the import.
+    gc.freeze()
     failed = False
     try:
         for path, fmt in zip(files, formats, strict=True):

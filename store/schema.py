@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     Float,
-    Index,
     Integer,
     MetaData,
     String,
@@ -84,10 +83,9 @@ class TransactionRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     received_us: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (
-        UniqueConstraint("department", "record_id"),
-        Index(None, "department", "system", "ts_us"),
-    )
+    # Only the idempotency index: every read goes through the rollup, and each
+    # further index would slow the import of every record.
+    __table_args__ = (UniqueConstraint("department", "record_id"),)
 
 
 class DailyCount(Base):

@@ -8,7 +8,7 @@ so the rollup never disagrees with the records and a retry never counts twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,13 +18,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from store.records import Transaction
 from store.schema import daily_counts, store_meta, transactions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
-BATCH = 2000  # rows per statement: well under SQLite's 32,766 bound variables
+BATCH = 2000  # records per statement
+# Rollup deltas are summed in memory across a whole database transaction (an
+# import file is one) and written at the end, or when this many keys pile up.
+ROLLUP_KEYS = 50_000
+INSERT_SQLITE = (
+    "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
+    " record_id, source, detail, received_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def to_us(ts: datetime) -> int:
@@ -60,77 +68,98 @@ class TransactionWriter:
         self._clock = clock
         self._postgres = conn.dialect.name == "postgresql"
         self._staging_ready = False
+        self._rollup: dict[tuple[str, str, date, str], list[Any]] = {}
 
     def write(self, batch: Sequence[Transaction]) -> WriteResult:
         """Store a batch; records whose (department, id) is already stored are duplicates."""
         result = WriteResult()
         for start in range(0, len(batch), BATCH):
             chunk = batch[start : start + BATCH]
-            new = self._insert_postgres(chunk) if self._postgres else self._insert_sqlite(chunk)
-            self._roll_up(new)
+            stamps = [to_us(t.ts) for t in chunk]
+            insert = self._insert_postgres if self._postgres else self._insert_sqlite
+            new = insert(chunk, stamps)
+            self._roll_up(chunk, stamps, new)
             result.accepted += len(new)
             result.duplicates += len(chunk) - len(new)
-            for t in new:
+            for i in new:
+                t = chunk[i]
                 key = (t.department, t.system, t.source, t.success)
                 result.added[key] = result.added.get(key, 0) + 1
         return result
 
-    def _row(self, t: Transaction, received: int) -> tuple[Any, ...]:
-        return (
-            t.department,
-            t.system,
-            to_us(t.ts),
-            t.success,
-            t.latency_ms,
-            t.record_id,
-            t.source,
-            t.detail,
-            received,
-        )
-
-    def _insert_sqlite(self, chunk: Sequence[Transaction]) -> list[Transaction]:
-        new = self._drop_duplicates(chunk)
+    def _rows(
+        self, chunk: Sequence[Transaction], stamps: list[int], which: Iterable[int]
+    ) -> list[tuple[Any, ...]]:
         received = int(self._clock() * 1_000_000)
-        self._conn.exec_driver_sql(
-            "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
-            " record_id, source, detail, received_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [self._row(t, received) for t in new],
-        )
+        return [
+            (
+                chunk[i].department,
+                chunk[i].system,
+                stamps[i],
+                chunk[i].success,
+                chunk[i].latency_ms,
+                chunk[i].record_id,
+                chunk[i].source,
+                chunk[i].detail,
+                received,
+            )
+            for i in which
+        ]
+
+    def _insert_sqlite(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[int]:
+        """Insert the chunk's new records; returns their indices in the chunk."""
+        everything = range(len(chunk))
+        keyed = [(t.department, t.record_id) for t in chunk if t.record_id is not None]
+        if len(set(keyed)) == len(keyed):
+            # Most imports carry no id already stored: try them all at once, and
+            # sort duplicates out only if the unique index objects.
+            try:
+                with self._conn.begin_nested():
+                    self._conn.exec_driver_sql(INSERT_SQLITE, self._rows(chunk, stamps, everything))
+                return list(everything)
+            except IntegrityError:
+                pass
+        new = self._drop_duplicates(chunk)
+        if new:
+            self._conn.exec_driver_sql(INSERT_SQLITE, self._rows(chunk, stamps, new))
         return new
 
-    def _drop_duplicates(self, chunk: Sequence[Transaction]) -> list[Transaction]:
-        """The records of a chunk not already stored (nor repeated earlier in the chunk).
+    def _drop_duplicates(self, chunk: Sequence[Transaction]) -> list[int]:
+        """Indices of the chunk's records not already stored (nor repeated earlier in it).
 
         Safe because SQLite writers hold the write lock for the whole transaction.
         """
-        keys = {(t.department, t.record_id) for t in chunk if t.record_id is not None}
-        stored: set[tuple[str, str]] = set()
-        pending = list(keys)
-        for start in range(0, len(pending), 400):
-            part = pending[start : start + 400]
-            values = ", ".join(["(?, ?)"] * len(part))
-            rows = self._conn.exec_driver_sql(
-                "SELECT department, record_id FROM transactions"
-                f" WHERE (department, record_id) IN (VALUES {values})",
-                tuple(x for pair in part for x in pair),
-            )
-            stored.update((d, r) for d, r in rows)
-        new = []
+        ids: dict[str, set[str]] = {}
         for t in chunk:
+            if t.record_id is not None:
+                ids.setdefault(t.department, set()).add(t.record_id)
+        stored: set[tuple[str, str]] = set()
+        # One department at a time, so SQLite walks the (department, record_id) index.
+        for department, wanted in ids.items():
+            pending = list(wanted)
+            for start in range(0, len(pending), 900):
+                part = pending[start : start + 900]
+                rows = self._conn.exec_driver_sql(
+                    "SELECT record_id FROM transactions WHERE department = ?"
+                    f" AND record_id IN ({', '.join(['?'] * len(part))})",
+                    (department, *part),
+                )
+                stored.update((department, r) for (r,) in rows)
+        new = []
+        for i, t in enumerate(chunk):
             if t.record_id is not None:
                 key = (t.department, t.record_id)
                 if key in stored:
                     continue
                 stored.add(key)
-            new.append(t)
+            new.append(i)
         return new
 
-    def _insert_postgres(self, chunk: Sequence[Transaction]) -> list[Transaction]:
+    def _insert_postgres(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[int]:
         # COPY into a staging table, then one INSERT … ON CONFLICT DO NOTHING
         # RETURNING: concurrent writers of the same id cannot both count it.
         raw = self._conn.connection.driver_connection
         assert raw is not None
-        received = int(self._clock() * 1_000_000)
         with raw.cursor() as cur:
             if not self._staging_ready:
                 cur.execute(
@@ -145,8 +174,8 @@ class TransactionWriter:
                 "COPY staging_transactions (n, department, system, ts_us, success, latency_ms,"
                 " record_id, source, detail, received_us) FROM STDIN"
             ) as copy:
-                for n, t in enumerate(chunk):
-                    copy.write_row((n, *self._row(t, received)))
+                for n, row in enumerate(self._rows(chunk, stamps, range(len(chunk)))):
+                    copy.write_row((n, *row))
             cur.execute(
                 "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
                 " record_id, source, detail, received_us)"
@@ -156,62 +185,86 @@ class TransactionWriter:
             )
             inserted_ids = {(d, r) for d, r in cur.fetchall() if r is not None}
         new = []
-        for t in chunk:
+        for i, t in enumerate(chunk):
             if t.record_id is None:
-                new.append(t)
+                new.append(i)
             elif (t.department, t.record_id) in inserted_ids:
-                inserted_ids.discard(
-                    (t.department, t.record_id)
-                )  # a repeat in the chunk is not new
-                new.append(t)
+                inserted_ids.discard((t.department, t.record_id))  # a repeat is not new
+                new.append(i)
         return new
 
-    def _roll_up(self, new: Sequence[Transaction]) -> None:
-        if not new:
-            return
+    def _roll_up(self, chunk: Sequence[Transaction], stamps: list[int], new: list[int]) -> None:
         tz = self._tz
-        sums: dict[tuple[str, str, date, str], list[Any]] = {}
-        for t in new:
+        sums = self._rollup
+        for i in new:
+            t = chunk[i]
             key = (t.department, t.system, t.ts.astimezone(tz).date(), t.source)
             s = sums.get(key)
             if s is None:
                 s = sums[key] = [0, 0, None, None]
             if t.success:
                 s[0] += 1
-                us = to_us(t.ts)
+                us = stamps[i]
                 if s[2] is None or us < s[2]:
                     s[2] = us
                 if s[3] is None or us > s[3]:
                     s[3] = us
             else:
                 s[1] += 1
-        add_to_rollup(self._conn, sums)
+        if len(sums) >= ROLLUP_KEYS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending rollup deltas; `writing()` calls it before committing."""
+        if self._rollup:
+            add_to_rollup(self._conn, self._rollup)
+            self._rollup = {}
+
+
+ROLLUP_MERGE = (
+    " ON CONFLICT (department, system, day, source) DO UPDATE SET"
+    " successes = daily_counts.successes + excluded.successes,"
+    " failures = daily_counts.failures + excluded.failures,"
+    " first_success_us = CASE WHEN daily_counts.first_success_us IS NULL"
+    " OR excluded.first_success_us < daily_counts.first_success_us"
+    " THEN excluded.first_success_us ELSE daily_counts.first_success_us END,"
+    " last_success_us = CASE WHEN daily_counts.last_success_us IS NULL"
+    " OR excluded.last_success_us > daily_counts.last_success_us"
+    " THEN excluded.last_success_us ELSE daily_counts.last_success_us END"
+)
+ROLLUP_COLUMNS = (
+    "department, system, day, source, successes, failures, first_success_us, last_success_us"
+)
 
 
 def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[Any]]) -> None:
     """Add counts to the daily rollup; `sums` maps (dept, system, day, source) to
     [successes, failures, first_success_us, last_success_us]."""
-    postgres = conn.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
     # Sorted keys: concurrent PostgreSQL writers lock rollup rows in one order.
-    rows = [
-        (d, s, day if postgres else day.isoformat(), src, v[0], v[1], v[2], v[3])
-        for (d, s, day, src), v in sorted(sums.items())
-    ]
-    conn.exec_driver_sql(
-        "INSERT INTO daily_counts (department, system, day, source, successes, failures,"
-        f" first_success_us, last_success_us) VALUES ({', '.join([mark] * 8)})"
-        " ON CONFLICT (department, system, day, source) DO UPDATE SET"
-        " successes = daily_counts.successes + excluded.successes,"
-        " failures = daily_counts.failures + excluded.failures,"
-        " first_success_us = CASE WHEN daily_counts.first_success_us IS NULL"
-        " OR excluded.first_success_us < daily_counts.first_success_us"
-        " THEN excluded.first_success_us ELSE daily_counts.first_success_us END,"
-        " last_success_us = CASE WHEN daily_counts.last_success_us IS NULL"
-        " OR excluded.last_success_us > daily_counts.last_success_us"
-        " THEN excluded.last_success_us ELSE daily_counts.last_success_us END",
-        rows,
-    )
+    rows = [(d, s, day, src, *v) for (d, s, day, src), v in sorted(sums.items())]
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(
+            f"INSERT INTO daily_counts ({ROLLUP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            + ROLLUP_MERGE,
+            [(d, s, day.isoformat(), *rest) for d, s, day, *rest in rows],
+        )
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staging_daily_counts (n integer, department text,"
+            " system text, day date, source text, successes bigint, failures bigint,"
+            " first_success_us bigint, last_success_us bigint) ON COMMIT DELETE ROWS"
+        )
+        cur.execute("TRUNCATE staging_daily_counts")
+        with cur.copy(f"COPY staging_daily_counts (n, {ROLLUP_COLUMNS}) FROM STDIN") as copy:
+            for n, row in enumerate(rows):
+                copy.write_row((n, *row))
+        cur.execute(
+            f"INSERT INTO daily_counts ({ROLLUP_COLUMNS}) SELECT {ROLLUP_COLUMNS}"
+            " FROM staging_daily_counts ORDER BY n" + ROLLUP_MERGE
+        )
 
 
 def ensure_rollup_timezone(conn: Connection, timezone: str) -> bool:
@@ -268,7 +321,9 @@ def writing(engine: Engine, timezone: str) -> Iterator[TransactionWriter]:
         conn.execution_options(lienthong_write=True)
         with conn.begin():
             ensure_rollup_timezone(conn, timezone)
-            yield TransactionWriter(conn, ZoneInfo(timezone))
+            writer = TransactionWriter(conn, ZoneInfo(timezone))
+            yield writer
+            writer.flush()
 
 
 def write_transactions(

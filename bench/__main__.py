@@ -1,0 +1,37 @@
+"""Run benchmarks: `python -m bench` (all) or `python -m bench ingest report`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def available() -> list[str]:
+    here = Path(__file__).parent
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(here)])
+        if not m.name.startswith("_") and hasattr(importlib.import_module(f"bench.{m.name}"), "run")
+    )
+
+
+def main() -> int:
+    names = available()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"some of: {', '.join(names)}")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, to check they run")
+    args = parser.parse_args()
+    unknown = [n for n in args.names if n not in names]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (known: {', '.join(names)})")
+    for name in args.names or names:
+        print(f"== {name}", flush=True)
+        importlib.import_module(f"bench.{name}").run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

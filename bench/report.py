@@ -1,0 +1,75 @@
+"""`lienthong report` for 1,000 obligations over 10 million records: ≤ 2 s on either store."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bench._data import registry_file
+from bench._stores import stores
+from exporter.exports import write_json
+from exporter.periods import Month
+from exporter.report import build_report
+from store import Transaction, open_store, writing
+
+OBLIGATIONS = 1000
+
+
+def _fill(url: str, timezone: str, records: int) -> None:
+    """`records` transactions over the 1,000 obligations, spread over a year up to October 2026."""
+    start = datetime(2025, 11, 1, tzinfo=UTC)
+    step = timedelta(days=365) / records
+    engine = open_store(url)
+    batch: list[Transaction] = []
+    with writing(engine, timezone) as writer:
+        for n in range(records):
+            i = n % OBLIGATIONS
+            batch.append(
+                Transaction(
+                    f"dept-{i}",
+                    f"sys-{i % 50}",
+                    start + step * n,
+                    n % 7 != 0,
+                    "import",
+                    None,
+                    f"r{n}",
+                )
+            )
+            if len(batch) == 20_000:
+                writer.write(batch)
+                batch.clear()
+        writer.write(batch)
+    engine.dispose()
+
+
+def run(args: argparse.Namespace) -> None:
+    records = 1_000_000 if args.quick else 10_000_000
+    with tempfile.TemporaryDirectory(prefix="lienthong-bench-") as tmp:
+        folder = Path(tmp)
+        registry = registry_file(folder, OBLIGATIONS)
+        with stores(folder) as urls:
+            for name, url in urls:
+                started = time.perf_counter()
+                _fill(url, registry.timezone, records)
+                print(
+                    f"{name}: {records:,} records stored in {time.perf_counter() - started:.0f} s"
+                )
+                engine = open_store(url)
+                timings = []
+                for _ in range(3):
+                    started = time.perf_counter()
+                    report = build_report(
+                        engine, registry, Month(2026, 10), as_of=date(2026, 10, 31)
+                    )
+                    write_json(report, io.StringIO())
+                    timings.append(time.perf_counter() - started)
+                engine.dispose()
+                assert len(report.rows) == OBLIGATIONS
+                print(
+                    f"report on {name}: {OBLIGATIONS:,} obligations over {records:,} records:"
+                    f" best {min(timings):.2f} s, worst {max(timings):.2f} s"
+                )

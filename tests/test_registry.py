@@ -1,0 +1,243 @@
+"""The registry: bundled data as the seeds write it, and every problem reported at its line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from registry import RegistryError, load_files, load_registry
+
+SEED = Path("/work/shared/seeds/004_f2253a02125087f3.txt")
+
+BAC_NINH_PAIRS = {
+    ("so-tttt", "dmdc", "maintain"),
+    ("so-gtvt", "ql-phuong-tien", "maintain"),
+    ("so-gtvt", "csdl-dang-kiem", "connect"),
+    ("so-khdt", "csdl-dkdn", "maintain"),
+    ("so-ldtbxh", "tro-giup-xa-hoi", "maintain"),
+    ("so-noivu", "csdl-cbccvc", "maintain"),
+    ("so-taichinh", "ma-so-ngan-sach", "maintain"),
+    ("so-taichinh", "csdl-gia", "maintain"),
+    ("so-tnmt", "csdl-dat-dai", "connect"),
+    ("so-tnmt", "lien-thong-tnmt-thue", "connect"),
+    ("so-tuphap", "csdl-vbqppl", "maintain"),
+    ("so-tuphap", "ho-tich", "maintain"),
+    ("so-tuphap", "ly-lich-tu-phap", "maintain"),
+    ("so-tuphap", "dvc-bo-cong-an", "connect"),
+    ("so-xaydung", "dvc-bo-xay-dung", "connect"),
+    ("so-yte", "so-suc-khoe-dien-tu", "maintain"),
+    ("ttpvhcc", "buu-dien-dvc", "maintain"),
+    ("bhxh-tinh", "csdl-bao-hiem", "maintain"),
+}
+
+
+def test_bac_ninh_has_the_18_obligations_of_the_seed() -> None:
+    r = load_registry("bac-ninh")
+    assert {(o.department, o.system, o.kind) for o in r.obligations} == BAC_NINH_PAIRS
+    assert all(o.since == date(2024, 10, 14) and o.until is None for o in r.obligations)
+    assert all(o.basis.startswith("Điều ") for o in r.obligations)
+    assert r.province.name == "Bắc Ninh"
+    assert r.standing_department == "so-tttt"
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed documents live outside the repository")
+def test_bac_ninh_names_are_written_as_in_the_seed() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    r = load_registry("bac-ninh")
+    for o in r.obligations:
+        assert r.department(o.department).name in seed
+        # System names are quoted from the seed, capitalised at the start of the name.
+        name = r.system(o.system).name
+        assert name in seed or name[0].lower() + name[1:] in seed, name
+
+
+def test_hue_obligations_are_all_marked_derived() -> None:
+    r = load_registry("hue")
+    assert r.province.name == "Thừa Thiên Huế"
+    assert len(r.obligations) == 15
+    assert all(o.derived and o.basis.startswith("Suy ra") for o in r.obligations)
+    names = {d.name for d in r.departments}
+    assert {"Công an tỉnh", "Sở Du lịch", "UBND thành phố Huế"} <= names
+
+
+def test_contacts_are_on_a_reserved_domain() -> None:
+    for name in ("bac-ninh", "hue"):
+        for d in load_registry(name).departments:
+            assert d.contacts, d.code
+            assert all(c.email and c.email.endswith(".example") for c in d.contacts)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEAD = """version: 1
+province: {code: "24", name: "Bắc Ninh"}
+systems:
+  - {code: csdl-dkdn, name: CSDL, owner: Bộ}
+departments:
+  - {code: so-khdt, name: Sở Kế hoạch và Đầu tư}
+"""
+
+
+def problems(*paths: Path) -> list[str]:
+    with pytest.raises(RegistryError) as caught:
+        load_files(paths)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_unknown_key_is_reported_at_its_line(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "obligations:\n  - department: so-khdt\n    system: csdl-dkdn\n    kind: maintain\n    basis: x\n    colour: red\n",
+    )
+    assert problems(f) == [f"{f}:12: unknown key 'colour'"]
+
+
+def test_wrong_type_and_wrong_choice(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "obligations:\n  - department: so-khdt\n    system: csdl-dkdn\n    kind: maintian\n    basis: x\n    target_ratio: high\n",
+    )
+    found = problems(f)
+    assert f"{f}:10: kind: Input should be 'maintain' or 'connect', got 'maintian'" in found
+    assert any(p.startswith(f"{f}:12: target_ratio:") for p in found)
+
+
+def test_unknown_codes_and_duplicates(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "  - {code: so-khdt, name: again}\n"
+        + "obligations:\n  - {department: so-khdt, system: csdl-x, kind: maintain, basis: x}\n",
+    )
+    assert problems(f) == [
+        f"{f}:7: duplicate department code 'so-khdt' (first at {f}:6)",
+        f"{f}:9: unknown system code 'csdl-x'",
+    ]
+
+
+def test_since_after_until(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "obligations:\n  - department: so-khdt\n    system: csdl-dkdn\n    kind: maintain\n    basis: x\n"
+        + "    since: 2025-01-01\n    until: 2024-01-01\n",
+    )
+    assert problems(f) == [f"{f}:12: since 2025-01-01 must be before until 2024-01-01"]
+
+
+def test_overlapping_obligations_of_one_pair(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "obligations:\n"
+        + "  - {department: so-khdt, system: csdl-dkdn, kind: connect, basis: x, until: 2025-01-01}\n"
+        + "  - {department: so-khdt, system: csdl-dkdn, kind: maintain, basis: y, since: 2024-06-01}\n",
+    )
+    assert problems(f) == [
+        f"{f}:9: a second obligation of so-khdt towards csdl-dkdn in force at the same time:"
+        f" give them since/until that do not overlap (first at {f}:8)"
+    ]
+
+
+def test_history_with_successive_obligations_is_fine(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "  - {code: so-taichinh, name: Sở Tài chính}\n"
+        + "obligations:\n"
+        + "  - {department: so-khdt, system: csdl-dkdn, kind: connect, basis: x, until: 2025-01-01}\n"
+        + "  - {department: so-khdt, system: csdl-dkdn, kind: maintain, basis: y, since: 2025-01-01}\n",
+    )
+    r = load_files([f])
+    assert [o.kind for o in r.obligations_for("so-khdt", "csdl-dkdn")] == ["connect", "maintain"]
+    assert r.obligations_between(date(2025, 3, 1), date(2025, 3, 31))[0].kind == "maintain"
+
+
+def test_merged_department_needs_until_and_a_known_successor(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD.replace(
+            "{code: so-khdt, name: Sở Kế hoạch và Đầu tư}",
+            "{code: so-khdt, name: Sở Kế hoạch và Đầu tư, merged_into: so-tc}",
+        ),
+    )
+    assert problems(f) == [
+        f"{f}:6: unknown department code 'so-tc'",
+        f"{f}:6: merged_into needs until: (the first day it no longer exists)",
+    ]
+
+
+def test_secrets_cannot_be_written_inline(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "obligations:\n  - department: so-khdt\n    system: csdl-dkdn\n    kind: maintain\n    basis: x\n"
+        + "    probe:\n      url: https://lgsp.example/x\n      auth:\n        type: bearer\n        token: s3cr3t-value\n",
+    )
+    found = problems(f)
+    assert found == [
+        f"{f}:16: unknown key 'token' (secrets are given by reference: token_env or token_file)"
+    ]
+    assert "s3cr3t" not in "".join(found)
+
+
+def test_yaml_syntax_error_and_duplicate_key(tmp_path: Path) -> None:
+    broken = write(tmp_path, "broken.yml", HEAD + "obligations: [\n")
+    assert problems(broken)[0].startswith(f"{broken}:")
+    twice = write(tmp_path, "twice.yml", HEAD + "timezone: UTC\ntimezone: Asia/Ho_Chi_Minh\n")
+    assert problems(twice) == [f"{twice}:8: duplicate key 'timezone'"]
+
+
+def test_files_merge_and_report_clashes(tmp_path: Path) -> None:
+    catalogue = write(
+        tmp_path,
+        "a.yml",
+        "version: 1\nsystems:\n  - {code: csdl-gia, name: Giá, owner: Bộ Tài chính}\n",
+    )
+    province = write(
+        tmp_path,
+        "b.yml",
+        HEAD
+        + "obligations:\n  - {department: so-khdt, system: csdl-gia, kind: maintain, basis: x}\n",
+    )
+    merged = load_files([catalogue, province])
+    assert {s.code for s in merged.systems} == {"csdl-gia", "csdl-dkdn"}
+    assert merged.obligations[0].system == "csdl-gia"
+    # An error in the second file is reported at its own line after merging.
+    bad = write(
+        tmp_path,
+        "c.yml",
+        HEAD + "obligations:\n  - {department: so-khdt, system: nope, kind: maintain, basis: x}\n",
+    )
+    assert problems(catalogue, bad) == [f"{bad}:8: unknown system code 'nope'"]
+    assert (
+        problems(province, province)[0] == f"{province}:2: province is already set at {province}:2"
+    )
+
+
+def test_missing_version_and_province(tmp_path: Path) -> None:
+    f = write(tmp_path, "r.yml", "systems: []\n")
+    assert problems(f) == [f"{f}:1: missing 'version: 1'"]
+    g = write(tmp_path, "g.yml", "version: 1\nsystems: []\n")
+    assert problems(g) == [f"{g}:1: no file defines province: {{code, name}}"]
+
+
+def test_unknown_registry_name() -> None:
+    with pytest.raises(RegistryError, match="no such file or folder"):
+        load_registry("atlantis")
