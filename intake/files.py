@@ -70,7 +70,7 @@ def open_records(path: Path, fmt: str) -> RecordStream:
     else:
         raw.close()
         raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    return RecordStream(records, raw.tell, size)
+    return RecordStream(records, lambda: size if raw.closed else raw.tell(), size)
 
 
 def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:

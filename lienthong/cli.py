@@ -6,12 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from exporter.periods import PeriodError
 from intake import FileFormatError
 from lienthong import cli_db, cli_ingest, cli_registry, cli_report
 from lienthong.errors import UsageError
 from registry import RegistryError
 from store import StoreError
+from store.database import first_line
 
 COMMANDS = (cli_registry, cli_ingest, cli_report, cli_db)
 
@@ -50,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except USER_ERRORS as e:
         print(f"lienthong: {_describe(e)}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as e:
+        # The database went away mid-command: say so in a line, not a traceback.
+        print(f"lienthong: database error: {first_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("lienthong: interrupted", file=sys.stderr)

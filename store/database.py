@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,10 +102,22 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Apply every pending migration; returns (revision before, revision after)."""
-    before = current_revision(engine)
-    with engine.begin() as conn:
-        command.upgrade(_alembic(conn), "head")
+    with translated_errors(engine):
+        before = current_revision(engine)
+        with engine.begin() as conn:
+            command.upgrade(_alembic(conn), "head")
     return before, head_revision()
+
+
+@contextmanager
+def translated_errors(url: str | Engine) -> Iterator[None]:
+    """Database failures as one-line StoreErrors (without the password)."""
+    try:
+        yield
+    except OperationalError as e:
+        raise StoreError(f"cannot open database {shown(url)}: {first_line(e)}") from None
+    except SQLAlchemyError as e:
+        raise StoreError(f"database {shown(url)}: {first_line(e)}") from None
 
 
 def open_store(url: str = DEFAULT_URL) -> Engine:
@@ -114,20 +128,15 @@ def open_store(url: str = DEFAULT_URL) -> Engine:
     """
     engine = create_store_engine(url)
     try:
-        revision = current_revision(engine)
-        if (
-            revision is None
-            and engine.dialect.name == "sqlite"
-            and not inspect(engine).get_table_names()
-        ):
-            upgrade(engine)
-            return engine
-    except OperationalError as e:
+        with translated_errors(url):
+            revision = current_revision(engine)
+            empty = revision is None and not inspect(engine).get_table_names()
+            if empty and engine.dialect.name == "sqlite":
+                upgrade(engine)
+                return engine
+    except StoreError:
         engine.dispose()
-        raise StoreError(f"cannot open database {shown(url)}: {_first_line(e)}") from None
-    except SQLAlchemyError as e:
-        engine.dispose()
-        raise StoreError(f"database {shown(url)}: {_first_line(e)}") from None
+        raise
     head = head_revision()
     if revision != head:
         engine.dispose()
@@ -139,6 +148,6 @@ def open_store(url: str = DEFAULT_URL) -> Engine:
     return engine
 
 
-def _first_line(e: SQLAlchemyError) -> str:
+def first_line(e: SQLAlchemyError) -> str:
     text = str(getattr(e, "orig", None) or e)
     return text.strip().splitlines()[0] if text.strip() else type(e).__name__

@@ -146,3 +146,11 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert first.returncode == 0 and "upgraded from empty" in first.stdout
     again = run("db", "upgrade", "--db", db)
     assert again.returncode == 0 and "already at" in again.stdout
+
+
+def test_unreachable_database_is_one_line_without_password() -> None:
+    result = run("db", "upgrade", "--db", "postgresql://u:hunter2@127.0.0.1:1/x")
+    assert result.returncode == 1
+    assert result.stderr.startswith("lienthong: cannot open database")
+    assert result.stderr.count("\n") == 1
+    assert "hunter2" not in result.stderr

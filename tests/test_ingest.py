@@ -199,3 +199,19 @@ def test_records_from_the_future_are_refused(
     )
     assert main(["ingest", str(f), "--db", f"sqlite:///{tmp_path / 's.db'}"]) == 1
     assert "ts: 2999-01-01T00:00:00+00:00 is in the future" in capsys.readouterr().err
+
+
+def test_progress_is_reported_up_to_the_whole_file(tmp_path: Path, bac_ninh: object) -> None:
+    from intake import ingest_file
+    from registry import load_registry
+
+    records = [{**GOOD[0], "id": f"p{i}"} for i in range(10_000)]
+    f = jsonl(tmp_path / "p.jsonl", records)
+    seen: list[tuple[int, int]] = []
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    result = ingest_file(engine, load_registry(), f, "jsonl", progress=lambda b, n: seen.append((b, n)))
+    engine.dispose()
+    assert result.ok
+    assert len(seen) > 1
+    assert seen == sorted(seen)
+    assert seen[-1] == (f.stat().st_size, 10_000)
