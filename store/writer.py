@@ -1,8 +1,9 @@
 """The one write path into the store, whatever a transaction's source.
 
-Records are inserted idempotently on (department, id) and the daily rollup is
-updated from exactly the rows that were new, in the same database transaction,
-so the rollup never disagrees with the records and a retry never counts twice.
+Records are inserted idempotently on (department, id) and the daily rollup and
+the per-pair totals are updated from exactly the rows that were new, in the
+same database transaction, so neither ever disagrees with the records and a
+retry never counts twice.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class TransactionWriter:
 
     def _insert_sqlite(self, chunk: Sequence[Transaction]) -> list[Transaction]:
         new = self._drop_duplicates(chunk)
+        if not new:
+            return new
         received = int(self._clock() * 1_000_000)
         self._conn.exec_driver_sql(
             "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
@@ -186,6 +189,7 @@ class TransactionWriter:
             else:
                 s[1] += 1
         add_to_rollup(self._conn, sums)
+        add_to_totals(self._conn, sums)
 
 
 def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[Any]]) -> None:
@@ -211,6 +215,29 @@ def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[
         " OR excluded.last_success_us > daily_counts.last_success_us"
         " THEN excluded.last_success_us ELSE daily_counts.last_success_us END",
         rows,
+    )
+
+
+def add_to_totals(conn: Connection, sums: dict[tuple[str, str, date, str], list[Any]]) -> None:
+    """Add the same counts to the all-time totals per (department, system, source)."""
+    totals: dict[tuple[str, str, str], list[Any]] = {}
+    for (d, s, _day, src), v in sums.items():
+        t = totals.setdefault((d, s, src), [0, 0, None])
+        t[0] += v[0]
+        t[1] += v[1]
+        if v[3] is not None and (t[2] is None or v[3] > t[2]):
+            t[2] = v[3]
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    conn.exec_driver_sql(
+        "INSERT INTO pair_totals (department, system, source, successes, failures,"
+        f" last_success_us) VALUES ({', '.join([mark] * 6)})"
+        " ON CONFLICT (department, system, source) DO UPDATE SET"
+        " successes = pair_totals.successes + excluded.successes,"
+        " failures = pair_totals.failures + excluded.failures,"
+        " last_success_us = CASE WHEN pair_totals.last_success_us IS NULL"
+        " OR excluded.last_success_us > pair_totals.last_success_us"
+        " THEN excluded.last_success_us ELSE pair_totals.last_success_us END",
+        [(d, s, src, v[0], v[1], v[2]) for (d, s, src), v in sorted(totals.items())],
     )
 
 
