@@ -31,7 +31,7 @@ def obligation_statuses(state: MetricsState, engine: ProbeEngine | None) -> list
     for o in current_obligations(registry, state.today):
         key = f"{o.department}/{o.system}"
         last = engine.last.get(key) if engine is not None else None
-        if o.probe is None:
+        if o.probe is None or engine is None:
             status, run, detail = "passive", None, None
         elif last is None:
             status, run, detail = "waiting", None, None

@@ -14,7 +14,7 @@ from exporter.status import ObligationStatus, obligation_statuses
 from lienthong.cli_simulate import faults_from_flags
 from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
-from lienthong.server import wait_for_stop_signal
+from lienthong.server import stop_signals
 from registry import load_registry
 
 STATES = {
@@ -51,15 +51,16 @@ def run(args: argparse.Namespace) -> int:
 
 async def _demo(registry, listen, database, faults, live: bool) -> int:  # type: ignore[no-untyped-def]
     console = Console(highlight=False, soft_wrap=True)
-    async with running_demo(registry, listen, database, faults=faults) as demo:
-        _print_urls(console, demo)
-        summary = asyncio.create_task(_summary(console, demo, live))
-        try:
-            await wait_for_stop_signal()
-        finally:
-            summary.cancel()
-            await asyncio.gather(summary, return_exceptions=True)
-            console.print("stopping: finishing probes in flight, writing what is buffered…")
+    with stop_signals() as stop:
+        async with running_demo(registry, listen, database, faults=faults) as demo:
+            _print_urls(console, demo)
+            summary = asyncio.create_task(_summary(console, demo, live))
+            try:
+                await stop.wait()
+            finally:
+                summary.cancel()
+                await asyncio.gather(summary, return_exceptions=True)
+                console.print("stopping: finishing probes in flight, writing what is buffered…")
     console.print("demo stopped.")
     return 0
 

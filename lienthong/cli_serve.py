@@ -16,7 +16,7 @@ from exporter.app import create_app
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config, parse_listen
-from lienthong.server import bound_socket, start_site, url_of, wait_for_stop_signal
+from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from probes.auth import check_secrets
 from probes.secrets import SecretError
 from registry import Registry, load_registry
@@ -76,12 +76,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(app: web.Application, sock: socket.socket) -> int:
-    runner = await start_site(app, sock)
-    base = url_of(sock)
-    print(f"lienthong serve: status page {base}/ · metrics {base}/metrics · health {base}/healthz")
-    try:
-        await wait_for_stop_signal()
-    finally:
-        await runner.cleanup()
+    with stop_signals() as stop:
+        runner = await start_site(app, sock)
+        base = url_of(sock)
+        print(
+            f"lienthong serve: status page {base}/ · metrics {base}/metrics · health {base}/healthz"
+        )
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
     print("lienthong serve: stopped", file=sys.stderr)
     return 0

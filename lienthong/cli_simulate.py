@@ -12,7 +12,7 @@ from aiohttp import web
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import parse_listen
-from lienthong.server import bound_socket, start_site, url_of, wait_for_stop_signal
+from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from simulator.apis import base_path
 from simulator.app import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, simulator_app
 from simulator.faults import Fault, parse_fault_flag
@@ -74,15 +74,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _simulate(app: web.Application, sock: socket.socket, systems: list[str]) -> int:
-    runner = await start_site(app, sock)
-    base = url_of(sock)
+    with stop_signals() as stop:
+        runner = await start_site(app, sock)
+        try:
+            _announce(url_of(sock), systems)
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+    return 0
+
+
+def _announce(base: str, systems: list[str]) -> None:
     print(f"lienthong simulate: {len(systems)} national systems at {base}")
     print(f"  token:  POST {base}/token (Basic {ID_ENV}:{SECRET_ENV}, default demo client)")
     for system in systems:
         print(f"  {system:22} {base}{base_path(system)}/...")
     print(f"  faults: GET|DELETE {base}/admin/faults, PUT|DELETE {base}/admin/faults/SYSTEM")
-    try:
-        await wait_for_stop_signal()
-    finally:
-        await runner.cleanup()
-    return 0

@@ -6,6 +6,8 @@ import asyncio
 import errno
 import signal
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiohttp import web
 
@@ -34,20 +36,21 @@ def bound_socket(host: str, port: int) -> socket.socket:
 
 async def start_site(app: web.Application, sock: socket.socket) -> web.AppRunner:
     """Start serving `app` on an already bound socket; runs the app's start-up contexts."""
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+    runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
-    await web.SockSite(runner, sock, shutdown_timeout=2.0).start()
+    await web.SockSite(runner, sock).start()
     return runner
 
 
-async def wait_for_stop_signal(stop: asyncio.Event | None = None) -> None:
-    """Block until SIGINT or SIGTERM (or `stop` is set)."""
-    stop = stop or asyncio.Event()
+@contextmanager
+def stop_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (install before announcing)."""
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        yield stop
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
