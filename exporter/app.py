@@ -177,7 +177,7 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
 async def metrics_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     return web.Response(
-        body=service.exposition.render().encode(),
+        body=service.exposition.render_bytes(),
         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
     )
 

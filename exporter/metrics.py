@@ -256,12 +256,22 @@ def number(value: float) -> str:
     return repr(value)
 
 
+_extra_text: dict[ExtraLabels, str] = {}
+
+
+def _extra(extra: ExtraLabels) -> str:
+    text = _extra_text.get(extra)
+    if text is None:
+        text = "".join(f',{k}="{escape(v)}"' for k, v in extra)
+        if len(_extra_text) < 100_000:
+            _extra_text[extra] = text
+    return text
+
+
 def _lines(samples: Sequence[Sample], base: str) -> str:
-    out = []
-    for name, extra, value in samples:
-        labels = base + "".join(f',{k}="{escape(v)}"' for k, v in extra)
-        out.append(f"{name}{{{labels}}} {number(value)}\n")
-    return "".join(out)
+    return "".join(
+        f"{name}{{{base}{_extra(extra)}}} {number(value)}\n" for name, extra, value in samples
+    )
 
 
 def _header(f: Family) -> str:
@@ -269,15 +279,26 @@ def _header(f: Family) -> str:
     return f"# HELP {name} {f.help}\n# TYPE {name} {f.type}\n"
 
 
+CHUNK = 500  # obligations per cached block of text
+
+
 class Exposition:
-    """Renders the text format, re-rendering only the obligations whose figures changed."""
+    """Renders the text format, re-rendering only the obligations whose figures changed.
+
+    Each family's text is kept in blocks of `CHUNK` obligations, as UTF-8
+    bytes; a scrape re-renders the obligations the state marks as changed,
+    re-joins only their blocks, and joins the blocks.
+    """
 
     def __init__(self, state: MetricsState, engine: Callable[[], ProbeEngine | None]) -> None:
         self.state = state
         self.engine = engine
-        self._cache: dict[tuple[str, str], tuple[tuple[int, int, object], list[str]]] = {}
         self._day: object = None
+        self._calendar_version = -1
         self._obligations: list[Obligation] = []
+        self._index: dict[tuple[str, str], int] = {}
+        self._texts: list[list[str]] = []
+        self._blocks: list[list[bytes]] = []
 
     def obligations(self) -> list[Obligation]:
         today = self.state.today
@@ -286,34 +307,59 @@ class Exposition:
             self._day = today
         return self._obligations
 
-    def render(self) -> str:
+    def _rebuild(self) -> None:
+        obligations = self.obligations()
+        self._index = {o.key: i for i, o in enumerate(obligations)}
+        self._texts = [self._render_one(o) for o in obligations]
+        chunks = range(0, len(obligations), CHUNK)
+        self._blocks = [
+            [self._join(f, start) for start in chunks] for f in range(len(OBLIGATION_FAMILIES))
+        ]
+        self._calendar_version = self.state.calendar_version
+
+    def _render_one(self, o: Obligation) -> list[str]:
+        province = escape(self.state.registry.province.code)
+        base = (
+            f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
+        )
+        return [_lines(samples, base) for samples in obligation_samples(self.state, o)]
+
+    def _join(self, family: int, start: int) -> bytes:
+        return "".join(t[family] for t in self._texts[start : start + CHUNK]).encode()
+
+    def render_bytes(self) -> bytes:
         state = self.state
-        province = escape(state.registry.province.code)
-        per_family: list[list[str]] = [[] for _ in OBLIGATION_FAMILIES]
-        for o in self.obligations():
-            pair = o.key
-            stamp = (state.changed.get(pair, 0), state.calendar_version, state.today)
-            cached = self._cache.get(pair)
-            if cached is None or cached[0] != stamp:
-                base = f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
-                texts = [_lines(samples, base) for samples in obligation_samples(state, o)]
-                self._cache[pair] = (stamp, texts)
-            else:
-                texts = cached[1]
-            for i, text in enumerate(texts):
-                per_family[i].append(text)
-        out: list[str] = []
-        for family, texts in zip(OBLIGATION_FAMILIES, per_family, strict=True):
-            out.append(_header(family))
-            out.extend(texts)
+        dirty = state.take_dirty()
+        if self._day != state.today or self._calendar_version != state.calendar_version:
+            self.obligations()
+            self._rebuild()
+        else:
+            chunks = set()
+            for pair in dirty:
+                i = self._index.get(pair)
+                if i is not None:
+                    self._texts[i] = self._render_one(self._obligations[i])
+                    chunks.add(i - i % CHUNK)
+            for f, blocks in enumerate(self._blocks):
+                for start in chunks:
+                    blocks[start // CHUNK] = self._join(f, start)
+        out: list[bytes] = []
+        for family, blocks in zip(OBLIGATION_FAMILIES, self._blocks, strict=True):
+            out.append(_header(family).encode())
+            out.extend(blocks)
+        tail: list[str] = []
         for family, samples in engine_samples(state, self.engine()):
-            out.append(_header(family))
+            tail.append(_header(family))
             for name, labels, value in samples:
                 text = ",".join(f'{k}="{escape(v)}"' for k, v in labels)
-                out.append(
+                tail.append(
                     f"{name}{{{text}}} {number(value)}\n" if text else f"{name} {number(value)}\n"
                 )
-        return "".join(out)
+        out.append("".join(tail).encode())
+        return b"".join(out)
+
+    def render(self) -> str:
+        return self.render_bytes().decode()
 
 
 class LienthongCollector(Collector):

@@ -48,7 +48,7 @@ class DurationHistogram:
 
 
 class MetricsState:
-    """The current figures for every obligation pair; `version` moves when a pair's change."""
+    """The current figures for every obligation pair, and which pairs changed lately."""
 
     def __init__(self, registry: Registry, clock: Callable[[], float] = time.time) -> None:
         self.registry = registry
@@ -59,7 +59,7 @@ class MetricsState:
         self.successes_today: dict[Pair, int] = {}
         self.durations: dict[Pair, DurationHistogram] = {}
         self.calendar: dict[Pair, MonthToDate] = {}
-        self.changed: dict[Pair, int] = {}  # a pair's change count, for the renderer's cache
+        self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.calendar_version = 0
         self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
 
@@ -67,7 +67,12 @@ class MetricsState:
         return datetime.fromtimestamp(self.clock(), self.registry.tz).date()
 
     def _touch(self, pair: Pair) -> None:
-        self.changed[pair] = self.changed.get(pair, 0) + 1
+        self.dirty.add(pair)
+
+    def take_dirty(self) -> set[Pair]:
+        """The pairs changed since the last call (the renderer re-renders just those)."""
+        dirty, self.dirty = self.dirty, set()
+        return dirty
 
     # -- from the store ------------------------------------------------------------
 
