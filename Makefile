@@ -7,7 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Real servers the tests run against (and the PDF tools they read reports with).
-DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils
+DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium
+# Only `make bench` needs this one (the side-by-side CPU figure).
+BENCH_PACKAGES := prometheus-blackbox-exporter
 
 .PHONY: demo test lint bench system-packages clean
 
@@ -28,7 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP) system-packages
+bench: $(STAMP)
+	$(MAKE) system-packages DEBIAN_PACKAGES="$(DEBIAN_PACKAGES) $(BENCH_PACKAGES)"
 	$(BIN)/python -m bench
 
 system-packages:

@@ -10,13 +10,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from exporter.periods import PeriodError
 from intake import FileFormatError
-from lienthong import cli_db, cli_ingest, cli_registry, cli_report
+from lienthong import (
+    cli_db,
+    cli_demo,
+    cli_ingest,
+    cli_registry,
+    cli_report,
+    cli_serve,
+    cli_simulate,
+)
 from lienthong.errors import UsageError
 from registry import RegistryError
 from store import StoreError
 from store.database import first_line
 
-COMMANDS = (cli_registry, cli_ingest, cli_report, cli_db)
+COMMANDS = (cli_demo, cli_serve, cli_simulate, cli_registry, cli_ingest, cli_report, cli_db)
 
 
 # Errors a user can fix: shown as one line (or one line per problem), exit 1.

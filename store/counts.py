@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select
 
-from store.schema import daily_counts
+from store.schema import daily_counts, pair_totals
 from store.writer import from_us
 
 Pair = tuple[str, str]
@@ -83,3 +83,33 @@ def last_successes(conn: Connection) -> dict[Pair, datetime]:
         c.department, c.system
     )
     return {(d, s): from_us(us) for d, s, us in conn.execute(query) if us is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class PairTotals:
+    """All-time counts of one pair from one source, as the write path keeps them."""
+
+    successes: int
+    failures: int
+    last_success_us: int | None
+
+
+def pair_totals_all(conn: Connection) -> dict[tuple[str, str, str], PairTotals]:
+    """Every pair's running totals per source: one small row each, no summing."""
+    c = pair_totals.c
+    query = select(c.department, c.system, c.source, c.successes, c.failures, c.last_success_us)
+    return {
+        (d, s, src): PairTotals(int(ok), int(failed), us)
+        for d, s, src, ok, failed, us in conn.execute(query)
+    }
+
+
+def successes_on(conn: Connection, day: date) -> dict[Pair, int]:
+    """Successes per pair on one local day, all sources together."""
+    c = daily_counts.c
+    query = (
+        select(c.department, c.system, func.sum(c.successes))
+        .where(c.day == day)
+        .group_by(c.department, c.system)
+    )
+    return {(d, s): int(n) for d, s, n in conn.execute(query)}

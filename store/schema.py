@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -106,6 +107,25 @@ class DailyCount(Base):
     first_success_us: Mapped[int | None] = mapped_column(BigInteger)
     last_success_us: Mapped[int | None] = mapped_column(BigInteger)
 
+    # The metrics read today's rows often: without it, a scan of every day ever.
+    __table_args__ = (Index(None, "day"),)
+
+
+class PairTotal(Base):
+    """All-time counts per obligation pair and source, for the metrics' running counters.
+
+    Kept by the write path in the same database transaction as the records, so
+    a scrape reads one small row per pair instead of summing the daily rollup.
+    """
+
+    __tablename__ = "pair_totals"
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    successes: Mapped[int] = mapped_column(BigInteger, default=0)
+    failures: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_success_us: Mapped[int | None] = mapped_column(BigInteger)
+
 
 class StoreMeta(Base):
     __tablename__ = "store_meta"
@@ -116,4 +136,5 @@ class StoreMeta(Base):
 metadata = Base.metadata
 transactions = metadata.tables["transactions"]
 daily_counts = metadata.tables["daily_counts"]
+pair_totals = metadata.tables["pair_totals"]
 store_meta = metadata.tables["store_meta"]

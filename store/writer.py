@@ -1,8 +1,9 @@
 """The one write path into the store, whatever a transaction's source.
 
-Records are inserted idempotently on (department, id) and the daily rollup is
-updated from exactly the rows that were new, in the same database transaction,
-so the rollup never disagrees with the records and a retry never counts twice.
+Records are inserted idempotently on (department, id) and the daily rollup and
+the per-pair totals are updated from exactly the rows that were new, in the
+same database transaction, so neither ever disagrees with the records and a
+retry never counts twice.
 """
 
 from __future__ import annotations
@@ -215,9 +216,10 @@ class TransactionWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending rollup deltas; `writing()` calls it before committing."""
+        """Write the pending rollup and totals deltas; `writing()` calls it before committing."""
         if self._rollup:
             add_to_rollup(self._conn, self._rollup)
+            add_to_totals(self._conn, self._rollup)
             self._rollup = {}
 
 
@@ -265,6 +267,29 @@ def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[
             f"INSERT INTO daily_counts ({ROLLUP_COLUMNS}) SELECT {ROLLUP_COLUMNS}"
             " FROM staging_daily_counts ORDER BY n" + ROLLUP_MERGE
         )
+
+
+def add_to_totals(conn: Connection, sums: dict[tuple[str, str, date, str], list[Any]]) -> None:
+    """Add the same counts to the all-time totals per (department, system, source)."""
+    totals: dict[tuple[str, str, str], list[Any]] = {}
+    for (d, s, _day, src), v in sums.items():
+        t = totals.setdefault((d, s, src), [0, 0, None])
+        t[0] += v[0]
+        t[1] += v[1]
+        if v[3] is not None and (t[2] is None or v[3] > t[2]):
+            t[2] = v[3]
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    conn.exec_driver_sql(
+        "INSERT INTO pair_totals (department, system, source, successes, failures,"
+        f" last_success_us) VALUES ({', '.join([mark] * 6)})"
+        " ON CONFLICT (department, system, source) DO UPDATE SET"
+        " successes = pair_totals.successes + excluded.successes,"
+        " failures = pair_totals.failures + excluded.failures,"
+        " last_success_us = CASE WHEN pair_totals.last_success_us IS NULL"
+        " OR excluded.last_success_us > pair_totals.last_success_us"
+        " THEN excluded.last_success_us ELSE pair_totals.last_success_us END",
+        [(d, s, src, v[0], v[1], v[2]) for (d, s, src), v in sorted(totals.items())],
+    )
 
 
 def ensure_rollup_timezone(conn: Connection, timezone: str) -> bool:

@@ -13,6 +13,8 @@ import pwd
 import shutil
 import socket
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,3 +106,88 @@ def postgres_cluster(base: Path) -> Iterator[str]:
             capture_output=True,
             env=env,
         )
+
+
+@contextmanager
+def prometheus_server(base: Path, targets: list[str], interval: str = "1s") -> Iterator[str]:
+    """A real Prometheus scraping `targets` (HOST:PORT) as job `lienthong`; yields its URL."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise RuntimeError("Prometheus is not installed: run `make test` (it installs it)")
+    port = free_port()
+    config = base / "prometheus.yml"
+    quoted = ", ".join(f'"{t}"' for t in targets)
+    config.write_text(
+        f"global: {{scrape_interval: {interval}, evaluation_interval: {interval}}}\n"
+        "scrape_configs:\n"
+        "  - job_name: lienthong\n"
+        f"    static_configs: [{{targets: [{quoted}]}}]\n"
+    )
+    log = (base / "prometheus.log").open("w")
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={base / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/-/ready", process, base / "prometheus.log")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Prometheus exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)  # a separate process: nothing to await but its port
+    raise RuntimeError("Prometheus did not become ready within 60 s")
+
+
+def chromium_binary() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError("Chromium is not installed: run `make test` (it installs it)")
+
+
+def chromium_screenshot(url: str, out: Path, profile: Path, size: str = "1400,1000") -> str:
+    """Loads `url` in headless Chromium, saves a PNG to `out`, and returns the rendered DOM."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        f"--window-size={size}",
+    ]
+    binary = chromium_binary()
+    subprocess.run(
+        [binary, *flags, f"--screenshot={out}", url], check=True, capture_output=True, timeout=120
+    )
+    dom = subprocess.run(
+        [binary, *flags, "--dump-dom", url], check=True, capture_output=True, timeout=120
+    )
+    return dom.stdout.decode("utf-8")

@@ -209,7 +209,9 @@ def test_progress_is_reported_up_to_the_whole_file(tmp_path: Path, bac_ninh: obj
     f = jsonl(tmp_path / "p.jsonl", records)
     seen: list[tuple[int, int]] = []
     engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
-    result = ingest_file(engine, load_registry(), f, "jsonl", progress=lambda b, n: seen.append((b, n)))
+    result = ingest_file(
+        engine, load_registry(), f, "jsonl", progress=lambda b, n: seen.append((b, n))
+    )
     engine.dispose()
     assert result.ok
     assert len(seen) > 1

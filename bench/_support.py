@@ -1,0 +1,119 @@
+"""What the benchmarks share: a large synthetic registry, a simulator process, CPU readings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from registry import Registry
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def synthetic_registry(
+    obligations: int, systems: int = 50, base: str = "http://127.0.0.1:1"
+) -> Registry:
+    """`obligations` pairs over `systems` national systems, each with an unauthenticated probe."""
+    departments = -(-obligations // systems)
+    document: dict[str, Any] = {
+        "province": {"code": "24", "name": "Bắc Ninh"},
+        "systems": [
+            {"code": f"he-thong-{s}", "name": f"Hệ thống {s}", "owner": "Bộ Thử nghiệm"}
+            for s in range(systems)
+        ],
+        "departments": [
+            {"code": f"so-{d}", "name": f"Sở thử nghiệm {d}"} for d in range(departments)
+        ],
+        "obligations": [
+            {
+                "department": f"so-{i // systems}",
+                "system": f"he-thong-{i % systems}",
+                "kind": "maintain",
+                "basis": "Điều thử nghiệm",
+                "probe": {
+                    "url": f"{base}/api/he-thong-{i % systems}/traCuu?id={i}",
+                    "interval": 60,
+                    "timeout": 10,
+                    "expect_json": {"error_code": 0},
+                },
+            }
+            for i in range(obligations)
+        ],
+    }
+    return Registry.model_validate(document)
+
+
+@contextmanager
+def simulator_process(systems: int = 50, cpu: int | None = None) -> Iterator[str]:
+    """`lienthong simulate --open` in its own process (its CPU is not ours); yields its URL."""
+    port = free_port()
+    folder = os.environ.get("TMPDIR", "/tmp")
+    registry = os.path.join(folder, f"lienthong-bench-{port}.yml")
+    with open(registry, "w", encoding="utf-8") as f:
+        f.write('version: 1\nprovince: {code: "24", name: "Bắc Ninh"}\nsystems:\n')
+        for s in range(systems):
+            f.write(f"  - {{code: he-thong-{s}, name: Hệ thống {s}, owner: Bộ Thử nghiệm}}\n")
+    command = [
+        sys.executable,
+        "-m",
+        "lienthong",
+        "simulate",
+        "--open",
+        "--registry",
+        registry,
+        "--listen",
+        f"127.0.0.1:{port}",
+    ]
+    if cpu is not None:
+        command = ["taskset", "-c", str(cpu), *command]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url + "/healthz", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        os.unlink(registry)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within 30 s")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")

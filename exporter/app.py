@@ -1,0 +1,204 @@
+"""The HTTP service of `lienthong serve`: /metrics, /healthz, the status page, and the probes.
+
+Built by an app factory; each long-lived part starts and stops in its own
+cleanup context, so shutdown runs in reverse: probes stop (runs in flight get
+a grace period, then are cancelled), the recorder writes what it holds, then
+the metrics refresher stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from exporter.metrics import Exposition, LienthongCollector
+from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
+from exporter.status import obligation_statuses
+from exporter.status_page import status_page
+from probes.auth import CredentialStore
+from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
+from probes.recorder import TransactionRecorder
+from registry import Registry
+
+log = logging.getLogger("lienthong.serve")
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """How often the background work runs (the `[metrics]` and `[recorder]` config tables)."""
+
+    totals_refresh: float = 5.0  # seconds between reads of the store's totals
+    calendar_refresh: float = 300.0  # seconds between recomputations of the month's figures
+    flush_interval: float = 0.5
+    flush_batch: int = 500
+    status_refresh: int = 10  # the status page reloads itself every so many seconds
+    probes_enabled: bool = True
+
+
+@dataclass
+class Service:
+    """Everything the running service holds; handlers and the demo read it."""
+
+    registry: Registry
+    store: Engine
+    probe_settings: ProbeSettings
+    options: ServiceOptions
+    clock: Callable[[], float]
+    state: MetricsState
+    exposition: Exposition
+    collector: LienthongCollector
+    engine: ProbeEngine | None = None
+    recorder: TransactionRecorder | None = None
+    ready: asyncio.Event | None = None
+
+
+SERVICE = web.AppKey("service", Service)
+
+
+def create_app(
+    registry: Registry,
+    store: Engine,
+    probe_settings: ProbeSettings | None = None,
+    options: ServiceOptions | None = None,
+    clock: Callable[[], float] = time.time,
+) -> web.Application:
+    """The service's aiohttp app over an open store."""
+    state = MetricsState(registry, clock)
+    service = Service(
+        registry=registry,
+        store=store,
+        probe_settings=probe_settings or ProbeSettings(),
+        options=options or ServiceOptions(),
+        clock=clock,
+        state=state,
+        exposition=Exposition(state, lambda: service.engine),
+        collector=LienthongCollector(Exposition(state, lambda: service.engine)),
+        ready=asyncio.Event(),
+    )
+    app = web.Application()
+    app[SERVICE] = service
+    app.cleanup_ctx.append(metrics_context)
+    if service.options.probes_enabled:
+        app.cleanup_ctx.append(probes_context)
+    app.router.add_get("/", status_handler)
+    app.router.add_get("/metrics", metrics_handler)
+    app.router.add_get("/healthz", healthz_handler)
+    # The push API (issue 4) mounts here: POST /api/v1/transactions and
+    # /api/v1/openapi.json. It writes through store.writer like the recorder and
+    # passes each committed batch to `service.state.on_written`, so the
+    # counters move at once.
+    return app
+
+
+async def metrics_context(app: web.Application) -> AsyncIterator[None]:
+    """Seed the counters from the store, then keep them and the calendar figures fresh."""
+    service = app[SERVICE]
+    await refresh_totals(service)
+    await refresh_calendar(service)
+    task = asyncio.create_task(_refresh_loop(service), name="metrics-refresh")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def refresh_totals(service: Service) -> None:
+    day = service.state.local_day()
+    totals, today = await asyncio.to_thread(read_totals, service.store, day)
+    service.state.absorb_totals(totals)
+    service.state.absorb_today(day, today)
+
+
+async def refresh_calendar(service: Service) -> None:
+    day = service.state.local_day()
+    obligations = current_obligations(service.registry, day)
+    figures = await asyncio.to_thread(
+        read_calendar, service.store, service.registry, obligations, day
+    )
+    service.state.absorb_calendar(figures)
+
+
+async def _refresh_loop(service: Service) -> None:
+    options = service.options
+    last_calendar = time.monotonic()
+    calendar_day = service.state.local_day()
+    while True:
+        await asyncio.sleep(options.totals_refresh)
+        try:
+            await refresh_totals(service)
+            day = service.state.local_day()
+            if day != calendar_day or time.monotonic() - last_calendar >= options.calendar_refresh:
+                await refresh_calendar(service)
+                last_calendar, calendar_day = time.monotonic(), day
+        except SQLAlchemyError as e:
+            log.error("metrics refresh failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
+
+
+async def probes_context(app: web.Application) -> AsyncIterator[None]:
+    """The probe engine and its recorder, from start-up to a clean shutdown."""
+    service = app[SERVICE]
+    settings = service.probe_settings
+    options = service.options
+    recorder = TransactionRecorder(
+        service.store, service.registry, options.flush_interval, options.flush_batch
+    )
+    recorder.listeners.append(service.state.on_written)
+    session = client_session(settings)
+    targets = probe_targets(
+        service.registry, settings, CredentialStore(service.clock, settings.rewrite)
+    )
+    engine = ProbeEngine(service.registry, targets, recorder, session, settings, service.clock)
+    engine.observers.append(
+        lambda t, _ts, outcome: service.state.on_probe((t.department, t.system), outcome.seconds)
+    )
+    service.engine, service.recorder = engine, recorder
+    writer = asyncio.create_task(recorder.run(), name="recorder")
+    engine.start()
+    if service.ready is not None:
+        service.ready.set()
+    yield
+    await engine.stop()
+    writer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await writer
+    await recorder.close()
+    await session.close()
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    return web.Response(
+        body=service.exposition.render_bytes(),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+
+
+async def healthz_handler(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    engine, recorder = service.engine, service.recorder
+    return web.json_response(
+        {
+            "status": "ok",
+            "probes": len(engine.targets) if engine else 0,
+            "in_flight": sum(engine.in_flight.values()) if engine else 0,
+            "pending_records": recorder.pending if recorder else 0,
+            "failed_writes": recorder.failed_writes if recorder else 0,
+        }
+    )
+
+
+async def status_handler(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    rows = obligation_statuses(service.state, service.engine)
+    now = datetime.fromtimestamp(service.clock(), service.registry.tz)
+    page = status_page(service.registry.province.name, rows, now, service.options.status_refresh)
+    return web.Response(text=page, content_type="text/html", charset="utf-8")

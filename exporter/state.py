@@ -1,0 +1,164 @@
+"""What the metrics show, kept current: running totals, today's successes, durations, calendar.
+
+Totals come from the store's `pair_totals` (refreshed in the background, so
+they include other writers, such as `lienthong ingest`) and from this
+process's own writes as they happen. Both are lower bounds of the same
+ever-growing numbers, so they merge by taking the larger: counters never go
+backwards and never count twice. The month's calendar figures are computed
+in the background from the daily rollup; nothing here touches the database
+during a scrape.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from exporter.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date
+from registry import Obligation, Registry
+from store.counts import Pair, PairTotals, daily_counts_between, pair_totals_all, successes_on
+from store.records import Transaction
+from store.writer import WriteResult
+
+log = logging.getLogger("lienthong.metrics")
+
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))
+CounterKey = tuple[str, str, str, bool]  # department, system, source, success
+
+
+@dataclass
+class DurationHistogram:
+    """One obligation's probe durations, with Prometheus's cumulative buckets."""
+
+    buckets: list[int] = field(default_factory=lambda: [0] * len(DURATION_BUCKETS))
+    total: float = 0.0
+    count: int = 0
+
+    def observe(self, seconds: float) -> None:
+        self.total += seconds
+        self.count += 1
+        for i, bound in enumerate(DURATION_BUCKETS):
+            if seconds <= bound:
+                self.buckets[i] += 1
+
+
+class MetricsState:
+    """The current figures for every obligation pair, and which pairs changed lately."""
+
+    def __init__(self, registry: Registry, clock: Callable[[], float] = time.time) -> None:
+        self.registry = registry
+        self.clock = clock
+        self.counters: dict[CounterKey, int] = {}
+        self.last_success: dict[Pair, float] = {}
+        self.today: date = self.local_day()
+        self.successes_today: dict[Pair, int] = {}
+        self.durations: dict[Pair, DurationHistogram] = {}
+        self.calendar: dict[Pair, MonthToDate] = {}
+        self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
+        self.calendar_version = 0
+        self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
+
+    def local_day(self) -> date:
+        return datetime.fromtimestamp(self.clock(), self.registry.tz).date()
+
+    def _touch(self, pair: Pair) -> None:
+        self.dirty.add(pair)
+
+    def take_dirty(self) -> set[Pair]:
+        """The pairs changed since the last call (the renderer re-renders just those)."""
+        dirty, self.dirty = self.dirty, set()
+        return dirty
+
+    # -- from the store ------------------------------------------------------------
+
+    def absorb_totals(self, totals: Mapping[tuple[str, str, str], PairTotals]) -> None:
+        for (d, s, src), t in totals.items():
+            for success, n in ((True, t.successes), (False, t.failures)):
+                key = (d, s, src, success)
+                if n > self.counters.get(key, 0):
+                    self.counters[key] = n
+                    self._touch((d, s))
+            if t.last_success_us is not None:
+                self._raise_last_success((d, s), t.last_success_us / 1_000_000)
+
+    def absorb_today(self, day: date, counts: Mapping[Pair, int]) -> None:
+        if day != self.today:
+            self._new_day(day)
+        for pair, n in counts.items():
+            if n > self.successes_today.get(pair, 0):
+                self.successes_today[pair] = n
+                self._touch(pair)
+
+    def absorb_calendar(self, figures: Mapping[Pair, MonthToDate]) -> None:
+        self.calendar = dict(figures)
+        self.calendar_version += 1
+
+    def _new_day(self, day: date) -> None:
+        for pair in self.successes_today:
+            self._touch(pair)
+        self.today = day
+        self.successes_today = {}
+
+    def _raise_last_success(self, pair: Pair, seconds: float) -> None:
+        if seconds > self.last_success.get(pair, 0.0):
+            self.last_success[pair] = seconds
+            self._touch(pair)
+
+    # -- from this process ---------------------------------------------------------
+
+    def on_written(self, batch: Sequence[Transaction], result: WriteResult) -> None:
+        """A batch this process just committed (the recorder's or the push API's)."""
+        for key, n in result.added.items():
+            self.counters[key] = self.counters.get(key, 0) + n
+            self._touch(key[:2])
+        today = self.local_day()
+        if today != self.today:
+            self._new_day(today)
+        tz = self.registry.tz
+        for t in batch:
+            if not t.success:
+                continue
+            pair = (t.department, t.system)
+            self._raise_last_success(pair, t.ts.timestamp())
+            # Only when nothing was a duplicate is every success known to be new.
+            if result.duplicates == 0 and t.ts.astimezone(tz).date() == today:
+                self.successes_today[pair] = self.successes_today.get(pair, 0) + 1
+
+    def on_probe(self, pair: Pair, seconds: float) -> None:
+        histogram = self.durations.get(pair)
+        if histogram is None:
+            histogram = self.durations[pair] = DurationHistogram()
+        histogram.observe(seconds)
+        self._touch(pair)
+
+
+def read_totals(
+    engine: Engine, day: date
+) -> tuple[dict[tuple[str, str, str], PairTotals], dict[Pair, int]]:
+    """The store's running totals and the successes of `day` (run in a worker thread)."""
+    with engine.connect() as conn:
+        return pair_totals_all(conn), successes_on(conn, day)
+
+
+def read_calendar(
+    engine: Engine, registry: Registry, obligations: Sequence[Obligation], today: date
+) -> dict[Pair, MonthToDate]:
+    """Every obligation's month-to-date figures for `today` (run in a worker thread)."""
+    first = min(today.replace(day=1), today - timedelta(days=LOOKBACK_DAYS))
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, first, today - timedelta(days=1))
+    return {o.key: month_to_date(registry, o, today, counts.get(o.key, {})) for o in obligations}
+
+
+def current_obligations(registry: Registry, day: date) -> list[Obligation]:
+    """The obligations in force on `day`, one per pair (the one whose window holds the day)."""
+    return [o for o in registry.obligations if registry.in_force(o, day, day)]
+
+
+def utc_now(clock: Callable[[], float]) -> datetime:
+    return datetime.fromtimestamp(clock(), UTC)

@@ -1,0 +1,110 @@
+"""`lienthong demo`: the simulator, the bundled Bắc Ninh probes against it, and a live summary."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from exporter.status import ObligationStatus, obligation_statuses
+from lienthong.cli_simulate import faults_from_flags
+from lienthong.demo import DEMO_DB, Demo, running_demo
+from lienthong.serve_config import parse_listen
+from lienthong.server import stop_signals
+from registry import load_registry
+
+STATES = {
+    "up": "[green]● hoạt động[/green]",
+    "down": "[red]● lỗi[/red]",
+    "waiting": "[yellow]○ đang chờ[/yellow]",
+    "passive": "[dim]– không thăm dò[/dim]",
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "demo",
+        help="the simulator of the national systems, probes against it, metrics, status page",
+    )
+    parser.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
+    parser.add_argument("--db", default=DEMO_DB, metavar="URL", help=f"default {DEMO_DB}")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
+        help="a simulator fault from the start, e.g. csdl-dkdn:outage=true",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = load_registry("bac-ninh")
+    faults = faults_from_flags(args.fault, {s.code for s in registry.systems})
+    listen = parse_listen(args.listen)
+    return asyncio.run(_demo(registry, listen, args.db, faults, sys.stdout.isatty()))
+
+
+async def _demo(registry, listen, database, faults, live: bool) -> int:  # type: ignore[no-untyped-def]
+    console = Console(highlight=False, soft_wrap=True)
+    with stop_signals() as stop:
+        async with running_demo(registry, listen, database, faults=faults) as demo:
+            _print_urls(console, demo)
+            summary = asyncio.create_task(_summary(console, demo, live))
+            try:
+                await stop.wait()
+            finally:
+                summary.cancel()
+                await asyncio.gather(summary, return_exceptions=True)
+                console.print("stopping: finishing probes in flight, writing what is buffered…")
+    console.print("demo stopped.")
+    return 0
+
+
+def _print_urls(console: Console, demo: Demo) -> None:
+    s, sim = demo.service_url, demo.simulator_url
+    console.print(f"[bold]lienthong demo[/bold] — {demo.service.registry.province.name}")
+    console.print(f"  status page   {s}/")
+    console.print(f"  metrics       {s}/metrics")
+    console.print(f"  health        {s}/healthz")
+    console.print(f"  simulator     {sim}  (faults: {sim}/admin/faults)")
+    console.print(
+        f"  try a fault:  curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn"
+    )
+    console.print("  Ctrl-C stops.")
+
+
+def _table(rows: list[ObligationStatus]) -> Table:
+    up = sum(r.state == "up" for r in rows)
+    down = sum(r.state == "down" for r in rows)
+    table = Table(title=f"{up} hoạt động · {down} lỗi · {len(rows)} nghĩa vụ", expand=False)
+    for column in ("Đơn vị", "Hệ thống quốc gia", "Trạng thái", "Hôm nay", "Lý do"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r.department, r.system, STATES[r.state], str(r.successes_today), r.detail or ""
+        )
+    return table
+
+
+async def _summary(console: Console, demo: Demo, live: bool) -> None:
+    service = demo.service
+    if live:
+        with Live(console=console, auto_refresh=False, transient=True) as screen:
+            while True:
+                screen.update(
+                    _table(obligation_statuses(service.state, service.engine)), refresh=True
+                )
+                await asyncio.sleep(1.0)
+    last = None
+    while True:
+        rows = obligation_statuses(service.state, service.engine)
+        counts = (sum(r.state == "up" for r in rows), sum(r.state == "down" for r in rows))
+        if counts != last:
+            console.print(f"{counts[0]} up, {counts[1]} down of {len(rows)} obligations")
+            last = counts
+        await asyncio.sleep(2.0)

@@ -1,0 +1,230 @@
+"""The probe engine: every obligation's probe on its interval, under the concurrency limits.
+
+One scheduler task keeps a heap of due times (spread by `probes.schedule`)
+and starts a run task for each probe that falls due. A run waits for a slot
+under the global limit and its national system's limit, asks the system's
+circuit breaker, calls, and hands its one outcome to the recorder and the
+observers (the metrics). A probe never overlaps itself: a run still going
+when its next start falls due makes that start be skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+
+from probes.auth import CredentialStore
+from probes.breaker import CircuitBreaker
+from probes.http import ProbeOutcome, ProbeTarget, run_probe
+from probes.recorder import TransactionRecorder
+from probes.schedule import first_due, next_due
+from registry import Registry
+
+log = logging.getLogger("lienthong.probes")
+
+Observer = Callable[[ProbeTarget, datetime, ProbeOutcome], None]
+LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))
+
+
+@dataclass(frozen=True)
+class UrlRewrite:
+    """Replaces a URL prefix (the simulator in the demo, a staging gateway, …)."""
+
+    prefix: str
+    replacement: str
+
+    def __call__(self, url: str) -> str:
+        if url.startswith(self.prefix):
+            return self.replacement + url[len(self.prefix) :]
+        return url
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """The engine's limits and defaults (the `[probes]` table of the serve config)."""
+
+    per_system: int = 4
+    total: int = 256
+    connect_timeout: float = 5.0
+    interval: float | None = None  # overrides every probe's interval (the demo's short cadence)
+    breaker_failures: int = 5
+    breaker_cooldown: float = 60.0
+    breaker_max_cooldown: float = 600.0
+    rewrites: tuple[UrlRewrite, ...] = ()
+    grace: float = 5.0  # seconds in-flight probes get to finish on shutdown
+
+    def rewrite(self, url: str) -> str:
+        for r in self.rewrites:
+            url = r(url)
+        return url
+
+
+@dataclass
+class LagHistogram:
+    """Probe start lateness (seconds after the due time), cumulative like Prometheus's."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * len(LAG_BUCKETS))
+    total: float = 0.0
+    observed: int = 0
+
+    def observe(self, seconds: float) -> None:
+        self.total += seconds
+        self.observed += 1
+        for i, bound in enumerate(LAG_BUCKETS):
+            if seconds <= bound:
+                self.counts[i] += 1
+
+
+def probe_targets(
+    registry: Registry, settings: ProbeSettings, credentials: CredentialStore
+) -> list[ProbeTarget]:
+    """The registry's obligations that have a probe, ready to run."""
+    targets = []
+    for o in registry.obligations:
+        if o.probe is None:
+            continue
+        targets.append(
+            ProbeTarget(
+                department=o.department,
+                system=o.system,
+                spec=o.probe,
+                url=settings.rewrite(str(o.probe.url)),
+                credentials=credentials.for_auth(o.probe.auth),
+            )
+        )
+    return targets
+
+
+class ProbeEngine:
+    """Runs the probes until stopped; its counters feed the engine-health metrics."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        targets: Iterable[ProbeTarget],
+        recorder: TransactionRecorder,
+        session: aiohttp.ClientSession,
+        settings: ProbeSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.registry = registry
+        self.targets = list(targets)
+        self.recorder = recorder
+        self.settings = settings
+        self._session = session
+        self._clock = clock
+        self._total = asyncio.Semaphore(settings.total)
+        self._per_system: dict[str, asyncio.Semaphore] = {}
+        self.breakers: dict[str, CircuitBreaker] = {}
+        self.in_flight: dict[str, int] = {}
+        for t in self.targets:
+            if t.system not in self.breakers:
+                self._per_system[t.system] = asyncio.Semaphore(settings.per_system)
+                self.in_flight[t.system] = 0
+                self.breakers[t.system] = CircuitBreaker(
+                    settings.breaker_failures,
+                    settings.breaker_cooldown,
+                    settings.breaker_max_cooldown,
+                )
+        self.lag = LagHistogram()
+        self.last: dict[str, tuple[datetime, ProbeOutcome]] = {}
+        self.observers: list[Observer] = []
+        self.skipped_overlap = 0
+        self.skipped_open_circuit = 0
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._scheduler: asyncio.Task[None] | None = None
+
+    def interval(self, target: ProbeTarget) -> float:
+        return self.settings.interval or target.spec.interval
+
+    def start(self) -> None:
+        self._scheduler = asyncio.create_task(self._schedule(), name="probe-scheduler")
+
+    async def stop(self) -> None:
+        """Stop scheduling; give runs in flight `grace` seconds, then cancel the rest."""
+        if self._scheduler is not None:
+            self._scheduler.cancel()
+            await asyncio.gather(self._scheduler, return_exceptions=True)
+            self._scheduler = None
+        running = list(self._running.values())
+        if running:
+            _, late = await asyncio.wait(running, timeout=self.settings.grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def _schedule(self) -> None:
+        now = self._clock()
+        heap = [(first_due(t.key, self.interval(t), now), i) for i, t in enumerate(self.targets)]
+        heapq.heapify(heap)
+        while heap:
+            due, i = heap[0]
+            delay = due - self._clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                continue
+            target = self.targets[i]
+            heapq.heapreplace(heap, (next_due(due, self.interval(target), self._clock()), i))
+            if target.key in self._running:
+                self.skipped_overlap += 1
+                continue
+            task = asyncio.create_task(self._run(target, due), name=target.key)
+            self._running[target.key] = task
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.pop(task.get_name(), None)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("probe run failed: %r", error)
+
+    async def _run(self, target: ProbeTarget, due: float) -> None:
+        today = datetime.fromtimestamp(due, self.registry.tz).date()
+        if not any(
+            self.registry.in_force(o, today, today)
+            for o in self.registry.obligations_for(target.department, target.system)
+        ):
+            return
+        breaker = self.breakers[target.system]
+        if not breaker.allow(self._clock()):
+            self.skipped_open_circuit += 1
+            return
+        async with self._total, self._per_system[target.system]:
+            started = self._clock()
+            self.lag.observe(max(0.0, started - due))
+            self.in_flight[target.system] += 1
+            try:
+                outcome = await run_probe(self._session, target)
+            finally:
+                self.in_flight[target.system] -= 1
+        breaker.record(outcome.success, self._clock())
+        ts = datetime.fromtimestamp(started, UTC)
+        self.recorder.record(
+            target.department,
+            target.system,
+            ts,
+            outcome.success,
+            outcome.seconds * 1000,
+            outcome.detail,
+        )
+        self.last[target.key] = (ts, outcome)
+        for observer in self.observers:
+            observer(target, ts, outcome)
+
+
+def client_session(settings: ProbeSettings) -> aiohttp.ClientSession:
+    """The HTTP client all probes share (keep-alive connections, the global limit)."""
+    connector = aiohttp.TCPConnector(limit=settings.total, limit_per_host=0, ttl_dns_cache=300)
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        headers={"User-Agent": "lienthong-probe/0.1"},
+        raise_for_status=False,
+    )

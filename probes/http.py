@@ -1,0 +1,180 @@
+"""One HTTP probe run: the call, its retries inside the time budget, and the verdict.
+
+A run ends in exactly one `ProbeOutcome`, whatever happened: retries (for
+connection errors and 5xx only, with jittered backoff) happen inside the
+probe's `timeout`, so they can never add transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from probes.auth import AuthError, Credentials
+from probes.check import body_problem, status_problem
+from registry.model import HttpProbe
+
+MAX_ATTEMPTS = 3
+DETAIL_LIMIT = 1000  # the contract's limit on `detail`
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeTarget:
+    """A probe ready to run: the obligation's pair, its spec, the URL to call, its credentials."""
+
+    department: str
+    system: str
+    spec: HttpProbe
+    url: str
+    credentials: Credentials
+
+    @property
+    def key(self) -> str:
+        return f"{self.department}/{self.system}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOutcome:
+    """What one run found: success, how long it took, and why it failed."""
+
+    success: bool
+    seconds: float
+    detail: str | None = None
+    attempts: int = 1
+
+
+class _Retryable(Exception):
+    """A 5xx answer or a broken connection: worth another attempt while time remains."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Failed(Exception):
+    """A final answer that is not a success (no retry)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def run_probe(
+    session: aiohttp.ClientSession,
+    target: ProbeTarget,
+    clock: Callable[[], float] = time.perf_counter,
+    backoff: float = 0.2,
+) -> ProbeOutcome:
+    """Run one probe to its verdict within `spec.timeout` seconds, retries included."""
+    started = clock()
+    attempts = 0
+    last_reason = "no attempt"
+
+    async def attempt() -> None:
+        nonlocal attempts, last_reason
+        attempts += 1
+        try:
+            await _call(session, target)
+        except _Retryable as e:
+            last_reason = e.reason
+            raise
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(_Retryable),
+        stop=stop_after_attempt(MAX_ATTEMPTS),
+        wait=wait_random_exponential(multiplier=backoff, max=2.0),
+        reraise=False,
+    )
+    try:
+        async with asyncio.timeout(target.spec.timeout):
+            await retrying(attempt)
+    except TimeoutError:
+        reason = f"timed out after {target.spec.timeout:g} s"
+        if attempts > 1:
+            reason += f" ({attempts} attempts; last: {last_reason})"
+        return _outcome(False, clock() - started, reason, attempts)
+    except RetryError:
+        return _outcome(False, clock() - started, f"{last_reason} ({attempts} attempts)", attempts)
+    except _Failed as e:
+        return _outcome(False, clock() - started, e.reason, attempts)
+    except AuthError as e:
+        return _outcome(False, clock() - started, f"authentication: {e}", attempts)
+    return _outcome(True, clock() - started, None, attempts)
+
+
+def _outcome(success: bool, seconds: float, detail: str | None, attempts: int) -> ProbeOutcome:
+    if detail is not None and len(detail) > DETAIL_LIMIT:
+        detail = detail[: DETAIL_LIMIT - 3] + "..."
+    return ProbeOutcome(success, seconds, detail, attempts)
+
+
+async def _call(session: aiohttp.ClientSession, target: ProbeTarget) -> None:
+    """One attempt; returns on success, raises `_Retryable` or `_Failed` otherwise."""
+    status, body = await _exchange(session, target)
+    if status == 401 and target.credentials.oauth2 is not None:
+        # The cached token may have been revoked early: one fresh token, one more try.
+        target.credentials.oauth2.forget()
+        status, body = await _exchange(session, target)
+    if 500 <= status <= 599 and status not in target.spec.expect_status:
+        raise _Retryable(f"HTTP status {status}")
+    problem = status_problem(status, target.spec.expect_status) or body_problem(
+        body, target.spec.expect_json
+    )
+    if problem is not None:
+        raise _Failed(problem)
+
+
+async def _exchange(session: aiohttp.ClientSession, target: ProbeTarget) -> tuple[int, bytes]:
+    spec = target.spec
+    headers = {**spec.headers, **await target.credentials.headers(session)}
+    try:
+        async with session.request(
+            spec.method, target.url, headers=headers, data=spec.body
+        ) as answer:
+            return answer.status, await _read_body(answer, spec.max_body)
+    except aiohttp.TooManyRedirects:
+        raise _Failed("too many redirects") from None
+    except aiohttp.ClientPayloadError:
+        raise _Failed("truncated body") from None
+    except (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError):
+        raise _Failed("connection timed out") from None
+    except aiohttp.ServerDisconnectedError:
+        raise _Retryable("connection closed by the server") from None
+    except aiohttp.ClientConnectorError as e:
+        raise _Retryable(
+            f"cannot connect: {e.os_error.strerror or type(e.os_error).__name__}"
+        ) from None
+    except aiohttp.ClientOSError as e:
+        raise _Retryable(f"connection error: {e.strerror or type(e).__name__}") from None
+    except aiohttp.ClientResponseError as e:
+        raise _Failed(f"malformed answer: {e.message}") from None
+    except aiohttp.ClientError as e:
+        raise _Failed(f"{type(e).__name__}") from None
+
+
+async def _read_body(answer: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, up to `limit` bytes; one byte more means it is too large."""
+    length = answer.content_length
+    if length is not None and length > limit:
+        raise _Failed(f"body of {length} bytes is larger than max_body {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await answer.content.read(limit + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise _Failed(f"body larger than max_body {limit} bytes")

@@ -1,0 +1,123 @@
+"""Probe results into the store, through the same write path as `ingest`, in small batches.
+
+Each run becomes a contract record (source `probe`, with an idempotency id),
+is validated by `store.records.parse_record`, and waits in a buffer that a
+background task writes every `flush_interval` seconds or `max_batch` records.
+A failed write keeps the buffer and tries again (the ids make a retry count
+once); closing writes whatever is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from registry import Registry
+from store.records import Transaction, parse_record
+from store.writer import WriteResult, write_transactions
+
+log = logging.getLogger("lienthong.recorder")
+
+Listener = Callable[[Sequence[Transaction], WriteResult], None]
+
+
+class TransactionRecorder:
+    """A buffer of probe transactions and the task that writes it to the store."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        flush_interval: float = 0.5,
+        max_batch: int = 500,
+    ) -> None:
+        self._engine = engine
+        self._registry = registry
+        self._flush_interval = flush_interval
+        self._max_batch = max_batch
+        self._buffer: list[Transaction] = []
+        self._full = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.listeners: list[Listener] = []
+        self.written = 0
+        self.failed_writes = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._buffer)
+
+    def record(
+        self,
+        department: str,
+        system: str,
+        ts: datetime,
+        success: bool,
+        latency_ms: float,
+        detail: str | None,
+    ) -> None:
+        """Queue one probe run as a transaction record."""
+        raw = {
+            "department": department,
+            "system": system,
+            "ts": ts.astimezone(UTC).isoformat(),
+            "outcome": "success" if success else "failure",
+            "latency_ms": round(latency_ms, 3),
+            "id": f"probe:{system}:{ts.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}",
+            "source": "probe",
+            "detail": detail,
+        }
+        parsed = parse_record(raw, self._registry, "probe", now=ts)
+        if isinstance(parsed, list):  # a registry changed under a running engine
+            log.error("probe of %s/%s not recorded: %s", department, system, parsed[0])
+            return
+        self._buffer.append(parsed)
+        if len(self._buffer) >= self._max_batch:
+            self._full.set()
+
+    async def run(self) -> None:
+        """Write the buffer every `flush_interval` seconds (sooner when a batch is full)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self._flush_interval)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything buffered now; on a database error keep it for the next try."""
+        async with self._lock:
+            self._full.clear()
+            while self._buffer:
+                batch = self._buffer[: self._max_batch]
+                try:
+                    result = await asyncio.to_thread(
+                        write_transactions, self._engine, self._registry.timezone, batch
+                    )
+                except SQLAlchemyError as e:
+                    self.failed_writes += 1
+                    log.error(
+                        "store write failed, %d records kept: %s", len(self._buffer), _line(e)
+                    )
+                    return
+                del self._buffer[: len(batch)]
+                self.written += result.accepted
+                for listener in self.listeners:
+                    listener(batch, result)
+
+    async def close(self, attempts: int = 3) -> None:
+        """Write what is left; retry a failing store a few times before giving up loudly."""
+        for _ in range(attempts):
+            await self.flush()
+            if not self._buffer:
+                return
+            await asyncio.sleep(0.5)
+        log.error("%d probe records could not be stored", len(self._buffer))
+
+
+def _line(e: Exception) -> str:
+    text = str(getattr(e, "orig", None) or e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -1,0 +1,173 @@
+"""The service's metrics, read by a real Prometheus and checked by promtool, against the store."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from prometheus_client.exposition import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import CollectorRegistry
+from sqlalchemy import Engine
+
+from exporter.app import SERVICE, ServiceOptions, create_app
+from registry import Registry
+from store import write_transactions
+from store.counts import pair_totals_all
+from tests.conftest import tx
+from tests.harness import serving
+from tests.servers import chromium_screenshot, prometheus_server
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+HANOI = "Asia/Ho_Chi_Minh"
+
+
+def seed(engine: Engine) -> None:
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="1"),
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T10:30:00.250000+07:00", record_id="2"),
+            tx("so-khdt", "csdl-dkdn", "2026-10-05T11:00:00+07:00", False, "3"),
+            tx("so-tuphap", "ho-tich", "2026-10-06T08:00:00+07:00", source="push"),
+        ],
+    )
+
+
+def passive(options: ServiceOptions | None = None) -> ServiceOptions:
+    return options or ServiceOptions(probes_enabled=False, totals_refresh=0.2)
+
+
+async def metrics_text(url: str) -> str:
+    async with aiohttp.ClientSession() as client, client.get(url + "/metrics") as answer:
+        assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return await answer.text()
+
+
+async def query(client: aiohttp.ClientSession, prometheus: str, promql: str) -> list[Any]:
+    async with client.get(prometheus + "/api/v1/query", params={"query": promql}) as answer:
+        document = await answer.json()
+    assert document["status"] == "success", document
+    result: list[Any] = document["data"]["result"]
+    return result
+
+
+async def test_prometheus_holds_what_the_store_holds(
+    bac_ninh: Registry, engine: Engine, tmp_path: Path
+) -> None:
+    seed(engine)
+    app = create_app(bac_ninh, engine, options=passive())
+    async with serving(app) as url, aiohttp.ClientSession() as client:
+        # A write after start-up, by another writer: seen on the next refresh.
+        write_transactions(
+            engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-07T09:00:00+07:00", record_id="4")]
+        )
+        with prometheus_server(tmp_path, [url.removeprefix("http://")], "500ms") as prometheus:
+            with engine.connect() as conn:
+                totals = pair_totals_all(conn)
+            expected = totals[("so-khdt", "csdl-dkdn", "import")]
+            selector = '{job="lienthong",department="so-khdt",system="csdl-dkdn"}'
+            found: dict[str, float] = {}
+            async with asyncio.timeout(60):
+                while len(found) < 3 or found.get("success") != expected.successes:
+                    for r in await query(
+                        client, prometheus, f"lienthong_transactions_total{selector}"
+                    ):
+                        if r["metric"]["source"] == "import":
+                            found[r["metric"]["outcome"]] = float(r["value"][1])
+                    last = await query(
+                        client, prometheus, f"lienthong_last_success_timestamp_seconds{selector}"
+                    )
+                    if last:
+                        found["last"] = float(last[0]["value"][1])
+                    await asyncio.sleep(0.3)  # Prometheus has no event to await
+    assert found["success"] == expected.successes == 3
+    assert found["failure"] == expected.failures == 1
+    assert expected.last_success_us is not None
+    assert found["last"] == pytest.approx(expected.last_success_us / 1e6, abs=1e-6)
+
+
+async def test_counters_continue_across_restarts(bac_ninh: Registry, engine: Engine) -> None:
+    seed(engine)
+    for _ in range(2):
+        async with serving(create_app(bac_ninh, engine, options=passive())) as url:
+            text = await metrics_text(url)
+        assert (
+            'lienthong_transactions_total{province="24",department="so-khdt",system="csdl-dkdn",'
+            'outcome="success",source="import"} 2\n' in text
+        )
+
+
+async def test_promtool_finds_nothing_and_the_collector_agrees(
+    bac_ninh: Registry, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(engine)
+    monkeypatch.setenv("BACNINH_LGSP_CLIENT_ID", "x")
+    monkeypatch.setenv("BACNINH_LGSP_CLIENT_SECRET", "y")
+    app = create_app(bac_ninh, engine, options=ServiceOptions(totals_refresh=0.2))
+    async with serving(app) as url:
+        text = await metrics_text(url)
+        registry = CollectorRegistry()
+        registry.register(app[SERVICE].collector)
+        generic = generate_latest(registry).decode()
+    check = subprocess.run(
+        ["promtool", "check", "metrics"],
+        input=text,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0 and check.stdout + check.stderr == ""
+    # Every family of the contract and of the agreed list is there.
+    names = {f.name for f in text_string_to_metric_families(text)}
+    assert {
+        "lienthong_transactions",
+        "lienthong_last_success_timestamp_seconds",
+        "lienthong_probe_duration_seconds",
+        "lienthong_compliance_ratio",
+        "lienthong_obligation_info",
+        "lienthong_required_day",
+        "lienthong_successes_today",
+        "lienthong_local_hour",
+        "lienthong_target_ratio",
+        "lienthong_probe_schedule_lag_seconds",
+        "lienthong_probes_in_flight",
+        "lienthong_circuit_state",
+    } <= names
+
+    def samples(exposition: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
+        return {
+            (s.name, tuple(sorted(s.labels.items())), s.value)
+            for f in text_string_to_metric_families(exposition)
+            for s in f.samples
+            if s.name != "lienthong_local_hour"  # read from the clock a moment apart
+        }
+
+    assert samples(text) == samples(generic)
+    info = [
+        s
+        for f in text_string_to_metric_families(text)
+        if f.name == "lienthong_obligation_info"
+        for s in f.samples
+        if s.labels["department"] == "so-tuphap" and s.labels["system"] == "ho-tich"
+    ]
+    assert info[0].labels["department_name"] == "Sở Tư pháp"
+    assert info[0].labels["owner"] == "Bộ Tư pháp"
+
+
+async def test_status_page_in_chromium(bac_ninh: Registry, engine: Engine, tmp_path: Path) -> None:
+    seed(engine)
+    app = create_app(bac_ninh, engine, options=passive())
+    async with serving(app) as url:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "status-page.png"
+        dom = await asyncio.to_thread(chromium_screenshot, url + "/", shot, tmp_path / "chromium")
+    assert shot.stat().st_size > 10_000
+    assert "Tình trạng kết nối với các hệ thống quốc gia — Bắc Ninh" in dom
+    assert "Sở Kế hoạch và Đầu tư" in dom
+    assert "Cơ sở dữ liệu quốc gia về Đăng ký doanh nghiệp" in dom
+    assert '<meta http-equiv="refresh"' in dom
