@@ -59,7 +59,7 @@ def ingest_file(
     """Import one file; on any invalid record nothing of it is stored."""
     started = time.perf_counter()
     result = FileResult(path)
-    parser = RecordParser(registry, default_source, now)
+    parser = RecordParser(registry, default_source, now, strict=fmt != "csv")
     stream = open_records(path, fmt)
     try:
         with writing(engine, registry.timezone) as writer:

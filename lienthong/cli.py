@@ -18,13 +18,23 @@ from lienthong import (
     cli_report,
     cli_serve,
     cli_simulate,
+    cli_tokens,
 )
 from lienthong.errors import UsageError
 from registry import RegistryError
 from store import StoreError
 from store.database import first_line
 
-COMMANDS = (cli_demo, cli_serve, cli_simulate, cli_registry, cli_ingest, cli_report, cli_db)
+COMMANDS = (
+    cli_demo,
+    cli_serve,
+    cli_simulate,
+    cli_registry,
+    cli_ingest,
+    cli_report,
+    cli_tokens,
+    cli_db,
+)
 
 
 # Errors a user can fix: shown as one line (or one line per problem), exit 1.

@@ -8,6 +8,7 @@ push API, a gateway log, a probe run), records reach the store this way.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,21 +32,40 @@ Source = Literal["probe", "push", "gateway", "import"]
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
-def _text(value: Any) -> Any:
-    # Pydantic would read a number as Unix time; the contract wants RFC 3339 text.
-    if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 text with an offset, like 2026-10-05T09:12:00+07:00")
+# RFC 3339's date-time: a "T" between date and time, seconds, and an offset (checked
+# apart, to say so). Pydantic alone would also take Unix times, "09:00" without
+# seconds or "+0700", which the contract does not.
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+TS_FORMAT = "must be an RFC 3339 time with an offset, like 2026-10-05T09:12:00+07:00"
+
+
+def _timestamp(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or RFC3339.fullmatch(value) is None:
+        raise ValueError(TS_FORMAT)
+    try:
+        ts = datetime.fromisoformat(value.upper())
+    except ValueError as e:
+        raise ValueError(f"{value} is not a valid time ({e})") from None
+    if ts.tzinfo is None:
+        raise ValueError(f"{value} has no offset: add one, like +07:00 or Z")
+    return ts
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text: refused here, for every store alike.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
     return value
 
 
-def _with_offset(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"{value.isoformat()} has no offset: add one, like +07:00 or Z")
-    return value
-
-
-# Parsed by pydantic's own (compiled) parser: this is the hot path of every import.
-Timestamp = Annotated[datetime, BeforeValidator(_text), AfterValidator(_with_offset)]
+NoNul = AfterValidator(_no_nul)
 
 
 class TransactionRecord(BaseModel):
@@ -58,9 +78,9 @@ class TransactionRecord(BaseModel):
     ts: Timestamp
     outcome: Literal["success", "failure"]
     latency_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    id: str | None = Field(default=None, min_length=1, max_length=128)
+    id: Annotated[str, Field(min_length=1, max_length=128), NoNul] | None = None
     source: Source | None = None
-    detail: str | None = Field(default=None, max_length=1000)
+    detail: Annotated[str, Field(max_length=1000), NoNul] | None = None
 
 
 class Transaction(NamedTuple):
@@ -111,18 +131,33 @@ _validate_python = TransactionRecord.model_validate
 
 
 class RecordParser:
-    """Validates records against the contract and one registry (cached per pair)."""
+    """Validates records against the contract and one registry (cached per pair).
 
-    def __init__(self, registry: Registry, default_source: str, now: datetime | None = None):
+    Strict by default: JSON types exactly as the contract (a number is not text,
+    nor text a number). `strict=False` is for CSV, whose every cell is text.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        default_source: str,
+        now: datetime | None = None,
+        strict: bool = True,
+    ):
         self.registry = registry
         self.default_source = default_source
         self.latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
+        self.strict = strict
         self._pairs: dict[tuple[str, str], list[FieldError]] = {}
 
     def parse(self, raw: bytes | str | Mapping[str, Any]) -> Transaction | list[FieldError]:
         """One record (JSON text or a mapping) → a Transaction, or what is wrong with it."""
         try:
-            record = _validate_json(raw) if isinstance(raw, bytes | str) else _validate_python(raw)
+            record = (
+                _validate_json(raw, strict=self.strict)
+                if isinstance(raw, bytes | str)
+                else _validate_python(raw, strict=self.strict)
+            )
         except ValidationError as e:
             return _field_errors(e) + _registry_errors_of_invalid(raw, e, self.registry)
         pair = (record.department, record.system)
