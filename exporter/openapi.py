@@ -164,18 +164,15 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                             },
                         },
                         "400": _error(
-                            "Malformed JSON, or invalid records: every bad index and field is"
-                            " listed, and nothing of the batch is stored."
+                            "Malformed JSON, more than 10,000 records, or invalid records: every"
+                            " bad index and field is listed, and nothing of the batch is stored."
                         ),
                         "401": _error("No token, or an unknown or revoked one.", challenge),
                         "403": _error(
                             "Records of another department than the token's: their indices are"
                             " listed; nothing is stored."
                         ),
-                        "413": _error(
-                            f"A body over {MAX_BODY:,} bytes, or more than {MAX_RECORDS:,}"
-                            " records; nothing is stored."
-                        ),
+                        "413": _error(f"A body over {MAX_BODY:,} bytes; nothing is stored."),
                         "415": _error("The body is not application/json (UTF-8)."),
                         "429": _error("Too many requests with this token.", retry),
                         "503": _error(

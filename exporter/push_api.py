@@ -2,7 +2,7 @@
 
 A request is checked in this order, each step cheap before the next: the
 bearer token (401), its rate (429), the content type (415), the body's size
-(413, before any parsing), the JSON (400), the number of records (413), the
+(413, before any parsing), the JSON (400), the number of records (400), the
 token's department (403), every record through `store.records` (400, with
 every bad index and field). Only then is the batch handed to the group
 commit, and `202` is answered once the database has committed it. Errors
@@ -168,7 +168,7 @@ async def push_handler(request: web.Request) -> web.Response:
         return problem
     if len(items) > MAX_RECORDS:
         return error(
-            413, f"{len(items):,} records in one request; at most {MAX_RECORDS:,}: split the batch"
+            400, f"{len(items):,} records in one request; at most {MAX_RECORDS:,}: split the batch"
         )
     foreign = _outside_scope(items, token)
     if foreign:
