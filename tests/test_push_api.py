@@ -117,6 +117,15 @@ async def test_no_token_or_a_wrong_or_revoked_one_is_401(
     assert status == 401 and "invalid_token" in headers["WWW-Authenticate"]
     status, _, _ = await api.post([record()], None, Authorization=f"Basic {khdt_token}")
     assert status == 401
+    # Bytes that are not UTF-8 in the header: still a plain 401.
+    host, port = api.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /api/v1/transactions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer lt_\xff\xfe\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
+    )
+    assert (await reader.readline()).startswith(b"HTTP/1.1 401")
+    writer.close()
     assert (await api.post([record(1)], khdt_token))[0] == 202
     revoke_token(engine, khdt_token[:11])
     await api.app[SERVICE].push.tokens.refresh()  # what the refresher does every few seconds
