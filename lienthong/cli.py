@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from exporter.packs import UnknownDepartment
 from exporter.periods import PeriodError
 from intake import FileFormatError
 from lienthong import cli_db, cli_ingest, cli_registry, cli_report
@@ -21,6 +22,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     StoreError,
     FileFormatError,
     PeriodError,
+    UnknownDepartment,
     UsageError,
     FileNotFoundError,
     PermissionError,
