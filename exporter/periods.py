@@ -93,11 +93,21 @@ class Quarter:
             Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
         )
 
+    def next(self) -> Quarter:
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
+
     def __str__(self) -> str:
         return f"{self.year:04d}Q{self.number}"
 
 
 Period = Month | Quarter
+
+
+def parse_period(text: str) -> Period:
+    """A month (YYYY-MM) or a quarter (YYYYQn)."""
+    return Quarter.parse(text) if "q" in text.lower() else Month.parse(text)
 
 
 def parse_day(text: str) -> date:
