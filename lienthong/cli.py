@@ -6,15 +6,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from exporter.mailing import MailError
+from exporter.manifest import ManifestError
 from exporter.packs import UnknownDepartment
 from exporter.periods import PeriodError
+from exporter.scheduled import ExportsSettingsError
 from intake import FileFormatError
-from lienthong import cli_db, cli_ingest, cli_registry, cli_report
+from lienthong import cli_db, cli_exports, cli_ingest, cli_registry, cli_report
 from lienthong.errors import UsageError
 from registry import RegistryError
 from store import StoreError
 
-COMMANDS = (cli_registry, cli_ingest, cli_report, cli_db)
+COMMANDS = (cli_registry, cli_ingest, cli_report, cli_exports, cli_db)
 
 
 # Errors a user can fix: shown as one line (or one line per problem), exit 1.
@@ -23,6 +26,9 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     FileFormatError,
     PeriodError,
     UnknownDepartment,
+    ManifestError,
+    ExportsSettingsError,
+    MailError,
     UsageError,
     FileNotFoundError,
     PermissionError,
