@@ -125,8 +125,8 @@ PHRASES = {
         "generated": "Generated automatically at {at} by {software}, from registry {registry}"
         " and database {database}.",
         "summary": "I. SUMMARY",
-        "summary_line": "{n} obligations of {d} departments: {m} to maintain transactions,"
-        " {c} to establish a connection.",
+        "summary_line": "{n} obligation(s) of {d} department(s): {m} to maintain"
+        " transactions, {c} to establish a connection.",
         "result": "Status",
         "count": "Obligations",
         "whole_quarter": "Quarter",
@@ -193,8 +193,9 @@ CENTER_BOLD = _style("center-bold", 9.5, bold=True, alignment=TA_CENTER)
 TITLE = _style("title", 15, bold=True, alignment=TA_CENTER, spaceBefore=8, spaceAfter=2)
 SUBJECT = _style("subject", 11.5, bold=True, alignment=TA_CENTER, spaceAfter=2)
 PERIOD = _style("period", 11, alignment=TA_CENTER, spaceAfter=8)
-HEADING = _style("heading", 11, bold=True, spaceBefore=8, spaceAfter=4)
-SUBHEADING = _style("subheading", 9.5, bold=True, spaceBefore=7, spaceAfter=3)
+# Headings stay on the page of what follows them (never alone at a page's foot).
+HEADING = _style("heading", 11, bold=True, spaceBefore=8, spaceAfter=4, keepWithNext=1)
+SUBHEADING = _style("subheading", 9.5, bold=True, spaceBefore=7, spaceAfter=3, keepWithNext=1)
 
 
 def _p(value: str, style: ParagraphStyle = CELL) -> Paragraph:
@@ -217,7 +218,7 @@ def write_pdf(filing: Filing, out: IO[bytes]) -> None:
         """Numbers each page 'x/total': the total is known only once all pages are laid out."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("initialFontName", FONT)
+            kwargs["initialFontName"] = FONT  # no stray Helvetica: every font embedded
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
@@ -295,8 +296,11 @@ def _heading_block(filing: Filing) -> list[Flowable]:
         ),
         _p(when, CENTER),
     ]
-    head = Table([[left, right]], colWidths=[WIDTH * 0.45, WIDTH * 0.55])
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    head = _table(
+        [[left, right]],
+        [WIDTH * 0.45, WIDTH * 0.55],
+        [("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (0, 0), (-1, -1), "CENTER")],
+    )
     story: list[Flowable] = [
         head,
         _p(words["title"], TITLE),
@@ -384,11 +388,10 @@ def _summary(filing: Filing) -> list[Flowable]:
     )
     styles.append(("SPAN", (0, len(data) - 1), (1, len(data) - 1)))
     n = len(columns)
-    table = Table(data, colWidths=[120, 110] + [70] * n, hAlign="LEFT", repeatRows=1)
-    table.setStyle(TableStyle([*_grid(), *styles]))
-    table.setStyle(TableStyle([("SPAN", (0, 0), (0, 0))]))
+    table = _table(data, [120, 110] + [70] * n, [*_grid(), *styles], repeatRows=1)
     story.append(table)
-    story += _by_department(filing)
+    if filing.report.department is None:  # a pack's one department needs no such table
+        story += _by_department(filing)
     return story
 
 
@@ -422,9 +425,17 @@ def _by_department(filing: Filing) -> list[Flowable]:
                 )
         data.append(cells)
     widths = [24, 220, 60] + [66] * len(statuses)
-    table = Table(data, colWidths=widths, hAlign="LEFT", repeatRows=1)
-    table.setStyle(TableStyle([*_grid(), *styles]))
+    table = _table(data, widths, [*_grid(), *styles], repeatRows=1)
     return [_p(words["by_department"], SUBHEADING), table]
+
+
+def _table(
+    data: list[list[Any]], widths: Sequence[float], styles: list[tuple[Any, ...]], **kw: Any
+) -> Table:
+    """A table whose every cell, even an empty one, uses the embedded font."""
+    table = Table(data, colWidths=list(widths), hAlign="LEFT", **kw)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *styles]))
+    return table
 
 
 def _grid() -> list[tuple[Any, ...]]:
@@ -441,15 +452,18 @@ def _grid() -> list[tuple[Any, ...]]:
 
 def _legend(filing: Filing) -> Table:
     labels = filing.labels
-    cells: list[Any] = [_p(PHRASES[filing.lang]["legend"], CELL_BOLD)]
-    widths: list[float] = [150]
+    legend = PHRASES[filing.lang]["legend"]
+    cells: list[Any] = [_p(legend, CELL_BOLD)]
+    widths: list[float] = [pdfmetrics.stringWidth(legend, FONT_BOLD, 8) + 12]
     for state in DayState:
         cells += [_day_box(state), _p(labels.day_state(state), CELL)]
         widths += [14, pdfmetrics.stringWidth(labels.day_state(state), FONT, 8) + 14]
-    table = Table([cells], colWidths=widths, hAlign="LEFT")
-    table.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 2)])
+    table = _table(
+        [cells],
+        widths,
+        [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 2)],
     )
+    table.keepWithNext = True  # the legend belongs on the page of the first table
     return table
 
 
@@ -463,7 +477,7 @@ def _box(x: float, y: float, w: float, h: float, fill: str, stroke: str, line: f
 
 def _day_box(state: DayState) -> Drawing:
     fill, stroke, _ = DAY_COLOURS[state]
-    box = Drawing(10, 9)
+    box = Drawing(10, 9, initialFontName=FONT)
     box.add(_box(0, 0, 10, 9, fill, stroke, 0.6))
     return box
 
@@ -476,13 +490,7 @@ def _details(filing: Filing) -> list[Flowable]:
         if not lines:
             story += [heading, _p(words["no_rows"], BODY)]
             continue
-        story.append(
-            KeepTogether([heading, _obligations_table(filing, lines)])
-            if len(lines) <= 3
-            else heading
-        )
-        if len(lines) > 3:
-            story.append(_obligations_table(filing, lines))
+        story += [heading, _obligations_table(filing, lines)]
     return story
 
 
@@ -556,8 +564,7 @@ def _obligations_table(filing: Filing, lines: Sequence[Line]) -> Table:
             ("NOSPLIT", (0, first), (-1, strip_row)),
         ]
         styles.append(("ALIGN", (figures_from, first), (-2, strip_row), "RIGHT"))
-    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle(styles))
+    table = _table(data, widths, styles, repeatRows=1)
     return table
 
 
@@ -610,7 +617,7 @@ def _strip(row: ComplianceRow, filing: Filing, width: float) -> Drawing:
     box_h = max(9.0, size * 0.6)
     labelled = len(months) > 1
     height = box_h + (8 if labelled else 0)
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=FONT)
     x = 0.0
     font_size = max(4.0, min(6.5, size * 0.55))
     for days in months:
@@ -663,8 +670,9 @@ def _how_computed(filing: Filing) -> list[Flowable]:
 
 def _signature(filing: Filing) -> list[Flowable]:
     words = PHRASES[filing.lang]
-    block = Table(
+    block = _table(
         [["", [_p(words["signer"], CENTER_BOLD), _p(words["sign_hint"], CENTER)]]],
-        colWidths=[WIDTH * 0.55, WIDTH * 0.45],
+        [WIDTH * 0.55, WIDTH * 0.45],
+        [],
     )
     return [Spacer(1, 8 * mm), KeepTogether([block, Spacer(1, 25 * mm)])]

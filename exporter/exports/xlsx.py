@@ -381,8 +381,9 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
             (f"{text(t.department_name)} ({o.department})", None),
             (f"{text(t.system_name)} ({o.system})", None),
             (labels.kind(o.kind), None),
-            (o.target_ratio, "0.00%"),
-            (o.min_daily_successes, "0"),
+            # A duty to connect has no ratio to reach: met once a success arrives.
+            (o.target_ratio if o.kind == "maintain" else None, "0.00%"),
+            (o.min_daily_successes if o.kind == "maintain" else None, "0"),
             (t.since, labels.excel_date),
             (t.until, labels.excel_date),
             (words["yes"] if o.derived else words["no"], None),
