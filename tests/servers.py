@@ -86,7 +86,8 @@ def postgres_cluster(base: Path) -> Iterator[str]:
     log = base / "postgres.log"
     start = subprocess.run(
         _as_owner(
-            owner, [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]
+            owner,
+            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"],
         ),
         capture_output=True,
         env=env,

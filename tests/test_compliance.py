@@ -52,7 +52,9 @@ def ok(n: int = 1, failures: int = 0) -> DayCount:
     return DayCount(successes=n, failures=failures, first_success=at, last_success=at)
 
 
-def row(r: Registry, month: Month, as_of: date, counts: dict[date, DayCount], first: date | None = None):  # type: ignore[no-untyped-def]
+def row(
+    r: Registry, month: Month, as_of: date, counts: dict[date, DayCount], first: date | None = None
+):  # type: ignore[no-untyped-def]
     return compliance_row(r, r.obligations[0], month, as_of, counts, first)
 
 
@@ -217,7 +219,10 @@ def test_default_as_of() -> None:
 
 @pytest.mark.parametrize(
     ("text", "first", "last"),
-    [("2026-02", date(2026, 2, 1), date(2026, 2, 28)), ("2024-02", date(2024, 2, 1), date(2024, 2, 29))],
+    [
+        ("2026-02", date(2026, 2, 1), date(2026, 2, 28)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+    ],
 )
 def test_month_bounds(text: str, first: date, last: date) -> None:
     m = Month.parse(text)

@@ -32,7 +32,9 @@ def test_same_id_is_stored_once(engine: Engine) -> None:
         HANOI,
         [
             tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="a"),
-            tx("so-khdt", "csdl-dkdn", "2026-10-05T10:00:00+07:00", record_id="a"),  # repeat in batch
+            tx(
+                "so-khdt", "csdl-dkdn", "2026-10-05T10:00:00+07:00", record_id="a"
+            ),  # repeat in batch
             tx("so-khdt", "csdl-dkdn", "2026-10-05T11:00:00+07:00"),  # no id: always new
         ],
     )
@@ -128,7 +130,9 @@ def test_registry_is_copied_into_sql(engine: Engine, bac_ninh: Registry) -> None
     sync_registry(engine, bac_ninh)  # twice: replaced, not doubled
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM obligations")).scalar_one() == 18
-        name = conn.execute(text("SELECT name FROM departments WHERE code = 'so-khdt'")).scalar_one()
+        name = conn.execute(
+            text("SELECT name FROM departments WHERE code = 'so-khdt'")
+        ).scalar_one()
     assert name == "Sở Kế hoạch và Đầu tư"
 
 
@@ -180,7 +184,9 @@ def test_concurrent_postgres_writers_count_each_id_once(postgres_url: str) -> No
         with writing(engine, HANOI) as writer:
             barrier.wait()
             results.append(
-                writer.write([tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="same")])
+                writer.write(
+                    [tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="same")]
+                )
             )
 
     threads = [threading.Thread(target=write) for _ in range(2)]
