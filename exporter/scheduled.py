@@ -32,7 +32,14 @@ from exporter.periods import Quarter, parse_day, parse_period
 from exporter.provenance import provenance
 from exporter.quarterly import QuarterReport, build_quarter_report
 from exporter.report import Report, build_report
-from exporter.schedule import DEFAULT_CATCH_UP, DEFAULT_HOUR, DueExport, due_exports, next_due_at
+from exporter.schedule import (
+    DEFAULT_CATCH_UP,
+    DEFAULT_HOUR,
+    DueExport,
+    due_at,
+    due_exports,
+    next_due_at,
+)
 from registry import Registry
 
 log = logging.getLogger("lienthong.exports")
@@ -187,7 +194,9 @@ def _mail_pending(
         ]
     mailed: list[tuple[str, tuple[str, ...]]] = []
     errors: list[str] = []
-    for record in sorted(pending, key=lambda r: r.written_at):
+    # In the order they fell due, as they were written.
+    pending.sort(key=lambda r: due_at(parse_period(r.period), registry.tz, settings.hour))
+    for record in pending:
         try:
             send(mail, _message(folder, record, registry, settings.lang, mail, to))
         except MailError as e:
