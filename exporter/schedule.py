@@ -98,6 +98,8 @@ def due_exports(
     catch_up: int = DEFAULT_CATCH_UP,
 ) -> list[DueExport]:
     """The exports due at `now` that are not in `written` (period names), oldest first."""
+    if now.tzinfo is None:
+        raise ValueError("the schedule needs an aware time (a naive one has no local day)")
     local = now.astimezone(tz)
     today = local.date()
     months, quarters = _kinds(written)

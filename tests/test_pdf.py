@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from exporter.periods import Month, Quarter
 from exporter.provenance import Provenance
 from exporter.quarterly import QuarterReport, build_quarter_report
 from exporter.report import Report, build_report
-from registry import Registry
+from registry import Registry, public_holidays
 from tests.readback import pdf_pages_to_png, pdf_text
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
@@ -86,7 +86,9 @@ def test_month_pdf_names_figures_and_pages(
     maintain = [r for r in report.rows if r.kind == "maintain"]
     assert f"{len(report.rows)} nhiệm vụ của 12 đơn vị: {len(maintain)} nhiệm vụ duy trì" in text
     # Holidays with their Vietnamese names, in the "how computed" part.
-    assert "01/09/2026 Quốc khánh; 02/09/2026 Quốc khánh" in text
+    holidays = public_holidays(date(2026, 9, 1), date(2026, 9, 30))
+    assert [d.day for d, _ in holidays] == [1, 2]  # Quốc khánh, 2 September and the day before
+    assert "; ".join(f"{labels.date(d)} {nfc(name)}" for d, name in holidays) in text
 
     pages = int(_pdfinfo(path)["Pages"])
     assert pages >= 3

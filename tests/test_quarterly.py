@@ -16,6 +16,7 @@ from exporter.exports import write_csv, write_json
 from exporter.exports.tabular import FIELDS, quarter_as_dict, report_as_dict
 from exporter.packs import UnknownDepartment, department_pack
 from exporter.periods import Month, PeriodError, Quarter
+from exporter.provenance import provenance
 from exporter.quarterly import build_quarter_report, default_quarter_as_of
 from exporter.report import build_report
 from registry import Registry
@@ -151,3 +152,12 @@ def test_department_pack_keeps_its_figures(varied: Engine, bac_ninh: Registry) -
     assert [r.system for r in month.rows] == ["so-suc-khoe-dien-tu"]
     with pytest.raises(UnknownDepartment, match="unknown department 'so-nope'"):
         department_pack(full, bac_ninh, "so-nope")
+
+
+def test_provenance_names_the_registry_files_and_hides_the_password() -> None:
+    source = provenance(None, "postgresql+psycopg://lienthong:s3cret@db.example/lienthong")
+    assert source.registry.startswith(
+        "bundled bac-ninh (national/systems.yml, bac-ninh/province.yml; sha256 "
+    )
+    assert "s3cret" not in source.database and "db.example/lienthong" in source.database
+    assert source.software.startswith("lienthong ")

@@ -15,7 +15,7 @@ from exporter.periods import Month, Quarter
 from exporter.provenance import Provenance
 from exporter.quarterly import build_quarter_report
 from exporter.report import build_report
-from registry import Registry
+from registry import Registry, public_holidays
 from tests.readback import json_row_as_xlsx, xlsx_rows
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
@@ -93,7 +93,9 @@ def test_how_computed_sheet(varied: Engine, bac_ninh: Registry, tmp_path: Path) 
         for c in cells
         if c.column == 1 and isinstance(c.value, datetime) and c.number_format == "dd/mm/yyyy"
     }
-    assert days[datetime(2026, 8, 31)] == "Ngày nghỉ (thay cho ngày 22/08/2026)"
+    for day, name in public_holidays(date(2026, 8, 1), date(2026, 8, 31)):
+        assert days[datetime.combine(day, datetime.min.time())] == name
+    assert "22/08/2026" in days[datetime(2026, 8, 31)]  # the day off for the Saturday worked
     assert days[datetime(2026, 8, 22)] == "Ngày làm việc bù"
     assert "Quốc khánh" not in values  # 1–2 September: not in August's report
     # Thresholds of every obligation, the target as a number.
