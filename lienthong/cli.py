@@ -8,11 +8,16 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from exporter.mailing import MailError
+from exporter.manifest import ManifestError
+from exporter.packs import UnknownDepartment
 from exporter.periods import PeriodError
+from exporter.scheduled import ExportsSettingsError
 from intake import FileFormatError
 from lienthong import (
     cli_db,
     cli_demo,
+    cli_exports,
     cli_ingest,
     cli_registry,
     cli_report,
@@ -24,7 +29,16 @@ from registry import RegistryError
 from store import StoreError
 from store.database import first_line
 
-COMMANDS = (cli_demo, cli_serve, cli_simulate, cli_registry, cli_ingest, cli_report, cli_db)
+COMMANDS = (
+    cli_demo,
+    cli_serve,
+    cli_simulate,
+    cli_registry,
+    cli_ingest,
+    cli_report,
+    cli_exports,
+    cli_db,
+)
 
 
 # Errors a user can fix: shown as one line (or one line per problem), exit 1.
@@ -32,6 +46,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     StoreError,
     FileFormatError,
     PeriodError,
+    UnknownDepartment,
+    ManifestError,
+    ExportsSettingsError,
+    MailError,
     UsageError,
     FileNotFoundError,
     PermissionError,
