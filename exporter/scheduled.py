@@ -56,6 +56,7 @@ class ExportsSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    enabled: bool = True  # `lienthong serve` writes the exports by itself
     dir: Path = Path("exports")
     hour: int = Field(default=DEFAULT_HOUR, ge=0, le=23)  # local time, registry timezone
     lang: Lang = "vi"

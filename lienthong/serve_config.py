@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from exporter.app import ServiceOptions
+from exporter.scheduled import ExportsSettings
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings, UrlRewrite
 
@@ -65,6 +66,7 @@ class ServeConfig(_Table):
     probes: ProbesTable = ProbesTable()
     recorder: RecorderTable = RecorderTable()
     metrics: MetricsTable = MetricsTable()
+    exports: ExportsSettings = ExportsSettings()
 
     def probe_settings(self) -> ProbeSettings:
         p = self.probes
