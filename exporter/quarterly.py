@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from exporter.compliance import ComplianceRow, compliance_row, ratio
+from exporter.compliance import ComplianceRow, compliance_row, maintain_status, ratio
 from exporter.periods import Quarter
 from exporter.report import Report, compute_report
 from registry import Department, Province, Registry
@@ -59,14 +58,8 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
     if head.kind == "connect":
         # Connection is cumulative: the quarter is connected when its last month is.
         status = latest.status
-    elif r is None:
-        status = "not_applicable"
-    elif r >= Decimal(str(head.target_ratio)):
-        status = "compliant"
-    elif successes > 0:
-        status = "partial"
     else:
-        status = "non_compliant"
+        status = maintain_status(r, head.target_ratio, successes)
     return ComplianceRow(
         department=head.department,
         department_name=head.department_name,

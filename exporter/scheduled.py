@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import tomllib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from exporter.exports import FORMATS, Filing, write_export_file
@@ -47,10 +46,6 @@ log = logging.getLogger("lienthong.exports")
 PASS_SECONDS = 3600.0  # the longest wait between two passes
 
 
-class ExportsSettingsError(Exception):
-    """A configuration that cannot be used: one line."""
-
-
 class ExportsSettings(BaseModel):
     """`[exports]` in the service's TOML configuration."""
 
@@ -62,25 +57,6 @@ class ExportsSettings(BaseModel):
     lang: Lang = "vi"
     catch_up: int = Field(default=DEFAULT_CATCH_UP, ge=1, le=120)
     mail: MailSettings | None = None
-
-
-def load_exports_settings(path: Path | None) -> ExportsSettings:
-    """The `[exports]` table of a TOML file (other tables are the service's); defaults without one."""
-    if path is None:
-        return ExportsSettings()
-    try:
-        with path.open("rb") as f:
-            table = tomllib.load(f).get("exports", {})
-    except OSError as e:
-        raise ExportsSettingsError(f"{path}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ExportsSettingsError(f"{path}: {e}") from None
-    try:
-        return ExportsSettings.model_validate(table)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in ("exports", *first["loc"]))
-        raise ExportsSettingsError(f"{path}: {where}: {first['msg']}") from None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from exporter.mailing import MailError
 from exporter.manifest import ManifestError
 from exporter.packs import UnknownDepartment
 from exporter.periods import PeriodError
-from exporter.scheduled import ExportsSettingsError
 from intake import FileFormatError
 from lienthong import (
     cli_db,
@@ -48,7 +47,6 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     PeriodError,
     UnknownDepartment,
     ManifestError,
-    ExportsSettingsError,
     MailError,
     UsageError,
     FileNotFoundError,

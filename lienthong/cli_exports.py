@@ -9,9 +9,10 @@ from pathlib import Path
 
 from exporter.exports.labels import LANGS
 from exporter.schedule import next_due_at
-from exporter.scheduled import load_exports_settings, run_due, utc_now
+from exporter.scheduled import run_due, utc_now
 from lienthong import settings
 from lienthong.errors import UsageError
+from lienthong.serve_config import load_config
 from store import open_store, sync_registry
 
 
@@ -62,7 +63,8 @@ def _now(text: str | None) -> datetime:
 
 def run_due_command(args: argparse.Namespace) -> int:
     now = _now(args.now)
-    config = load_exports_settings(args.config)
+    # The [exports] table of the service's own config file, read by the same loader.
+    config = load_config(args.config).exports
     overrides = {
         k: v
         for k, v in (("dir", args.exports_dir), ("hour", args.hour), ("lang", args.lang))

@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
             spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV)
             app.cleanup_ctx.append(
-                exports_schedule(store, registry, config.exports, registry_spec=spec, database_url=url)
+                exports_schedule(
+                    store, registry, config.exports, registry_spec=spec, database_url=url
+                )
             )
         setup_logging()
         return asyncio.run(_serve(app, sock))
