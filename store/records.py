@@ -7,6 +7,7 @@ push API, a gateway log, a probe run), records reach the store this way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,12 +16,13 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
 )
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from registry import Registry
 
@@ -48,19 +50,29 @@ def _with_offset(value: datetime) -> datetime:
 Timestamp = Annotated[datetime, BeforeValidator(_text), AfterValidator(_with_offset)]
 
 
-class TransactionRecord(BaseModel):
-    """One record exactly as the contract pins it."""
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
+class TransactionRecord:
+    """One record exactly as the contract pins it.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A pydantic dataclass rather than a model: every imported record is one, and
+    it validates in about two thirds of a model's time.
+    """
 
-    department: str = Field(min_length=1, max_length=64)
-    system: str = Field(min_length=1, max_length=64)
+    department: Annotated[str, Field(min_length=1, max_length=64)]
+    system: Annotated[str, Field(min_length=1, max_length=64)]
     ts: Timestamp
     outcome: Literal["success", "failure"]
-    latency_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    id: str | None = Field(default=None, min_length=1, max_length=128)
+    latency_ms: Annotated[float | None, Field(ge=0, allow_inf_nan=False)] = None
+    id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
     source: Source | None = None
-    detail: str | None = Field(default=None, max_length=1000)
+    detail: Annotated[str | None, Field(max_length=1000)] = None
+
+
+RECORD = TypeAdapter(TransactionRecord)
+RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(TransactionRecord))  # contract order
+REQUIRED_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(TransactionRecord) if f.default is dataclasses.MISSING
+)
 
 
 class Transaction(NamedTuple):
@@ -106,8 +118,8 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
     return found
 
 
-_validate_json = TransactionRecord.model_validate_json
-_validate_python = TransactionRecord.model_validate
+_validate_json = RECORD.validate_json
+_validate_python = RECORD.validate_python
 
 
 class RecordParser:
