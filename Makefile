@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Real servers the tests run against (and the PDF tools they read reports with).
 DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium
 # Only `make bench` needs this one (the side-by-side CPU figure).
-BENCH_PACKAGES := prometheus-blackbox-exporter
+BENCH_PACKAGES := prometheus-blackbox-exporter curl
 
 .PHONY: demo test lint bench system-packages clean
 

@@ -60,6 +60,17 @@ def ratio(met: int, required: int) -> Decimal | None:
     return (Decimal(met) / Decimal(required)).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
+def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> str:
+    """The status of a `maintain` obligation: the first of the contract's rules that holds."""
+    if r is None:
+        return "not_applicable"
+    if r >= Decimal(str(target_ratio)):
+        return "compliant"
+    if successes > 0:
+        return "partial"
+    return "non_compliant"
+
+
 def compliance_row(
     registry: Registry,
     obligation: Obligation,
@@ -111,14 +122,8 @@ def compliance_row(
     if obligation.kind == "connect":
         connected = first_success_day is not None and first_success_day <= cutoff
         status = "connected" if connected else "not_connected"
-    elif r is None:
-        status = "not_applicable"
-    elif r >= Decimal(str(obligation.target_ratio)):
-        status = "compliant"
-    elif successes > 0:
-        status = "partial"
     else:
-        status = "non_compliant"
+        status = maintain_status(r, obligation.target_ratio, successes)
 
     department = registry.department(obligation.department)
     system = registry.system(obligation.system)

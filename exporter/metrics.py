@@ -297,7 +297,7 @@ class Exposition:
         self._calendar_version = -1
         self._obligations: list[Obligation] = []
         self._index: dict[tuple[str, str], int] = {}
-        self._texts: list[list[str]] = []
+        self._texts: list[list[bytes]] = []
         self._blocks: list[list[bytes]] = []
 
     def obligations(self) -> list[Obligation]:
@@ -317,15 +317,15 @@ class Exposition:
         ]
         self._calendar_version = self.state.calendar_version
 
-    def _render_one(self, o: Obligation) -> list[str]:
+    def _render_one(self, o: Obligation) -> list[bytes]:
         province = escape(self.state.registry.province.code)
         base = (
             f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
         )
-        return [_lines(samples, base) for samples in obligation_samples(self.state, o)]
+        return [_lines(samples, base).encode() for samples in obligation_samples(self.state, o)]
 
     def _join(self, family: int, start: int) -> bytes:
-        return "".join(t[family] for t in self._texts[start : start + CHUNK]).encode()
+        return b"".join(t[family] for t in self._texts[start : start + CHUNK])
 
     def render_bytes(self) -> bytes:
         state = self.state
@@ -334,15 +334,18 @@ class Exposition:
             self.obligations()
             self._rebuild()
         else:
-            chunks = set()
+            # Only the blocks whose text changed are joined again: most scrapes
+            # move counters and durations, not the info or month lines.
+            stale: set[tuple[int, int]] = set()
             for pair in dirty:
                 i = self._index.get(pair)
-                if i is not None:
-                    self._texts[i] = self._render_one(self._obligations[i])
-                    chunks.add(i - i % CHUNK)
-            for f, blocks in enumerate(self._blocks):
-                for start in chunks:
-                    blocks[start // CHUNK] = self._join(f, start)
+                if i is None:
+                    continue
+                old, new = self._texts[i], self._render_one(self._obligations[i])
+                self._texts[i] = new
+                stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
+            for f, start in stale:
+                self._blocks[f][start // CHUNK] = self._join(f, start)
         out: list[bytes] = []
         for family, blocks in zip(OBLIGATION_FAMILIES, self._blocks, strict=True):
             out.append(_header(family).encode())

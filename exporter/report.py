@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from exporter.compliance import ComplianceRow, compliance_row
 from exporter.periods import Month
-from registry import Province, Registry
+from registry import Department, Province, Registry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
 
 
@@ -22,6 +22,7 @@ class Report:
     generated_at: datetime  # local time
     timezone: str
     rows: tuple[ComplianceRow, ...]
+    department: Department | None = None  # set for one department's pack
 
 
 def default_as_of(month: Month, today: date) -> date:

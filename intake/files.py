@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-from store.records import TransactionRecord
+from store.records import RECORD_FIELDS, REQUIRED_FIELDS
 
 FORMATS = ("jsonl", "csv")
 
@@ -99,8 +99,8 @@ def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:
 
 
 def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Raw]]:
-    fields = set(TransactionRecord.model_fields)
-    required = {n for n, f in TransactionRecord.model_fields.items() if f.is_required()}
+    fields = set(RECORD_FIELDS)
+    required = REQUIRED_FIELDS
     with raw, binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
         reader = csv.reader(text)
         try:
@@ -122,7 +122,7 @@ def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Ra
             if repeated:
                 problems.append("repeated columns " + ", ".join(repr(c) for c in repeated))
             raise FileFormatError(
-                f"{name}:1: {'; '.join(problems)} (columns: {', '.join(TransactionRecord.model_fields)})"
+                f"{name}:1: {'; '.join(problems)} (columns: {', '.join(RECORD_FIELDS)})"
             )
         line = reader.line_num
         try:

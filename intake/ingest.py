@@ -79,7 +79,7 @@ def ingest_file(
     """Import one file; on any invalid record nothing of it is stored."""
     started = time.perf_counter()
     result = FileResult(path)
-    parser = RecordParser(registry, default_source, now, strict=fmt != "csv")
+    parser = RecordParser(registry, default_source, now, text_cells=fmt == "csv")
     stream = open_stream(path, fmt, registry)
     try:
         with writing(engine, registry.timezone) as writer:

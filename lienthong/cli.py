@@ -8,11 +8,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from exporter.mailing import MailError
+from exporter.manifest import ManifestError
+from exporter.packs import UnknownDepartment
 from exporter.periods import PeriodError
 from intake import FileFormatError
 from lienthong import (
     cli_db,
     cli_demo,
+    cli_exports,
     cli_ingest,
     cli_registry,
     cli_report,
@@ -33,6 +37,7 @@ COMMANDS = (
     cli_ingest,
     cli_report,
     cli_tokens,
+    cli_exports,
     cli_db,
 )
 
@@ -42,6 +47,9 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     StoreError,
     FileFormatError,
     PeriodError,
+    UnknownDepartment,
+    ManifestError,
+    MailError,
     UsageError,
     FileNotFoundError,
     PermissionError,

@@ -1,4 +1,4 @@
-"""`lienthong report`: the monthly compliance export."""
+"""`lienthong report`: the compliance export of a month or a quarter, in four formats."""
 
 from __future__ import annotations
 
@@ -6,29 +6,57 @@ import argparse
 import sys
 from pathlib import Path
 
-from exporter.exports import write_csv, write_json
-from exporter.exports.tabular import write_text_file
-from exporter.periods import Month, parse_day
-from exporter.report import build_report
+from exporter.exports import (
+    FORMATS,
+    Filing,
+    write_csv,
+    write_export,
+    write_export_file,
+    write_json,
+)
+from exporter.exports.files import BINARY_FORMATS
+from exporter.exports.labels import LANGS
+from exporter.packs import department_pack, pack_department
+from exporter.periods import Month, Quarter, parse_day
+from exporter.provenance import provenance
+from exporter.quarterly import QuarterReport, build_quarter_report
+from exporter.report import Report, build_report
 from lienthong import settings
 from lienthong.errors import UsageError
 from store import open_store, sync_registry
 
-WRITERS = {"json": write_json, "csv": write_csv}
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("report", help="the monthly compliance export")
-    parser.add_argument("--month", required=True, metavar="YYYY-MM")
-    parser.add_argument("--format", choices=tuple(WRITERS), default="json")
+    parser = sub.add_parser(
+        "report",
+        help="the compliance export of a month or a quarter",
+        description="The compliance export: JSON and CSV for scripts, XLSX and PDF for people.",
+    )
+    period = parser.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", metavar="YYYY-MM")
+    period.add_argument(
+        "--quarter",
+        metavar="YYYYQn",
+        help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="json")
     parser.add_argument(
         "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
     )
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="for people's formats")
+    parser.add_argument(
+        "--lang", choices=LANGS, default="vi", help="for people's formats (default: vi)"
+    )
+    parser.add_argument(
+        "--department",
+        metavar="CODE",
+        help="one department's pack: the same report for that department alone",
+    )
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
-        help="the month as it stood at the end of this day (default: today, or the month's end)",
+        help="the period as it stood at the end of this day (default: today, or the"
+        " period's end; a current quarter stops at its reporting deadline, the 24th of its"
+        " last month)",
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -36,26 +64,45 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    month = Month.parse(args.month)
+    period = Quarter.parse(args.quarter) if args.quarter else Month.parse(args.month)
     as_of = parse_day(args.as_of) if args.as_of else None
     registry = settings.registry(args)
+    if args.department:
+        pack_department(registry, args.department)  # an unknown code fails before any work
     out = Path(args.out)
-    if args.out != "-" and not out.parent.is_dir():
+    to_stdout = args.out == "-"
+    if not to_stdout and not out.parent.is_dir():
         raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
-    engine = open_store(settings.database_url(args))
+    if to_stdout and args.format in BINARY_FORMATS and sys.stdout.isatty():
+        raise UsageError(f"{args.format} is a binary format: give --out PATH")
+    url = settings.database_url(args)
+    engine = open_store(url)
     try:
         sync_registry(engine, registry)
-        report = build_report(engine, registry, month, as_of)
+        report: Report | QuarterReport = (
+            build_quarter_report(engine, registry, period, as_of)
+            if isinstance(period, Quarter)
+            else build_report(engine, registry, period, as_of)
+        )
     finally:
         engine.dispose()
-    write = WRITERS[args.format]
-    if args.out == "-":
-        write(report, sys.stdout)
+    if args.department:
+        report = department_pack(report, registry, args.department)
+    filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
+    if to_stdout:
+        if args.format in BINARY_FORMATS:
+            write_export(args.format, filing, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            (write_json if args.format == "json" else write_csv)(report, sys.stdout)
         return 0
-    write_text_file(out, write, report)
+    write_export_file(args.format, filing, out)
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"{out}: {month} as of {report.as_of}: {len(report.rows)} obligations ({summary})")
+    scope = f" {args.department}" if args.department else ""
+    print(
+        f"{out}: {period}{scope} as of {report.as_of}: {len(report.rows)} obligations ({summary})"
+    )
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from exporter.app import create_app
+from exporter.scheduled import exports_schedule
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config, parse_listen
@@ -69,6 +70,14 @@ def run(args: argparse.Namespace) -> int:
         sync_registry(store, registry)
         sock = bound_socket(host, port)
         app = create_app(registry, store, config.probe_settings(), config.service_options())
+        if config.exports.enabled:
+            # The monthly and quarterly exports, written by the service on the 1st at 07:00.
+            spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV)
+            app.cleanup_ctx.append(
+                exports_schedule(
+                    store, registry, config.exports, registry_spec=spec, database_url=url
+                )
+            )
         setup_logging()
         return asyncio.run(_serve(app, sock))
     finally:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from exporter.app import ServiceOptions
 from exporter.push_api import PushOptions
+from exporter.scheduled import ExportsSettings
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings, UrlRewrite
 
@@ -74,6 +75,7 @@ class ServeConfig(_Table):
     recorder: RecorderTable = RecorderTable()
     metrics: MetricsTable = MetricsTable()
     push: PushTable = PushTable()
+    exports: ExportsSettings = ExportsSettings()
 
     def probe_settings(self) -> ProbeSettings:
         p = self.probes

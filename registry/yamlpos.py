@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 PathKey = tuple[str | int, ...]
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,22 @@ def _build(
         raise YamlError(positions[path], "nested too deeply (a recursive alias?)")
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
+        explicit = [(k, v) for k, v in node.value if k.tag != MERGE_TAG]
+        # `<<: *anchor` merges the anchored mapping(s); keys written here win.
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if key_node.tag == MERGE_TAG:
+                for key, (key_pos, value) in _merged(value_node, path, name, loader, positions):
+                    result.setdefault(key, value)
+                    positions.setdefault((*path, key), key_pos)
+        seen: set[str] = set()
+        for key_node, value_node in explicit:
+            key = _scalar(key_node, name, loader)
             where = Position(name, key_node.start_mark.line + 1)
             if not isinstance(key, str):
                 raise YamlError(where, f"keys must be text, not {key!r}")
-            if key in result:
+            if key in seen:
                 raise YamlError(where, f"duplicate key {key!r}")
+            seen.add(key)
             positions[(*path, key)] = where
             result[key] = _build(value_node, (*path, key), name, loader, positions)
         return result
@@ -94,4 +104,32 @@ def _build(
         return [
             _build(item, (*path, i), name, loader, positions) for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, name, loader)
+
+
+def _merged(
+    node: yaml.Node, path: PathKey, name: str, loader: Any, positions: dict[PathKey, Position]
+) -> list[tuple[str, tuple[Position, Any]]]:
+    """The entries a merge key brings in, earlier mappings winning as YAML says."""
+    sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    entries: list[tuple[str, tuple[Position, Any]]] = []
+    for source in sources:
+        if not isinstance(source, yaml.MappingNode):
+            raise YamlError(Position(name, source.start_mark.line + 1), "<< must merge a mapping")
+        scratch: dict[PathKey, Position] = {}
+        built = _build(source, path, name, loader, scratch)
+        for key, value in built.items():
+            entries.append((key, (scratch[(*path, key)], value)))
+            for sub, pos in scratch.items():
+                if sub[: len(path) + 1] == (*path, key):
+                    positions.setdefault(sub, pos)
+    return entries
+
+
+def _scalar(node: yaml.Node, name: str, loader: Any) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError) as e:
+        # An impossible date (2026-13-45) fails in PyYAML's own constructor.
+        where = Position(name, node.start_mark.line + 1)
+        raise YamlError(where, f"cannot read {node.value!r}: {e}") from None

@@ -7,6 +7,7 @@ push API, a gateway log, a probe run), records reach the store this way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -16,12 +17,14 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
+    ValidationInfo,
 )
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from registry import Registry
 
@@ -68,19 +71,41 @@ def _no_nul(value: str) -> str:
 NoNul = AfterValidator(_no_nul)
 
 
-class TransactionRecord(BaseModel):
-    """One record exactly as the contract pins it."""
+def _number(value: Any, info: ValidationInfo) -> Any:
+    # JSON sends numbers as numbers: pydantic alone would take "12" or true. Only
+    # CSV, whose every cell is text, has its numbers read from text.
+    text_cells = bool(info.context and info.context.get("text_cells"))
+    if isinstance(value, bool) or (isinstance(value, str) and not text_cells):
+        raise ValueError("must be a number")
+    return value
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    department: str = Field(min_length=1, max_length=64)
-    system: str = Field(min_length=1, max_length=64)
+Number = BeforeValidator(_number)
+
+
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
+class TransactionRecord:
+    """One record exactly as the contract pins it.
+
+    A pydantic dataclass rather than a model: every imported record is one, and
+    it validates in about two thirds of a model's time.
+    """
+
+    department: Annotated[str, Field(min_length=1, max_length=64)]
+    system: Annotated[str, Field(min_length=1, max_length=64)]
     ts: Timestamp
     outcome: Literal["success", "failure"]
-    latency_ms: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    latency_ms: Annotated[float | None, Field(ge=0, allow_inf_nan=False), Number] = None
     id: Annotated[str, Field(min_length=1, max_length=128), NoNul] | None = None
     source: Source | None = None
     detail: Annotated[str, Field(max_length=1000), NoNul] | None = None
+
+
+RECORD = TypeAdapter(TransactionRecord)
+RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(TransactionRecord))  # contract order
+REQUIRED_FIELDS = frozenset(
+    f.name for f in dataclasses.fields(TransactionRecord) if f.default is dataclasses.MISSING
+)
 
 
 class Transaction(NamedTuple):
@@ -108,6 +133,7 @@ class FieldError:
 _MESSAGES = {
     "missing": "is required",
     "extra_forbidden": "is not a field of a transaction record",
+    "unexpected_keyword_argument": "is not a field of a transaction record",  # from a mapping
     "literal_error": None,  # pydantic's text names the allowed values
 }
 
@@ -120,21 +146,21 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         message = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
         if e["type"] == "json_invalid":
             field, message = "", f"not valid JSON ({e['ctx'].get('error', 'syntax error')})"
-        elif e["type"] in ("model_type", "model_attributes_type"):
+        elif e["type"] in ("model_type", "model_attributes_type", "dataclass_type"):
             field, message = "", "a record must be a JSON object"
         found.append(FieldError(field, message))
     return found
 
 
-_validate_json = TransactionRecord.model_validate_json
-_validate_python = TransactionRecord.model_validate
+_validate_json = RECORD.validate_json
+_validate_python = RECORD.validate_python
 
 
 class RecordParser:
     """Validates records against the contract and one registry (cached per pair).
 
-    Strict by default: JSON types exactly as the contract (a number is not text,
-    nor text a number). `strict=False` is for CSV, whose every cell is text.
+    JSON types exactly as the contract gives them (a number sent as text is
+    refused); `text_cells=True` is for CSV, whose every cell is text.
     """
 
     def __init__(
@@ -142,21 +168,21 @@ class RecordParser:
         registry: Registry,
         default_source: str,
         now: datetime | None = None,
-        strict: bool = True,
+        text_cells: bool = False,
     ):
         self.registry = registry
         self.default_source = default_source
         self.latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
-        self.strict = strict
+        self._context = {"text_cells": text_cells}
         self._pairs: dict[tuple[str, str], list[FieldError]] = {}
 
     def parse(self, raw: bytes | str | Mapping[str, Any]) -> Transaction | list[FieldError]:
         """One record (JSON text or a mapping) → a Transaction, or what is wrong with it."""
         try:
             record = (
-                _validate_json(raw, strict=self.strict)
+                _validate_json(raw, context=self._context)
                 if isinstance(raw, bytes | str)
-                else _validate_python(raw, strict=self.strict)
+                else _validate_python(raw, context=self._context)
             )
         except ValidationError as e:
             return _field_errors(e) + _registry_errors_of_invalid(raw, e, self.registry)

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from store.records import Transaction
 from store.schema import daily_counts, store_meta, transactions
@@ -33,6 +32,7 @@ ROLLUP_KEYS = 50_000
 INSERT_SQLITE = (
     "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
     " record_id, source, detail, received_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (department, record_id) DO NOTHING"
 )
 
 
@@ -108,52 +108,29 @@ class TransactionWriter:
         ]
 
     def _insert_sqlite(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[int]:
-        """Insert the chunk's new records; returns their indices in the chunk."""
-        everything = range(len(chunk))
-        keyed = [(t.department, t.record_id) for t in chunk if t.record_id is not None]
-        if len(set(keyed)) == len(keyed):
-            # Most imports carry no id already stored: try them all at once, and
-            # sort duplicates out only if the unique index objects.
-            try:
-                with self._conn.begin_nested():
-                    self._conn.exec_driver_sql(INSERT_SQLITE, self._rows(chunk, stamps, everything))
-                return list(everything)
-            except IntegrityError:
-                pass
-        new = self._drop_duplicates(chunk)
-        if new:
-            self._conn.exec_driver_sql(INSERT_SQLITE, self._rows(chunk, stamps, new))
-        return new
+        """Insert the chunk's new records; returns their indices in the chunk.
 
-    def _drop_duplicates(self, chunk: Sequence[Transaction]) -> list[int]:
-        """Indices of the chunk's records not already stored (nor repeated earlier in it).
-
-        Safe because SQLite writers hold the write lock for the whole transaction.
+        Rows whose (department, id) is already stored are skipped by the unique
+        index. This writer holds SQLite's write lock for the whole transaction,
+        so the rows it adds are exactly those above the largest rowid before.
         """
-        ids: dict[str, set[str]] = {}
-        for t in chunk:
-            if t.record_id is not None:
-                ids.setdefault(t.department, set()).add(t.record_id)
-        stored: set[tuple[str, str]] = set()
-        # One department at a time, so SQLite walks the (department, record_id) index.
-        for department, wanted in ids.items():
-            pending = list(wanted)
-            for start in range(0, len(pending), 900):
-                part = pending[start : start + 900]
-                rows = self._conn.exec_driver_sql(
-                    "SELECT record_id FROM transactions WHERE department = ?"
-                    f" AND record_id IN ({', '.join(['?'] * len(part))})",
-                    (department, *part),
-                )
-                stored.update((department, r) for (r,) in rows)
-        new = []
+        before = self._conn.exec_driver_sql("SELECT max(id) FROM transactions").scalar() or 0
+        added = self._conn.exec_driver_sql(
+            INSERT_SQLITE, self._rows(chunk, stamps, range(len(chunk)))
+        ).rowcount
+        if added == len(chunk):
+            return list(range(len(chunk)))
+        stored = self._conn.exec_driver_sql(
+            "SELECT department, record_id FROM transactions WHERE id > ? ORDER BY id", (before,)
+        ).all()
+        # Walk the chunk and the added rows together, both in insertion order.
+        new: list[int] = []
         for i, t in enumerate(chunk):
-            if t.record_id is not None:
-                key = (t.department, t.record_id)
-                if key in stored:
-                    continue
-                stored.add(key)
-            new.append(i)
+            n = len(new)
+            if n < len(stored) and (
+                t.record_id is None or tuple(stored[n]) == (t.department, t.record_id)
+            ):
+                new.append(i)
         return new
 
     def _insert_postgres(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[int]:

@@ -6,7 +6,7 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from registry import Registry, load_registry
-from store import Transaction, create_store_engine, open_store, upgrade
+from store import Transaction, create_store_engine, open_store, upgrade, write_transactions
 from tests.servers import postgres_cluster
 
 TEMPLATE_DB = "lienthong_template"
@@ -92,3 +92,25 @@ def tx(
         source=source,
         record_id=record_id,
     )
+
+
+VARIED_FIRST, VARIED_LAST = date(2026, 7, 1), date(2026, 10, 31)
+
+
+@pytest.fixture
+def varied(engine: Engine, bac_ninh: Registry) -> Engine:
+    """A store holding varied histories for every Bắc Ninh obligation, July–October 2026."""
+    from tests.samples import varied_transactions
+
+    write_transactions(
+        engine, bac_ninh.timezone, varied_transactions(bac_ninh, VARIED_FIRST, VARIED_LAST)
+    )
+    return engine
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests leave files for a person to look at (gitignored)."""
+    folder = Path(__file__).resolve().parent.parent / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder

@@ -1,7 +1,7 @@
 """Real servers for the tests, started on loopback in temporary folders.
 
 Nothing here is mocked: a PostgreSQL cluster made with initdb and run with
-pg_ctl. The Debian packages are installed by `make test`; a missing binary is
+pg_ctl, an SMTP server (aiosmtpd). The Debian packages are installed by `make test`; a missing binary is
 an error, never a skip.
 """
 
@@ -18,7 +18,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 
 def free_port() -> int:
@@ -233,3 +240,31 @@ def lienthong_serve(
             process.kill()
         process.wait()
         process.stdout.close()
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on loopback, keeping every message it accepts."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        content = envelope.content if isinstance(envelope.content, bytes) else b""
+        message = BytesParser(policy=policy.default).parsebytes(content)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_server() -> Iterator[SmtpServer]:
+    """An SMTP server on 127.0.0.1; `start()` returns once it answers."""
+    server = SmtpServer("127.0.0.1", free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -151,3 +151,51 @@ def socket_in_use() -> Iterator[int]:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         yield s.getsockname()[1]
+
+
+def test_serve_writes_the_exports_by_itself(tmp_path: Path) -> None:
+    """On its first start, serve writes the latest month's and quarter's exports (catch-up)."""
+    from exporter.manifest import read_manifest
+
+    port = free_port()
+    exports = tmp_path / "exports"
+    config = tmp_path / "serve.toml"
+    config.write_text(f'[probes]\nenabled = false\n\n[exports]\ndir = "{exports}"\n')
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lienthong",
+            "serve",
+            "--config",
+            str(config),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--db",
+            f"sqlite:///{tmp_path / 's.db'}",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # The service is a separate process: watch for its manifest, up to a deadline.
+        manifest = exports / "manifest.json"
+        for _ in range(600):
+            if manifest.exists() and len(read_manifest(exports)) >= 2:
+                break
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        records = read_manifest(exports)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, out
+    periods = sorted(records)
+    assert any("Q" in p for p in periods) and any("Q" not in p for p in periods), periods
+    for record in records.values():
+        suffixes = sorted(Path(f).suffix for f in record.files)
+        assert suffixes == [".csv", ".json", ".pdf", ".xlsx"]
+        assert all((exports / f).stat().st_size > 0 for f in record.files)

@@ -241,3 +241,26 @@ def test_missing_version_and_province(tmp_path: Path) -> None:
 def test_unknown_registry_name() -> None:
     with pytest.raises(RegistryError, match="no such file or folder"):
         load_registry("atlantis")
+
+
+def test_anchors_and_merge_keys_share_settings(tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD
+        + "obligations:\n"
+        + "  - &duty {department: so-khdt, system: csdl-dkdn, kind: maintain, basis: x, target_ratio: 0.8, until: 2025-01-01}\n"
+        + "  - {<<: *duty, since: 2025-01-01, until: null, kind: connect}\n",
+    )
+    r = load_files([f])
+    assert [(o.kind, o.target_ratio, o.until) for o in r.obligations] == [
+        ("maintain", 0.8, date(2025, 1, 1)),
+        ("connect", 0.8, None),
+    ]
+
+
+def test_an_impossible_date_is_a_line_not_a_crash(tmp_path: Path) -> None:
+    f = write(
+        tmp_path, "r.yml", HEAD + "obligations:\n  - {department: so-khdt, since: 2026-13-45}\n"
+    )
+    assert problems(f) == [f"{f}:8: cannot read '2026-13-45': month must be in 1..12"]

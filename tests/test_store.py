@@ -207,3 +207,14 @@ def test_a_batch_of_only_duplicates(engine: Engine) -> None:
     again = write_transactions(engine, HANOI, batch * 3)
     assert (again.accepted, again.duplicates) == (0, 3)
     assert count(engine) == 1
+
+
+def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from store.schema import metadata
+
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert differences == []

@@ -1,5 +1,17 @@
 """The report's file formats. Every format carries the same figures."""
 
+from exporter.exports.files import FORMATS, Format, write_export, write_export_file
+from exporter.exports.filing import Filing
 from exporter.exports.tabular import FIELDS, report_as_dict, write_csv, write_json
 
-__all__ = ["FIELDS", "report_as_dict", "write_csv", "write_json"]
+__all__ = [
+    "FIELDS",
+    "FORMATS",
+    "Filing",
+    "Format",
+    "report_as_dict",
+    "write_csv",
+    "write_export",
+    "write_export_file",
+    "write_json",
+]

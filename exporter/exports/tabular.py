@@ -1,4 +1,11 @@
-"""The report for scripts: JSON and CSV, with exactly the contract's fields."""
+"""The report for scripts: JSON and CSV, with exactly the contract's fields.
+
+A month is the contract's object (and CSV) unchanged. A quarter is an object with the
+quarter's own `rows` (same fields) and `months`, each one the monthly object exactly as
+`--month` writes it; its CSV has the contract's columns after a first `period` column
+(`2026-07`, `2026-08`, `2026-09`, then `2026Q3` for the quarter as a whole). One
+department's pack adds `"department": {"code", "name"}` and keeps only its rows.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from exporter.compliance import ComplianceRow
+from exporter.quarterly import QuarterReport
 from exporter.report import Report
+from registry import Department
 
 FIELDS = (
     "department",
@@ -54,27 +63,67 @@ def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
     }
 
 
+def _department(d: Department) -> dict[str, str]:
+    return {"code": d.code, "name": d.name}
+
+
 def report_as_dict(report: Report) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "province": {"code": report.province.code, "name": report.province.name},
         "month": str(report.month),
         "as_of": report.as_of.isoformat(),
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
-        "rows": [row_as_dict(r) for r in report.rows],
     }
+    if report.department is not None:
+        found["department"] = _department(report.department)
+    found["rows"] = [row_as_dict(r) for r in report.rows]
+    return found
 
 
-def write_json(report: Report, out: IO[str]) -> None:
-    json.dump(report_as_dict(report), out, ensure_ascii=False, indent=2)
+def quarter_as_dict(report: QuarterReport) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "province": {"code": report.province.code, "name": report.province.name},
+        "quarter": str(report.quarter),
+        "first": report.quarter.first.isoformat(),
+        "last": report.quarter.last.isoformat(),
+        "deadline": report.quarter.deadline.isoformat(),
+        "as_of": report.as_of.isoformat(),
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+    }
+    if report.department is not None:
+        found["department"] = _department(report.department)
+    found["rows"] = [row_as_dict(r) for r in report.rows]
+    found["months"] = [report_as_dict(m) for m in report.months]
+    return found
+
+
+def as_dict(report: Report | QuarterReport) -> dict[str, Any]:
+    return quarter_as_dict(report) if isinstance(report, QuarterReport) else report_as_dict(report)
+
+
+def write_json(report: Report | QuarterReport, out: IO[str]) -> None:
+    json.dump(as_dict(report), out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
-def write_csv(report: Report, out: IO[str]) -> None:
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+def _csv_values(row: ComplianceRow) -> dict[str, Any]:
+    return {k: ("" if v is None else v) for k, v in row_as_dict(row).items()}
+
+
+def write_csv(report: Report | QuarterReport, out: IO[str]) -> None:
+    if not isinstance(report, QuarterReport):
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in report.rows:
+            writer.writerow(_csv_values(row))
+        return
+    writer = csv.DictWriter(out, fieldnames=("period", *FIELDS), lineterminator="\n")
     writer.writeheader()
+    for month in report.months:
+        for row in month.rows:
+            writer.writerow({"period": str(month.month), **_csv_values(row)})
     for row in report.rows:
-        values = row_as_dict(row)
-        writer.writerow({k: ("" if v is None else v) for k, v in values.items()})
+        writer.writerow({"period": str(report.quarter), **_csv_values(row)})
 
 
 def write_text_file(path: Path, write: Any, report: Report) -> None:

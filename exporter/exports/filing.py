@@ -1,0 +1,129 @@
+"""What the people's formats (XLSX, PDF) render: a report, with the registry it was computed
+under, where it came from, and the reader's language."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from exporter.compliance import ComplianceRow
+from exporter.exports.labels import Labels, Lang
+from exporter.periods import Month, Period
+from exporter.provenance import Provenance
+from exporter.quarterly import QuarterReport
+from exporter.report import Report
+from registry import Department, Obligation, Registry, public_holidays
+
+
+@dataclass(frozen=True)
+class Line:
+    """One obligation: the period's figures and, for a quarter, each month's."""
+
+    row: ComplianceRow
+    months: tuple[tuple[Month, ComplianceRow], ...] = ()
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What an obligation must reach, and when it holds (its effective dates)."""
+
+    obligation: Obligation
+    department_name: str
+    system_name: str
+    since: date | None
+    until: date | None
+
+
+@dataclass(frozen=True)
+class Filing:
+    report: Report | QuarterReport
+    registry: Registry
+    provenance: Provenance
+    lang: Lang = "vi"
+
+    @property
+    def labels(self) -> Labels:
+        return Labels(self.lang)
+
+    @property
+    def period(self) -> Period:
+        return self.report.quarter if isinstance(self.report, QuarterReport) else self.report.month
+
+    @property
+    def is_quarter(self) -> bool:
+        return isinstance(self.report, QuarterReport)
+
+    @property
+    def months(self) -> tuple[Report, ...]:
+        """The quarter's monthly reports; empty for a month."""
+        return self.report.months if isinstance(self.report, QuarterReport) else ()
+
+    @cached_property
+    def lines(self) -> tuple[Line, ...]:
+        report = self.report
+        if isinstance(report, QuarterReport):
+            months = report.quarter.months
+            return tuple(
+                Line(row, tuple(zip(months, parts, strict=True)))
+                for row, parts in zip(report.rows, report.row_months, strict=True)
+            )
+        return tuple(Line(row) for row in report.rows)
+
+    @cached_property
+    def departments(self) -> tuple[tuple[Department, tuple[Line, ...]], ...]:
+        """Departments in registry order with their lines; a pack's department even if empty."""
+        by_code: dict[str, list[Line]] = {}
+        for line in self.lines:
+            by_code.setdefault(line.row.department, []).append(line)
+        chosen = self.report.department
+        return tuple(
+            (d, tuple(by_code.get(d.code, ())))
+            for d in self.registry.departments
+            if d.code in by_code or (chosen is not None and d.code == chosen.code)
+        )
+
+    @property
+    def holidays(self) -> list[tuple[date, str]]:
+        """Vietnam's public holidays that fall in the period, with their Vietnamese names."""
+        return public_holidays(self.period.first, self.period.last)
+
+    @property
+    def overrides(self) -> list[tuple[date, bool]]:
+        """The registry's calendar overrides in the period: (day, is_working_day)."""
+        first, last = self.period.first, self.period.last
+        calendar = self.registry.calendar
+        found = [(d, False) for d in calendar.extra_holidays if first <= d <= last]
+        found += [(d, True) for d in calendar.extra_working_days if first <= d <= last]
+        return sorted(found)
+
+    @property
+    def thresholds(self) -> list[Threshold]:
+        registry = self.registry
+        chosen = self.report.department
+        found = []
+        for o in registry.obligations_between(self.period.first, self.period.last):
+            if chosen is not None and o.department != chosen.code:
+                continue
+            since, until = registry.window(o)
+            found.append(
+                Threshold(
+                    obligation=o,
+                    department_name=registry.department(o.department).name,
+                    system_name=registry.system(o.system).name,
+                    since=since,
+                    until=until,
+                )
+            )
+        return found
+
+    @property
+    def standing_department(self) -> Department | None:
+        code = self.registry.standing_department
+        return self.registry.department(code) if code else None
+
+
+def status_counts(rows: Iterable[ComplianceRow]) -> Counter[str]:
+    return Counter(r.status for r in rows)

@@ -1,0 +1,140 @@
+"""A quarter's compliance report: each of its three months, and the quarter as a whole.
+
+The quarter's figures for an obligation are its three months added up: required and
+met days summed, successes and failures summed, first/last success the earliest and
+latest, the ratio recomputed from the sums, and the status by the contract's rules
+applied to those sums. That is exactly what the contract's arithmetic gives when run
+over the quarter's days in one go (a test holds both to agreement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from exporter.compliance import ComplianceRow, compliance_row, maintain_status, ratio
+from exporter.periods import Quarter
+from exporter.report import Report, compute_report
+from registry import Department, Province, Registry
+from store.counts import DayCount, Pair, daily_counts_between, first_success_days
+
+
+@dataclass(frozen=True)
+class QuarterReport:
+    province: Province
+    quarter: Quarter
+    as_of: date
+    generated_at: datetime  # local time
+    timezone: str
+    months: tuple[Report, Report, Report]  # each as it stood at min(its last day, as_of)
+    rows: tuple[ComplianceRow, ...]  # the quarter as a whole, one per obligation
+    # Each row's three monthly rows (all three months, in force or not), in step with rows.
+    row_months: tuple[tuple[ComplianceRow, ComplianceRow, ComplianceRow], ...]
+    department: Department | None = None  # set for one department's pack
+
+
+def default_quarter_as_of(quarter: Quarter, today: date) -> date:
+    """A past quarter: its last day. The current one: today, but never past its reporting
+    deadline (after it, the quarter's report is the one members filed). A future one: today."""
+    if quarter.last < today:
+        return quarter.last
+    if quarter.first <= today:
+        return min(today, quarter.deadline)
+    return today
+
+
+def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
+    """One obligation's quarter: its monthly rows (in month order) added up."""
+    head, latest = months[0], months[-1]
+    required = sum(m.required_days for m in months)
+    met = sum(m.met_days for m in months)
+    successes = sum(m.successes for m in months)
+    firsts = [m.first_success for m in months if m.first_success is not None]
+    lasts = [m.last_success for m in months if m.last_success is not None]
+    r = ratio(met, required)
+    if head.kind == "connect":
+        # Connection is cumulative: the quarter is connected when its last month is.
+        status = latest.status
+    else:
+        status = maintain_status(r, head.target_ratio, successes)
+    return ComplianceRow(
+        department=head.department,
+        department_name=head.department_name,
+        system=head.system,
+        system_name=head.system_name,
+        owner=head.owner,
+        kind=head.kind,
+        basis=head.basis,
+        required_days=required,
+        met_days=met,
+        ratio=r,
+        successes=successes,
+        failures=sum(m.failures for m in months),
+        first_success=min(firsts) if firsts else None,
+        last_success=max(lasts) if lasts else None,
+        status=status,
+        target_ratio=head.target_ratio,
+        min_daily_successes=head.min_daily_successes,
+        derived=head.derived,
+        days=tuple(day for m in months for day in m.days),
+    )
+
+
+def compute_quarter_report(
+    registry: Registry,
+    quarter: Quarter,
+    as_of: date,
+    generated_at: datetime,
+    counts: dict[Pair, dict[date, DayCount]],
+    first_days: dict[Pair, date],
+) -> QuarterReport:
+    """The quarter's report from counts already fetched (pure)."""
+    m1, m2, m3 = (
+        compute_report(registry, m, min(m.last, as_of), generated_at, counts, first_days)
+        for m in quarter.months
+    )
+    rows = []
+    row_months = []
+    for o in registry.obligations_between(quarter.first, quarter.last):
+        # Every month is computed, in force or not: a month outside the obligation's
+        # window contributes nothing but its days (all "not required") to the strip.
+        a, b, c = (
+            compliance_row(
+                registry, o, m, min(m.last, as_of), counts.get(o.key, {}), first_days.get(o.key)
+            )
+            for m in quarter.months
+        )
+        rows.append(quarter_row((a, b, c)))
+        row_months.append((a, b, c))
+    return QuarterReport(
+        province=registry.province,
+        quarter=quarter,
+        as_of=as_of,
+        generated_at=generated_at.astimezone(registry.tz),
+        timezone=registry.timezone,
+        months=(m1, m2, m3),
+        rows=tuple(rows),
+        row_months=tuple(row_months),
+    )
+
+
+def build_quarter_report(
+    engine: Engine,
+    registry: Registry,
+    quarter: Quarter,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> QuarterReport:
+    """Read the quarter's counts from the store and compute its report."""
+    now = now or datetime.now(UTC)
+    as_of = as_of or default_quarter_as_of(quarter, now.astimezone(registry.tz).date())
+    cutoff = min(quarter.last, as_of)
+    with engine.connect() as conn:
+        counts = (
+            daily_counts_between(conn, quarter.first, cutoff) if cutoff >= quarter.first else {}
+        )
+        first_days = first_success_days(conn, cutoff)
+    return compute_quarter_report(registry, quarter, as_of, now, counts, first_days)

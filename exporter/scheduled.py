@@ -1,0 +1,310 @@
+"""The scheduled exports: write what `exporter.schedule` says is due into the exports
+folder (JSON, CSV, XLSX, PDF), record it in the manifest, and optionally mail it.
+
+`run_due` does one pass (the service's timer and `lienthong exports run-due` both call
+it); `exports_schedule` is the aiohttp cleanup context that runs it on time while the
+service is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+
+from exporter.exports import FORMATS, Filing, write_export_file
+from exporter.exports.labels import Labels, Lang
+from exporter.mailing import MailError, MailSettings, message, recipients, send
+from exporter.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
+from exporter.periods import Quarter, parse_day, parse_period
+from exporter.provenance import provenance
+from exporter.quarterly import QuarterReport, build_quarter_report
+from exporter.report import Report, build_report
+from exporter.schedule import (
+    DEFAULT_CATCH_UP,
+    DEFAULT_HOUR,
+    DueExport,
+    due_at,
+    due_exports,
+    next_due_at,
+)
+from registry import Registry
+
+log = logging.getLogger("lienthong.exports")
+
+PASS_SECONDS = 3600.0  # the longest wait between two passes
+
+
+class ExportsSettings(BaseModel):
+    """`[exports]` in the service's TOML configuration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True  # `lienthong serve` writes the exports by itself
+    dir: Path = Path("exports")
+    hour: int = Field(default=DEFAULT_HOUR, ge=0, le=23)  # local time, registry timezone
+    lang: Lang = "vi"
+    catch_up: int = Field(default=DEFAULT_CATCH_UP, ge=1, le=120)
+    mail: MailSettings | None = None
+
+
+@dataclass(frozen=True)
+class WrittenExport:
+    period: str
+    as_of: str
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    written: tuple[WrittenExport, ...] = ()
+    mailed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (period, recipients)
+    mail_errors: tuple[str, ...] = ()
+    busy: bool = False  # another run held the folder's lock
+
+
+def run_due(
+    engine: Engine,
+    registry: Registry,
+    settings: ExportsSettings,
+    *,
+    now: datetime,
+    registry_spec: str | None,
+    database_url: str,
+) -> RunResult:
+    """Write every export due at `now` and not yet written; mail what awaits mailing."""
+    folder = settings.dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(folder) as locked:
+        if not locked:
+            log.info("%s: another export run holds the lock", folder)
+            return RunResult(busy=True)
+        records = read_manifest(folder)
+        written: list[WrittenExport] = []
+        source = provenance(registry_spec, database_url)
+        for due in due_exports(now, registry.tz, records, settings.hour, settings.catch_up):
+            report = _report(engine, registry, due, now)
+            files = _write_period(folder, due, Filing(report, registry, source, settings.lang))
+            records[due.key] = ExportRecord(
+                period=due.key,
+                as_of=due.as_of.isoformat(),
+                written_at=now.astimezone(registry.tz).isoformat(timespec="seconds"),
+                files=[str(f.relative_to(folder)) for f in files],
+                mail_pending=settings.mail is not None,
+            )
+            write_manifest(folder, records)  # after each period: a crash keeps what is done
+            log.info("%s: wrote the %s exports (as of %s)", folder, due.key, due.as_of)
+            written.append(WrittenExport(due.key, due.as_of.isoformat(), files))
+        mailed, errors = _mail_pending(folder, records, registry, settings, now)
+    return RunResult(tuple(written), tuple(mailed), tuple(errors))
+
+
+def _report(
+    engine: Engine, registry: Registry, due: DueExport, now: datetime
+) -> Report | QuarterReport:
+    if isinstance(due.period, Quarter):
+        return build_quarter_report(engine, registry, due.period, due.as_of, now)
+    return build_report(engine, registry, due.period, due.as_of, now)
+
+
+def _write_period(folder: Path, due: DueExport, filing: Filing) -> tuple[Path, ...]:
+    target = folder / due.key
+    target.mkdir(exist_ok=True)
+    files = []
+    for fmt in FORMATS:
+        path = target / f"lienthong-{due.key}.{fmt}"
+        write_export_file(fmt, filing, path)
+        files.append(path)
+    return tuple(files)
+
+
+MAIL_TEXT = {
+    "vi": {
+        "subject": "Báo cáo tình hình kết nối, giao dịch với các hệ thống thông tin quốc gia"
+        " — {province} — {period}",
+        "body": "Kính gửi {recipient},\n\n"
+        "Gửi kèm báo cáo {period} của {province} về tình hình duy trì kết nối, phát sinh"
+        " giao dịch với các hệ thống thông tin quốc gia, số liệu tính đến hết ngày {as_of}.\n\n"
+        "{counts}\n\n"
+        "Tệp PDF và XLSX dành cho người đọc; JSON và CSV dành cho phần mềm.\n"
+        "Thư này do lienthong gửi tự động.\n",
+    },
+    "en": {
+        "subject": "Compliance of data connections with the national systems"
+        " — {province} — {period}",
+        "body": "To {recipient},\n\n"
+        "Attached is the {period} report of {province} on connections and transactions with"
+        " the national information systems, with figures to the end of {as_of}.\n\n"
+        "{counts}\n\n"
+        "The PDF and XLSX files are for people; JSON and CSV for software.\n"
+        "This message was sent automatically by lienthong.\n",
+    },
+}
+
+
+def _mail_pending(
+    folder: Path,
+    records: dict[str, ExportRecord],
+    registry: Registry,
+    settings: ExportsSettings,
+    now: datetime,
+) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+    mail = settings.mail
+    pending = [r for r in records.values() if r.mail_pending]
+    if mail is None or not pending:
+        return [], []
+    to = recipients(mail, registry)
+    if not to:
+        return [], [
+            "no one to mail the exports to: set exports.mail.to or the standing department's contacts"
+        ]
+    mailed: list[tuple[str, tuple[str, ...]]] = []
+    errors: list[str] = []
+    # In the order they fell due, as they were written.
+    pending.sort(key=lambda r: due_at(parse_period(r.period), registry.tz, settings.hour))
+    for record in pending:
+        try:
+            send(mail, _message(folder, record, registry, settings.lang, mail, to))
+        except MailError as e:
+            log.warning("%s: %s exports not mailed: %s", folder, record.period, e)
+            errors.append(str(e))
+            break  # the server is down or refusing: the next pass tries again
+        record.mail_pending = False
+        record.mailed_at = now.astimezone(registry.tz).isoformat(timespec="seconds")
+        record.mailed_to = list(to)
+        write_manifest(folder, records)
+        log.info("%s: mailed the %s exports to %s", folder, record.period, ", ".join(to))
+        mailed.append((record.period, to))
+    return mailed, errors
+
+
+def _message(
+    folder: Path,
+    record: ExportRecord,
+    registry: Registry,
+    lang: Lang,
+    mail: MailSettings,
+    to: tuple[str, ...],
+) -> EmailMessage:
+    labels = Labels(lang)
+    words = MAIL_TEXT[lang]
+    shown_period = labels.period(parse_period(record.period))
+    files = [folder / f for f in record.files]
+    counts = _status_line(folder / record.files[0], labels) if record.files else ""
+    standing = registry.standing_department
+    recipient = registry.department(standing).name if standing else ", ".join(to)
+    province = registry.province.name
+    return message(
+        mail,
+        to,
+        words["subject"].format(province=province, period=shown_period),
+        words["body"].format(
+            recipient=recipient,
+            period=shown_period.lower() if lang == "vi" else shown_period,
+            province=province,
+            as_of=labels.date(parse_day(record.as_of)),
+            counts=counts,
+        ),
+        files,
+    )
+
+
+def _status_line(json_file: Path, labels: Labels) -> str:
+    """'18 nhiệm vụ: 5 Đạt, 4 Đạt một phần, …' from the export's own JSON."""
+    try:
+        rows = json.loads(json_file.read_text(encoding="utf-8"))["rows"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    counts = Counter(r["status"] for r in rows)
+    parts = ", ".join(f"{n} {labels.status(s)}" for s, n in sorted(counts.items()))
+    noun = "nhiệm vụ" if labels.lang == "vi" else "obligations"
+    return f"{len(rows)} {noun}: {parts}"
+
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def run_schedule(
+    engine: Engine,
+    registry: Registry,
+    settings: ExportsSettings,
+    *,
+    registry_spec: str | None,
+    database_url: str,
+    clock: Clock = utc_now,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Forever: run what is due, then sleep until the next export falls due.
+
+    A pass runs at least hourly: it retries mail that could not be sent and a pass that
+    failed, and a clock that jumped (a suspended machine) is noticed within the hour.
+    """
+    while True:
+        try:
+            await asyncio.to_thread(
+                run_due,
+                engine,
+                registry,
+                settings,
+                now=clock(),
+                registry_spec=registry_spec,
+                database_url=database_url,
+            )
+        except Exception:
+            # The service stays up whatever one pass meets (database down, disk full…):
+            # the error is logged and the next pass tries again.
+            log.exception("scheduled exports failed; trying again within the hour")
+        now = clock()
+        wait = (next_due_at(now, registry.tz, settings.hour) - now).total_seconds()
+        await sleep(max(1.0, min(wait, PASS_SECONDS)))
+
+
+def exports_schedule(
+    engine: Engine,
+    registry: Registry,
+    settings: ExportsSettings,
+    *,
+    registry_spec: str | None,
+    database_url: str,
+    clock: Clock = utc_now,
+    sleep: Sleep = asyncio.sleep,
+) -> Callable[[Any], AsyncIterator[None]]:
+    """An aiohttp cleanup context: `app.cleanup_ctx.append(exports_schedule(...))`."""
+
+    async def scheduled_exports(_app: Any) -> AsyncIterator[None]:
+        task = asyncio.create_task(
+            run_schedule(
+                engine,
+                registry,
+                settings,
+                registry_spec=registry_spec,
+                database_url=database_url,
+                clock=clock,
+                sleep=sleep,
+            ),
+            name="lienthong-exports",
+        )
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return scheduled_exports

@@ -1,0 +1,115 @@
+"""`lienthong report` end to end: the four formats agree figure for figure."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from exporter.exports.labels import Labels
+from exporter.exports.tabular import FIELDS
+from lienthong.cli import main
+from tests.readback import json_row_as_xlsx, pdf_text, xlsx_rows
+
+
+def report(store_url: str, out: Path, *args: str) -> int:
+    return main(["report", "--db", store_url, "--out", str(out), *args])
+
+
+def csv_row_as_json(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row with the JSON's types back."""
+    found: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
+    for key in ("required_days", "met_days", "successes", "failures"):
+        found[key] = int(row[key])
+    found["ratio"] = float(row["ratio"]) if row["ratio"] else None
+    return found
+
+
+def test_month_in_four_formats_agrees(
+    varied: Engine, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("--month", "2026-09", "--as-of", "2026-09-30")
+    for fmt in ("json", "csv", "xlsx", "pdf"):
+        assert report(store_url, tmp_path / f"r.{fmt}", *args, "--format", fmt) == 0
+    printed = capsys.readouterr().out
+    assert f"{tmp_path / 'r.pdf'}: 2026-09 as of 2026-09-30: 18 obligations" in printed
+
+    document = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    # The monthly JSON keeps the contract's shape exactly.
+    assert list(document) == ["province", "month", "as_of", "generated_at", "rows"]
+    rows = document["rows"]
+    assert all(list(r) == list(FIELDS) for r in rows)
+
+    with (tmp_path / "r.csv").open(encoding="utf-8", newline="") as f:
+        assert [csv_row_as_json(r) for r in csv.DictReader(f)] == rows
+    assert xlsx_rows(tmp_path / "r.xlsx") == [json_row_as_xlsx(r) for r in rows]
+    text = pdf_text(tmp_path / "r.pdf")
+    labels = Labels("vi")
+    for r in rows:
+        ratio = labels.percent(r["ratio"])
+        shown = f"{r['required_days']} {r['met_days']} {ratio} {r['successes']} {r['failures']}"
+        assert shown in text
+        assert labels.status(r["status"]) in text
+
+
+def test_quarter_in_four_formats_agrees(varied: Engine, store_url: str, tmp_path: Path) -> None:
+    args = ("--quarter", "2026Q3", "--as-of", "2026-09-24")
+    for fmt in ("json", "csv", "xlsx"):
+        assert report(store_url, tmp_path / f"q.{fmt}", *args, "--format", fmt) == 0
+    document = json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))
+    assert (document["quarter"], document["as_of"]) == ("2026Q3", "2026-09-24")
+    with (tmp_path / "q.csv").open(encoding="utf-8", newline="") as f:
+        found = list(csv.DictReader(f))
+    quarter = [
+        csv_row_as_json({k: v for k, v in r.items() if k != "period"})
+        for r in found
+        if r["period"] == "2026Q3"
+    ]
+    assert quarter == document["rows"]
+    workbook = load_workbook(tmp_path / "q.xlsx")
+    assert xlsx_rows(workbook, "Cả quý") == [json_row_as_xlsx(r) for r in document["rows"]]
+    assert xlsx_rows(workbook, "T9-2026") == [
+        json_row_as_xlsx(r) for r in document["months"][2]["rows"]
+    ]
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_department_pack(varied: Engine, store_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "pack.json"
+    args = ("--month", "2026-09", "--as-of", "2026-09-30", "--department", "so-taichinh")
+    assert report(store_url, out, *args) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["department"] == {"code": "so-taichinh", "name": "Sở Tài chính"}
+    assert [r["system"] for r in document["rows"]] == ["ma-so-ngan-sach", "csdl-gia"]
+    assert report(store_url, tmp_path / "pack.pdf", *args, "--format", "pdf", "--lang", "en") == 0
+    text = pdf_text(tmp_path / "pack.pdf")
+    assert "Department: Sở Tài chính" in text and "Sở Tư pháp" not in text
+
+
+def test_month_and_quarter_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--month", "2026-09", "--quarter", "2026Q3"])
+    assert exit_.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--format", "json"])
+    assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_one_line_errors(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.json"
+    assert report(store_url, out, "--month", "2026-09", "--department", "so-nope") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lienthong: unknown department 'so-nope' (known: so-tttt,")
+    assert err.count("\n") == 1
+    assert report(store_url, out, "--quarter", "2026Q9") == 1
+    assert capsys.readouterr().err == "lienthong: quarter '2026Q9' is not YYYYQn (e.g. 2026Q3)\n"
+    assert not out.exists()
