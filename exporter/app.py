@@ -1,4 +1,5 @@
-"""The HTTP service of `lienthong serve`: /metrics, /healthz, the status page, and the probes.
+"""The HTTP service of `lienthong serve`: /metrics, /healthz, the status page, the probes,
+and the push API.
 
 Built by an app factory; each long-lived part starts and stops in its own
 cleanup context, so shutdown runs in reverse: probes stop (runs in flight get
@@ -13,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from exporter.metrics import Exposition, LienthongCollector
+from exporter.push_api import PushApi, PushOptions, add_push_api
 from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
 from exporter.status import obligation_statuses
 from exporter.status_page import status_page
@@ -42,6 +44,7 @@ class ServiceOptions:
     flush_batch: int = 500
     status_refresh: int = 10  # the status page reloads itself every so many seconds
     probes_enabled: bool = True
+    push: PushOptions = field(default_factory=PushOptions)
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Service:
     collector: LienthongCollector
     engine: ProbeEngine | None = None
     recorder: TransactionRecorder | None = None
+    push: PushApi | None = None
     ready: asyncio.Event | None = None
 
 
@@ -92,10 +96,12 @@ def create_app(
     app.router.add_get("/", status_handler)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
-    # The push API (issue 4) mounts here: POST /api/v1/transactions and
-    # /api/v1/openapi.json. It writes through store.writer like the recorder and
-    # passes each committed batch to `service.state.on_written`, so the
-    # counters move at once.
+    if service.options.push.enabled:
+        # Mounted last, so its writer stops first on shutdown: what it holds is
+        # committed while the rest of the service still runs.
+        service.push = add_push_api(
+            app, registry, store, service.options.push, clock, state.on_written
+        )
     return app
 
 
@@ -184,7 +190,7 @@ async def metrics_handler(request: web.Request) -> web.Response:
 
 async def healthz_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    engine, recorder = service.engine, service.recorder
+    engine, recorder, push = service.engine, service.recorder, service.push
     return web.json_response(
         {
             "status": "ok",
@@ -192,6 +198,8 @@ async def healthz_handler(request: web.Request) -> web.Response:
             "in_flight": sum(engine.in_flight.values()) if engine else 0,
             "pending_records": recorder.pending if recorder else 0,
             "failed_writes": recorder.failed_writes if recorder else 0,
+            "push_pending_records": push.commits.pending if push else 0,
+            "push_failed_commits": push.commits.failed_groups if push else 0,
         }
     )
 

@@ -28,7 +28,14 @@ class Malformed:
     message: str
 
 
-Raw = bytes | dict[str, Any] | Malformed
+@dataclass(frozen=True)
+class Unmapped:
+    """A gateway event that maps to no obligation: counted and reported, never stored."""
+
+    key: str  # what it was, e.g. "application 'x' → API '/y'"
+
+
+Raw = bytes | dict[str, Any] | Malformed | Unmapped
 
 
 class FileFormatError(Exception):
@@ -40,6 +47,9 @@ class RecordStream:
     records: Iterator[tuple[int, Raw]]
     position: Callable[[], int]  # bytes of the file consumed so far, for progress
     size: int
+    # Lines for the summary that only the format knows (pairing figures, skipped lines).
+    notes: Callable[[], list[str]] = lambda: []
+    unit: str = "records"  # what one item of the stream is, for the summary
 
 
 def detect_format(path: Path) -> str:
@@ -56,13 +66,19 @@ def detect_format(path: Path) -> str:
     )
 
 
-def open_records(path: Path, fmt: str) -> RecordStream:
-    """Open a transaction file of the given format as a stream of raw records."""
+def open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """The file as read from disk (for progress), and its content (gunzipped if .gz)."""
     raw = path.open("rb")
-    size = path.stat().st_size
     binary: IO[bytes] = (
         cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if path.suffix == ".gz" else raw
     )
+    return raw, binary
+
+
+def open_records(path: Path, fmt: str) -> RecordStream:
+    """Open a transaction file (`jsonl` or `csv`) as a stream of raw records."""
+    raw, binary = open_binary(path)
+    size = path.stat().st_size
     if fmt == "jsonl":
         records = _jsonl(binary, raw)
     elif fmt == "csv":

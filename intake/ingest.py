@@ -9,6 +9,7 @@ everything is rolled back.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from intake.files import Malformed, RecordStream, open_records
+from intake.files import FORMATS, FileFormatError, Malformed, RecordStream, Unmapped, open_records
+from intake.wso2 import open_wso2
+from intake.xroad import open_xroad
 from registry import Registry
 from store.records import FieldError, RecordParser, Transaction
 from store.writer import BATCH, WriteResult, writing
@@ -34,6 +37,9 @@ class FileResult:
     without_id: int = 0
     errors: list[tuple[int, FieldError]] = field(default_factory=list)
     seconds: float = 0.0
+    unmapped: Counter[str] = field(default_factory=Counter)  # gateway events of no obligation
+    notes: list[str] = field(default_factory=list)
+    unit: str = "records"  # what `records` counts: records, events, exchanges
 
     @property
     def ok(self) -> bool:
@@ -41,6 +47,20 @@ class FileResult:
 
 
 Progress = Callable[[int, int], None]  # (bytes read, records read)
+GATEWAY_FORMATS: dict[str, Callable[[Path, Registry], RecordStream]] = {
+    "wso2": open_wso2,
+    "xroad-opmon": open_xroad,
+}
+ALL_FORMATS = (*FORMATS, *GATEWAY_FORMATS)
+
+
+def open_stream(path: Path, fmt: str, registry: Registry) -> RecordStream:
+    """A file of any known format as a stream of raw contract records."""
+    if fmt in GATEWAY_FORMATS:
+        return GATEWAY_FORMATS[fmt](path, registry)
+    if fmt in FORMATS:
+        return open_records(path, fmt)
+    raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(ALL_FORMATS)})")
 
 
 class _Rejected(Exception):
@@ -59,8 +79,8 @@ def ingest_file(
     """Import one file; on any invalid record nothing of it is stored."""
     started = time.perf_counter()
     result = FileResult(path)
-    parser = RecordParser(registry, default_source, now)
-    stream = open_records(path, fmt)
+    parser = RecordParser(registry, default_source, now, text_cells=fmt == "csv")
+    stream = open_stream(path, fmt, registry)
     try:
         with writing(engine, registry.timezone) as writer:
             batch: list[Transaction] = []
@@ -68,6 +88,9 @@ def ingest_file(
                 result.records += 1
                 if result.records % PROGRESS_EVERY == 0:
                     _report(progress, stream, result)
+                if isinstance(raw, Unmapped):
+                    result.unmapped[raw.key] += 1
+                    continue
                 parsed = (
                     [FieldError(raw.field, raw.message)]
                     if isinstance(raw, Malformed)
@@ -92,6 +115,8 @@ def ingest_file(
                 result.written.merge(writer.write(batch))
     except _Rejected:
         result.written = WriteResult()
+    result.notes = stream.notes()
+    result.unit = stream.unit
     _report(progress, stream, result)
     result.seconds = time.perf_counter() - started
     return result

@@ -22,6 +22,7 @@ from lienthong import (
     cli_report,
     cli_serve,
     cli_simulate,
+    cli_tokens,
 )
 from lienthong.errors import UsageError
 from registry import RegistryError
@@ -35,6 +36,7 @@ COMMANDS = (
     cli_registry,
     cli_ingest,
     cli_report,
+    cli_tokens,
     cli_exports,
     cli_db,
 )

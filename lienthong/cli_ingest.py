@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from intake import FORMATS, FileResult, detect_format, ingest_file
+from intake import ALL_FORMATS, FileResult, detect_format, ingest_file
 from lienthong import settings
 from store import open_store, sync_registry
 
@@ -24,11 +24,16 @@ from store import open_store, sync_registry
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "ingest",
-        help="import transaction records (.jsonl or .csv); a file with any invalid record stores nothing",
+        help="import transaction records (.jsonl or .csv), WSO2 analytics events or X-Road"
+        " operational records; a file with any invalid record stores nothing",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
     parser.add_argument(
-        "--format", choices=("auto", *FORMATS), default="auto", help="default: from the file name"
+        "--format",
+        choices=("auto", *ALL_FORMATS),
+        default="auto",
+        help="default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
+        " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named",
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -83,26 +88,40 @@ def _ingest_one(engine, registry, path: Path, fmt: str) -> FileResult:  # type: 
 def _print_result(r: FileResult) -> None:
     rate = r.records / r.seconds if r.seconds > 0 else 0.0
     if not r.ok:
+        for note in r.notes:
+            print(f"{r.path}: {note}", file=sys.stderr)
         for line, error in r.errors:
             print(f"{r.path}:{line}: {error}", file=sys.stderr)
         listed = len({line for line, _ in r.errors})
         if r.invalid > listed:
             print(f"{r.path}: … and {r.invalid - listed:,} more invalid records", file=sys.stderr)
         print(
-            f"{r.path}: {r.records:,} records, {r.invalid:,} invalid: nothing stored",
+            f"{r.path}: {r.records:,} {r.unit}, {r.invalid:,} invalid: nothing stored",
             file=sys.stderr,
         )
         return
+    unmapped = sum(r.unmapped.values())
+    skipped = f", {unmapped:,} of no obligation (not stored)" if unmapped else ""
     print(
-        f"{r.path}: {r.records:,} records: {r.written.accepted:,} stored,"
-        f" {r.written.duplicates:,} duplicates, in {r.seconds:.1f} s ({rate:,.0f} records/s)"
+        f"{r.path}: {r.records:,} {r.unit}: {r.written.accepted:,} stored,"
+        f" {r.written.duplicates:,} duplicates{skipped}, in {r.seconds:.1f} s"
+        f" ({rate:,.0f} {r.unit}/s)"
     )
+    for key, n in r.unmapped.most_common(MAX_UNMAPPED):
+        print(f"{r.path}:   no obligation for {key}: {n:,}")
+    if len(r.unmapped) > MAX_UNMAPPED:
+        print(f"{r.path}:   … and {len(r.unmapped) - MAX_UNMAPPED:,} more")
+    for note in r.notes:
+        print(f"{r.path}: {note}")
     if r.without_id:
         print(
             f"{r.path}: note: {_records(r.without_id)} without an id: importing the file again"
             " would count them again",
             file=sys.stderr,
         )
+
+
+MAX_UNMAPPED = 20  # (application, API) or (client, service) pairs listed one by one
 
 
 def _records(n: int) -> str:

@@ -1,4 +1,4 @@
-"""`lienthong serve`: probes and the HTTP service (metrics, status page) until stopped."""
+"""`lienthong serve`: probes and the HTTP service (metrics, status page, push API) until stopped."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from store.database import DEFAULT_URL
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "serve", help="run the probes and the HTTP service (metrics, status page)"
+        "serve", help="run the probes and the HTTP service (metrics, status page, push API)"
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
     parser.add_argument(
@@ -90,6 +90,8 @@ async def _serve(app: web.Application, sock: socket.socket) -> int:
         base = url_of(sock)
         print(
             f"lienthong serve: status page {base}/ · metrics {base}/metrics · health {base}/healthz"
+            f" · push API {base}/api/v1/transactions",
+            flush=True,
         )
         try:
             await stop.wait()

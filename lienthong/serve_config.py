@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from exporter.app import ServiceOptions
+from exporter.push_api import PushOptions
 from exporter.scheduled import ExportsSettings
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings, UrlRewrite
@@ -59,6 +60,13 @@ class MetricsTable(_Table):
     status_refresh: int = Field(default=10, ge=1)
 
 
+class PushTable(_Table):
+    enabled: bool = True
+    rate: Annotated[float, Field(gt=0)] = 50.0
+    burst: int = Field(default=100, ge=1)
+    token_refresh: Seconds = 5.0
+
+
 class ServeConfig(_Table):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
@@ -66,6 +74,7 @@ class ServeConfig(_Table):
     probes: ProbesTable = ProbesTable()
     recorder: RecorderTable = RecorderTable()
     metrics: MetricsTable = MetricsTable()
+    push: PushTable = PushTable()
     exports: ExportsSettings = ExportsSettings()
 
     def probe_settings(self) -> ProbeSettings:
@@ -90,6 +99,12 @@ class ServeConfig(_Table):
             flush_batch=self.recorder.flush_batch,
             status_refresh=self.metrics.status_refresh,
             probes_enabled=self.probes.enabled,
+            push=PushOptions(
+                enabled=self.push.enabled,
+                rate=self.push.rate,
+                burst=self.push.burst,
+                token_refresh=self.push.token_refresh,
+            ),
         )
 
 

@@ -32,6 +32,12 @@ def check_registry(registry: Registry) -> list[Finding]:
         *_standing_department(registry),
         *_calendar(registry),
         *_obligations(registry),
+        *_gateway_names(
+            "departments", "wso2_applications", "WSO2 application", registry.departments
+        ),
+        *_gateway_names("departments", "xroad_clients", "X-Road client", registry.departments),
+        *_gateway_names("systems", "wso2_apis", "WSO2 API", registry.systems),
+        *_gateway_names("systems", "xroad_services", "X-Road service", registry.systems),
     ]
 
 
@@ -127,3 +133,23 @@ def _obligations(registry: Registry) -> Iterator[Finding]:
 
 def _overlap(a0: date | None, a1: date | None, b0: date | None, b1: date | None) -> bool:
     return (a1 is None or b0 is None or b0 < a1) and (b1 is None or a0 is None or a0 < b1)
+
+
+def _gateway_names(
+    key: str, field: str, what: str, items: Sequence[System | Department]
+) -> Iterator[Finding]:
+    """A gateway name mapped twice (to two departments or systems, or twice to one)."""
+    seen: dict[str, tuple[int, int]] = {}
+    for i, item in enumerate(items):
+        for j, name in enumerate(getattr(item.gateway, field)):
+            where = (key, i, "gateway", field, j)
+            if name in seen:
+                first = seen[name]
+                owner = items[first[0]].code
+                yield Finding(
+                    where,
+                    f"{what} {name!r} is already mapped to {owner}",
+                    first=(key, first[0], "gateway", field, first[1]),
+                )
+            else:
+                seen[name] = (i, j)

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -57,6 +58,47 @@ class Contact(Frozen):
         return self
 
 
+def _xroad_id(value: str, parts: tuple[int, ...], what: str) -> str:
+    pieces = value.split("/")
+    if len(pieces) not in parts or not all(p.strip() for p in pieces):
+        raise ValueError(f"{value!r} is not an X-Road {what}")
+    return value
+
+
+def _xroad_client(value: str) -> str:
+    return _xroad_id(
+        value, (3, 4), "client: INSTANCE/CLASS/MEMBER or INSTANCE/CLASS/MEMBER/SUBSYSTEM"
+    )
+
+
+def _xroad_service(value: str) -> str:
+    return _xroad_id(
+        value,
+        (3, 4, 5),
+        "service: INSTANCE/CLASS/MEMBER[/SUBSYSTEM[/SERVICECODE]]",
+    )
+
+
+XRoadClient = Annotated[str, AfterValidator(_xroad_client)]
+XRoadService = Annotated[str, AfterValidator(_xroad_service)]
+
+
+class DepartmentGateway(Frozen):
+    """How a department shows in gateway logs: its WSO2 applications, its X-Road clients."""
+
+    wso2_applications: tuple[Text, ...] = ()  # applicationName in API-M analytics
+    xroad_clients: tuple[XRoadClient, ...] = ()  # a member (any subsystem) or one subsystem
+
+
+class SystemGateway(Frozen):
+    """How a national system shows in gateway logs: its WSO2 APIs, its X-Road services."""
+
+    # An API context (starting with "/", matching its sub-paths too, like /dkdn/1.0)
+    # or an API name (matched exactly).
+    wso2_apis: tuple[Text, ...] = ()
+    xroad_services: tuple[XRoadService, ...] = ()
+
+
 class System(Frozen):
     """A national system (database or platform) that departments exchange data with."""
 
@@ -66,6 +108,7 @@ class System(Frozen):
     since: date | None = None
     until: date | None = None
     merged_into: Code | None = None
+    gateway: SystemGateway = SystemGateway()
 
 
 class Department(Frozen):
@@ -77,6 +120,7 @@ class Department(Frozen):
     since: date | None = None
     until: date | None = None
     merged_into: Code | None = None
+    gateway: DepartmentGateway = DepartmentGateway()
 
 
 class _SecretRef(Frozen):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
@@ -33,21 +35,52 @@ Source = Literal["probe", "push", "gateway", "import"]
 FUTURE_TOLERANCE = timedelta(hours=1)
 
 
-def _text(value: Any) -> Any:
-    # Pydantic would read a number as Unix time; the contract wants RFC 3339 text.
-    if not isinstance(value, str):
-        raise ValueError("must be an RFC 3339 text with an offset, like 2026-10-05T09:12:00+07:00")
+# RFC 3339's date-time: a "T" between date and time, seconds, and an offset (checked
+# apart, to say so). Pydantic alone would also take Unix times, "09:00" without
+# seconds or "+0700", which the contract does not.
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+TS_FORMAT = "must be an RFC 3339 time with an offset, like 2026-10-05T09:12:00+07:00"
+
+
+def _timestamp(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or RFC3339.fullmatch(value) is None:
+        raise ValueError(TS_FORMAT)
+    try:
+        ts = datetime.fromisoformat(value.upper())
+    except ValueError as e:
+        raise ValueError(f"{value} is not a valid time ({e})") from None
+    if ts.tzinfo is None:
+        raise ValueError(f"{value} has no offset: add one, like +07:00 or Z")
+    return ts
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text: refused here, for every store alike.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
     return value
 
 
-def _with_offset(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"{value.isoformat()} has no offset: add one, like +07:00 or Z")
+NoNul = AfterValidator(_no_nul)
+
+
+def _number(value: Any, info: ValidationInfo) -> Any:
+    # JSON sends numbers as numbers: pydantic alone would take "12" or true. Only
+    # CSV, whose every cell is text, has its numbers read from text.
+    text_cells = bool(info.context and info.context.get("text_cells"))
+    if isinstance(value, bool) or (isinstance(value, str) and not text_cells):
+        raise ValueError("must be a number")
     return value
 
 
-# Parsed by pydantic's own (compiled) parser: this is the hot path of every import.
-Timestamp = Annotated[datetime, BeforeValidator(_text), AfterValidator(_with_offset)]
+Number = BeforeValidator(_number)
 
 
 @pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(extra="forbid"))
@@ -62,10 +95,10 @@ class TransactionRecord:
     system: Annotated[str, Field(min_length=1, max_length=64)]
     ts: Timestamp
     outcome: Literal["success", "failure"]
-    latency_ms: Annotated[float | None, Field(ge=0, allow_inf_nan=False)] = None
-    id: Annotated[str | None, Field(min_length=1, max_length=128)] = None
+    latency_ms: Annotated[float | None, Field(ge=0, allow_inf_nan=False), Number] = None
+    id: Annotated[str, Field(min_length=1, max_length=128), NoNul] | None = None
     source: Source | None = None
-    detail: Annotated[str | None, Field(max_length=1000)] = None
+    detail: Annotated[str, Field(max_length=1000), NoNul] | None = None
 
 
 RECORD = TypeAdapter(TransactionRecord)
@@ -100,6 +133,7 @@ class FieldError:
 _MESSAGES = {
     "missing": "is required",
     "extra_forbidden": "is not a field of a transaction record",
+    "unexpected_keyword_argument": "is not a field of a transaction record",  # from a mapping
     "literal_error": None,  # pydantic's text names the allowed values
 }
 
@@ -112,7 +146,7 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         message = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
         if e["type"] == "json_invalid":
             field, message = "", f"not valid JSON ({e['ctx'].get('error', 'syntax error')})"
-        elif e["type"] in ("model_type", "model_attributes_type"):
+        elif e["type"] in ("model_type", "model_attributes_type", "dataclass_type"):
             field, message = "", "a record must be a JSON object"
         found.append(FieldError(field, message))
     return found
@@ -123,18 +157,33 @@ _validate_python = RECORD.validate_python
 
 
 class RecordParser:
-    """Validates records against the contract and one registry (cached per pair)."""
+    """Validates records against the contract and one registry (cached per pair).
 
-    def __init__(self, registry: Registry, default_source: str, now: datetime | None = None):
+    JSON types exactly as the contract gives them (a number sent as text is
+    refused); `text_cells=True` is for CSV, whose every cell is text.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        default_source: str,
+        now: datetime | None = None,
+        text_cells: bool = False,
+    ):
         self.registry = registry
         self.default_source = default_source
         self.latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
+        self._context = {"text_cells": text_cells}
         self._pairs: dict[tuple[str, str], list[FieldError]] = {}
 
     def parse(self, raw: bytes | str | Mapping[str, Any]) -> Transaction | list[FieldError]:
         """One record (JSON text or a mapping) → a Transaction, or what is wrong with it."""
         try:
-            record = _validate_json(raw) if isinstance(raw, bytes | str) else _validate_python(raw)
+            record = (
+                _validate_json(raw, context=self._context)
+                if isinstance(raw, bytes | str)
+                else _validate_python(raw, context=self._context)
+            )
         except ValidationError as e:
             return _field_errors(e) + _registry_errors_of_invalid(raw, e, self.registry)
         pair = (record.department, record.system)

@@ -127,6 +127,23 @@ class PairTotal(Base):
     last_success_us: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class PushToken(Base):
+    """A push-API token: only its SHA-256 is kept, with a short prefix to tell tokens apart.
+
+    `department` is the one department the token may submit records for; NULL
+    means every department (the provincial gateway operator's token).
+    """
+
+    __tablename__ = "push_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    department: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(Text)
+    created_us: Mapped[int] = mapped_column(BigInteger)
+    revoked_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class StoreMeta(Base):
     __tablename__ = "store_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -138,3 +155,4 @@ transactions = metadata.tables["transactions"]
 daily_counts = metadata.tables["daily_counts"]
 pair_totals = metadata.tables["pair_totals"]
 store_meta = metadata.tables["store_meta"]
+push_tokens = metadata.tables["push_tokens"]

@@ -13,6 +13,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -198,6 +199,47 @@ def chromium_screenshot(url: str, out: Path, profile: Path, size: str = "1400,10
         [binary, *flags, "--dump-dom", url], check=True, capture_output=True, timeout=120
     )
     return dom.stdout.decode("utf-8")
+
+
+@contextmanager
+def lienthong_serve(
+    base: Path, database: str, config: str = "", port: int | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`lienthong serve` in its own process (probes off); yields it and its URL once it listens."""
+    port = port or free_port()
+    settings = base / "serve.toml"
+    settings.write_text("[probes]\nenabled = false\n" + config, encoding="utf-8")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lienthong",
+            "serve",
+            "--config",
+            str(settings),
+            "--db",
+            database,
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:  # it prints its URLs once it listens
+            if line.startswith("lienthong serve:"):
+                break
+        else:
+            raise RuntimeError(f"lienthong serve exited with {process.wait()}")
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
 
 
 @dataclass

@@ -1,0 +1,105 @@
+"""`lienthong tokens issue|list|revoke`: the push API's bearer tokens."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from lienthong import settings
+from lienthong.errors import UsageError
+from store import open_store
+from store.tokens import PushToken, TokenError, issue_token, list_tokens, revoke_token
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("tokens", help="push-API tokens: issue, list, revoke")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    issue = actions.add_parser(
+        "issue", help="a new token, printed once, alone on the last line of stdout"
+    )
+    scope = issue.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--department", metavar="CODE", help="the one department it may submit for")
+    scope.add_argument(
+        "--all-departments",
+        action="store_true",
+        help="may submit for every department (the provincial gateway operator)",
+    )
+    issue.add_argument("--label", metavar="TEXT", help="a note for `tokens list` (who holds it)")
+    settings.add_store_options(issue)
+    settings.add_registry_options(issue)
+    issue.set_defaults(run=run_issue)
+
+    listing = actions.add_parser("list", help="every token: prefix, scope, label, dates")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    settings.add_store_options(listing)
+    listing.set_defaults(run=run_list)
+
+    revoke = actions.add_parser("revoke", help="take a token back (by its prefix or whole)")
+    revoke.add_argument(
+        "token", metavar="TOKEN", help="the prefix `tokens list` shows, or the token"
+    )
+    settings.add_store_options(revoke)
+    revoke.set_defaults(run=run_revoke)
+
+
+def run_issue(args: argparse.Namespace) -> int:
+    department: str | None = args.department
+    if department is not None:
+        registry = settings.registry(args)
+        if not registry.has_department(department):
+            raise UsageError(f"unknown department code {department!r} in the registry")
+    engine = open_store(settings.database_url(args))
+    try:
+        token = issue_token(engine, department, args.label)
+    finally:
+        engine.dispose()
+    scope = department or "all departments"
+    print(f"push-API token for {scope} ({token[:11]}…); it is shown only this once:")
+    print(token)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    engine = open_store(settings.database_url(args))
+    try:
+        tokens = list_tokens(engine)
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        json.dump([_as_json(t) for t in tokens], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not tokens:
+        print("no tokens issued: `lienthong tokens issue --department CODE`")
+        return 0
+    print(f"{'prefix':<12} {'scope':<20} {'issued (UTC)':<17} {'revoked (UTC)':<17} label")
+    for t in tokens:
+        revoked = f"{t.revoked:%Y-%m-%d %H:%M}" if t.revoked else "-"
+        print(
+            f"{t.prefix:<12} {t.scope:<20} {t.created:%Y-%m-%d %H:%M} {revoked:<17} {t.label or ''}"
+        )
+    return 0
+
+
+def _as_json(t: PushToken) -> dict[str, object]:
+    return {
+        "prefix": t.prefix,
+        "department": t.department,
+        "label": t.label,
+        "issued": t.created.isoformat(),
+        "revoked": t.revoked.isoformat() if t.revoked else None,
+    }
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    engine = open_store(settings.database_url(args))
+    try:
+        found = revoke_token(engine, args.token)
+    except TokenError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        engine.dispose()
+    print(f"revoked token {found.prefix}… ({found.scope}); the server refuses it within seconds")
+    return 0

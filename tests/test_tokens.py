@@ -1,0 +1,61 @@
+"""`lienthong tokens issue|list|revoke`: shown once, stored only as a hash, scoped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from lienthong.cli import main
+from store import open_store
+from store.tokens import find_token
+
+
+def test_a_token_is_shown_once_and_stored_only_as_its_hash(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tokens", "issue", "--department", "so-khdt", "--db", store_url]) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    assert token.startswith("lt_") and len(token) == 46
+    assert main(["tokens", "issue", "--all-departments", "--label", "LGSP", "--db", store_url]) == 0
+    operator = capsys.readouterr().out.splitlines()[-1]
+    engine = open_store(store_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT prefix, sha256, department, label FROM push_tokens")).all()
+    dump = repr(rows)
+    assert token not in dump and token[11:] not in dump and operator[11:] not in dump
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (token[:11], "so-khdt", None),
+        (operator[:11], None, "LGSP"),
+    ]
+    found = find_token(engine, token)
+    assert found is not None and found.allows("so-khdt") and not found.allows("so-tuphap")
+
+    assert main(["tokens", "list", "--format", "json", "--db", store_url]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(t["prefix"], t["department"], t["revoked"]) for t in listed] == [
+        (token[:11], "so-khdt", None),
+        (operator[:11], None, None),
+    ]
+    assert main(["tokens", "revoke", token[:11], "--db", store_url]) == 0
+    assert "revoked token" in capsys.readouterr().out
+    assert find_token(engine, token) is None
+    assert main(["tokens", "revoke", token, "--db", store_url]) == 1
+    err = capsys.readouterr().err
+    assert "already revoked" in err and token[11:] not in err
+    assert main(["tokens", "revoke", "lt_nothing1", "--db", store_url]) == 1
+    assert "no token lt_nothing1" in capsys.readouterr().err
+    engine.dispose()
+
+
+def test_issue_refuses_an_unknown_department(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tokens", "issue", "--department", "so-xyz", "--db", store_url]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "lienthong: unknown department code 'so-xyz' in the registry"
+    )
+    with pytest.raises(SystemExit) as e:
+        main(["tokens", "issue", "--db", store_url])
+    assert e.value.code == 2
