@@ -7,22 +7,26 @@ an error, never a skip.
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
+from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
@@ -154,11 +158,13 @@ def prometheus_server(base: Path, targets: list[str], interval: str = "1s") -> I
         log.close()
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, name: str = "Prometheus"
+) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"Prometheus exited: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
@@ -166,7 +172,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
         except OSError:
             pass
         time.sleep(0.1)  # a separate process: nothing to await but its port
-    raise RuntimeError("Prometheus did not become ready within 60 s")
+    raise RuntimeError(f"{name} did not become ready within 60 s")
 
 
 def chromium_binary() -> str:
@@ -207,13 +213,23 @@ class SmtpServer:
     host: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
         content = envelope.content if isinstance(envelope.content, bytes) else b""
         message = BytesParser(policy=policy.default).parsebytes(content)
         assert isinstance(message, EmailMessage)
-        self.messages.append(message)
+        with self.arrived:
+            self.messages.append(message)
+            self.arrived.notify_all()
         return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[EmailMessage]:
+        """Block until at least `count` messages arrived (the server runs in its own thread)."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise TimeoutError(f"{len(self.messages)} of {count} messages arrived")
+            return list(self.messages)
 
 
 @contextmanager
@@ -226,3 +242,92 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         controller.stop()
+
+
+@contextmanager
+def _running(argv: list[str], base: Path, ready: str, name: str) -> Iterator[None]:
+    log_path = base / f"{name.lower()}.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(ready, process, log_path, name)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@contextmanager
+def alertmanager_server(base: Path, config: Path) -> Iterator[str]:
+    """A real Alertmanager (Debian `prometheus-alertmanager`) on loopback; yields its URL."""
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        raise RuntimeError("Alertmanager is not installed: run `make test` (it installs it)")
+    port = free_port()
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.path={base / 'alertmanager-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",  # no gossip with peers: one instance, no open port
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _running(argv, base, f"{url}/-/ready", "Alertmanager"):
+        yield url
+
+
+@contextmanager
+def prometheus_on_tsdb(base: Path, tsdb: Path, rule_files: Sequence[Path] = ()) -> Iterator[str]:
+    """A real Prometheus serving an existing TSDB folder (e.g. backfilled), scraping nothing."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise RuntimeError("Prometheus is not installed: run `make test` (it installs it)")
+    port = free_port()
+    config = base / "prometheus-tsdb.yml"
+    files = ", ".join(f'"{f}"' for f in rule_files)
+    config.write_text(f"global: {{evaluation_interval: 1m}}\nrule_files: [{files}]\n")
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tsdb}",
+        "--storage.tsdb.retention.time=100y",  # backfilled samples are years old
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _running(argv, base, f"{url}/-/ready", "Prometheus"):
+        yield url
+
+
+class WebhookSink:
+    """An HTTP server standing for each department's webhook: keeps what Alertmanager posts
+    to /hook/CODE, and lets a test await it (serve `app()` on the test's event loop)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self._changed = asyncio.Event()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/hook/{code}", self._hook)
+        return app
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.received.append((request.match_info["code"], await request.json()))
+        self._changed.set()
+        return web.json_response({"ok": True})
+
+    async def until(
+        self, condition: Callable[[list[tuple[str, dict[str, Any]]]], bool], timeout: float = 60
+    ) -> None:
+        async with asyncio.timeout(timeout):
+            while not condition(self.received):
+                self._changed.clear()
+                await self._changed.wait()
+
+    def receivers(self) -> list[str]:
+        return sorted(code for code, _ in self.received)

@@ -122,7 +122,7 @@ def test_alerts_about_no_department_go_to_the_standing_department(
 
 
 def test_receivers_come_from_the_registry_contacts(rendered: tuple[Registry, Path]) -> None:
-    registry, config = rendered
+    _, config = rendered
     document = yaml.safe_load(config.read_text())
     receivers = {r["name"]: r for r in document["receivers"]}
     khdt = receivers["so-khdt"]
