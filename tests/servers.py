@@ -331,3 +331,106 @@ class WebhookSink:
 
     def receivers(self) -> list[str]:
         return sorted(code for code, _ in self.received)
+
+
+class GrafanaStandIn:
+    """A local stand-in for the parts of Grafana's HTTP API `dashboards push` uses, checking
+    requests as Grafana's documentation describes them (no Grafana can be installed here):
+    Bearer auth, GET/POST /api/folders, GET /api/dashboards/uid/UID, POST /api/dashboards/db."""
+
+    def __init__(self, token: str, read_only_token: str | None = None) -> None:
+        self.token = token
+        self.read_only_token = read_only_token
+        self.folders: dict[str, dict[str, Any]] = {}
+        self.dashboards: dict[str, dict[str, Any]] = {}  # uid -> {"dashboard", "folderUid"}
+        self.requests: list[tuple[str, str]] = []
+        self.posted: list[dict[str, Any]] = []
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._auth])
+        app.router.add_get("/api/folders/{uid}", self._get_folder)
+        app.router.add_post("/api/folders", self._create_folder)
+        app.router.add_get("/api/dashboards/uid/{uid}", self._get_dashboard)
+        app.router.add_post("/api/dashboards/db", self._save_dashboard)
+        return app
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [r for r in self.requests if r[0] != "GET"]
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append((request.method, request.path))
+        given = request.headers.get("Authorization", "")
+        if given not in (f"Bearer {self.token}", f"Bearer {self.read_only_token}"):
+            return web.json_response({"message": "Invalid API key"}, status=401)
+        if request.method != "GET":
+            if given != f"Bearer {self.token}":
+                return web.json_response(
+                    {"message": "Permissions needed: folders:create"}, status=403
+                )
+            if request.content_type != "application/json":
+                return web.json_response({"message": "bad request data"}, status=400)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    async def _get_folder(self, request: web.Request) -> web.Response:
+        folder = self.folders.get(request.match_info["uid"])
+        if folder is None:
+            return web.json_response(
+                {"message": "folder not found", "status": "not-found"}, status=404
+            )
+        return web.json_response(folder)
+
+    async def _create_folder(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if not isinstance(body.get("title"), str) or not body["title"]:
+            return web.json_response({"message": "folder title cannot be empty"}, status=400)
+        uid = body.get("uid")
+        if uid in self.folders:
+            return web.json_response(
+                {"message": "a folder with the same uid already exists"}, status=409
+            )
+        folder = {"id": len(self.folders) + 1, "uid": uid, "title": body["title"], "version": 1}
+        self.folders[uid] = folder
+        return web.json_response(folder)
+
+    async def _get_dashboard(self, request: web.Request) -> web.Response:
+        stored = self.dashboards.get(request.match_info["uid"])
+        if stored is None:
+            return web.json_response({"message": "Dashboard not found"}, status=404)
+        meta = {"folderUid": stored["folderUid"], "slug": "x", "provisioned": False}
+        return web.json_response({"dashboard": stored["dashboard"], "meta": meta})
+
+    async def _save_dashboard(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.posted.append(body)
+        board = body.get("dashboard")
+        if not isinstance(board, dict) or not board.get("title"):
+            return web.json_response({"message": "Dashboard title cannot be empty"}, status=400)
+        if body.get("folderUid") not in self.folders:
+            return web.json_response({"message": "folder not found"}, status=400)
+        uid = board.get("uid")
+        existing = self.dashboards.get(uid)
+        if existing is not None and not body.get("overwrite"):
+            return web.json_response(
+                {
+                    "message": "The dashboard has been changed by someone else",
+                    "status": "version-mismatch",
+                },
+                status=412,
+            )
+        if existing is None and board.get("id") is not None:
+            return web.json_response({"message": "Dashboard not found"}, status=404)
+        version = existing["dashboard"]["version"] + 1 if existing else 1
+        number = existing["dashboard"]["id"] if existing else len(self.dashboards) + 1
+        saved = {**board, "id": number, "version": version}
+        self.dashboards[uid] = {"dashboard": saved, "folderUid": body["folderUid"]}
+        return web.json_response(
+            {
+                "id": number,
+                "uid": uid,
+                "url": f"/d/{uid}/x",
+                "status": "success",
+                "version": version,
+            }
+        )
