@@ -54,9 +54,11 @@ class Thresholds:
     missed_for: str = "5m"
     failure_window: str = "15m"  # probe failure ratio window
     failure_ratio: float = 0.5
-    failure_for: str = "10m"
+    # Longer than `system_down_for`: in an outage the system alert must exist first, so
+    # that it inhibits the per-department ones instead of following them.
+    failure_for: str = "15m"
     system_down_ratio: float = 1.0  # every obligation on the system at least this failing
-    system_down_for: str = "5m"
+    system_down_for: str = "2m"
     unreachable_for: str = "30m"
     exporter_down_for: str = "5m"
     exporter_absent_for: str = "10m"
@@ -307,7 +309,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
     system_name = _lookup(info, "{{ .Labels.system_name }}", "{{ $labels.system }}")
     owner = _lookup(info, "{{ .Labels.owner }}", "đơn vị chủ quản")
     departments = (
-        f"{{{{ range query ({info}) }}}}{{{{ .Labels.department_name }}}}"
+        f'{{{{ range query ({info}) | sortByLabel "department" }}}}{{{{ .Labels.department_name }}}}'
         " ({{ .Labels.basis }}); {{ end }}"
     )
     alert: dict[str, Any] = {

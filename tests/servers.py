@@ -120,8 +120,15 @@ def postgres_cluster(base: Path) -> Iterator[str]:
 
 
 @contextmanager
-def prometheus_server(base: Path, targets: list[str], interval: str = "1s") -> Iterator[str]:
-    """A real Prometheus scraping `targets` (HOST:PORT) as job `lienthong`; yields its URL."""
+def prometheus_server(
+    base: Path,
+    targets: list[str],
+    interval: str = "1s",
+    rule_files: Sequence[Path] = (),
+    alertmanager: str | None = None,
+) -> Iterator[str]:
+    """A real Prometheus scraping `targets` (HOST:PORT) as job `lienthong`, optionally
+    evaluating `rule_files` and sending alerts to `alertmanager` (a URL); yields its URL."""
     binary = shutil.which("prometheus")
     if binary is None:
         raise RuntimeError("Prometheus is not installed: run `make test` (it installs it)")
@@ -134,6 +141,15 @@ def prometheus_server(base: Path, targets: list[str], interval: str = "1s") -> I
         "  - job_name: lienthong\n"
         f"    static_configs: [{{targets: [{quoted}]}}]\n"
     )
+    if rule_files:
+        files = ", ".join(f'"{f}"' for f in rule_files)
+        config.write_text(config.read_text() + f"rule_files: [{files}]\n")
+    if alertmanager:
+        host = alertmanager.removeprefix("http://")
+        config.write_text(
+            config.read_text()
+            + f"alerting: {{alertmanagers: [{{static_configs: [{{targets: ['{host}']}}]}}]}}\n"
+        )
     log = (base / "prometheus.log").open("w")
     process = subprocess.Popen(
         [

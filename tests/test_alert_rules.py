@@ -303,7 +303,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                     probes_failing("bhxh-tinh", "so-suc-khoe-dien-tu"),
                 ],
             },
-            {"eval_time": "3m", "alertname": rules.NATIONAL_SYSTEM_DOWN, "exp_alerts": []},
+            {"eval_time": "1m", "alertname": rules.NATIONAL_SYSTEM_DOWN, "exp_alerts": []},
             {
                 "eval_time": "30m",
                 "alertname": rules.NATIONAL_SYSTEM_DOWN,
@@ -312,9 +312,9 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                         "so-suc-khoe-dien-tu",
                         "Sổ sức khỏe điện tử",
                         "Bảo hiểm xã hội Việt Nam",
-                        # In Prometheus's order of the series (by labels: the clause first).
-                        "Sở Y tế (Điều 6 khoản 15 điểm c); Bảo hiểm xã hội tỉnh (Điều 6 khoản"
-                        " 18 điểm b); ",
+                        # By department code: bhxh-tinh, then so-yte.
+                        "Bảo hiểm xã hội tỉnh (Điều 6 khoản 18 điểm b); Sở Y tế (Điều 6 khoản"
+                        " 15 điểm c); ",
                     ),
                     system_down(
                         "csdl-gia",
