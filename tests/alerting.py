@@ -26,6 +26,7 @@ def alerting_registry(folder: Path, webhook_base: str | None = None) -> Registry
             department["contacts"] = []
         elif webhook_base is not None:
             department["contacts"].append({"webhook": f"{webhook_base}/hook/{department['code']}"})
+    lead = next(o for o in province["obligations"] if o["system"] == SHARED_SYSTEM)
     province["obligations"].append(
         {
             "department": "bhxh-tinh",
@@ -34,6 +35,7 @@ def alerting_registry(folder: Path, webhook_base: str | None = None) -> Registry
             "since": "2024-10-14",
             "basis": "Điều 6 khoản 18 điểm b",
             "derived": True,
+            "probe": lead["probe"],  # the same gateway call, under its own credentials' duty
         }
     )
     (folder / "province.yml").write_text(yaml.safe_dump(province, allow_unicode=True))
