@@ -192,3 +192,35 @@ def test_render_writes_json_and_a_provisioning_bundle(tmp_path: Path) -> None:
     # Every panel reads the provisioned data source through the variable.
     variables = {v["name"]: v for v in overview["templating"]["list"]}
     assert variables["datasource"]["current"]["value"] == grafana.DATASOURCE_UID
+
+
+def test_rules_and_dashboards_read_only_metrics_the_exporter_declares() -> None:
+    from dashboards import metrics
+    from exporter import metrics as exported
+
+    declared = {f.name for f in exported.OBLIGATION_FAMILIES} | {
+        f.name
+        for f in (exported.LOCAL_HOUR, exported.SCHEDULE_LAG, exported.IN_FLIGHT, exported.CIRCUIT)
+    }
+    read = {
+        value.removesuffix("_total")
+        for name, value in vars(metrics).items()
+        if name.isupper() and isinstance(value, str) and value.startswith("lienthong_")
+    }
+    assert read - declared == set()
+    assert len(read) == 16
+
+
+def test_another_registry_gets_its_own_uids(tmp_path: Path) -> None:
+    hue = load_registry("hue")
+    uids = [b["uid"] for b in grafana.dashboards(hue)]
+    assert uids[0] == f"lienthong-{hue.province.code}-tong-quan"
+    assert hue.province.code != "24"
+    assert main(["alerts", "render", "--registry", "hue", "--out", str(tmp_path)]) == 0
+    checked = subprocess.run(
+        ["amtool", "check-config", str(tmp_path / "alertmanager.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
