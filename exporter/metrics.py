@@ -120,6 +120,8 @@ def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]
                 ("department_name", department.name),
                 ("system_name", system.name),
                 ("owner", system.owner),
+                # The clause, for alert annotations (dashboards/rules.py reads it here).
+                ("basis", o.basis),
             ),
             1,
         )

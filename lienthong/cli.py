@@ -14,6 +14,8 @@ from exporter.packs import UnknownDepartment
 from exporter.periods import PeriodError
 from intake import FileFormatError
 from lienthong import (
+    cli_alerts,
+    cli_dashboards,
     cli_db,
     cli_demo,
     cli_exports,
@@ -38,6 +40,8 @@ COMMANDS = (
     cli_report,
     cli_tokens,
     cli_exports,
+    cli_alerts,
+    cli_dashboards,
     cli_db,
 )
 

@@ -1,0 +1,409 @@
+"""Prometheus alerting rules for the obligations, as a function of the registry.
+
+The rules are generic: one rule per kind of problem, over every obligation the
+exporter exposes, not one rule per department. The names a person reads (the
+department's, the system's, the clause) are looked up at alert time from
+`lienthong_obligation_info` by annotation templates, so 18 or 20,000 obligations give
+the same few rules, and adding an obligation to the registry adds its alerts without
+touching this file. The calendar stays in Python: the exporter says whether today is
+a required day (`lienthong_required_day`) and the rules never reason about holidays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from dashboards import metrics as m
+from registry import Registry
+
+# Alert names (label `alertname`), ASCII and stable: routes and inhibitions match them.
+NO_SUCCESS_TODAY = "LienthongNoSuccessToday"
+MISSED_REQUIRED_DAYS = "LienthongMissedRequiredDays"
+PROBES_FAILING = "LienthongProbesFailing"
+MONTH_TARGET_UNREACHABLE = "LienthongMonthTargetUnreachable"
+NATIONAL_SYSTEM_DOWN = "LienthongNationalSystemDown"
+EXPORTER_DOWN = "LienthongExporterDown"
+EXPORTER_ABSENT = "LienthongExporterAbsent"
+
+# The per-obligation alerts a national-system outage causes: inhibited by it.
+CAUSED_BY_SYSTEM_DOWN = (NO_SUCCESS_TODAY, PROBES_FAILING, MISSED_REQUIRED_DAYS)
+
+_DURATION = re.compile(r"^([0-9]+(ms|s|m|h|d|w|y))+$")
+
+
+class ThresholdError(ValueError):
+    """A threshold Prometheus would refuse (said in one line)."""
+
+
+def check_duration(flag: str, value: str) -> None:
+    """Raise ThresholdError unless `value` is a Prometheus/Alertmanager duration."""
+    if not _DURATION.match(value):
+        raise ThresholdError(f"{flag}: {value!r} is not a duration such as 30s, 10m or 1h")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What counts as a problem, and how long it must last before anyone is told."""
+
+    no_success_hour: float = 10.0  # local hour by which a required day needs a success
+    no_success_for: str = "10m"
+    missed_days: int = 2  # consecutive required days without a success: critical
+    missed_for: str = "5m"
+    failure_window: str = "15m"  # probe failure ratio window
+    failure_ratio: float = 0.5
+    # Longer than `system_down_for`: in an outage the system alert must exist first, so
+    # that it inhibits the per-department ones instead of following them.
+    failure_for: str = "15m"
+    system_down_ratio: float = 1.0  # every obligation on the system at least this failing
+    system_down_for: str = "2m"
+    unreachable_for: str = "30m"
+    exporter_down_for: str = "5m"
+    exporter_absent_for: str = "10m"
+
+    def check(self) -> None:
+        """Raise ThresholdError for a value Prometheus would refuse or that means nothing."""
+        for name in (
+            "no_success_for",
+            "missed_for",
+            "failure_window",
+            "failure_for",
+            "system_down_for",
+            "unreachable_for",
+            "exporter_down_for",
+            "exporter_absent_for",
+        ):
+            check_duration("--" + name.replace("_", "-"), getattr(self, name))
+        if not 0 <= self.no_success_hour < 24:
+            raise ThresholdError("--no-success-hour: must be between 0 and 24 (10.5 = 10:30)")
+        if self.missed_days < 1:
+            raise ThresholdError("--missed-days: must be at least 1")
+        for name in ("failure_ratio", "system_down_ratio"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ThresholdError(f"--{name.replace('_', '-')}: must be in (0, 1]")
+
+    @property
+    def failure_ratio_record(self) -> str:
+        return f"lienthong:probe_failure_ratio:{self.failure_window}"
+
+
+# Each annotation is its own template: it starts by naming the alert's obligation
+# ($o, a label selector) and looks the names up from the exporter's series.
+_THIS = (
+    '{{ $o := printf "{province=%q,department=%q,system=%q}"'
+    " $labels.province $labels.department $labels.system }}"
+)
+
+
+def _lookup(expr: str, found: str, missing: str) -> str:
+    """A template running `expr` (PromQL text, may use $o) at alert time: `found` on its
+    first series (as `.`), `missing` when there is none."""
+    return f"{{{{ with query ({expr}) }}}}{{{{ with first . }}}}{found}{{{{ end }}}}{{{{ else }}}}{missing}{{{{ end }}}}"
+
+
+def _info(label: str, missing: str) -> str:
+    return _lookup(f'print "{m.OBLIGATION_INFO}" $o', f"{{{{ .Labels.{label} }}}}", missing)
+
+
+def _value(metric: str, fmt: str = "{{ .Value }}", missing: str = "?") -> str:
+    return _lookup(f'print "{metric}" $o', fmt, missing)
+
+
+def _with_selector(annotations: dict[str, str], preamble: str, variable: str) -> dict[str, str]:
+    """Each annotation that uses `variable` gets the `preamble` that defines it."""
+    return {k: (preamble + v if variable in v else v) for k, v in annotations.items()}
+
+
+def _utc_offset(registry: Registry, today: date) -> timedelta:
+    offset = datetime.combine(today, time(12), registry.tz).utcoffset()
+    return offset if offset is not None else timedelta(0)
+
+
+def _offset_name(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _last_success(registry: Registry, today: date) -> str:
+    # Prometheus templates cannot load a time zone: shift by the registry's offset
+    # (no daylight saving in Vietnam) and say which offset it is.
+    offset = _utc_offset(registry, today)
+    nanoseconds = int(offset.total_seconds()) * 1_000_000_000
+    at = (
+        f'{{{{ ((toTime .Value).Add {nanoseconds}).Format "15:04 02/01/2006" }}}}'
+        f" ({_offset_name(offset)})"
+    )
+    ago = _lookup(
+        f'print "time() - {m.LAST_SUCCESS}" $o', ", cách đây {{ .Value | humanizeDuration }}", ""
+    )
+    return _value(m.LAST_SUCCESS, at, "chưa có giao dịch thành công nào") + ago
+
+
+def _obligation_annotations(registry: Registry, today: date) -> dict[str, str]:
+    """Who, with which system, under which clause, and when it last worked."""
+    return {
+        "department_name": _info("department_name", "{{ $labels.department }}"),
+        "system_name": _info("system_name", "{{ $labels.system }}"),
+        "basis": _info("basis", "(không rõ: xem sổ đăng ký)"),
+        "last_success": _last_success(registry, today),
+    }
+
+
+def _both() -> tuple[str, str]:
+    return _info("department_name", "{{ $labels.department }}"), _info(
+        "system_name", "{{ $labels.system }}"
+    )
+
+
+def _standing_name(registry: Registry) -> str:
+    code = registry.standing_department
+    if code is not None and registry.has_department(code):
+        return registry.department(code).name
+    return "Sở Thông tin và Truyền thông"
+
+
+def recording_rules(t: Thresholds) -> list[dict[str, Any]]:
+    probe = f'{m.TRANSACTIONS}{{job="{m.JOB}",source="probe"'
+    return [
+        {
+            "record": t.failure_ratio_record,
+            "expr": (
+                f'sum by ({m.OBLIGATION}) (rate({probe},outcome="failure"}}[{t.failure_window}]))\n'
+                f"/\nsum by ({m.OBLIGATION}) (rate({probe}}}[{t.failure_window}]))"
+            ),
+        }
+    ]
+
+
+def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[dict[str, Any]]:
+    """The per-obligation alerts: labels department, system, severity."""
+    on = f"on ({m.OBLIGATION})"
+    department, system = _both()
+    common = _obligation_annotations(registry, today)
+    owner = _info("owner", "đơn vị chủ quản")
+    hour = f"{t.no_success_hour:g}".replace(".", ",")
+    standing = _standing_name(registry)
+    alerts: list[dict[str, Any]] = [
+        {
+            "alert": NO_SUCCESS_TODAY,
+            "expr": (
+                f"({m.REQUIRED_DAY} == 1)\n"
+                f"and {on} ({m.SUCCESSES_TODAY} == 0)\n"
+                f"and on (province) ({m.LOCAL_HOUR} >= {t.no_success_hour:g})"
+            ),
+            "for": t.no_success_for,
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": f"{department}: chưa có giao dịch thành công nào với {system} hôm nay",
+                "description": (
+                    f"Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
+                    f" {hour} giờ vẫn chưa có giao dịch thành công nào của {department} với"
+                    f" {system}."
+                ),
+                **common,
+                "check": (
+                    "Phần mềm nghiệp vụ của đơn vị có còn gửi dữ liệu lên hệ thống quốc gia"
+                    " (qua trục LGSP/NDXP) không; tài khoản, mã kết nối (client_id, token)"
+                    " còn hiệu lực không; nhật ký lỗi của trục liên thông."
+                ),
+            },
+        },
+        {
+            "alert": MISSED_REQUIRED_DAYS,
+            "expr": (
+                f"{m.MISSED_REQUIRED_DAYS} >= {t.missed_days}\n"
+                f"unless {on} ({m.SUCCESSES_TODAY} > 0)"
+            ),
+            "for": t.missed_for,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": (
+                    f"{department}: {{{{ $value }}}} ngày làm việc liên tiếp không có giao dịch"
+                    f" thành công với {system}"
+                ),
+                "description": (
+                    f"{{{{ $value }}}} ngày làm việc liên tiếp gần nhất (tính đến hôm qua)"
+                    f" {department} không phát sinh giao dịch thành công nào với {system}, và"
+                    " hôm nay cũng chưa có."
+                ),
+                **common,
+                "check": (
+                    "Kết nối đã gián đoạn nhiều ngày: kiểm tra ngay cấu hình kết nối, tài khoản"
+                    " và chứng thư trên trục LGSP; nếu lỗi ở hệ thống quốc gia, liên hệ"
+                    f" {owner} và báo {standing}."
+                ),
+            },
+        },
+        {
+            "alert": PROBES_FAILING,
+            "expr": f"{t.failure_ratio_record} > {t.failure_ratio:g}",
+            "for": t.failure_for,
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": (
+                    f"{department}: {{{{ $value | humanizePercentage }}}} lần thăm dò {system}"
+                    f" thất bại trong {t.failure_window} qua"
+                ),
+                "description": (
+                    f"Tỷ lệ lần thăm dò thất bại trong {t.failure_window} qua là"
+                    f" {{{{ $value | humanizePercentage }}}}, vượt ngưỡng"
+                    f" {t.failure_ratio:.0%}."
+                ),
+                **common,
+                "check": (
+                    "Chi tiết lỗi (detail) của các lần thăm dò trong lienthong; mạng và trục"
+                    " LGSP; token OAuth2 của kết nối; trạng thái của hệ thống quốc gia."
+                ),
+            },
+        },
+        {
+            "alert": MONTH_TARGET_UNREACHABLE,
+            # The value is the number of required days left this month.
+            "expr": (
+                f"{m.MONTH_REMAINING_DAYS}\n"
+                f"and {on} (\n"
+                f"  ({m.MONTH_MET_DAYS} + {on} {m.MONTH_REMAINING_DAYS})\n"
+                f"  / {on} ({m.MONTH_REQUIRED_DAYS} > 0)\n"
+                f"  < {on} {m.TARGET_RATIO}\n"
+                ")\n"
+                f'and {on} ({m.OBLIGATION_INFO}{{kind="maintain"}})'
+            ),
+            "for": t.unreachable_for,
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": (
+                    f"{department}: tháng này không còn đạt được tỷ lệ tuân thủ với {system}"
+                    " (còn {{ $value }} ngày làm việc)"
+                ),
+                "description": (
+                    f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS)}/"
+                    f"{_value(m.MONTH_REQUIRED_DAYS)} ngày làm việc; còn {{{{ $value }}}} ngày"
+                    " làm việc. Dù tất cả những ngày còn lại đều có giao dịch thành công, tỷ"
+                    " lệ cả tháng cũng không đạt mục tiêu"
+                    f" {_value(m.TARGET_RATIO, '{{ .Value | humanizePercentage }}')}."
+                ),
+                **common,
+                "check": (
+                    "Rà soát nguyên nhân các ngày không đạt trong tháng (lienthong report"
+                    " --month ...); bảo đảm mọi ngày làm việc còn lại đều có giao dịch thành"
+                    " công và chuẩn bị giải trình trong báo cáo tháng."
+                ),
+            },
+        },
+    ]
+    for alert in alerts:
+        alert["annotations"] = _with_selector(alert["annotations"], _THIS, "$o")
+    return alerts
+
+
+def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
+    """One alert per national system when every obligation on it fails (labels: system)."""
+    ratio = t.failure_ratio_record
+    by = "by (province, system)"
+    on = "on (province, system)"
+    preamble = '{{ $s := printf "{province=%q,system=%q}" $labels.province $labels.system }}'
+    info = f'print "{m.OBLIGATION_INFO}" $s'
+    system_name = _lookup(info, "{{ .Labels.system_name }}", "{{ $labels.system }}")
+    owner = _lookup(info, "{{ .Labels.owner }}", "đơn vị chủ quản")
+    departments = (
+        f'{{{{ range query ({info}) | sortByLabel "department" }}}}{{{{ .Labels.department_name }}}}'
+        " ({{ .Labels.basis }}); {{ end }}"
+    )
+    alert: dict[str, Any] = {
+        "alert": NATIONAL_SYSTEM_DOWN,
+        # Every probed obligation on the system failing, or its circuit breaker not
+        # closed (the prober has slowed its calls, so the ratio alone would fade).
+        "expr": (
+            f"(\n"
+            f"  count {by} ({ratio} >= {t.system_down_ratio:g})\n"
+            f"  == {on}\n"
+            f"  count {by} ({ratio})\n"
+            f")\n"
+            f"or {on}\n"
+            f"(max {by} ({m.CIRCUIT_STATE}) > 0)"
+        ),
+        "for": t.system_down_for,
+        "labels": {"severity": "critical"},
+        "annotations": {
+            "summary": (
+                f"Hệ thống quốc gia {system_name} không hoạt động: mọi kết nối của tỉnh tới"
+                " hệ thống này đều thất bại"
+            ),
+            "description": (
+                f"Mọi lần thăm dò tới {system_name} ({owner}) trong {t.failure_window} qua"
+                " đều thất bại (hoặc bộ ngắt mạch đã tạm dừng thăm dò). Các sở, ngành"
+                f" phụ thuộc: {departments}"
+            ),
+            "system_name": system_name,
+            "owner": owner,
+            "departments": departments,
+            "check": (
+                "Sự cố ở phía hệ thống quốc gia hoặc đường truyền chung, không riêng một"
+                f" sở: liên hệ {owner}, kiểm tra trục LGSP/NDXP của tỉnh; theo dõi đến khi"
+                " khôi phục. Cảnh báo riêng của từng sở về hệ thống này được gộp vào cảnh"
+                " báo này."
+            ),
+        },
+    }
+    alert["annotations"] = _with_selector(alert["annotations"], preamble, "$s")
+    return [alert]
+
+
+def exporter_alerts(t: Thresholds) -> list[dict[str, Any]]:
+    check = (
+        "Dịch vụ lienthong serve có đang chạy không (systemctl status lienthong), cổng"
+        " /metrics có truy cập được từ Prometheus không, nhật ký lỗi của dịch vụ."
+    )
+    return [
+        {
+            "alert": EXPORTER_DOWN,
+            "expr": f'up{{job="{m.JOB}"}} == 0',
+            "for": t.exporter_down_for,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "Không thu thập được số liệu từ lienthong ({{ $labels.instance }})",
+                "description": (
+                    "Prometheus không đọc được /metrics của lienthong: mọi cảnh báo về kết nối"
+                    " của các sở, ngành đang không được đánh giá."
+                ),
+                "check": check,
+            },
+        },
+        {
+            "alert": EXPORTER_ABSENT,
+            "expr": f'absent(up{{job="{m.JOB}"}})',
+            "for": t.exporter_absent_for,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": f"Prometheus không có mục tiêu thu thập nào của job {m.JOB}",
+                "description": (
+                    f'Không có chuỗi up{{job="{m.JOB}"}}: cấu hình thu thập của Prometheus'
+                    " đã mất lienthong, nên không có cảnh báo nào về các kết nối."
+                ),
+                "check": "Mục scrape_configs job_name: lienthong trong prometheus.yml. " + check,
+            },
+        },
+    ]
+
+
+def rule_groups(registry: Registry, t: Thresholds, today: date) -> dict[str, Any]:
+    """The whole rules file (`rules.yml`) as a document."""
+    t.check()
+    return {
+        "groups": [
+            {"name": "lienthong-recording", "rules": recording_rules(t)},
+            {
+                "name": "lienthong-obligations",
+                "rules": obligation_alerts(registry, t, today) + system_alerts(t),
+            },
+            {"name": "lienthong-exporter", "rules": exporter_alerts(t)},
+        ]
+    }
+
+
+def alert_names(document: dict[str, Any]) -> list[str]:
+    """Every alert defined in a rules document, in order."""
+    return [r["alert"] for g in document["groups"] for r in g["rules"] if "alert" in r]

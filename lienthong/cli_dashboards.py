@@ -1,0 +1,97 @@
+"""`lienthong dashboards render|push`: the Grafana dashboards, as files or into a Grafana."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from dashboards.files import write_dashboards
+from dashboards.provisioning import Options
+from dashboards.push import PushError, public_url, push
+from lienthong import settings
+from lienthong.errors import UsageError
+
+TOKEN_ENV = "GRAFANA_TOKEN"
+DEFAULTS = Options()
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("dashboards", help="Grafana dashboards: render files or push")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    render = actions.add_parser(
+        "render",
+        help="write the dashboards' JSON and a Grafana file-provisioning bundle to DIR",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
+    render.add_argument(
+        "--prometheus-url",
+        default=DEFAULTS.prometheus_url,
+        metavar="URL",
+        help="the Prometheus Grafana queries (provisioned data source)",
+    )
+    render.add_argument(
+        "--scrape-interval",
+        default=DEFAULTS.scrape_interval,
+        metavar="DURATION",
+        help="Prometheus's scrape interval (the data source's minimum step)",
+    )
+    render.add_argument(
+        "--dashboards-path",
+        metavar="PATH",
+        help="where Grafana will read the JSON files (default: DIR/dashboards, absolute)",
+    )
+    settings.add_registry_options(render)
+    render.set_defaults(run=run_render)
+
+    upload = actions.add_parser(
+        "push",
+        help=f"create the folder and upsert every dashboard in a Grafana (token in ${TOKEN_ENV})",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    upload.add_argument("--url", required=True, metavar="URL", help="Grafana's base URL")
+    upload.add_argument(
+        "--token-env",
+        default=TOKEN_ENV,
+        metavar="NAME",
+        help="environment variable holding a Grafana service-account token",
+    )
+    upload.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
+    settings.add_registry_options(upload)
+    upload.set_defaults(run=run_push)
+
+
+def run_render(args: argparse.Namespace) -> int:
+    registry = settings.registry(args)
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: not a folder")
+    options = Options(args.prometheus_url, args.scrape_interval, args.dashboards_path)
+    written = write_dashboards(args.out, registry, options)
+    boards = [p for p in written.paths if p.suffix == ".json"]
+    print(
+        f"{args.out}: {len(boards)} dashboards in {args.out / 'dashboards'},"
+        f" provisioning in {args.out / 'provisioning'} (Prometheus at {args.prometheus_url})"
+    )
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    token = os.environ.get(args.token_env, "")
+    if not token:
+        raise UsageError(
+            f"environment variable {args.token_env} is not set: put a Grafana"
+            " service-account token in it"
+        )
+    registry = settings.registry(args)
+    try:
+        result = push(args.url, token, registry, timeout=args.timeout)
+    except PushError as e:
+        raise UsageError(str(e)) from None
+    folder = "folder created, " if result.folder_created else ""
+    print(
+        f"{public_url(args.url)}: {folder}{len(result.created)} dashboards created,"
+        f" {len(result.updated)} updated, {len(result.unchanged)} unchanged"
+    )
+    return 0
