@@ -16,7 +16,12 @@ BENCH_PACKAGES := prometheus-blackbox-exporter curl
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	# grafana-client's HTTP library (niquests) brings urllib3-future, whose wheel
+	# replaces the urllib3 package at every interpreter start; requests (used by
+	# schemathesis) then breaks. Built from source with URLLIB3_NO_OVERRIDE it
+	# stays in its own urllib3_future namespace, which is all niquests needs.
+	URLLIB3_NO_OVERRIDE=1 $(BIN)/pip install --quiet -e '.[dev]' \
+	  --config-settings editable_mode=compat --no-binary urllib3-future
 	touch $(STAMP)
 
 demo: $(STAMP)
