@@ -104,6 +104,20 @@ CIRCUIT = Family(
     "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
 )
 SOURCES = ("probe", "push", "gateway", "import")
+# Families whose samples change only with the registry or the calendar figures,
+# both of which make the renderer start over: a changed obligation keeps their text.
+STATIC_FAMILIES = frozenset(
+    i
+    for i, f in enumerate(OBLIGATION_FAMILIES)
+    if f.name
+    in (
+        "lienthong_obligation_info",
+        "lienthong_required_day",
+        "lienthong_missed_required_workdays",
+        "lienthong_target_ratio",
+        "lienthong_month_required_workdays",
+    )
+)
 
 
 def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]:
@@ -145,8 +159,8 @@ def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]
     if probed:
         histogram = state.durations.get(pair)
         counts = histogram.buckets if histogram else [0] * len(DURATION_BUCKETS)
-        for bound, n in zip(DURATION_BUCKETS, counts, strict=True):
-            durations.append(("lienthong_probe_duration_seconds_bucket", (("le", _le(bound)),), n))
+        for le, n in zip(_DURATION_LE, counts, strict=True):
+            durations.append(("lienthong_probe_duration_seconds_bucket", le, n))
         durations.append(
             ("lienthong_probe_duration_seconds_sum", (), histogram.total if histogram else 0.0)
         )
@@ -239,6 +253,9 @@ def _le(bound: float) -> str:
     return "+Inf" if math.isinf(bound) else repr(float(bound))
 
 
+_DURATION_LE: tuple[ExtraLabels, ...] = tuple((("le", _le(b)),) for b in DURATION_BUCKETS)
+
+
 # -- the text exposition ----------------------------------------------------------
 
 
@@ -271,8 +288,10 @@ def _extra(extra: ExtraLabels) -> str:
 
 
 def _lines(samples: Sequence[Sample], base: str) -> str:
+    # Most values are ints (counts): str() them without number()'s checks.
     return "".join(
-        f"{name}{{{base}{_extra(extra)}}} {number(value)}\n" for name, extra, value in samples
+        f"{name}{{{base}{_extra(extra)}}} {value if type(value) is int else number(value)}\n"
+        for name, extra, value in samples
     )
 
 
@@ -312,19 +331,23 @@ class Exposition:
     def _rebuild(self) -> None:
         obligations = self.obligations()
         self._index = {o.key: i for i, o in enumerate(obligations)}
-        self._texts = [self._render_one(o) for o in obligations]
+        self._texts = [self._render_one(o, None) for o in obligations]
         chunks = range(0, len(obligations), CHUNK)
         self._blocks = [
             [self._join(f, start) for start in chunks] for f in range(len(OBLIGATION_FAMILIES))
         ]
         self._calendar_version = self.state.calendar_version
 
-    def _render_one(self, o: Obligation) -> list[bytes]:
+    def _render_one(self, o: Obligation, old: list[bytes] | None) -> list[bytes]:
+        """Every family's text for `o`; given its `old` text, static families are kept."""
         province = escape(self.state.registry.province.code)
         base = (
             f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
         )
-        return [_lines(samples, base).encode() for samples in obligation_samples(self.state, o)]
+        return [
+            old[f] if old is not None and f in STATIC_FAMILIES else _lines(samples, base).encode()
+            for f, samples in enumerate(obligation_samples(self.state, o))
+        ]
 
     def _join(self, family: int, start: int) -> bytes:
         return b"".join(t[family] for t in self._texts[start : start + CHUNK])
@@ -343,7 +366,8 @@ class Exposition:
                 i = self._index.get(pair)
                 if i is None:
                     continue
-                old, new = self._texts[i], self._render_one(self._obligations[i])
+                old = self._texts[i]
+                new = self._render_one(self._obligations[i], old)
                 self._texts[i] = new
                 stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
             for f, start in stale:

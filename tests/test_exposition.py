@@ -1,0 +1,52 @@
+"""The /metrics text kept up to date piece by piece reads exactly as one rendered afresh."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from exporter.metrics import Exposition
+from exporter.month_to_date import month_to_date
+from exporter.state import MetricsState
+from registry import Registry
+from store.records import Transaction
+from store.writer import WriteResult
+
+# Wednesday 2026-10-14, 10:00 in Hà Nội.
+NOW = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)
+
+
+def fresh(state: MetricsState) -> bytes:
+    return Exposition(state, lambda: None).render_bytes()
+
+
+def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
+    bac_ninh: Registry,
+) -> None:
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
+    )
+    kept = Exposition(state, lambda: None)
+    first = kept.render_bytes()
+    assert first == fresh(state)
+
+    state.on_probe(("so-khdt", "csdl-dkdn"), 0.3)
+    success = Transaction("so-tuphap", "ho-tich", NOW, True, "push")
+    state.on_written([success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): 1}))
+    second = kept.render_bytes()
+    assert second == fresh(state)
+    text = second.decode()
+    assert (
+        'lienthong_probe_duration_seconds_bucket{province="24",department="so-khdt",'
+        'system="csdl-dkdn",le="0.5"} 1\n' in text
+    )
+    # A success today meets today's required day: a month figure moves with it.
+    assert (
+        'lienthong_month_met_workdays{province="24",department="so-tuphap",system="ho-tich"} 1\n'
+        in text
+    )
+    assert second != first
+
+    # New calendar figures start the text over.
+    state.absorb_calendar({})
+    assert kept.render_bytes() == fresh(state)
