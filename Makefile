@@ -13,13 +13,13 @@ BENCH_PACKAGES := prometheus-blackbox-exporter curl
 
 .PHONY: demo test lint bench system-packages clean
 
+# grafana-client's HTTP library (niquests) brings urllib3-future, whose wheel
+# replaces the urllib3 package at every interpreter start; requests (used by
+# schemathesis) then breaks. Built from source with URLLIB3_NO_OVERRIDE it
+# stays in its own urllib3_future namespace, which is all niquests needs.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# grafana-client's HTTP library (niquests) brings urllib3-future, whose wheel
-	# replaces the urllib3 package at every interpreter start; requests (used by
-	# schemathesis) then breaks. Built from source with URLLIB3_NO_OVERRIDE it
-	# stays in its own urllib3_future namespace, which is all niquests needs.
 	URLLIB3_NO_OVERRIDE=1 $(BIN)/pip install --quiet -e '.[dev]' \
 	  --config-settings editable_mode=compat --no-binary urllib3-future
 	touch $(STAMP)
