@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from store.records import RECORD_FIELDS, REQUIRED_FIELDS
 
@@ -124,18 +124,38 @@ def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Ra
             raise FileFormatError(
                 f"{name}:1: {'; '.join(problems)} (columns: {', '.join(RECORD_FIELDS)})"
             )
-        line = reader.line_num
-        try:
-            for row in reader:
-                start, line = line + 1, reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(columns):
-                    yield start, Malformed("", f"has {len(row)} cells, the header {len(columns)}")
-                    continue
-                # An empty cell is an absent field, as in the contract's optional fields.
-                yield start, {c: v for c, v in zip(columns, row, strict=True) if v != ""}
-        except UnicodeDecodeError as e:
-            raise FileFormatError(f"{name}:{line + 1}: not UTF-8 text ({e.reason})") from None
-        except csv.Error as e:
-            raise FileFormatError(f"{name}:{reader.line_num}: {e}") from None
+        yield from csv_rows(reader, columns, name)
+
+
+class CsvReader(Protocol):
+    """What `csv.reader` returns (its class is private)."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
+def csv_rows(
+    reader: CsvReader, columns: list[str], name: str
+) -> Iterator[tuple[int, dict[str, str] | Malformed]]:
+    """The rows after the header as {column: cell}, with the line each starts on.
+
+    Blank rows are skipped, a row of the wrong width is Malformed, an empty cell is an
+    absent field (as the contract's optional fields are); a file that is not UTF-8 or
+    not CSV stops with FileFormatError at its line.
+    """
+    line = reader.line_num
+    try:
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(columns):
+                yield start, Malformed("", f"has {len(row)} cells, the header {len(columns)}")
+                continue
+            yield start, {c: v for c, v in zip(columns, row, strict=True) if v != ""}
+    except UnicodeDecodeError as e:
+        raise FileFormatError(f"{name}:{line + 1}: not UTF-8 text ({e.reason})") from None
+    except csv.Error as e:
+        raise FileFormatError(f"{name}:{reader.line_num}: {e}") from None

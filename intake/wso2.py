@@ -31,7 +31,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from intake.files import FileFormatError, Malformed, Raw, RecordStream, Unmapped, open_binary
+from intake.files import (
+    FileFormatError,
+    Malformed,
+    Raw,
+    RecordStream,
+    Unmapped,
+    csv_rows,
+    open_binary,
+)
 from intake.gateway_map import GatewayMap
 from registry import Registry
 
@@ -133,25 +141,8 @@ def _csv_events(binary: IO[bytes], name: str) -> Iterator[tuple[int, Event, str 
             raise FileFormatError(
                 f"{name}:1: no requestTimestamp column: not a WSO2 analytics export"
             )
-        line = reader.line_num
-        try:
-            for row in reader:
-                start, line = line + 1, reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    yield (
-                        start,
-                        Malformed("", f"has {len(row)} cells, the header {len(header)}"),
-                        None,
-                    )
-                    continue
-                event: dict[str, Any] = {c: v for c, v in zip(header, row, strict=True) if v != ""}
-                yield start, _numbers(event), None
-        except UnicodeDecodeError as e:
-            raise FileFormatError(f"{name}:{line + 1}: not UTF-8 text ({e.reason})") from None
-        except csv.Error as e:
-            raise FileFormatError(f"{name}:{reader.line_num}: {e}") from None
+        for start, row in csv_rows(reader, header, name):
+            yield start, row if isinstance(row, Malformed) else _numbers(dict(row)), None
 
 
 def _numbers(event: dict[str, Any]) -> dict[str, Any] | Malformed:

@@ -152,28 +152,15 @@ def prometheus_server(
             config.read_text()
             + f"alerting: {{alertmanagers: [{{static_configs: [{{targets: ['{host}']}}]}}]}}\n"
         )
-    log = (base / "prometheus.log").open("w")
-    process = subprocess.Popen(
-        [
-            binary,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={base / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}/-/ready", process, base / "prometheus.log")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={base / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _running(argv, base, f"{url}/-/ready", "Prometheus"):
+        yield url
 
 
 def _wait_ready(
