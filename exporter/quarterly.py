@@ -10,7 +10,7 @@ over the quarter's days in one go (a test holds both to agreement).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
@@ -60,14 +60,9 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
         status = latest.status
     else:
         status = maintain_status(r, head.target_ratio, successes)
-    return ComplianceRow(
-        department=head.department,
-        department_name=head.department_name,
-        system=head.system,
-        system_name=head.system_name,
-        owner=head.owner,
-        kind=head.kind,
-        basis=head.basis,
+    # The obligation's own fields (names, clause, target) are the first month's.
+    return replace(
+        head,
         required_days=required,
         met_days=met,
         ratio=r,
@@ -76,9 +71,6 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
         first_success=min(firsts) if firsts else None,
         last_success=max(lasts) if lasts else None,
         status=status,
-        target_ratio=head.target_ratio,
-        min_daily_successes=head.min_daily_successes,
-        derived=head.derived,
         days=tuple(day for m in months for day in m.days),
     )
 
