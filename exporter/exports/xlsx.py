@@ -334,31 +334,27 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         ws.cell(r, 2, rule).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = 30
 
-    r += 2
-    ws.cell(r, 1, words["holidays"]).font = BOLD
-    r += 1
-    _header(ws, r, [words["holiday_date"], words["holiday_name"]])
-    holidays = filing.holidays
-    for day, name in holidays:
-        r += 1
-        ws.cell(r, 1, day).number_format = labels.excel_date
-        ws.cell(r, 2, text(name))
-    if not holidays:
-        r += 1
-        ws.cell(r, 1, words["none"])
-
-    r += 2
-    ws.cell(r, 1, words["overrides"]).font = BOLD
-    r += 1
-    _header(ws, r, [words["holiday_date"], words["override_kind"]])
-    overrides = filing.overrides
-    for day, working in overrides:
-        r += 1
-        ws.cell(r, 1, day).number_format = labels.excel_date
-        ws.cell(r, 2, words["extra_working_day" if working else "extra_holiday"])
-    if not overrides:
-        r += 1
-        ws.cell(r, 1, words["none"])
+    r = _dated_list(
+        ws,
+        r + 2,
+        words["holidays"],
+        [words["holiday_date"], words["holiday_name"]],
+        [(day, text(name)) for day, name in filing.holidays],
+        words["none"],
+        labels.excel_date,
+    )
+    r = _dated_list(
+        ws,
+        r + 2,
+        words["overrides"],
+        [words["holiday_date"], words["override_kind"]],
+        [
+            (day, words["extra_working_day" if working else "extra_holiday"])
+            for day, working in filing.overrides
+        ],
+        words["none"],
+        labels.excel_date,
+    )
 
     r += 2
     ws.cell(r, 1, words["thresholds"]).font = BOLD
@@ -395,6 +391,29 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
                 cell.number_format = fmt
     for col, width in enumerate((34, 60, 22, 12, 14, 14, 14, 14), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _dated_list(
+    ws: Worksheet,
+    r: int,
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[date, str]],
+    none: str,
+    date_format: str,
+) -> int:
+    """A titled table of (date, text) rows from row `r` ("none" when empty); its last row."""
+    ws.cell(r, 1, title).font = BOLD
+    r += 1
+    _header(ws, r, columns)
+    for day, value in rows:
+        r += 1
+        ws.cell(r, 1, day).number_format = date_format
+        ws.cell(r, 2, value)
+    if not rows:
+        r += 1
+        ws.cell(r, 1, none)
+    return r
 
 
 def _header(ws: Worksheet, row: int, names: Sequence[str]) -> None:
