@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench._postgres import postgres_cluster
 from store import create_store_engine, upgrade
-from tests.servers import postgres_cluster
 
 
 @contextmanager

@@ -14,14 +14,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from exporter.exports import Filing, write_export
-from exporter.exports.files import FORMATS
-from exporter.periods import Month, Quarter
-from exporter.provenance import Provenance
-from exporter.quarterly import QuarterReport, compute_quarter_report
-from exporter.report import Report, compute_report
+from compliance.periods import Month, Quarter
+from compliance.quarterly import QuarterReport, compute_quarter_report
+from compliance.report import Report, compute_report
 from registry import Registry
 from registry.calendar import days
+from reports import Filing, write_export
+from reports.formats import FORMATS
+from reports.provenance import Provenance
 from store.counts import DayCount, Pair
 
 SOURCE = Provenance(registry="bench (synthetic)", database="none", software="bench")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bench._data import registry_file
 from bench._stores import stores
-from exporter.exports import write_json
-from exporter.periods import Month
-from exporter.report import build_report
+from compliance.periods import Month
+from compliance.report import build_report
+from reports import write_json
 from store import Transaction, open_store, writing
 
 OBLIGATIONS = 1000

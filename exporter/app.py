@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from exporter.metrics import Exposition, LienthongCollector
-from exporter.push_api import PushApi, PushOptions, add_push_api
 from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
 from exporter.status import obligation_statuses
 from exporter.status_page import status_page
+from intake.push.api import PushApi, PushOptions, add_push_api
 from probes.auth import CredentialStore
 from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder

@@ -18,7 +18,7 @@ from datetime import datetime
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from exporter.month_to_date import MonthToDate
+from compliance.month_to_date import MonthToDate
 from exporter.state import DURATION_BUCKETS, MetricsState, current_obligations
 from probes.engine import LAG_BUCKETS, ProbeEngine
 from registry import Obligation

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from exporter.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date
+from compliance.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date
 from registry import Obligation, Registry
 from store.counts import Pair, PairTotals, daily_counts_between, pair_totals_all, successes_on
 from store.records import Transaction

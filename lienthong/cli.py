@@ -8,10 +8,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from exporter.mailing import MailError
-from exporter.manifest import ManifestError
-from exporter.packs import UnknownDepartment
-from exporter.periods import PeriodError
+from compliance.packs import UnknownDepartment
+from compliance.periods import PeriodError
 from intake import FileFormatError
 from lienthong import (
     cli_alerts,
@@ -28,6 +26,8 @@ from lienthong import (
 )
 from lienthong.errors import UsageError
 from registry import RegistryError
+from reports.mailing import MailError
+from reports.manifest import ManifestError
 from store import StoreError
 from store.database import first_line
 

@@ -7,12 +7,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from exporter.exports.labels import LANGS
-from exporter.schedule import next_due_at
-from exporter.scheduled import run_due, utc_now
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config
+from reports.due import next_due_at
+from reports.scheduled import run_due, utc_now
+from reports.words import LANGS
 from store import open_store, sync_registry
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from exporter.periods import parse_day
+from compliance.periods import parse_day
 from lienthong import settings
 from registry import Registry, load_files, resolve
 

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from exporter.exports import (
+from compliance.packs import department_pack, pack_department
+from compliance.periods import Month, Quarter, parse_day
+from compliance.quarterly import QuarterReport, build_quarter_report
+from compliance.report import Report, build_report
+from lienthong import settings
+from lienthong.errors import UsageError
+from reports import (
     FORMATS,
     Filing,
     write_csv,
@@ -14,15 +20,9 @@ from exporter.exports import (
     write_export_file,
     write_json,
 )
-from exporter.exports.files import BINARY_FORMATS
-from exporter.exports.labels import LANGS
-from exporter.packs import department_pack, pack_department
-from exporter.periods import Month, Quarter, parse_day
-from exporter.provenance import provenance
-from exporter.quarterly import QuarterReport, build_quarter_report
-from exporter.report import Report, build_report
-from lienthong import settings
-from lienthong.errors import UsageError
+from reports.formats import BINARY_FORMATS
+from reports.provenance import provenance
+from reports.words import LANGS
 from store import open_store, sync_registry
 
 

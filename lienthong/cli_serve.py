@@ -13,7 +13,6 @@ from pathlib import Path
 from aiohttp import web
 
 from exporter.app import create_app
-from exporter.scheduled import exports_schedule
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config, parse_listen
@@ -21,6 +20,7 @@ from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from probes.auth import check_secrets
 from probes.secrets import SecretError
 from registry import Registry, load_registry
+from reports.scheduled import exports_schedule
 from store import open_store, sync_registry
 from store.database import DEFAULT_URL
 

@@ -13,10 +13,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from exporter.app import ServiceOptions
-from exporter.push_api import PushOptions
-from exporter.scheduled import ExportsSettings
+from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings, UrlRewrite
+from reports.scheduled import ExportsSettings
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
 Seconds = Annotated[float, Field(gt=0)]

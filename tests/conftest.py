@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from registry import Registry, load_registry
-from store import Transaction, create_store_engine, open_store, upgrade, write_transactions
+from store import create_store_engine, open_store, upgrade, write_transactions
 from tests.servers import postgres_cluster
-
-TEMPLATE_DB = "lienthong_template"
-_databases = itertools.count()
+from tests.stores import TEMPLATE_DB, database_url, new_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -33,31 +29,17 @@ def postgres_url() -> Iterator[str]:
     # server runs as the unprivileged postgres user.
     base = Path(tempfile.mkdtemp(prefix="lienthong-pg-"))
     try:
-        with postgres_cluster(base) as url:
+        with postgres_cluster(base, durable=False) as url:
             admin = create_engine(url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
             admin.dispose()
-            template = create_store_engine(_database(url, TEMPLATE_DB))
+            template = create_store_engine(database_url(url, TEMPLATE_DB))
             upgrade(template)
             template.dispose()
             yield url
     finally:
         shutil.rmtree(base, ignore_errors=True)
-
-
-def _database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def new_postgres_database(postgres_url: str) -> str:
-    """A fresh database with the current schema, cloned from the template."""
-    name = f"test_{next(_databases)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
-    admin.dispose()
-    return _database(postgres_url, name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -73,25 +55,6 @@ def engine(store_url: str) -> Iterator[Engine]:
     e = open_store(store_url)
     yield e
     e.dispose()
-
-
-def tx(
-    department: str,
-    system: str,
-    ts: str,
-    success: bool = True,
-    record_id: str | None = None,
-    source: str = "import",
-) -> Transaction:
-    """A transaction for tests, its time in RFC 3339."""
-    return Transaction(
-        department=department,
-        system=system,
-        ts=datetime.fromisoformat(ts),
-        success=success,
-        source=source,
-        record_id=record_id,
-    )
 
 
 VARIED_FIRST, VARIED_LAST = date(2026, 7, 1), date(2026, 10, 31)

@@ -11,8 +11,8 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from exporter.exports.labels import COLUMNS, KINDS, STATUSES, Lang
-from exporter.exports.xlsx import FIRST_DATA_ROW, HEADER_ROW
+from reports.words import COLUMNS, KINDS, STATUSES, Lang
+from reports.xlsx import FIRST_DATA_ROW, HEADER_ROW
 
 
 def xlsx_rows(

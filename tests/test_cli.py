@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from exporter.exports import FIELDS
 from lienthong.cli import main
+from reports import FIELDS
 from tests.test_ingest import GOOD, jsonl
 
 

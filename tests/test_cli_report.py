@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from exporter.exports.labels import Labels
-from exporter.exports.tabular import FIELDS
 from lienthong.cli import main
+from reports.tabular import FIELDS
+from reports.words import Labels
 from tests.readback import json_row_as_xlsx, pdf_text, xlsx_rows
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from exporter.compliance import DayState, compliance_row, ratio
-from exporter.periods import Month
-from exporter.report import compute_report, default_as_of
+from compliance.periods import Month
+from compliance.report import compute_report, default_as_of
+from compliance.rules import DayState, compliance_row, ratio
 from registry import Registry, is_working_day
 from store.counts import DayCount
 

@@ -155,7 +155,7 @@ def socket_in_use() -> Iterator[int]:
 
 def test_serve_writes_the_exports_by_itself(tmp_path: Path) -> None:
     """On its first start, serve writes the latest month's and quarter's exports (catch-up)."""
-    from exporter.manifest import read_manifest
+    from reports.manifest import read_manifest
 
     port = free_port()
     exports = tmp_path / "exports"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from compliance.month_to_date import month_to_date
 from exporter.metrics import Exposition
-from exporter.month_to_date import month_to_date
 from exporter.state import MetricsState
 from registry import Registry
 from store.records import Transaction

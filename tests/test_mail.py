@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from exporter.manifest import read_manifest
-from exporter.scheduled import ExportsSettings, RunResult, run_due
 from registry import Registry
+from reports.manifest import read_manifest
+from reports.scheduled import ExportsSettings, RunResult, run_due
 from tests.servers import free_port, smtp_server
 
 NOV_1 = datetime(2026, 11, 1, 7, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

@@ -18,9 +18,9 @@ from exporter.app import SERVICE, ServiceOptions, create_app
 from registry import Registry
 from store import write_transactions
 from store.counts import pair_totals_all
-from tests.conftest import tx
 from tests.harness import serving
 from tests.servers import chromium_screenshot, prometheus_server
+from tests.stores import tx
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 HANOI = "Asia/Ho_Chi_Minh"

@@ -11,7 +11,7 @@ from store import create_store_engine, write_transactions
 from store.counts import pair_totals_all, successes_on, totals
 from store.database import _alembic, upgrade
 from store.writer import to_us
-from tests.conftest import tx
+from tests.stores import tx
 
 HANOI = "Asia/Ho_Chi_Minh"
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from exporter.compliance import ComplianceRow
-from exporter.exports import Filing, write_export_file
-from exporter.exports.labels import Labels, Lang
-from exporter.packs import department_pack
-from exporter.periods import Month, Quarter
-from exporter.provenance import Provenance
-from exporter.quarterly import QuarterReport, build_quarter_report
-from exporter.report import Report, build_report
+from compliance.packs import department_pack
+from compliance.periods import Month, Quarter
+from compliance.quarterly import QuarterReport, build_quarter_report
+from compliance.report import Report, build_report
+from compliance.rules import ComplianceRow
 from registry import Registry, public_holidays
+from reports import Filing, write_export_file
+from reports.provenance import Provenance
+from reports.words import Labels, Lang
 from tests.readback import pdf_pages_to_png, pdf_text
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from exporter.month_to_date import month_to_date
+from compliance.month_to_date import month_to_date
 from probes.breaker import CircuitBreaker, CircuitState
 from probes.check import body_problem, status_problem
 from probes.schedule import first_due, next_due, phase

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from exporter.app import SERVICE, ServiceOptions, create_app
-from exporter.push_api import PushOptions
+from intake.push.api import PushOptions
 from registry import Registry
 from store.tokens import issue_token, revoke_token
 from tests.harness import serving

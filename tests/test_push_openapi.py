@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from exporter.app import ServiceOptions, create_app
-from exporter.push_api import PushOptions
+from intake.push.api import PushOptions
 from registry import Registry
 from store.tokens import issue_token
 from tests.harness import serving

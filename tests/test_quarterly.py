@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from exporter.compliance import DayState, compliance_row
-from exporter.exports import write_csv, write_json
-from exporter.exports.tabular import FIELDS, quarter_as_dict, report_as_dict
-from exporter.packs import UnknownDepartment, department_pack
-from exporter.periods import Month, PeriodError, Quarter
-from exporter.provenance import provenance
-from exporter.quarterly import build_quarter_report, default_quarter_as_of
-from exporter.report import build_report
+from compliance.packs import UnknownDepartment, department_pack
+from compliance.periods import Month, PeriodError, Quarter
+from compliance.quarterly import build_quarter_report, default_quarter_as_of
+from compliance.report import build_report
+from compliance.rules import DayState, compliance_row
 from registry import Registry
+from reports import write_csv, write_json
+from reports.provenance import provenance
+from reports.tabular import FIELDS, quarter_as_dict, report_as_dict
 from store import daily_counts_between, first_success_days
 
 Q3 = Quarter(2026, 3)

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from exporter.periods import Month
-from exporter.report import build_report
+from compliance.periods import Month
+from compliance.report import build_report
 from registry import Registry
 from store import Transaction, write_transactions
 

@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from exporter.exports.tabular import report_as_dict
-from exporter.manifest import ManifestError, folder_lock, read_manifest
-from exporter.periods import Month, Quarter
-from exporter.report import build_report
-from exporter.schedule import due_exports, next_due_at
-from exporter.scheduled import ExportsSettings, exports_schedule, run_due
+from compliance.periods import Month, Quarter
+from compliance.report import build_report
 from lienthong.cli import main
 from registry import Registry
+from reports.due import due_exports, next_due_at
+from reports.manifest import ManifestError, folder_lock, read_manifest
+from reports.scheduled import ExportsSettings, exports_schedule, run_due
+from reports.tabular import report_as_dict
 from tests.readback import json_row_as_xlsx, pdf_text, xlsx_rows
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from exporter.periods import Month
-from exporter.report import build_report
+from compliance.periods import Month
+from compliance.report import build_report
 from registry import Registry
 from store import StoreError, daily_counts_between, open_store, write_transactions
 from store.database import create_store_engine, current_revision, head_revision
 from store.schema import daily_counts, transactions
 from store.sync import sync_registry
 from store.writer import ensure_rollup_timezone, writing
-from tests.conftest import new_postgres_database, tx
+from tests.stores import new_postgres_database, tx
 
 HANOI = "Asia/Ho_Chi_Minh"
 

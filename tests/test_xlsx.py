@@ -8,14 +8,14 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from exporter.exports import Filing, report_as_dict, write_export_file
-from exporter.exports.tabular import quarter_as_dict
-from exporter.packs import department_pack
-from exporter.periods import Month, Quarter
-from exporter.provenance import Provenance
-from exporter.quarterly import build_quarter_report
-from exporter.report import build_report
+from compliance.packs import department_pack
+from compliance.periods import Month, Quarter
+from compliance.quarterly import build_quarter_report
+from compliance.report import build_report
 from registry import Registry, public_holidays
+from reports import Filing, report_as_dict, write_export_file
+from reports.provenance import Provenance
+from reports.tabular import quarter_as_dict
 from tests.readback import json_row_as_xlsx, xlsx_rows
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)

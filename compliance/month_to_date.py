@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from exporter.compliance import compliance_row
-from exporter.periods import Month
+from compliance.periods import Month
+from compliance.rules import compliance_row
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
 from store.counts import DayCount

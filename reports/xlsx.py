@@ -18,11 +18,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from exporter.compliance import ComplianceRow
-from exporter.exports.filing import Filing, Line
-from exporter.exports.labels import RULES, Labels, text
-from exporter.exports.tabular import FIELDS
-from exporter.periods import Quarter
+from compliance.periods import Quarter
+from compliance.rules import ComplianceRow
+from reports.filing import Filing, Line
+from reports.tabular import FIELDS
+from reports.words import RULES, Labels, text
 
 TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from exporter.periods import Month, Period, PeriodError, Quarter, parse_period
+from compliance.periods import Month, Period, PeriodError, Quarter, parse_period
 
 DEFAULT_HOUR = 7
 DEFAULT_CATCH_UP = 12

@@ -1,4 +1,4 @@
-"""The push API's OpenAPI 3.1 document, exactly what `exporter.push_api` does.
+"""The push API's OpenAPI 3.1 document, exactly what `intake.push.api` does.
 
 Written out by hand rather than derived, so that every status, header and
 limit it states can be read against the handler; a Schemathesis test checks

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import IO, Literal
 
-from exporter.exports.filing import Filing
-from exporter.exports.pdf import write_pdf
-from exporter.exports.tabular import write_csv, write_json
-from exporter.exports.xlsx import write_xlsx
+from reports.filing import Filing
+from reports.pdf import write_pdf
+from reports.tabular import write_csv, write_json
+from reports.xlsx import write_xlsx
 
 Format = Literal["json", "csv", "xlsx", "pdf"]
 FORMATS: tuple[Format, ...] = ("json", "csv", "xlsx", "pdf")

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from exporter.periods import Month
+from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
 from store.counts import DayCount

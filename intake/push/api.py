@@ -24,11 +24,11 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from exporter.group_commit import CommitClosed, CommitFailed, GroupCommit, Listener
-from exporter.openapi import MAX_BODY, MAX_RECORDS, openapi_document
-from exporter.rate_limit import RateLimit, retry_after
-from exporter.token_cache import TokenCache
+from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
+from intake.push.rate_limit import RateLimit, retry_after
+from intake.push.token_cache import TokenCache
 from registry import Registry
+from store.group_commit import CommitClosed, CommitFailed, GroupCommit, Listener
 from store.records import RecordParser, Transaction
 from store.tokens import PushToken
 

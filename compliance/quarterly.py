@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
-from exporter.compliance import ComplianceRow, compliance_row, maintain_status, ratio
-from exporter.periods import Quarter
-from exporter.report import Report, compute_report
+from compliance.periods import Quarter
+from compliance.report import Report, compute_report
+from compliance.rules import ComplianceRow, compliance_row, maintain_status, ratio
 from registry import Department, Province, Registry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
 

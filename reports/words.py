@@ -12,8 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from exporter.compliance import DayState
-from exporter.periods import Period, Quarter
+from compliance.periods import Period, Quarter
+from compliance.rules import DayState
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, ...] = ("vi", "en")

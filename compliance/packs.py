@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import overload
 
-from exporter.quarterly import QuarterReport
-from exporter.report import Report
+from compliance.quarterly import QuarterReport
+from compliance.report import Report
 from registry import Department, Registry
 
 

@@ -1,4 +1,4 @@
-"""The scheduled exports: write what `exporter.schedule` says is due into the exports
+"""The scheduled exports: write what `reports.due` says is due into the exports
 folder (JSON, CSV, XLSX, PDF), record it in the manifest, and optionally mail it.
 
 `run_due` does one pass (the service's timer and `lienthong exports run-due` both call
@@ -23,15 +23,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from exporter.exports import FORMATS, Filing, write_export_file
-from exporter.exports.labels import Labels, Lang
-from exporter.mailing import MailError, MailSettings, message, recipients, send
-from exporter.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
-from exporter.periods import Quarter, parse_day, parse_period
-from exporter.provenance import provenance
-from exporter.quarterly import QuarterReport, build_quarter_report
-from exporter.report import Report, build_report
-from exporter.schedule import (
+from compliance.periods import Quarter, parse_day, parse_period
+from compliance.quarterly import QuarterReport, build_quarter_report
+from compliance.report import Report, build_report
+from registry import Registry
+from reports import FORMATS, Filing, write_export_file
+from reports.due import (
     DEFAULT_CATCH_UP,
     DEFAULT_HOUR,
     DueExport,
@@ -39,7 +36,10 @@ from exporter.schedule import (
     due_exports,
     next_due_at,
 )
-from registry import Registry
+from reports.mailing import MailError, MailSettings, message, recipients, send
+from reports.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
+from reports.provenance import provenance
+from reports.words import Labels, Lang
 
 log = logging.getLogger("lienthong.exports")
 

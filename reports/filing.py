@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from exporter.compliance import ComplianceRow
-from exporter.exports.labels import Labels, Lang
-from exporter.periods import Month, Period
-from exporter.provenance import Provenance
-from exporter.quarterly import QuarterReport
-from exporter.report import Report
+from compliance.periods import Month, Period
+from compliance.quarterly import QuarterReport
+from compliance.report import Report
+from compliance.rules import ComplianceRow
 from registry import Department, Obligation, Registry, public_holidays
+from reports.provenance import Provenance
+from reports.words import Labels, Lang
 
 
 @dataclass(frozen=True)

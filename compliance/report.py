@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
-from exporter.compliance import ComplianceRow, compliance_row
-from exporter.periods import Month
+from compliance.periods import Month
+from compliance.rules import ComplianceRow, compliance_row
 from registry import Department, Province, Registry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from exporter.compliance import ComplianceRow
-from exporter.quarterly import QuarterReport
-from exporter.report import Report
+from compliance.quarterly import QuarterReport
+from compliance.report import Report
+from compliance.rules import ComplianceRow
 from registry import Department
 
 FIELDS = (

@@ -1,8 +1,8 @@
 """The report's file formats. Every format carries the same figures."""
 
-from exporter.exports.files import FORMATS, Format, write_export, write_export_file
-from exporter.exports.filing import Filing
-from exporter.exports.tabular import FIELDS, report_as_dict, write_csv, write_json
+from reports.filing import Filing
+from reports.formats import FORMATS, Format, write_export, write_export_file
+from reports.tabular import FIELDS, report_as_dict, write_csv, write_json
 
 __all__ = [
     "FIELDS",

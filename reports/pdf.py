@@ -37,10 +37,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from exporter.compliance import ComplianceRow, DayState
-from exporter.exports.filing import Filing, Line, status_counts
-from exporter.exports.labels import CONNECT_STATUSES, MAINTAIN_STATUSES, RULES, Labels, text
-from exporter.periods import Month, Quarter
+from compliance.periods import Month, Quarter
+from compliance.rules import ComplianceRow, DayState
+from reports.filing import Filing, Line, status_counts
+from reports.words import CONNECT_STATUSES, MAINTAIN_STATUSES, RULES, Labels, text
 
 FONT, FONT_BOLD = "LienthongSans", "LienthongSans-Bold"
 PAGE = landscape(A4)
@@ -161,7 +161,7 @@ PHRASES = {
 @cache
 def register_fonts() -> None:
     """Register the bundled fonts with ReportLab, once per process."""
-    fonts = resources.files("exporter.exports") / "fonts"
+    fonts = resources.files("reports") / "fonts"
     for name, file in (
         (FONT, "DejaVuSansCondensed.ttf"),
         (FONT_BOLD, "DejaVuSansCondensed-Bold.ttf"),
