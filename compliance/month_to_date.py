@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from compliance.periods import Month
-from compliance.rules import compliance_row
+from compliance.rules import compliance_row, ratio
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
 from store.counts import DayCount
@@ -45,17 +45,13 @@ class MonthToDate:
 
     def ratio(self, successes_today: int, min_daily: int) -> float | None:
         """Month-to-date met / required (the report's ratio as of today), None if nothing required."""
-        required = self.required_before + self.required_today
-        if required == 0:
-            return None
-        return round(self.met(successes_today, min_daily) / required, 4)
+        r = ratio(self.met(successes_today, min_daily), self.required_before + self.required_today)
+        return None if r is None else float(r)
 
 
 def required_on(registry: Registry, obligation: Obligation, day: date) -> bool:
     """Whether `day` is a required day for the obligation (a working day in its window)."""
-    since, until = registry.window(obligation)
-    in_window = (since is None or since <= day) and (until is None or day < until)
-    return in_window and is_working_day(day, registry.calendar)
+    return registry.in_force_on(obligation, day) and is_working_day(day, registry.calendar)
 
 
 def month_to_date(

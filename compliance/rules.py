@@ -20,6 +20,21 @@ from store.counts import DayCount
 RATIO_PLACES = Decimal("0.0001")
 
 
+class Status(StrEnum):
+    """A row's status, as the contract names it (JSON and CSV carry these values)."""
+
+    COMPLIANT = "compliant"
+    PARTIAL = "partial"
+    NON_COMPLIANT = "non_compliant"
+    NOT_APPLICABLE = "not_applicable"
+    CONNECTED = "connected"
+    NOT_CONNECTED = "not_connected"
+
+
+MAINTAIN_STATUSES = (Status.COMPLIANT, Status.PARTIAL, Status.NON_COMPLIANT, Status.NOT_APPLICABLE)
+CONNECT_STATUSES = (Status.CONNECTED, Status.NOT_CONNECTED)
+
+
 class DayState(StrEnum):
     MET = "met"
     MISSED = "missed"
@@ -45,7 +60,7 @@ class ComplianceRow:
     failures: int
     first_success: datetime | None  # local time
     last_success: datetime | None
-    status: str
+    status: Status
     # Not in the contract's rows; for people's formats (the PDF's strip of days).
     target_ratio: float
     min_daily_successes: int
@@ -60,15 +75,15 @@ def ratio(met: int, required: int) -> Decimal | None:
     return (Decimal(met) / Decimal(required)).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> str:
+def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> Status:
     """The status of a `maintain` obligation: the first of the contract's rules that holds."""
     if r is None:
-        return "not_applicable"
+        return Status.NOT_APPLICABLE
     if r >= Decimal(str(target_ratio)):
-        return "compliant"
+        return Status.COMPLIANT
     if successes > 0:
-        return "partial"
-    return "non_compliant"
+        return Status.PARTIAL
+    return Status.NON_COMPLIANT
 
 
 def compliance_row(
@@ -85,12 +100,7 @@ def compliance_row(
     the month up to `as_of` and inside the obligation's window are used.
     `first_success_day` is the pair's first local day with a success, ever.
     """
-    since, until = registry.window(obligation)
     cutoff = min(month.last, as_of)
-
-    def in_window(d: date) -> bool:
-        return (since is None or since <= d) and (until is None or d < until)
-
     states: list[tuple[date, DayState]] = []
     required = met = successes = failures = 0
     first: datetime | None = None
@@ -100,7 +110,7 @@ def compliance_row(
             states.append((d, DayState.AFTER_AS_OF))
             continue
         c = counts.get(d)
-        counted = in_window(d)
+        counted = registry.in_force_on(obligation, d)
         if counted and c is not None:
             successes += c.successes
             failures += c.failures
@@ -121,7 +131,7 @@ def compliance_row(
     r = ratio(met, required)
     if obligation.kind == "connect":
         connected = first_success_day is not None and first_success_day <= cutoff
-        status = "connected" if connected else "not_connected"
+        status = Status.CONNECTED if connected else Status.NOT_CONNECTED
     else:
         status = maintain_status(r, obligation.target_ratio, successes)
 

@@ -133,9 +133,8 @@ def _receiver(department: Department) -> dict[str, Any]:
 def _current(registry: Registry, today: date) -> list[tuple[str, str]]:
     """(department, system) of the obligations not ended before `today`."""
     pairs: list[tuple[str, str]] = []
-    for o in registry.obligations:
-        _, until = registry.window(o)
-        if (until is None or until > today) and o.key not in pairs:
+    for o in registry.obligations_between(today, date.max):
+        if o.key not in pairs:
             pairs.append(o.key)
     return pairs
 

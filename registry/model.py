@@ -288,6 +288,10 @@ class Registry(Frozen):
         since, until = self.window(obligation)
         return (since is None or since <= last) and (until is None or until > first)
 
+    def in_force_on(self, obligation: Obligation, day: date) -> bool:
+        """Whether the obligation holds on `day`: the one rule every figure uses."""
+        return self.in_force(obligation, day, day)
+
     def obligations_between(self, first: date, last: date) -> tuple[Obligation, ...]:
         """The obligations in force on some day in [first, last], in registry order."""
         return tuple(o for o in self.obligations if self.in_force(o, first, last))

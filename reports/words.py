@@ -75,8 +75,6 @@ STATUSES: dict[Lang, dict[str, str]] = {
         "not_connected": "Not connected",
     },
 }
-MAINTAIN_STATUSES = ("compliant", "partial", "non_compliant", "not_applicable")
-CONNECT_STATUSES = ("connected", "not_connected")
 
 KINDS: dict[Lang, dict[str, str]] = {
     "vi": {"maintain": "Duy trì giao dịch", "connect": "Triển khai kết nối"},

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.periods import Quarter
 from compliance.rules import ComplianceRow
+from reports.colours import STATUS_COLOURS
 from reports.filing import Filing, Line
 from reports.tabular import FIELDS
 from reports.words import RULES, Labels, text
@@ -27,15 +28,6 @@ from reports.words import RULES, Labels, text
 TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 
-# Status colours: Excel's own "good / neutral / bad" cell styles, and grey for n/a.
-STATUS_STYLES: dict[str, tuple[str, str]] = {
-    "compliant": ("C6EFCE", "006100"),
-    "connected": ("C6EFCE", "006100"),
-    "partial": ("FFEB9C", "9C5700"),
-    "non_compliant": ("FFC7CE", "9C0006"),
-    "not_connected": ("FFC7CE", "9C0006"),
-    "not_applicable": ("EDEDED", "404040"),
-}
 WIDE = {"department_name": 28, "system_name": 48, "owner": 28, "basis": 30}
 NUMBER_FIELDS = ("required_days", "met_days", "successes", "failures")
 TIME_FIELDS = ("first_success", "last_success")
@@ -124,9 +116,13 @@ HEADER_FILL = PatternFill("solid", start_color="DDEBF7")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
-STATUS_FILLS = {s: PatternFill("solid", start_color=bg) for s, (bg, _) in STATUS_STYLES.items()}
-STATUS_FONTS = {s: Font(color=fg) for s, (_, fg) in STATUS_STYLES.items()}
-STATUS_TOTAL_FONTS = {s: Font(color=fg, bold=True) for s, (_, fg) in STATUS_STYLES.items()}
+STATUS_FILLS = {
+    s: PatternFill("solid", start_color=bg.lstrip("#")) for s, (bg, _) in STATUS_COLOURS.items()
+}
+STATUS_FONTS = {s: Font(color=fg.lstrip("#")) for s, (_, fg) in STATUS_COLOURS.items()}
+STATUS_TOTAL_FONTS = {
+    s: Font(color=fg.lstrip("#"), bold=True) for s, (_, fg) in STATUS_COLOURS.items()
+}
 TOTAL_FONT = Font(bold=True)
 
 

@@ -1,4 +1,4 @@
-"""The report as a PDF a provincial office files: Vietnamese by default, A4 landscape.
+"""The layout of the report as a PDF a provincial office files: Vietnamese by default, A4 landscape.
 
 ReportLab lays it out (pure pip install, no system libraries) with DejaVu Sans
 Condensed, bundled and embedded, which covers every Vietnamese letter; text is
@@ -9,19 +9,13 @@ shaping engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from functools import cache
-from importlib import resources
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -37,33 +31,38 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from compliance.periods import Month, Quarter
-from compliance.rules import ComplianceRow, DayState
+from compliance.periods import Quarter
+from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES, ComplianceRow, DayState
+from reports.colours import STATUS_COLOURS
 from reports.filing import Filing, Line, status_counts
-from reports.words import CONNECT_STATUSES, MAINTAIN_STATUSES, RULES, Labels, text
-
-FONT, FONT_BOLD = "LienthongSans", "LienthongSans-Bold"
-PAGE = landscape(A4)
-MARGIN = 12 * mm
-WIDTH = PAGE[0] - 2 * MARGIN
-
-STATUS_COLOURS: dict[str, tuple[str, str]] = {  # background, text
-    "compliant": ("#C6EFCE", "#006100"),
-    "connected": ("#C6EFCE", "#006100"),
-    "partial": ("#FFEB9C", "#9C5700"),
-    "non_compliant": ("#FFC7CE", "#9C0006"),
-    "not_connected": ("#FFC7CE", "#9C0006"),
-    "not_applicable": ("#EDEDED", "#404040"),
-}
-DAY_COLOURS: dict[DayState, tuple[str, str, str]] = {  # fill, stroke, text
-    DayState.MET: ("#4CA464", "#4CA464", "#FFFFFF"),
-    DayState.MISSED: ("#D9534F", "#D9534F", "#FFFFFF"),
-    DayState.NOT_REQUIRED: ("#E4E4E4", "#E4E4E4", "#8A8A8A"),
-    DayState.AFTER_AS_OF: ("#FFFFFF", "#C8C8C8", "#B0B0B0"),
-}
-DAY_INKS = {state: tuple(colors.HexColor(c) for c in inks) for state, inks in DAY_COLOURS.items()}
-GRID = colors.HexColor("#A6A6A6")
-HEAD_FILL = colors.HexColor("#DDEBF7")
+from reports.pdf.drawing import DayBox, DayStrip
+from reports.pdf.styles import (
+    BODY,
+    CELL,
+    CELL_BOLD,
+    CELL_CENTER,
+    CELL_RIGHT,
+    CELL_RIGHT_BOLD,
+    CELL_SMALL,
+    CENTER,
+    CENTER_BOLD,
+    FONT,
+    FONT_BOLD,
+    GRID,
+    HEAD,
+    HEAD_FILL,
+    HEADING,
+    MARGIN,
+    PAGE,
+    PERIOD,
+    SMALL,
+    SUBHEADING,
+    SUBJECT,
+    TITLE,
+    WIDTH,
+    register_fonts,
+)
+from reports.words import RULES, Labels, text
 
 PHRASES = {
     "vi": {
@@ -156,46 +155,6 @@ PHRASES = {
         "last_short": "Last success",
     },
 }
-
-
-@cache
-def register_fonts() -> None:
-    """Register the bundled fonts with ReportLab, once per process."""
-    fonts = resources.files("reports") / "fonts"
-    for name, file in (
-        (FONT, "DejaVuSansCondensed.ttf"),
-        (FONT_BOLD, "DejaVuSansCondensed-Bold.ttf"),
-    ):
-        with resources.as_file(fonts / file) as path:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-    )
-
-
-def _style(name: str, size: float = 8.5, bold: bool = False, **kw: Any) -> ParagraphStyle:
-    return ParagraphStyle(
-        name, fontName=FONT_BOLD if bold else FONT, fontSize=size, leading=size * 1.22, **kw
-    )
-
-
-BODY = _style("body", 9.5, spaceAfter=3)
-SMALL = _style("small", 8, textColor=colors.HexColor("#404040"), spaceAfter=2)
-CELL = _style("cell", 8)
-CELL_BOLD = _style("cell-bold", 8, bold=True)
-CELL_SMALL = _style("cell-small", 6.8, textColor=colors.HexColor("#555555"))
-CELL_RIGHT = _style("cell-right", 8, alignment=TA_RIGHT)
-CELL_RIGHT_BOLD = _style("cell-right-bold", 8, bold=True, alignment=TA_RIGHT)
-CELL_CENTER = _style("cell-center", 8, alignment=TA_CENTER)
-HEAD = _style("head", 7.5, bold=True, alignment=TA_CENTER)
-CENTER = _style("center", 9.5, alignment=TA_CENTER)
-CENTER_BOLD = _style("center-bold", 9.5, bold=True, alignment=TA_CENTER)
-TITLE = _style("title", 15, bold=True, alignment=TA_CENTER, spaceBefore=8, spaceAfter=2)
-SUBJECT = _style("subject", 11.5, bold=True, alignment=TA_CENTER, spaceAfter=2)
-PERIOD = _style("period", 11, alignment=TA_CENTER, spaceAfter=8)
-# Headings stay on the page of what follows them (never alone at a page's foot).
-HEADING = _style("heading", 11, bold=True, spaceBefore=8, spaceAfter=4, keepWithNext=1)
-SUBHEADING = _style("subheading", 9.5, bold=True, spaceBefore=7, spaceAfter=3, keepWithNext=1)
 
 
 def _p(value: str, style: ParagraphStyle = CELL) -> Paragraph:
@@ -590,94 +549,6 @@ def _figure_cells(row: ComplianceRow, labels: Labels) -> list[str]:
         last,
         labels.status(row.status),
     ]
-
-
-class DayStrip(Flowable):
-    """An obligation's days as coloured, numbered boxes; a quarter's months side by side.
-
-    Drawn straight on the canvas: a thousand strips of 31 to 92 boxes stay quick.
-    """
-
-    GAP = 8.0
-
-    def __init__(self, days: Sequence[tuple[date, DayState]], width: float, labels: Labels) -> None:
-        super().__init__()
-        self.months: list[list[tuple[date, DayState]]] = []
-        for day, state in days:
-            if not self.months or self.months[-1][0][0].month != day.month:
-                self.months.append([])
-            self.months[-1].append((day, state))
-        self.labels = labels
-        self.width = width
-        cells = max(1, sum(len(m) for m in self.months))
-        self.size = min(26.0, (width - self.GAP * (len(self.months) - 1)) / cells)
-        self.box_h = max(9.0, self.size * 0.6)
-        self.labelled = len(self.months) > 1
-        self.height = self.box_h + (8 if self.labelled else 0)
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def draw(self) -> None:
-        canvas = self.canv
-        size, box_h = self.size, self.box_h
-        font_size = max(4.0, min(6.5, size * 0.55))
-        # Boxes of one state are one path and their numbers one text object: a strip costs
-        # a handful of PDF operators whatever its length.
-        by_state: dict[DayState, list[tuple[float, str]]] = {}
-        x = 0.0
-        for days in self.months:
-            if self.labelled:
-                canvas.setFillColor(colors.black)
-                canvas.setFont(FONT, 6.5)
-                canvas.drawString(
-                    x, self.height - 6.5, self.labels.period_short(Month.of(days[0][0]))
-                )
-            for day, state in days:
-                by_state.setdefault(state, []).append((x, str(day.day)))
-                x += size
-            x += self.GAP
-        canvas.setLineWidth(0.5)
-        baseline = box_h / 2 - font_size * 0.35
-        for state, boxes in by_state.items():
-            fill, stroke, ink = DAY_INKS[state]
-            path = canvas.beginPath()
-            for left, _ in boxes:
-                path.rect(left + 0.4, 0, size - 0.8, box_h)
-            canvas.setFillColor(fill)
-            canvas.setStrokeColor(stroke)
-            canvas.drawPath(path, stroke=1, fill=1)
-            numbers = canvas.beginText()
-            numbers.setFont(FONT, font_size)
-            numbers.setFillColor(ink)
-            for left, label in boxes:
-                width = _number_width(label, font_size)
-                numbers.setTextOrigin(left + (size - width) / 2, baseline)
-                numbers.textOut(label)
-            canvas.drawText(numbers)
-
-
-@cache
-def _number_width(label: str, size: float) -> float:
-    return pdfmetrics.stringWidth(label, FONT, size)
-
-
-class DayBox(Flowable):
-    """One box of the strip, for the legend."""
-
-    def __init__(self, state: DayState) -> None:
-        super().__init__()
-        self.state = state
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return 10, 9
-
-    def draw(self) -> None:
-        fill, stroke, _ = DAY_INKS[self.state]
-        self.canv.setLineWidth(0.6)
-        self.canv.setFillColor(fill)
-        self.canv.setStrokeColor(stroke)
-        self.canv.rect(0, 0, 10, 9, stroke=1, fill=1)
 
 
 def _how_computed(filing: Filing) -> list[Flowable]:
