@@ -17,7 +17,7 @@ from typing import IO, Any, Protocol, cast
 
 from store.records import RECORD_FIELDS, REQUIRED_FIELDS
 
-FORMATS = ("jsonl", "csv")
+CONTRACT_FORMATS = ("jsonl", "csv")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def open_records(path: Path, fmt: str) -> RecordStream:
         records = _csv(binary, raw, str(path))
     else:
         raw.close()
-        raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(CONTRACT_FORMATS)})")
     return RecordStream(records, lambda: size if raw.closed else raw.tell(), size)
 
 

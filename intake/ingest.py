@@ -17,9 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from intake.files import FORMATS, FileFormatError, Malformed, RecordStream, Unmapped, open_records
-from intake.wso2 import open_wso2
-from intake.xroad import open_xroad
+from intake.files import Malformed, RecordStream, Unmapped
+from intake.formats import open_stream
 from registry import Registry
 from store.records import FieldError, RecordParser, Transaction
 from store.writer import BATCH, WriteResult, writing
@@ -47,20 +46,6 @@ class FileResult:
 
 
 Progress = Callable[[int, int], None]  # (bytes read, records read)
-GATEWAY_FORMATS: dict[str, Callable[[Path, Registry], RecordStream]] = {
-    "wso2": open_wso2,
-    "xroad-opmon": open_xroad,
-}
-ALL_FORMATS = (*FORMATS, *GATEWAY_FORMATS)
-
-
-def open_stream(path: Path, fmt: str, registry: Registry) -> RecordStream:
-    """A file of any known format as a stream of raw contract records."""
-    if fmt in GATEWAY_FORMATS:
-        return GATEWAY_FORMATS[fmt](path, registry)
-    if fmt in FORMATS:
-        return open_records(path, fmt)
-    raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(ALL_FORMATS)})")
 
 
 class _Rejected(Exception):

@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from intake import ALL_FORMATS, FileResult, detect_format, ingest_file
+from intake import FORMATS, FileResult, detect_format, ingest_file
 from lienthong import settings
 from store import open_store, sync_registry
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
     parser.add_argument(
         "--format",
-        choices=("auto", *ALL_FORMATS),
+        choices=("auto", *FORMATS),
         default="auto",
         help="default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
         " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named",

@@ -15,12 +15,9 @@ from lienthong.errors import UsageError
 from reports import (
     FORMATS,
     Filing,
-    write_csv,
     write_export,
     write_export_file,
-    write_json,
 )
-from reports.formats import BINARY_FORMATS
 from reports.provenance import provenance
 from reports.words import LANGS
 from store import open_store, sync_registry
@@ -39,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="YYYYQn",
         help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="json")
+    parser.add_argument("--format", choices=tuple(FORMATS), default="json")
     parser.add_argument(
         "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
     )
@@ -73,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.out == "-"
     if not to_stdout and not out.parent.is_dir():
         raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
-    if to_stdout and args.format in BINARY_FORMATS and sys.stdout.isatty():
+    if to_stdout and FORMATS[args.format].binary and sys.stdout.isatty():
         raise UsageError(f"{args.format} is a binary format: give --out PATH")
     url = settings.database_url(args)
     engine = open_store(url)
@@ -90,11 +87,9 @@ def run(args: argparse.Namespace) -> int:
         report = department_pack(report, registry, args.department)
     filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
     if to_stdout:
-        if args.format in BINARY_FORMATS:
-            write_export(args.format, filing, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            (write_json if args.format == "json" else write_csv)(report, sys.stdout)
+        sys.stdout.flush()
+        write_export(args.format, filing, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         return 0
     write_export_file(args.format, filing, out)
     counts: dict[str, int] = {}

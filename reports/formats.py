@@ -1,46 +1,59 @@
-"""Writing a report in any of the four formats, to a stream or atomically to a file."""
+"""The report's formats, one table: adding a format is a writer module and one line here."""
 
 from __future__ import annotations
 
 import io
-import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from compliance.quarterly import QuarterReport
+from compliance.report import Report
+from reports.files import write_atomically
 from reports.filing import Filing
 from reports.pdf import write_pdf
 from reports.tabular import write_csv, write_json
 from reports.xlsx import write_xlsx
 
 Format = Literal["json", "csv", "xlsx", "pdf"]
-FORMATS: tuple[Format, ...] = ("json", "csv", "xlsx", "pdf")
-BINARY_FORMATS: tuple[Format, ...] = ("xlsx", "pdf")
 
 
-def write_export(fmt: Format, filing: Filing, out: IO[bytes]) -> None:
-    """Write the report in `fmt` to a binary stream (JSON and CSV as UTF-8)."""
-    if fmt == "xlsx":
-        write_xlsx(filing, out)
-    elif fmt == "pdf":
-        write_pdf(filing, out)
-    else:
+@dataclass(frozen=True)
+class ReportFormat:
+    write: Callable[[Filing, IO[bytes]], None]
+    binary: bool  # never written to a terminal
+
+
+def _as_utf8(
+    write: Callable[[Report | QuarterReport, IO[str]], None],
+) -> Callable[[Filing, IO[bytes]], None]:
+    """A text writer of the report's figures as a writer of UTF-8 bytes."""
+
+    def write_bytes(filing: Filing, out: IO[bytes]) -> None:
         text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
         try:
-            (write_json if fmt == "json" else write_csv)(filing.report, text)
+            write(filing.report, text)
             text.flush()
         finally:
             text.detach()  # the caller owns `out`
 
+    return write_bytes
+
+
+FORMATS: dict[Format, ReportFormat] = {
+    "json": ReportFormat(_as_utf8(write_json), binary=False),
+    "csv": ReportFormat(_as_utf8(write_csv), binary=False),
+    "xlsx": ReportFormat(write_xlsx, binary=True),
+    "pdf": ReportFormat(write_pdf, binary=True),
+}
+
+
+def write_export(fmt: Format, filing: Filing, out: IO[bytes]) -> None:
+    """Write the report in `fmt` to a binary stream (JSON and CSV as UTF-8)."""
+    FORMATS[fmt].write(filing, out)
+
 
 def write_export_file(fmt: Format, filing: Filing, path: Path) -> None:
-    """Write through a temporary file renamed into place: a reader never sees half a report,
-    and a crash leaves the previous file (if any) whole."""
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        with tmp.open("wb") as f:
-            write_export(fmt, filing, f)
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write the report in `fmt` to `path` atomically."""
+    write_atomically(path, lambda f: write_export(fmt, filing, f))

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from reports.files import write_text_atomically
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -63,23 +64,7 @@ def write_manifest(folder: Path, records: dict[str, ExportRecord]) -> None:
         "version": VERSION,
         "exports": {k: asdict(records[k]) for k in sorted(records)},
     }
-    tmp = path.with_name(f".{path.name}.partial")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(document, f, ensure_ascii=False, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder's entry is on disk.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_text_atomically(path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 @contextmanager

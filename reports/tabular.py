@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 from compliance.quarterly import QuarterReport
@@ -124,11 +123,3 @@ def write_csv(report: Report | QuarterReport, out: IO[str]) -> None:
             writer.writerow({"period": str(month.month), **_csv_values(row)})
     for row in report.rows:
         writer.writerow({"period": str(report.quarter), **_csv_values(row)})
-
-
-def write_text_file(path: Path, write: Any, report: Report) -> None:
-    """Write through a temporary file so a reader never sees half a report."""
-    tmp = path.with_name(f".{path.name}.partial")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        write(report, f)
-    tmp.replace(path)
