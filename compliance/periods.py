@@ -5,7 +5,10 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import ClassVar, Literal
+
+PeriodKind = Literal["month", "quarter"]
 
 
 class PeriodError(ValueError):
@@ -16,6 +19,9 @@ class PeriodError(ValueError):
 class Month:
     year: int
     month: int
+
+    kind: ClassVar[PeriodKind] = "month"
+    deadline: ClassVar[date | None] = None  # a month's export has no reporting deadline
 
     @classmethod
     def parse(cls, text: str) -> Month:
@@ -36,6 +42,16 @@ class Month:
     def last(self) -> date:
         return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
+    @property
+    def number(self) -> int:
+        """The month's number in its year (a quarter's `number` is its own)."""
+        return self.month
+
+    @property
+    def due_day(self) -> date:
+        """The day the month's export is written: the day after it ends."""
+        return self.last + timedelta(days=1)
+
     def previous(self) -> Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
 
@@ -53,6 +69,8 @@ DEADLINE_DAY_OF_MONTH = 24
 class Quarter:
     year: int
     number: int  # 1..4
+
+    kind: ClassVar[PeriodKind] = "quarter"
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
@@ -87,6 +105,11 @@ class Quarter:
         """The last day members may send their quarterly report (seed 004, Art. 10)."""
         last_month = self.months[-1]
         return date(last_month.year, last_month.month, DEADLINE_DAY_OF_MONTH)
+
+    @property
+    def due_day(self) -> date:
+        """The day the quarter's export is written: its reporting deadline."""
+        return self.deadline
 
     def previous(self) -> Quarter:
         return (

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
-from compliance.periods import Quarter
-from compliance.report import Report, compute_report
+from compliance.periods import Period, Quarter
+from compliance.report import Report, build_report, compute_report
 from compliance.rules import ComplianceRow, compliance_row, maintain_status, ratio
 from registry import Department, Province, Registry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
@@ -34,6 +34,10 @@ class QuarterReport:
     # Each row's three monthly rows (all three months, in force or not), in step with rows.
     row_months: tuple[tuple[ComplianceRow, ComplianceRow, ComplianceRow], ...]
     department: Department | None = None  # set for one department's pack
+
+    @property
+    def period(self) -> Quarter:
+        return self.quarter
 
 
 def default_quarter_as_of(quarter: Quarter, today: date) -> date:
@@ -130,3 +134,16 @@ def build_quarter_report(
         )
         first_days = first_success_days(conn, cutoff)
     return compute_quarter_report(registry, quarter, as_of, now, counts, first_days)
+
+
+def build_period_report(
+    engine: Engine,
+    registry: Registry,
+    period: Period,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> Report | QuarterReport:
+    """The report of a month or of a quarter, read from the store."""
+    if isinstance(period, Quarter):
+        return build_quarter_report(engine, registry, period, as_of, now)
+    return build_report(engine, registry, period, as_of, now)

@@ -24,6 +24,15 @@ class Report:
     rows: tuple[ComplianceRow, ...]
     department: Department | None = None  # set for one department's pack
 
+    @property
+    def period(self) -> Month:
+        return self.month
+
+    @property
+    def months(self) -> tuple[Report, ...]:
+        """The months it is made of besides itself: none (a quarter's are its three)."""
+        return ()
+
 
 def default_as_of(month: Month, today: date) -> date:
     """Today for the current (or a future) month, the month's last day for a past one."""

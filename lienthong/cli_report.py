@@ -8,8 +8,7 @@ from pathlib import Path
 
 from compliance.packs import department_pack, pack_department
 from compliance.periods import Month, Quarter, parse_day
-from compliance.quarterly import QuarterReport, build_quarter_report
-from compliance.report import Report, build_report
+from compliance.quarterly import build_period_report
 from lienthong import settings
 from lienthong.errors import UsageError
 from reports import (
@@ -76,11 +75,7 @@ def run(args: argparse.Namespace) -> int:
     engine = open_store(url)
     try:
         sync_registry(engine, registry)
-        report: Report | QuarterReport = (
-            build_quarter_report(engine, registry, period, as_of)
-            if isinstance(period, Quarter)
-            else build_report(engine, registry, period, as_of)
-        )
+        report = build_period_report(engine, registry, period, as_of)
     finally:
         engine.dispose()
     if args.department:

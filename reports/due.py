@@ -37,26 +37,13 @@ class DueExport:
         return str(self.period)
 
 
-def month_due_at(month: Month, tz: ZoneInfo, hour: int = DEFAULT_HOUR) -> datetime:
-    following = month.last + timedelta(days=1)
-    return datetime.combine(following, time(hour), tzinfo=tz)
-
-
-def quarter_due_at(quarter: Quarter, tz: ZoneInfo, hour: int = DEFAULT_HOUR) -> datetime:
-    return datetime.combine(quarter.deadline, time(hour), tzinfo=tz)
-
-
 def scheduled_as_of(period: Period) -> date:
     """The day a scheduled export stands at: the last whole day before it is written."""
-    if isinstance(period, Quarter):
-        return period.deadline - timedelta(days=1)
-    return period.last
+    return period.due_day - timedelta(days=1)
 
 
 def due_at(period: Period, tz: ZoneInfo, hour: int = DEFAULT_HOUR) -> datetime:
-    if isinstance(period, Quarter):
-        return quarter_due_at(period, tz, hour)
-    return month_due_at(period, tz, hour)
+    return datetime.combine(period.due_day, time(hour), tzinfo=tz)
 
 
 P = TypeVar("P", Month, Quarter)
@@ -79,15 +66,14 @@ def _missing(latest: P, previous: Callable[[P], P], written: set[str], catch_up:
 
 
 def _kinds(written: Collection[str]) -> tuple[set[str], set[str]]:
-    months: set[str] = set()
-    quarters: set[str] = set()
+    by_kind: dict[str, set[str]] = {"month": set(), "quarter": set()}
     for key in written:
         try:
             period = parse_period(key)
         except PeriodError:
             continue  # not a period: nothing this schedule wrote
-        (quarters if isinstance(period, Quarter) else months).add(str(period))
-    return months, quarters
+        by_kind[period.kind].add(str(period))
+    return by_kind["month"], by_kind["quarter"]
 
 
 def due_exports(
@@ -105,10 +91,10 @@ def due_exports(
     months, quarters = _kinds(written)
 
     latest_month = Month.of(today).previous()
-    if local < month_due_at(latest_month, tz, hour):
+    if local < due_at(latest_month, tz, hour):
         latest_month = latest_month.previous()
     latest_quarter = Quarter.of(today)
-    if local < quarter_due_at(latest_quarter, tz, hour):
+    if local < due_at(latest_quarter, tz, hour):
         latest_quarter = latest_quarter.previous()
 
     periods: list[Period] = [
@@ -125,9 +111,9 @@ def next_due_at(now: datetime, tz: ZoneInfo, hour: int = DEFAULT_HOUR) -> dateti
     month = Month.of(local.date())
     quarter = Quarter.of(local.date())
     candidates = [
-        month_due_at(month.previous(), tz, hour),
-        month_due_at(month, tz, hour),
-        quarter_due_at(quarter, tz, hour),
-        quarter_due_at(quarter.next(), tz, hour),
+        due_at(month.previous(), tz, hour),
+        due_at(month, tz, hour),
+        due_at(quarter, tz, hour),
+        due_at(quarter.next(), tz, hour),
     ]
     return min(c for c in candidates if c > local)

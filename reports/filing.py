@@ -50,16 +50,16 @@ class Filing:
 
     @property
     def period(self) -> Period:
-        return self.report.quarter if isinstance(self.report, QuarterReport) else self.report.month
+        return self.report.period
 
     @property
     def is_quarter(self) -> bool:
-        return isinstance(self.report, QuarterReport)
+        return self.period.kind == "quarter"
 
     @property
     def months(self) -> tuple[Report, ...]:
         """The quarter's monthly reports; empty for a month."""
-        return self.report.months if isinstance(self.report, QuarterReport) else ()
+        return self.report.months
 
     @cached_property
     def lines(self) -> tuple[Line, ...]:

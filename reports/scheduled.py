@@ -23,9 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from compliance.periods import Quarter, parse_day, parse_period
-from compliance.quarterly import QuarterReport, build_quarter_report
-from compliance.report import Report, build_report
+from compliance.periods import parse_day, parse_period
+from compliance.quarterly import QuarterReport, build_period_report
+from compliance.report import Report
 from registry import Registry
 from reports import FORMATS, Filing, write_export_file
 from reports.due import (
@@ -113,9 +113,7 @@ def run_due(
 def _report(
     engine: Engine, registry: Registry, due: DueExport, now: datetime
 ) -> Report | QuarterReport:
-    if isinstance(due.period, Quarter):
-        return build_quarter_report(engine, registry, due.period, due.as_of, now)
-    return build_report(engine, registry, due.period, due.as_of, now)
+    return build_period_report(engine, registry, due.period, due.as_of, now)
 
 
 def _write_period(folder: Path, due: DueExport, filing: Filing) -> tuple[Path, ...]:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from compliance.periods import Period, Quarter
+from compliance.periods import Period
 from compliance.rules import DayState
 
 Lang = Literal["vi", "en"]
@@ -118,6 +118,26 @@ def text(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+PERIOD_NAMES: dict[Lang, dict[str, str]] = {
+    "vi": {"month": "Tháng {n} năm {year}", "quarter": "Quý {roman} năm {year}"},
+    "en": {"month": "{month_name} {year}", "quarter": "Q{n} {year}"},
+}
+PERIOD_SHORT_NAMES: dict[Lang, dict[str, str]] = {
+    "vi": {"month": "T{n}/{year}", "quarter": "Quý {roman}"},
+    "en": {"month": "{month_name:.3} {year}", "quarter": "Q{n}"},
+}
+
+
+def _period_fields(period: Period) -> dict[str, object]:
+    n = period.number
+    return {
+        "n": n,
+        "year": period.year,
+        "roman": ROMAN[n - 1] if period.kind == "quarter" else "",
+        "month_name": MONTH_NAMES_EN[n - 1] if period.kind == "month" else "",
+    }
+
+
 @dataclass(frozen=True)
 class Labels:
     lang: Lang
@@ -136,21 +156,11 @@ class Labels:
 
     def period(self, period: Period) -> str:
         """'Tháng 10 năm 2026', 'Quý III năm 2026' / 'October 2026', 'Q3 2026'."""
-        if isinstance(period, Quarter):
-            if self.lang == "vi":
-                return f"Quý {ROMAN[period.number - 1]} năm {period.year}"
-            return f"Q{period.number} {period.year}"
-        if self.lang == "vi":
-            return f"Tháng {period.month} năm {period.year}"
-        return f"{MONTH_NAMES_EN[period.month - 1]} {period.year}"
+        return PERIOD_NAMES[self.lang][period.kind].format(**_period_fields(period))
 
     def period_short(self, period: Period) -> str:
         """'T10/2026', 'Quý III' / 'Oct 2026', 'Q3'; for table cells and sheet names."""
-        if isinstance(period, Quarter):
-            return f"Quý {ROMAN[period.number - 1]}" if self.lang == "vi" else f"Q{period.number}"
-        if self.lang == "vi":
-            return f"T{period.month}/{period.year}"
-        return f"{MONTH_NAMES_EN[period.month - 1][:3]} {period.year}"
+        return PERIOD_SHORT_NAMES[self.lang][period.kind].format(**_period_fields(period))
 
     def date(self, d: date) -> str:
         return d.strftime("%d/%m/%Y") if self.lang == "vi" else d.isoformat()

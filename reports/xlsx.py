@@ -18,7 +18,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from compliance.periods import Quarter
 from compliance.rules import ComplianceRow
 from reports.colours import STATUS_COLOURS
 from reports.filing import Filing, Line
@@ -299,7 +298,7 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         (words["as_of_day"], report.as_of, labels.excel_date),
         (words["timezone"], report.timezone, None),
     ]
-    if isinstance(period, Quarter):
+    if period.deadline is not None:
         facts.append((words["deadline"], period.deadline, labels.excel_date))
     if report.department is not None:
         d = report.department

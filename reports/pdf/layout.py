@@ -31,7 +31,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from compliance.periods import Quarter
 from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES, ComplianceRow, DayState
 from reports.colours import STATUS_COLOURS
 from reports.filing import Filing, Line, status_counts
@@ -271,7 +270,7 @@ def _heading_block(filing: Filing) -> list[Flowable]:
     story.append(
         _p(words["as_of"].format(as_of=labels.date(report.as_of), tz=report.timezone), SMALL)
     )
-    if isinstance(filing.period, Quarter):
+    if filing.period.deadline is not None:
         story.append(
             _p(words["deadline"].format(deadline=labels.date(filing.period.deadline)), SMALL)
         )
