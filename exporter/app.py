@@ -26,8 +26,8 @@ from exporter.state import MetricsState, current_obligations, read_calendar, rea
 from exporter.status import obligation_statuses
 from exporter.status_page import status_page
 from intake.push.api import PushApi, PushOptions, add_push_api
-from probes.auth import CredentialStore
-from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
+from probes.engine import ProbeSettings
+from probes.health import ProbeHealth
 from probes.recorder import TransactionRecorder
 from registry import Registry
 
@@ -59,13 +59,16 @@ class Service:
     state: MetricsState
     exposition: Exposition
     collector: LienthongCollector
-    engine: ProbeEngine | None = None
+    probes: ProbeHealth | None = None  # set by the probes' cleanup context, when it runs
     recorder: TransactionRecorder | None = None
     push: PushApi | None = None
     ready: asyncio.Event | None = None
 
 
 SERVICE = web.AppKey("service", Service)
+# Starts the probes and sets `Service.probes` and `Service.recorder`; given by the
+# composition root (lienthong.service), which knows how to build an engine.
+ProbesContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(
@@ -74,8 +77,9 @@ def create_app(
     probe_settings: ProbeSettings | None = None,
     options: ServiceOptions | None = None,
     clock: Callable[[], float] = time.time,
+    probes: ProbesContext | None = None,
 ) -> web.Application:
-    """The service's aiohttp app over an open store."""
+    """The service's aiohttp app over an open store; `probes` runs the probe engine."""
     state = MetricsState(registry, clock)
     service = Service(
         registry=registry,
@@ -84,15 +88,15 @@ def create_app(
         options=options or ServiceOptions(),
         clock=clock,
         state=state,
-        exposition=Exposition(state, lambda: service.engine),
-        collector=LienthongCollector(Exposition(state, lambda: service.engine)),
+        exposition=Exposition(state, lambda: service.probes),
+        collector=LienthongCollector(Exposition(state, lambda: service.probes)),
         ready=asyncio.Event(),
     )
     app = web.Application()
     app[SERVICE] = service
     app.cleanup_ctx.append(metrics_context)
-    if service.options.probes_enabled:
-        app.cleanup_ctx.append(probes_context)
+    if service.options.probes_enabled and probes is not None:
+        app.cleanup_ctx.append(probes)
     app.router.add_get("/", status_handler)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
@@ -149,37 +153,6 @@ async def _refresh_loop(service: Service) -> None:
             log.error("metrics refresh failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
 
 
-async def probes_context(app: web.Application) -> AsyncIterator[None]:
-    """The probe engine and its recorder, from start-up to a clean shutdown."""
-    service = app[SERVICE]
-    settings = service.probe_settings
-    options = service.options
-    recorder = TransactionRecorder(
-        service.store, service.registry, options.flush_interval, options.flush_batch
-    )
-    recorder.listeners.append(service.state.on_written)
-    session = client_session(settings)
-    targets = probe_targets(
-        service.registry, settings, CredentialStore(service.clock, settings.rewrite)
-    )
-    engine = ProbeEngine(service.registry, targets, recorder, session, settings, service.clock)
-    engine.observers.append(
-        lambda t, _ts, outcome: service.state.on_probe((t.department, t.system), outcome.seconds)
-    )
-    service.engine, service.recorder = engine, recorder
-    writer = asyncio.create_task(recorder.run(), name="recorder")
-    engine.start()
-    if service.ready is not None:
-        service.ready.set()
-    yield
-    await engine.stop()
-    writer.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await writer
-    await recorder.close()
-    await session.close()
-
-
 async def metrics_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     return web.Response(
@@ -190,12 +163,12 @@ async def metrics_handler(request: web.Request) -> web.Response:
 
 async def healthz_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    engine, recorder, push = service.engine, service.recorder, service.push
+    probes, recorder, push = service.probes, service.recorder, service.push
     return web.json_response(
         {
             "status": "ok",
-            "probes": len(engine.targets) if engine else 0,
-            "in_flight": sum(engine.in_flight.values()) if engine else 0,
+            "probes": probes.probes if probes else 0,
+            "in_flight": sum(s.in_flight for s in probes.systems().values()) if probes else 0,
             "pending_records": recorder.pending if recorder else 0,
             "failed_writes": recorder.failed_writes if recorder else 0,
             "push_pending_records": push.commits.pending if push else 0,
@@ -206,7 +179,7 @@ async def healthz_handler(request: web.Request) -> web.Response:
 
 async def status_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    rows = obligation_statuses(service.state, service.engine)
+    rows = obligation_statuses(service.state, service.probes)
     now = datetime.fromtimestamp(service.clock(), service.registry.tz)
     page = status_page(service.registry.province.name, rows, now, service.options.status_refresh)
     return web.Response(text=page, content_type="text/html", charset="utf-8")

@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 
 from compliance.month_to_date import MonthToDate
 from exporter.state import DURATION_BUCKETS, MetricsState, current_obligations
-from probes.engine import LAG_BUCKETS, ProbeEngine
+from probes.health import LAG_BUCKETS, ProbeHealth
 from registry import Obligation
 
 OBLIGATION_LABELS = ("province", "department", "system")
@@ -210,7 +210,7 @@ def _calendar_samples(
 
 
 def engine_samples(
-    state: MetricsState, engine: ProbeEngine | None
+    state: MetricsState, health: ProbeHealth | None
 ) -> list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]]:
     """The engine-health families and the local hour (labels given in full)."""
     province = state.registry.province.code
@@ -219,30 +219,28 @@ def engine_samples(
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
         (LOCAL_HOUR, [("lienthong_local_hour", (("province", province),), round(hour, 4))])
     ]
-    if engine is None:
+    if health is None:
         return found
     lag: list[tuple[str, tuple[tuple[str, str], ...], float]] = [
         ("lienthong_probe_schedule_lag_seconds_bucket", (("le", _le(b)),), n)
-        for b, n in zip(LAG_BUCKETS, engine.lag.counts, strict=True)
+        for b, n in zip(LAG_BUCKETS, health.lag.counts, strict=True)
     ]
-    lag.append(("lienthong_probe_schedule_lag_seconds_sum", (), engine.lag.total))
-    lag.append(("lienthong_probe_schedule_lag_seconds_count", (), engine.lag.observed))
+    lag.append(("lienthong_probe_schedule_lag_seconds_sum", (), health.lag.total))
+    lag.append(("lienthong_probe_schedule_lag_seconds_count", (), health.lag.observed))
+    systems = sorted(health.systems().items())
     found.append((SCHEDULE_LAG, lag))
     found.append(
         (
             IN_FLIGHT,
-            [
-                ("lienthong_probes_in_flight", (("system", s),), n)
-                for s, n in sorted(engine.in_flight.items())
-            ],
+            [("lienthong_probes_in_flight", (("system", s),), h.in_flight) for s, h in systems],
         )
     )
     found.append(
         (
             CIRCUIT,
             [
-                ("lienthong_circuit_state", (("province", province), ("system", s)), int(b.state))
-                for s, b in sorted(engine.breakers.items())
+                ("lienthong_circuit_state", (("province", province), ("system", s)), int(h.circuit))
+                for s, h in systems
             ],
         )
     )
@@ -311,9 +309,9 @@ class Exposition:
     re-joins only their blocks, and joins the blocks.
     """
 
-    def __init__(self, state: MetricsState, engine: Callable[[], ProbeEngine | None]) -> None:
+    def __init__(self, state: MetricsState, health: Callable[[], ProbeHealth | None]) -> None:
         self.state = state
-        self.engine = engine
+        self.health = health
         self._day: object = None
         self._calendar_version = -1
         self._obligations: list[Obligation] = []
@@ -377,7 +375,7 @@ class Exposition:
             out.append(_header(family).encode())
             out.extend(blocks)
         tail: list[str] = []
-        for family, samples in engine_samples(state, self.engine()):
+        for family, samples in engine_samples(state, self.health()):
             tail.append(_header(family))
             for name, labels, value in samples:
                 text = ",".join(f'{k}="{escape(v)}"' for k, v in labels)
@@ -407,7 +405,7 @@ class LienthongCollector(Collector):
                 for name, extra, value in samples:
                     family.add_sample(name, {**base, **dict(extra)}, value)
         yield from families
-        for f, samples in engine_samples(state, self.exposition.engine()):
+        for f, samples in engine_samples(state, self.exposition.health()):
             metric = Metric(f.name, f.help, f.type)
             for name, labels, value in samples:
                 metric.add_sample(name, dict(labels), value)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from exporter.state import MetricsState, current_obligations
-from probes.engine import ProbeEngine
+from probes.health import ProbeHealth
 
 
 @dataclass(frozen=True)
@@ -23,21 +23,20 @@ class ObligationStatus:
     compliance_ratio: float | None
 
 
-def obligation_statuses(state: MetricsState, engine: ProbeEngine | None) -> list[ObligationStatus]:
+def obligation_statuses(state: MetricsState, health: ProbeHealth | None) -> list[ObligationStatus]:
     """One row per obligation in force today, in registry order."""
     registry = state.registry
     tz = registry.tz
     rows = []
     for o in current_obligations(registry, state.today):
-        key = f"{o.department}/{o.system}"
-        last = engine.last.get(key) if engine is not None else None
-        if o.probe is None or engine is None:
+        last = health.last_result(o.key) if health is not None else None
+        if o.probe is None or health is None:
             status, run, detail = "passive", None, None
         elif last is None:
             status, run, detail = "waiting", None, None
         else:
-            status = "up" if last[1].success else "down"
-            run, detail = last[0].astimezone(tz), last[1].detail
+            status = "up" if last.outcome.success else "down"
+            run, detail = last.at.astimezone(tz), last.outcome.detail
         success = state.last_success.get(o.key)
         today = state.successes_today.get(o.key, 0)
         figures = state.calendar.get(o.key)

@@ -97,12 +97,12 @@ async def _summary(console: Console, demo: Demo, live: bool) -> None:
         with Live(console=console, auto_refresh=False, transient=True) as screen:
             while True:
                 screen.update(
-                    _table(obligation_statuses(service.state, service.engine)), refresh=True
+                    _table(obligation_statuses(service.state, service.probes)), refresh=True
                 )
                 await asyncio.sleep(1.0)
     last = None
     while True:
-        rows = obligation_statuses(service.state, service.engine)
+        rows = obligation_statuses(service.state, service.probes)
         counts = (sum(r.state == "up" for r in rows), sum(r.state == "down" for r in rows))
         if counts != last:
             console.print(f"{counts[0]} up, {counts[1]} down of {len(rows)} obligations")

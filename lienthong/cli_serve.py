@@ -12,11 +12,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from exporter.app import create_app
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
+from lienthong.service import create_service
 from probes.auth import check_secrets
 from probes.secrets import SecretError
 from registry import Registry, load_registry
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sync_registry(store, registry)
         sock = bound_socket(host, port)
-        app = create_app(registry, store, config.probe_settings(), config.service_options())
+        app = create_service(registry, store, config.probe_settings(), config.service_options())
         if config.exports.enabled:
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
             spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV)

@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from exporter.app import SERVICE, Service, ServiceOptions, create_app
+from exporter.app import SERVICE, Service, ServiceOptions
 from lienthong.server import bound_socket, start_site, url_of
+from lienthong.service import create_service
 from probes.engine import ProbeSettings, UrlRewrite
 from registry import Registry
 from simulator.app import GATEWAY, Gateway, simulator_app
@@ -63,7 +64,7 @@ async def running_demo(
     store = await asyncio.to_thread(open_store, database)
     try:
         await asyncio.to_thread(sync_registry, store, registry)
-        app = create_app(
+        app = create_service(
             registry,
             store,
             ProbeSettings(

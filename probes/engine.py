@@ -15,14 +15,16 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiohttp
 
 from probes.auth import CredentialStore
-from probes.breaker import CircuitBreaker
-from probes.http import ProbeOutcome, ProbeTarget, run_probe
+from probes.breaker import CircuitBreaker, CircuitState
+from probes.health import LagHistogram, LastResult, Pair, SystemHealth
+from probes.http import ProbeOutcome, ProbeTarget
+from probes.kinds import KINDS
 from probes.recorder import TransactionRecorder
 from probes.schedule import first_due, next_due
 from registry import Registry
@@ -30,7 +32,6 @@ from registry import Registry
 log = logging.getLogger("lienthong.probes")
 
 Observer = Callable[[ProbeTarget, datetime, ProbeOutcome], None]
-LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))
 
 
 @dataclass(frozen=True)
@@ -64,22 +65,6 @@ class ProbeSettings:
         for r in self.rewrites:
             url = r(url)
         return url
-
-
-@dataclass
-class LagHistogram:
-    """Probe start lateness (seconds after the due time), cumulative like Prometheus's."""
-
-    counts: list[int] = field(default_factory=lambda: [0] * len(LAG_BUCKETS))
-    total: float = 0.0
-    observed: int = 0
-
-    def observe(self, seconds: float) -> None:
-        self.total += seconds
-        self.observed += 1
-        for i, bound in enumerate(LAG_BUCKETS):
-            if seconds <= bound:
-                self.counts[i] += 1
 
 
 def probe_targets(
@@ -134,12 +119,31 @@ class ProbeEngine:
                     settings.breaker_max_cooldown,
                 )
         self.lag = LagHistogram()
-        self.last: dict[str, tuple[datetime, ProbeOutcome]] = {}
+        self._last: dict[Pair, LastResult] = {}
         self.observers: list[Observer] = []
         self.skipped_overlap = 0
         self.skipped_open_circuit = 0
         self._running: dict[str, asyncio.Task[None]] = {}
         self._scheduler: asyncio.Task[None] | None = None
+
+    # -- the health interface (probes.health.ProbeHealth) --
+
+    @property
+    def probes(self) -> int:
+        return len(self.targets)
+
+    def systems(self) -> dict[str, SystemHealth]:
+        return {
+            system: SystemHealth(
+                in_flight=self.in_flight[system],
+                circuit=breaker.state,
+                retry_at=breaker.opened_until if breaker.state is CircuitState.OPEN else None,
+            )
+            for system, breaker in self.breakers.items()
+        }
+
+    def last_result(self, pair: Pair) -> LastResult | None:
+        return self._last.get(pair)
 
     def interval(self, target: ProbeTarget) -> float:
         return self.settings.interval or target.spec.interval
@@ -187,7 +191,7 @@ class ProbeEngine:
     async def _run(self, target: ProbeTarget, due: float) -> None:
         today = datetime.fromtimestamp(due, self.registry.tz).date()
         if not any(
-            self.registry.in_force(o, today, today)
+            self.registry.in_force_on(o, today)
             for o in self.registry.obligations_for(target.department, target.system)
         ):
             return
@@ -200,7 +204,7 @@ class ProbeEngine:
             self.lag.observe(max(0.0, started - due))
             self.in_flight[target.system] += 1
             try:
-                outcome = await run_probe(self._session, target)
+                outcome = await KINDS[target.spec.type](self._session, target)
             finally:
                 self.in_flight[target.system] -= 1
         breaker.record(outcome.success, self._clock())
@@ -213,7 +217,7 @@ class ProbeEngine:
             outcome.seconds * 1000,
             outcome.detail,
         )
-        self.last[target.key] = (ts, outcome)
+        self._last[(target.department, target.system)] = LastResult(ts, outcome)
         for observer in self.observers:
             observer(target, ts, outcome)
 

@@ -15,6 +15,7 @@ from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import Engine
 
 from exporter.app import SERVICE, ServiceOptions, create_app
+from lienthong.service import create_service
 from registry import Registry
 from store import write_transactions
 from store.counts import pair_totals_all
@@ -109,7 +110,7 @@ async def test_promtool_finds_nothing_and_the_collector_agrees(
     seed(engine)
     monkeypatch.setenv("BACNINH_LGSP_CLIENT_ID", "x")
     monkeypatch.setenv("BACNINH_LGSP_CLIENT_SECRET", "y")
-    app = create_app(bac_ninh, engine, options=ServiceOptions(totals_refresh=0.2))
+    app = create_service(bac_ninh, engine, options=ServiceOptions(totals_refresh=0.2))
     async with serving(app) as url:
         text = await metrics_text(url)
         registry = CollectorRegistry()

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 from sqlalchemy import Engine, func, select
 
-from exporter.app import SERVICE, ServiceOptions, create_app
+from exporter.app import SERVICE, ServiceOptions
+from lienthong.service import create_service
 from probes.auth import CredentialStore
 from probes.engine import ProbeSettings, UrlRewrite, client_session
 from probes.http import ProbeTarget, run_probe
@@ -212,7 +213,7 @@ async def test_flapping_and_retrying_systems_are_counted_exactly(
     # every first attempt with a 500 and the retry with a success.
     gateway.faults["csdl-dkdn"] = Fault(sequence=(Answer.OK, Answer.ERROR_BODY))
     gateway.faults["csdl-gia"] = Fault(sequence=(Answer.ERROR, Answer.OK))
-    app = create_app(bac_ninh, engine, fast_settings(url), ServiceOptions(flush_interval=0.1))
+    app = create_service(bac_ninh, engine, fast_settings(url), ServiceOptions(flush_interval=0.1))
     async with serving(app):
         service = app[SERVICE]
         assert service.recorder is not None
@@ -237,15 +238,15 @@ async def test_service_stays_responsive_during_a_hang_and_stops_cleanly(
     url, gateway = simulator
     gateway.faults["ho-tich"] = Fault(hang=True)  # the bundled probe's time-out is 10 s
     settings = fast_settings(url)
-    app = create_app(
+    app = create_service(
         bac_ninh, engine, ProbeSettings(**{**settings.__dict__, "grace": 0.2}), ServiceOptions()
     )
     async with serving(app) as service_url, aiohttp.ClientSession() as client:
         service = app[SERVICE]
-        assert service.recorder is not None and service.engine is not None
+        assert service.recorder is not None and service.probes is not None
         flushes = Flushes(service.recorder)
         await flushes.until(lambda _: flushes.count("csdl-dkdn") >= 3)
-        assert service.engine.in_flight["ho-tich"] == 1  # still hanging
+        assert service.probes.systems()["ho-tich"].in_flight == 1  # still hanging
         started = time.perf_counter()
         async with client.get(service_url + "/healthz") as answer:
             health = await answer.json()
