@@ -44,7 +44,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
-from dashboards import metrics as m
+from exporter import families as m
 from registry import Registry
 
 DATASOURCE_UID = "lienthong-prometheus"  # the provisioned data source
@@ -89,7 +89,7 @@ class Queries:
 
     @property
     def info(self) -> str:
-        return self.of(m.OBLIGATION_INFO)
+        return self.of(m.OBLIGATION_INFO.series)
 
     def named(self, expr: str, labels: str = "department_name, system_name") -> str:
         """`expr` with the obligation's names joined from lienthong_obligation_info."""
@@ -99,8 +99,8 @@ class Queries:
         return f"(({expr}) or on ({OB}) (0 * group by ({OB}) ({self.info})))"
 
     def failure_ratio(self, window: str = "15m", by: str = OB) -> str:
-        probe = self.of(m.TRANSACTIONS, 'source="probe"')
-        failed = self.of(m.TRANSACTIONS, 'source="probe",outcome="failure"')
+        probe = self.of(m.TRANSACTIONS.series, 'source="probe"')
+        failed = self.of(m.TRANSACTIONS.series, 'source="probe",outcome="failure"')
         return (
             f"sum by ({by}) (rate({failed}[{window}]))\n/ sum by ({by}) (rate({probe}[{window}]))"
         )
@@ -108,10 +108,10 @@ class Queries:
     @property
     def status(self) -> str:
         """2 fine, 1 required today and no success yet, 0 days missed or probes failing."""
-        missed = f"2 * (max by ({OB}) ({self.of(m.MISSED_REQUIRED_DAYS)}) >= bool 1)"
+        missed = f"2 * (max by ({OB}) ({self.of(m.MISSED_REQUIRED_DAYS.series)}) >= bool 1)"
         pending = (
-            f"max by ({OB}) ({self.of(m.REQUIRED_DAY)})"
-            f" * on ({OB}) (max by ({OB}) ({self.of(m.SUCCESSES_TODAY)}) == bool 0)"
+            f"max by ({OB}) ({self.of(m.REQUIRED_DAY.series)})"
+            f" * on ({OB}) (max by ({OB}) ({self.of(m.SUCCESSES_TODAY.series)}) == bool 0)"
         )
         probes = f"2 * ({self.failure_ratio()} > bool 0.5)"
         return (
@@ -267,7 +267,7 @@ def overview(registry: Registry) -> Dashboard:
         .with_panel(
             _stat(
                 "Hệ thống quốc gia đang ngắt mạch",
-                f"count({q.of(m.CIRCUIT_STATE)} > 0) or vector(0)",
+                f"count({q.of(m.CIRCUIT_STATE.series)} > 0) or vector(0)",
                 "Bộ ngắt mạch mở hoặc nửa mở: lienthong đang tạm dừng thăm dò hệ thống đó.",
             ).thresholds(_thresholds((None, "green"), (1, "red")))
         )
@@ -303,7 +303,7 @@ def overview(registry: Registry) -> Dashboard:
             .with_target(_query(q.named(f"({status}) < {OK}"), instant=True, ref="A"))
             .with_target(
                 _query(
-                    f"1000 * max by ({OB}) ({q.of(m.LAST_SUCCESS)})\nand on ({OB}) (({status}) < {OK})",
+                    f"1000 * max by ({OB}) ({q.of(m.LAST_SUCCESS.series)})\nand on ({OB}) (({status}) < {OK})",
                     instant=True,
                     ref="B",
                 )
@@ -328,7 +328,7 @@ def overview(registry: Registry) -> Dashboard:
             .datasource(DATASOURCE)
             .with_target(
                 _query(
-                    q.named(q.of(m.COMPLIANCE_RATIO)),
+                    q.named(q.of(m.COMPLIANCE_RATIO.series)),
                     "{{department_name}} — {{system_name}}",
                     instant=True,
                 )
@@ -343,7 +343,7 @@ def overview(registry: Registry) -> Dashboard:
         .with_panel(
             _stat(
                 "Đạt mục tiêu tháng",
-                f"count({q.of(m.COMPLIANCE_RATIO)} >= on ({OB}) {q.of(m.TARGET_RATIO)}) or vector(0)",
+                f"count({q.of(m.COMPLIANCE_RATIO.series)} >= on ({OB}) {q.of(m.TARGET_RATIO.series)}) or vector(0)",
                 "Số nghĩa vụ có tỷ lệ tháng đến nay không thấp hơn mục tiêu.",
             )
             .height(6)
@@ -352,7 +352,7 @@ def overview(registry: Registry) -> Dashboard:
         .with_panel(
             _series("Giao dịch mỗi giây theo kết quả (mọi nguồn)", "reqps", 6, 8).with_target(
                 _query(
-                    f"sum by (outcome) (rate({q.of(m.TRANSACTIONS)}[$__rate_interval]))",
+                    f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
                     "{{outcome}}",
                 )
             )
@@ -379,7 +379,7 @@ def department(registry: Registry) -> Dashboard:
             _variable(
                 "department",
                 "Sở, ngành",
-                f'label_values({m.OBLIGATION_INFO}{{province="{code}"}}, department)',
+                f'label_values({m.OBLIGATION_INFO.series}{{province="{code}"}}, department)',
                 first,
             )
         )
@@ -391,13 +391,15 @@ def department(registry: Registry) -> Dashboard:
                 _query(q.named(q.status, "system_name, kind, basis"), instant=True, ref="A")
             )
             .with_target(
-                _query(f"max by ({OB}) ({q.of(m.SUCCESSES_TODAY)})", instant=True, ref="B")
+                _query(f"max by ({OB}) ({q.of(m.SUCCESSES_TODAY.series)})", instant=True, ref="B")
             )
             .with_target(
-                _query(f"max by ({OB}) ({q.of(m.COMPLIANCE_RATIO)})", instant=True, ref="C")
+                _query(f"max by ({OB}) ({q.of(m.COMPLIANCE_RATIO.series)})", instant=True, ref="C")
             )
             .with_target(
-                _query(f"1000 * max by ({OB}) ({q.of(m.LAST_SUCCESS)})", instant=True, ref="D")
+                _query(
+                    f"1000 * max by ({OB}) ({q.of(m.LAST_SUCCESS.series)})", instant=True, ref="D"
+                )
             )
             .with_transformation(_MERGE)
             .with_transformation(
@@ -421,7 +423,7 @@ def department(registry: Registry) -> Dashboard:
         .with_panel(
             _series("Giao dịch mỗi giây theo hệ thống và kết quả", "reqps").with_target(
                 _query(
-                    f"sum by (system, outcome) (rate({q.of(m.TRANSACTIONS)}[$__rate_interval]))",
+                    f"sum by (system, outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
                     "{{system}} {{outcome}}",
                 )
             )
@@ -430,19 +432,19 @@ def department(registry: Registry) -> Dashboard:
             _series("Thời gian thăm dò (bách phân vị 95)", "s").with_target(
                 _query(
                     "histogram_quantile(0.95, sum by (system, le)"
-                    f" (rate({q.of(m.PROBE_DURATION + '_bucket')}[$__rate_interval])))",
+                    f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
                     "{{system}}",
                 )
             )
         )
         .with_panel(
             _series("Giao dịch thành công từ đầu ngày", "short").with_target(
-                _query(f"max by (system) ({q.of(m.SUCCESSES_TODAY)})", "{{system}}")
+                _query(f"max by (system) ({q.of(m.SUCCESSES_TODAY.series)})", "{{system}}")
             )
         )
         .with_panel(
             _series("Ngày làm việc liên tiếp không có giao dịch", "short").with_target(
-                _query(f"max by (system) ({q.of(m.MISSED_REQUIRED_DAYS)})", "{{system}}")
+                _query(f"max by (system) ({q.of(m.MISSED_REQUIRED_DAYS.series)})", "{{system}}")
             )
         )
     )
@@ -461,7 +463,7 @@ def system(registry: Registry) -> Dashboard:
             _variable(
                 "system",
                 "Hệ thống quốc gia",
-                f'label_values({m.OBLIGATION_INFO}{{province="{code}"}}, system)',
+                f'label_values({m.OBLIGATION_INFO.series}{{province="{code}"}}, system)',
                 first,
             )
         )
@@ -471,13 +473,18 @@ def system(registry: Registry) -> Dashboard:
             .datasource(DATASOURCE)
             .with_target(
                 _query(
-                    q.named(f"max by ({OB}) ({q.of(m.SUCCESSES_TODAY)})", "department_name, owner"),
+                    q.named(
+                        f"max by ({OB}) ({q.of(m.SUCCESSES_TODAY.series)})",
+                        "department_name, owner",
+                    ),
                     instant=True,
                     ref="A",
                 )
             )
             .with_target(
-                _query(f"1000 * max by ({OB}) ({q.of(m.LAST_SUCCESS)})", instant=True, ref="B")
+                _query(
+                    f"1000 * max by ({OB}) ({q.of(m.LAST_SUCCESS.series)})", instant=True, ref="B"
+                )
             )
             .with_transformation(_MERGE)
             .with_transformation(
@@ -493,7 +500,7 @@ def system(registry: Registry) -> Dashboard:
         .with_panel(
             _series("Giao dịch thành công mỗi giây theo sở, ngành", "reqps").with_target(
                 _query(
-                    f"sum by ({by}) (rate({q.of(m.TRANSACTIONS, SUCCESS)}[$__rate_interval]))",
+                    f"sum by ({by}) (rate({q.of(m.TRANSACTIONS.series, SUCCESS)}[$__rate_interval]))",
                     "{{department}}",
                 )
             )
@@ -501,7 +508,7 @@ def system(registry: Registry) -> Dashboard:
         .with_panel(
             _series("Giao dịch thất bại mỗi giây theo sở, ngành", "reqps").with_target(
                 _query(
-                    f"sum by ({by}) (rate({q.of(m.TRANSACTIONS, FAILURE)}[$__rate_interval]))",
+                    f"sum by ({by}) (rate({q.of(m.TRANSACTIONS.series, FAILURE)}[$__rate_interval]))",
                     "{{department}}",
                 )
             )
@@ -515,7 +522,7 @@ def system(registry: Registry) -> Dashboard:
             _series("Thời gian thăm dò (bách phân vị 95)", "s").with_target(
                 _query(
                     f"histogram_quantile(0.95, sum by ({by}, le)"
-                    f" (rate({q.of(m.PROBE_DURATION + '_bucket')}[$__rate_interval])))",
+                    f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
                     "{{department}}",
                 )
             )
@@ -524,7 +531,7 @@ def system(registry: Registry) -> Dashboard:
             statetimeline.Panel()
             .title("Bộ ngắt mạch của hệ thống")
             .datasource(DATASOURCE)
-            .with_target(_query(f"max({q.of(m.CIRCUIT_STATE)})", "Bộ ngắt mạch"))
+            .with_target(_query(f"max({q.of(m.CIRCUIT_STATE.series)})", "Bộ ngắt mạch"))
             .mappings(_mapping(CIRCUIT_TEXT))
             .height(5)
             .span(24)
@@ -539,16 +546,16 @@ def compliance(registry: Registry) -> Dashboard:
         return f"max by ({OB}) ({q.of(metric)})"
 
     best = (
-        f"({value(m.MONTH_MET_DAYS)} + on ({OB}) {value(m.MONTH_REMAINING_DAYS)})"
-        f"\n/ on ({OB}) ({value(m.MONTH_REQUIRED_DAYS)} > 0)"
+        f"({value(m.MONTH_MET_DAYS.series)} + on ({OB}) {value(m.MONTH_REMAINING_DAYS.series)})"
+        f"\n/ on ({OB}) ({value(m.MONTH_REQUIRED_DAYS.series)} > 0)"
     )
     columns = [
-        ("B", value(m.MONTH_MET_DAYS), "Ngày đạt"),
-        ("C", value(m.MONTH_REQUIRED_DAYS), "Ngày làm việc trong tháng"),
-        ("D", value(m.MONTH_REMAINING_DAYS), "Ngày còn lại"),
-        ("E", value(m.COMPLIANCE_RATIO), "Tỷ lệ đến nay"),
+        ("B", value(m.MONTH_MET_DAYS.series), "Ngày đạt"),
+        ("C", value(m.MONTH_REQUIRED_DAYS.series), "Ngày làm việc trong tháng"),
+        ("D", value(m.MONTH_REMAINING_DAYS.series), "Ngày còn lại"),
+        ("E", value(m.COMPLIANCE_RATIO.series), "Tỷ lệ đến nay"),
         ("F", best, "Tỷ lệ tối đa còn đạt được"),
-        ("G", value(m.TARGET_RATIO), "Mục tiêu"),
+        ("G", value(m.TARGET_RATIO.series), "Mục tiêu"),
     ]
     panel = (
         table.Panel()
@@ -583,7 +590,7 @@ def compliance(registry: Registry) -> Dashboard:
         .with_panel(
             _series("Tỷ lệ tuân thủ tháng đến nay", "percentunit", 10, 24).with_target(
                 _query(
-                    q.named(q.of(m.COMPLIANCE_RATIO)),
+                    q.named(q.of(m.COMPLIANCE_RATIO.series)),
                     "{{department_name}} — {{system_name}}",
                 )
             )
@@ -593,7 +600,7 @@ def compliance(registry: Registry) -> Dashboard:
 
 def engine(registry: Registry) -> Dashboard:
     q = Queries(registry.province.code)
-    lag = f"sum by (le) (rate({m.SCHEDULE_LAG}_bucket[$__rate_interval]))"
+    lag = f"sum by (le) (rate({m.SCHEDULE_LAG.series}_bucket[$__rate_interval]))"
     return (
         _base(registry, ENGINE)
         .description("Sức khỏe của máy thăm dò: trễ lịch, số thăm dò đang chạy, bộ ngắt mạch.")
@@ -602,10 +609,10 @@ def engine(registry: Registry) -> Dashboard:
                 _mapping({0: ("Ngừng", "red"), 1: ("Đang chạy", "green")})
             )
         )
-        .with_panel(_stat("Thăm dò đang chạy", f"sum({m.PROBES_IN_FLIGHT})"))
+        .with_panel(_stat("Thăm dò đang chạy", f"sum({m.PROBES_IN_FLIGHT.series})"))
         .with_panel(
             _stat(
-                "Hệ thống đang ngắt mạch", f"count({q.of(m.CIRCUIT_STATE)} > 0) or vector(0)"
+                "Hệ thống đang ngắt mạch", f"count({q.of(m.CIRCUIT_STATE.series)} > 0) or vector(0)"
             ).thresholds(_thresholds((None, "green"), (1, "red")))
         )
         .with_panel(
@@ -621,14 +628,14 @@ def engine(registry: Registry) -> Dashboard:
         )
         .with_panel(
             _series("Thăm dò đang chạy theo hệ thống").with_target(
-                _query(f"sum by (system) ({m.PROBES_IN_FLIGHT})", "{{system}}")
+                _query(f"sum by (system) ({m.PROBES_IN_FLIGHT.series})", "{{system}}")
             )
         )
         .with_panel(
             statetimeline.Panel()
             .title("Bộ ngắt mạch theo hệ thống quốc gia")
             .datasource(DATASOURCE)
-            .with_target(_query(f"max by (system) ({q.of(m.CIRCUIT_STATE)})", "{{system}}"))
+            .with_target(_query(f"max by (system) ({q.of(m.CIRCUIT_STATE.series)})", "{{system}}"))
             .mappings(_mapping(CIRCUIT_TEXT))
             .height(10)
             .span(24)
@@ -637,7 +644,7 @@ def engine(registry: Registry) -> Dashboard:
             _series("Thời gian thăm dò theo hệ thống (bách phân vị 95)", "s").with_target(
                 _query(
                     "histogram_quantile(0.95, sum by (system, le)"
-                    f" (rate({q.of(m.PROBE_DURATION + '_bucket')}[$__rate_interval])))",
+                    f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
                     "{{system}}",
                 )
             )
@@ -645,7 +652,7 @@ def engine(registry: Registry) -> Dashboard:
         .with_panel(
             _series("Lần thăm dò mỗi giây theo kết quả", "reqps").with_target(
                 _query(
-                    f"sum by (outcome) (rate({q.of(m.TRANSACTIONS, PROBE)}[$__rate_interval]))",
+                    f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series, PROBE)}[$__rate_interval]))",
                     "{{outcome}}",
                 )
             )

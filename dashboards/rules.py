@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from dashboards import metrics as m
+from exporter import families as m
 from registry import Registry
 
 # Alert names (label `alertname`), ASCII and stable: routes and inhibitions match them.
@@ -104,7 +104,7 @@ def _lookup(expr: str, found: str, missing: str) -> str:
 
 
 def _info(label: str, missing: str) -> str:
-    return _lookup(f'print "{m.OBLIGATION_INFO}" $o', f"{{{{ .Labels.{label} }}}}", missing)
+    return _lookup(f'print "{m.OBLIGATION_INFO.series}" $o', f"{{{{ .Labels.{label} }}}}", missing)
 
 
 def _value(metric: str, fmt: str = "{{ .Value }}", missing: str = "?") -> str:
@@ -137,9 +137,11 @@ def _last_success(registry: Registry, today: date) -> str:
         f" ({_offset_name(offset)})"
     )
     ago = _lookup(
-        f'print "time() - {m.LAST_SUCCESS}" $o', ", cách đây {{ .Value | humanizeDuration }}", ""
+        f'print "time() - {m.LAST_SUCCESS.series}" $o',
+        ", cách đây {{ .Value | humanizeDuration }}",
+        "",
     )
-    return _value(m.LAST_SUCCESS, at, "chưa có giao dịch thành công nào") + ago
+    return _value(m.LAST_SUCCESS.series, at, "chưa có giao dịch thành công nào") + ago
 
 
 def _obligation_annotations(registry: Registry, today: date) -> dict[str, str]:
@@ -166,7 +168,7 @@ def _standing_name(registry: Registry) -> str:
 
 
 def recording_rules(t: Thresholds) -> list[dict[str, Any]]:
-    probe = f'{m.TRANSACTIONS}{{job="{m.JOB}",source="probe"'
+    probe = f'{m.TRANSACTIONS.series}{{job="{m.JOB}",source="probe"'
     return [
         {
             "record": t.failure_ratio_record,
@@ -190,9 +192,9 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
         {
             "alert": NO_SUCCESS_TODAY,
             "expr": (
-                f"({m.REQUIRED_DAY} == 1)\n"
-                f"and {on} ({m.SUCCESSES_TODAY} == 0)\n"
-                f"and on (province) ({m.LOCAL_HOUR} >= {t.no_success_hour:g})"
+                f"({m.REQUIRED_DAY.series} == 1)\n"
+                f"and {on} ({m.SUCCESSES_TODAY.series} == 0)\n"
+                f"and on (province) ({m.LOCAL_HOUR.series} >= {t.no_success_hour:g})"
             ),
             "for": t.no_success_for,
             "labels": {"severity": "warning"},
@@ -214,8 +216,8 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
         {
             "alert": MISSED_REQUIRED_DAYS,
             "expr": (
-                f"{m.MISSED_REQUIRED_DAYS} >= {t.missed_days}\n"
-                f"unless {on} ({m.SUCCESSES_TODAY} > 0)"
+                f"{m.MISSED_REQUIRED_DAYS.series} >= {t.missed_days}\n"
+                f"unless {on} ({m.SUCCESSES_TODAY.series} > 0)"
             ),
             "for": t.missed_for,
             "labels": {"severity": "critical"},
@@ -263,13 +265,13 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
             "alert": MONTH_TARGET_UNREACHABLE,
             # The value is the number of required days left this month.
             "expr": (
-                f"{m.MONTH_REMAINING_DAYS}\n"
+                f"{m.MONTH_REMAINING_DAYS.series}\n"
                 f"and {on} (\n"
-                f"  ({m.MONTH_MET_DAYS} + {on} {m.MONTH_REMAINING_DAYS})\n"
-                f"  / {on} ({m.MONTH_REQUIRED_DAYS} > 0)\n"
-                f"  < {on} {m.TARGET_RATIO}\n"
+                f"  ({m.MONTH_MET_DAYS.series} + {on} {m.MONTH_REMAINING_DAYS.series})\n"
+                f"  / {on} ({m.MONTH_REQUIRED_DAYS.series} > 0)\n"
+                f"  < {on} {m.TARGET_RATIO.series}\n"
                 ")\n"
-                f'and {on} ({m.OBLIGATION_INFO}{{kind="maintain"}})'
+                f'and {on} ({m.OBLIGATION_INFO.series}{{kind="maintain"}})'
             ),
             "for": t.unreachable_for,
             "labels": {"severity": "warning"},
@@ -279,11 +281,11 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
                     " (còn {{ $value }} ngày làm việc)"
                 ),
                 "description": (
-                    f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS)}/"
-                    f"{_value(m.MONTH_REQUIRED_DAYS)} ngày làm việc; còn {{{{ $value }}}} ngày"
+                    f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS.series)}/"
+                    f"{_value(m.MONTH_REQUIRED_DAYS.series)} ngày làm việc; còn {{{{ $value }}}} ngày"
                     " làm việc. Dù tất cả những ngày còn lại đều có giao dịch thành công, tỷ"
                     " lệ cả tháng cũng không đạt mục tiêu"
-                    f" {_value(m.TARGET_RATIO, '{{ .Value | humanizePercentage }}')}."
+                    f" {_value(m.TARGET_RATIO.series, '{{ .Value | humanizePercentage }}')}."
                 ),
                 **common,
                 "check": (
@@ -305,7 +307,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
     by = "by (province, system)"
     on = "on (province, system)"
     preamble = '{{ $s := printf "{province=%q,system=%q}" $labels.province $labels.system }}'
-    info = f'print "{m.OBLIGATION_INFO}" $s'
+    info = f'print "{m.OBLIGATION_INFO.series}" $s'
     system_name = _lookup(info, "{{ .Labels.system_name }}", "{{ $labels.system }}")
     owner = _lookup(info, "{{ .Labels.owner }}", "đơn vị chủ quản")
     departments = (
@@ -323,7 +325,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
             f"  count {by} ({ratio})\n"
             f")\n"
             f"or {on}\n"
-            f"(max {by} ({m.CIRCUIT_STATE}) > 0)"
+            f"(max {by} ({m.CIRCUIT_STATE.series}) > 0)"
         ),
         "for": t.system_down_for,
         "labels": {"severity": "critical"},

@@ -12,123 +12,56 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from compliance.month_to_date import MonthToDate
+from exporter.families import (
+    CIRCUIT_STATE,
+    COMPLIANCE_RATIO,
+    LAST_SUCCESS,
+    LOCAL_HOUR,
+    MISSED_REQUIRED_DAYS,
+    MONTH_MET_DAYS,
+    MONTH_REMAINING_DAYS,
+    MONTH_REQUIRED_DAYS,
+    OBLIGATION_FAMILIES,
+    OBLIGATION_INFO,
+    PROBE_DURATION,
+    PROBES_IN_FLIGHT,
+    REQUIRED_DAY,
+    SCHEDULE_LAG,
+    SUCCESSES_TODAY,
+    TARGET_RATIO,
+    TRANSACTIONS,
+    Family,
+)
 from exporter.state import DURATION_BUCKETS, MetricsState, current_obligations
 from probes.health import LAG_BUCKETS, ProbeHealth
 from registry import Obligation
 
-OBLIGATION_LABELS = ("province", "department", "system")
 ExtraLabels = tuple[tuple[str, str], ...]
 Sample = tuple[str, ExtraLabels, float]  # metric name (with suffix), extra labels, value
 
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    type: str
-    help: str
-
-
-# Per-obligation families, in exposition order. Every series carries
-# province, department, system (ASCII codes).
-OBLIGATION_FAMILIES = (
-    Family(
-        "lienthong_obligation_info",
-        "gauge",
-        "An obligation of a department towards a national system (always 1).",
-    ),
-    Family(
-        "lienthong_transactions",
-        "counter",
-        "Transactions recorded for the obligation, by outcome and source.",
-    ),
-    Family(
-        "lienthong_last_success_timestamp_seconds",
-        "gauge",
-        "Time of the latest successful transaction (Unix seconds).",
-    ),
-    Family("lienthong_probe_duration_seconds", "histogram", "Duration of probe runs."),
-    Family(
-        "lienthong_compliance_ratio",
-        "gauge",
-        "Met required days / required days, month to date (registry timezone).",
-    ),
-    Family(
-        "lienthong_required_day",
-        "gauge",
-        "1 if today is a required day for the obligation (working day inside its window).",
-    ),
-    Family(
-        "lienthong_successes_today",
-        "gauge",
-        "Successful transactions since local midnight, all sources.",
-    ),
-    Family(
-        "lienthong_missed_required_workdays",
-        "gauge",
-        "Consecutive completed required days with no met day, counting back from yesterday.",
-    ),
-    Family("lienthong_target_ratio", "gauge", "The obligation's target compliance ratio."),
-    Family(
-        "lienthong_month_required_workdays",
-        "gauge",
-        "Required days in the whole current month.",
-    ),
-    Family("lienthong_month_met_workdays", "gauge", "Met required days so far this month."),
-    Family(
-        "lienthong_month_remaining_required_workdays",
-        "gauge",
-        "Required days of this month still to come, today included while not yet met.",
-    ),
-)
-LOCAL_HOUR = Family(
-    "lienthong_local_hour", "gauge", "Current local hour in the registry's timezone (10.5 = 10:30)."
-)
-SCHEDULE_LAG = Family(
-    "lienthong_probe_schedule_lag_seconds",
-    "histogram",
-    "How late probes start after their due time.",
-)
-IN_FLIGHT = Family(
-    "lienthong_probes_in_flight", "gauge", "Probe runs in progress, per national system."
-)
-CIRCUIT = Family(
-    "lienthong_circuit_state",
-    "gauge",
-    "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
-)
 SOURCES = ("probe", "push", "gateway", "import")
 # Families whose samples change only with the registry or the calendar figures,
 # both of which make the renderer start over: a changed obligation keeps their text.
 STATIC_FAMILIES = frozenset(
-    i
-    for i, f in enumerate(OBLIGATION_FAMILIES)
-    if f.name
-    in (
-        "lienthong_obligation_info",
-        "lienthong_required_day",
-        "lienthong_missed_required_workdays",
-        "lienthong_target_ratio",
-        "lienthong_month_required_workdays",
-    )
+    (OBLIGATION_INFO, REQUIRED_DAY, MISSED_REQUIRED_DAYS, TARGET_RATIO, MONTH_REQUIRED_DAYS)
 )
 
 
-def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]:
-    """The samples of each per-obligation family (in `OBLIGATION_FAMILIES` order)."""
+def obligation_samples(state: MetricsState, o: Obligation) -> dict[Family, list[Sample]]:
+    """The samples of each per-obligation family that has any, keyed by family."""
     registry = state.registry
     pair = o.key
     department = registry.department(o.department)
     system = registry.system(o.system)
     info: list[Sample] = [
         (
-            "lienthong_obligation_info",
+            OBLIGATION_INFO.name,
             (
                 ("kind", o.kind),
                 ("department_name", department.name),
@@ -149,64 +82,44 @@ def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]
             continue
         for outcome, n in (("success", ok), ("failure", failed)):
             transactions.append(
-                ("lienthong_transactions_total", (("outcome", outcome), ("source", source)), n or 0)
+                (TRANSACTIONS.series, (("outcome", outcome), ("source", source)), n or 0)
             )
     last = state.last_success.get(pair)
-    last_success: list[Sample] = (
-        [] if last is None else [("lienthong_last_success_timestamp_seconds", (), last)]
-    )
+    last_success: list[Sample] = [] if last is None else [(LAST_SUCCESS.name, (), last)]
     durations: list[Sample] = []
     if probed:
         histogram = state.durations.get(pair)
         counts = histogram.buckets if histogram else [0] * len(DURATION_BUCKETS)
         for le, n in zip(_DURATION_LE, counts, strict=True):
-            durations.append(("lienthong_probe_duration_seconds_bucket", le, n))
-        durations.append(
-            ("lienthong_probe_duration_seconds_sum", (), histogram.total if histogram else 0.0)
-        )
-        durations.append(
-            ("lienthong_probe_duration_seconds_count", (), histogram.count if histogram else 0)
-        )
+            durations.append((f"{PROBE_DURATION.name}_bucket", le, n))
+        durations.append((f"{PROBE_DURATION.name}_sum", (), histogram.total if histogram else 0.0))
+        durations.append((f"{PROBE_DURATION.name}_count", (), histogram.count if histogram else 0))
     today = state.successes_today.get(pair, 0)
     figures = state.calendar.get(pair)
-    if figures is None or figures.today != state.today:
-        calendar: list[list[Sample]] = [[], [], [], []]
-        month: list[list[Sample]] = [[], [], []]
-        ratio_samples: list[Sample] = []
-    else:
-        ratio_samples, calendar, month = _calendar_samples(figures, o, today)
-    return [
-        info,
-        transactions,
-        last_success,
-        durations,
-        ratio_samples,
-        calendar[0],
-        [("lienthong_successes_today", (), today)],
-        calendar[1],
-        [("lienthong_target_ratio", (), o.target_ratio)],
-        *month,
-    ]
+    samples: dict[Family, list[Sample]] = {
+        OBLIGATION_INFO: info,
+        TRANSACTIONS: transactions,
+        LAST_SUCCESS: last_success,
+        PROBE_DURATION: durations,
+        SUCCESSES_TODAY: [(SUCCESSES_TODAY.name, (), today)],
+        TARGET_RATIO: [(TARGET_RATIO.name, (), o.target_ratio)],
+    }
+    if figures is not None and figures.today == state.today:
+        samples.update(_calendar_samples(figures, o, today))
+    return samples
 
 
-def _calendar_samples(
-    f: MonthToDate, o: Obligation, today: int
-) -> tuple[list[Sample], list[list[Sample]], list[list[Sample]]]:
+def _calendar_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family, list[Sample]]:
     m = o.min_daily_successes
     ratio = f.ratio(today, m)
-    ratio_samples: list[Sample] = (
-        [] if ratio is None else [("lienthong_compliance_ratio", (), ratio)]
-    )
-    calendar: list[list[Sample]] = [
-        [("lienthong_required_day", (), int(f.required_today))],
-        [("lienthong_missed_required_workdays", (), f.missed_streak)],
-    ]
-    month: list[list[Sample]] = [
-        [("lienthong_month_required_workdays", (), f.month_required)],
-        [("lienthong_month_met_workdays", (), f.met(today, m))],
-        [("lienthong_month_remaining_required_workdays", (), f.remaining(today, m))],
-    ]
-    return ratio_samples, calendar, month
+    return {
+        COMPLIANCE_RATIO: [] if ratio is None else [(COMPLIANCE_RATIO.name, (), ratio)],
+        REQUIRED_DAY: [(REQUIRED_DAY.name, (), int(f.required_today))],
+        MISSED_REQUIRED_DAYS: [(MISSED_REQUIRED_DAYS.name, (), f.missed_streak)],
+        MONTH_REQUIRED_DAYS: [(MONTH_REQUIRED_DAYS.name, (), f.month_required)],
+        MONTH_MET_DAYS: [(MONTH_MET_DAYS.name, (), f.met(today, m))],
+        MONTH_REMAINING_DAYS: [(MONTH_REMAINING_DAYS.name, (), f.remaining(today, m))],
+    }
 
 
 def engine_samples(
@@ -217,29 +130,29 @@ def engine_samples(
     local = datetime.fromtimestamp(state.clock(), state.registry.tz)
     hour = local.hour + local.minute / 60 + local.second / 3600
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
-        (LOCAL_HOUR, [("lienthong_local_hour", (("province", province),), round(hour, 4))])
+        (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))])
     ]
     if health is None:
         return found
     lag: list[tuple[str, tuple[tuple[str, str], ...], float]] = [
-        ("lienthong_probe_schedule_lag_seconds_bucket", (("le", _le(b)),), n)
+        (f"{SCHEDULE_LAG.name}_bucket", (("le", _le(b)),), n)
         for b, n in zip(LAG_BUCKETS, health.lag.counts, strict=True)
     ]
-    lag.append(("lienthong_probe_schedule_lag_seconds_sum", (), health.lag.total))
-    lag.append(("lienthong_probe_schedule_lag_seconds_count", (), health.lag.observed))
+    lag.append((f"{SCHEDULE_LAG.name}_sum", (), health.lag.total))
+    lag.append((f"{SCHEDULE_LAG.name}_count", (), health.lag.observed))
     systems = sorted(health.systems().items())
     found.append((SCHEDULE_LAG, lag))
     found.append(
         (
-            IN_FLIGHT,
-            [("lienthong_probes_in_flight", (("system", s),), h.in_flight) for s, h in systems],
+            PROBES_IN_FLIGHT,
+            [(PROBES_IN_FLIGHT.name, (("system", s),), h.in_flight) for s, h in systems],
         )
     )
     found.append(
         (
-            CIRCUIT,
+            CIRCUIT_STATE,
             [
-                ("lienthong_circuit_state", (("province", province), ("system", s)), int(h.circuit))
+                (CIRCUIT_STATE.name, (("province", province), ("system", s)), int(h.circuit))
                 for s, h in systems
             ],
         )
@@ -342,9 +255,12 @@ class Exposition:
         base = (
             f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
         )
+        samples = obligation_samples(self.state, o)
         return [
-            old[f] if old is not None and f in STATIC_FAMILIES else _lines(samples, base).encode()
-            for f, samples in enumerate(obligation_samples(self.state, o))
+            old[i]
+            if old is not None and family in STATIC_FAMILIES
+            else _lines(samples.get(family, ()), base).encode()
+            for i, family in enumerate(OBLIGATION_FAMILIES)
         ]
 
     def _join(self, family: int, start: int) -> bytes:
@@ -401,12 +317,13 @@ class LienthongCollector(Collector):
         families = [Metric(f.name, f.help, f.type) for f in OBLIGATION_FAMILIES]
         for o in self.exposition.obligations():
             base = {"province": province, "department": o.department, "system": o.system}
-            for family, samples in zip(families, obligation_samples(state, o), strict=True):
-                for name, extra, value in samples:
-                    family.add_sample(name, {**base, **dict(extra)}, value)
+            by_family = obligation_samples(state, o)
+            for family, metric in zip(OBLIGATION_FAMILIES, families, strict=True):
+                for name, extra, value in by_family.get(family, ()):
+                    metric.add_sample(name, {**base, **dict(extra)}, value)
         yield from families
         for f, samples in engine_samples(state, self.exposition.health()):
-            metric = Metric(f.name, f.help, f.type)
+            service_metric = Metric(f.name, f.help, f.type)
             for name, labels, value in samples:
-                metric.add_sample(name, dict(labels), value)
-            yield metric
+                service_metric.add_sample(name, dict(labels), value)
+            yield service_metric

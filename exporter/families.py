@@ -1,0 +1,117 @@
+"""Every metric family lienthong exposes, declared once: name, type, help.
+
+The exporter renders them; the rules and dashboards (dashboards/) read their
+names from here, so a rename is one line and cannot leave a query behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+JOB = "lienthong"  # the Prometheus scrape job of the exporter
+OBLIGATION_LABELS = ("province", "department", "system")
+OBLIGATION = ", ".join(OBLIGATION_LABELS)  # for `by (…)` and `on (…)` in queries
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    type: str
+    help: str
+
+    @property
+    def series(self) -> str:
+        """The name a query reads: a counter's samples carry `_total`."""
+        return f"{self.name}_total" if self.type == "counter" else self.name
+
+
+# The contract's five.
+OBLIGATION_INFO = Family(
+    "lienthong_obligation_info",
+    "gauge",
+    "An obligation of a department towards a national system (always 1).",
+)
+TRANSACTIONS = Family(
+    "lienthong_transactions",
+    "counter",
+    "Transactions recorded for the obligation, by outcome and source.",
+)
+LAST_SUCCESS = Family(
+    "lienthong_last_success_timestamp_seconds",
+    "gauge",
+    "Time of the latest successful transaction (Unix seconds).",
+)
+PROBE_DURATION = Family("lienthong_probe_duration_seconds", "histogram", "Duration of probe runs.")
+COMPLIANCE_RATIO = Family(
+    "lienthong_compliance_ratio",
+    "gauge",
+    "Met required days / required days, month to date (registry timezone).",
+)
+# The calendar stays in Python: the exporter says what it decided.
+REQUIRED_DAY = Family(
+    "lienthong_required_day",
+    "gauge",
+    "1 if today is a required day for the obligation (working day inside its window).",
+)
+SUCCESSES_TODAY = Family(
+    "lienthong_successes_today",
+    "gauge",
+    "Successful transactions since local midnight, all sources.",
+)
+# `…_workdays`, not `…_days`: promtool check metrics rejects a `_days` suffix.
+MISSED_REQUIRED_DAYS = Family(
+    "lienthong_missed_required_workdays",
+    "gauge",
+    "Consecutive completed required days with no met day, counting back from yesterday.",
+)
+TARGET_RATIO = Family(
+    "lienthong_target_ratio", "gauge", "The obligation's target compliance ratio."
+)
+MONTH_REQUIRED_DAYS = Family(
+    "lienthong_month_required_workdays",
+    "gauge",
+    "Required days in the whole current month.",
+)
+MONTH_MET_DAYS = Family(
+    "lienthong_month_met_workdays", "gauge", "Met required days so far this month."
+)
+MONTH_REMAINING_DAYS = Family(
+    "lienthong_month_remaining_required_workdays",
+    "gauge",
+    "Required days of this month still to come, today included while not yet met.",
+)
+# The service's own health.
+LOCAL_HOUR = Family(
+    "lienthong_local_hour", "gauge", "Current local hour in the registry's timezone (10.5 = 10:30)."
+)
+SCHEDULE_LAG = Family(
+    "lienthong_probe_schedule_lag_seconds",
+    "histogram",
+    "How late probes start after their due time.",
+)
+PROBES_IN_FLIGHT = Family(
+    "lienthong_probes_in_flight", "gauge", "Probe runs in progress, per national system."
+)
+CIRCUIT_STATE = Family(
+    "lienthong_circuit_state",
+    "gauge",
+    "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
+)
+
+# Per-obligation families, in exposition order; every series carries OBLIGATION_LABELS.
+OBLIGATION_FAMILIES = (
+    OBLIGATION_INFO,
+    TRANSACTIONS,
+    LAST_SUCCESS,
+    PROBE_DURATION,
+    COMPLIANCE_RATIO,
+    REQUIRED_DAY,
+    SUCCESSES_TODAY,
+    MISSED_REQUIRED_DAYS,
+    TARGET_RATIO,
+    MONTH_REQUIRED_DAYS,
+    MONTH_MET_DAYS,
+    MONTH_REMAINING_DAYS,
+)
+SERVICE_FAMILIES = (LOCAL_HOUR, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
+ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)
