@@ -7,13 +7,7 @@ from datetime import datetime
 from html import escape
 
 from exporter.status import ObligationStatus
-
-LABELS = {
-    "up": ("Hoạt động", "up"),
-    "down": ("Lỗi kết nối", "down"),
-    "waiting": ("Đang chờ thăm dò", "waiting"),
-    "passive": ("Không thăm dò", "passive"),
-}
+from exporter.words import COLUMNS, PROBE_STATES, TITLE, tally, when
 
 STYLE = """
 body{font-family:"Noto Sans","DejaVu Sans",Arial,sans-serif;margin:1.5rem;color:#1b1f24}
@@ -29,10 +23,6 @@ small{color:#57606a}
 """
 
 
-def _time(value: datetime | None) -> str:
-    return value.strftime("%H:%M:%S %d/%m/%Y") if value else "—"
-
-
 def status_page(
     province: str, rows: Sequence[ObligationStatus], now: datetime, refresh: int = 10
 ) -> str:
@@ -41,16 +31,16 @@ def status_page(
     down = sum(r.state == "down" for r in rows)
     body = []
     for r in rows:
-        label, css = LABELS[r.state]
+        label, css = PROBE_STATES[r.state], r.state
         ratio = "—" if r.compliance_ratio is None else f"{r.compliance_ratio:.1%}"
         body.append(
             "<tr>"
             f"<td>{escape(r.department_name)}<br><small>{escape(r.department)}</small></td>"
             f"<td>{escape(r.system_name)}<br><small>{escape(r.system)}</small></td>"
             f'<td class="state"><span class="{css}">{label}</span></td>'
-            f"<td>{_time(r.last_run)}</td>"
+            f"<td>{when(r.last_run)}</td>"
             f"<td>{escape(r.detail or '')}</td>"
-            f"<td>{_time(r.last_success)}</td>"
+            f"<td>{when(r.last_success)}</td>"
             f"<td>{r.successes_today}</td>"
             f"<td>{ratio}</td>"
             "</tr>"
@@ -61,12 +51,11 @@ def status_page(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Liên thông dữ liệu — {escape(province)}</title><style>{STYLE}</style></head>
 <body>
-<h1>Tình trạng kết nối với các hệ thống quốc gia — {escape(province)}</h1>
-<p class="meta">{up} hoạt động · {down} lỗi · {len(rows)} nghĩa vụ · cập nhật lúc {_time(now)}
+<h1>{escape(TITLE.format(province=province))}</h1>
+<p class="meta">{tally(up, down, len(rows))} · cập nhật lúc {when(now)}
  · <a href="/metrics">/metrics</a></p>
 <table>
-<thead><tr><th>Đơn vị</th><th>Hệ thống quốc gia</th><th>Trạng thái</th><th>Lần thăm dò gần nhất</th>
-<th>Lý do lỗi</th><th>Thành công gần nhất</th><th>Thành công hôm nay</th><th>Tỷ lệ tháng</th></tr></thead>
+<thead><tr>{"".join(f"<th>{c}</th>" for c in COLUMNS.values())}</tr></thead>
 <tbody>
 {"".join(body)}
 </tbody></table>

@@ -11,17 +11,19 @@ from rich.live import Live
 from rich.table import Table
 
 from exporter.status import ObligationStatus, obligation_statuses
+from exporter.words import COLUMNS, PROBE_STATES, tally
 from lienthong.cli_simulate import faults_from_flags
 from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
 from lienthong.server import stop_signals
 from registry import load_registry
 
-STATES = {
-    "up": "[green]● hoạt động[/green]",
-    "down": "[red]● lỗi[/red]",
-    "waiting": "[yellow]○ đang chờ[/yellow]",
-    "passive": "[dim]– không thăm dò[/dim]",
+# How each probe state shows in a terminal; its words are the status page's.
+MARKS = {
+    "up": "[green]● {}[/green]",
+    "down": "[red]● {}[/red]",
+    "waiting": "[yellow]○ {}[/yellow]",
+    "passive": "[dim]– {}[/dim]",
 }
 
 
@@ -81,13 +83,12 @@ def _print_urls(console: Console, demo: Demo) -> None:
 def _table(rows: list[ObligationStatus]) -> Table:
     up = sum(r.state == "up" for r in rows)
     down = sum(r.state == "down" for r in rows)
-    table = Table(title=f"{up} hoạt động · {down} lỗi · {len(rows)} nghĩa vụ", expand=False)
-    for column in ("Đơn vị", "Hệ thống quốc gia", "Trạng thái", "Hôm nay", "Lý do"):
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    table = Table(title=tally(up, down, len(rows)), expand=False)
+    for column in ("department", "system", "state", "successes_today", "detail"):
+        table.add_column(COLUMNS[column], overflow="ellipsis", no_wrap=True)
     for r in rows:
-        table.add_row(
-            r.department, r.system, STATES[r.state], str(r.successes_today), r.detail or ""
-        )
+        state = MARKS[r.state].format(PROBE_STATES[r.state].lower())
+        table.add_row(r.department, r.system, state, str(r.successes_today), r.detail or "")
     return table
 
 
