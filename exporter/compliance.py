@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from exporter.periods import Month
-from registry import Obligation, Registry, is_working_day
+from registry import Obligation, Registry, holds, is_working_day
 from registry.calendar import days
 from store.counts import DayCount
 
@@ -89,7 +89,7 @@ def compliance_row(
     cutoff = min(month.last, as_of)
 
     def in_window(d: date) -> bool:
-        return (since is None or since <= d) and (until is None or d < until)
+        return holds(since, until, d, d)
 
     states: list[tuple[date, DayState]] = []
     required = met = successes = failures = 0
@@ -128,12 +128,16 @@ def compliance_row(
     department = registry.department(obligation.department)
     system = registry.system(obligation.system)
     tz = registry.tz
+    # The owner of the row's last day in the month, kept inside the obligation's window
+    # (a successor's row names the new owner even in a month before it began).
+    shown = cutoff if until is None else min(cutoff, until - timedelta(days=1))
+    shown = shown if since is None else max(since, shown)
     return ComplianceRow(
         department=department.code,
         department_name=department.name,
         system=system.code,
         system_name=system.name,
-        owner=system.owner,
+        owner=system.owner_on(shown),
         kind=obligation.kind,
         basis=obligation.basis,
         required_days=required,

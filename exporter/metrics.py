@@ -133,7 +133,7 @@ def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]
                 ("kind", o.kind),
                 ("department_name", department.name),
                 ("system_name", system.name),
-                ("owner", system.owner),
+                ("owner", system.owner_on(state.today)),
                 # The clause, for alert annotations (dashboards/rules.py reads it here).
                 ("basis", o.basis),
             ),

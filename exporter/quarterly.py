@@ -60,9 +60,11 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
         status = latest.status
     else:
         status = maintain_status(r, head.target_ratio, successes)
-    # The obligation's own fields (names, clause, target) are the first month's.
+    # The obligation's own fields (names, clause, target) are the first month's; the
+    # owner is the last month's (the owner in force at the quarter's end).
     return replace(
         head,
+        owner=latest.owner,
         required_days=required,
         met_days=met,
         ratio=r,
@@ -102,7 +104,7 @@ def compute_quarter_report(
         rows.append(quarter_row((a, b, c)))
         row_months.append((a, b, c))
     return QuarterReport(
-        province=registry.province,
+        province=registry.province_on(min(quarter.last, as_of)),
         quarter=quarter,
         as_of=as_of,
         generated_at=generated_at.astimezone(registry.tz),

@@ -45,7 +45,7 @@ def compute_report(
         for o in obligations
     )
     return Report(
-        province=registry.province,
+        province=registry.province_on(min(month.last, as_of)),
         month=month,
         as_of=as_of,
         generated_at=generated_at.astimezone(registry.tz),
