@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import sys
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +20,8 @@ from lienthong import settings
 from lienthong.errors import UsageError
 from registry import Registry, load_files, resolve
 from registry.history import changes, lineage
+from registry.loader import BUNDLED, load_texts
+from registry.merge import Kind, MergeError, plan_merge
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,6 +46,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history.add_argument("--format", choices=("text", "json"), default="text")
     settings.add_registry_options(history)
     history.set_defaults(run=run_history)
+
+    merge = actions.add_parser(
+        "merge",
+        help="write a department's or system's merger into registry files (shows the diff first)",
+    )
+    old = merge.add_mutually_exclusive_group(required=True)
+    old.add_argument("--department", metavar="OLD", help="the department that merges away")
+    old.add_argument("--system", metavar="OLD", help="the system that merges away")
+    merge.add_argument("--into", metavar="NEW", required=True, help="its successor's code")
+    merge.add_argument(
+        "--on", metavar="YYYY-MM-DD", required=True, help="the successor's first day"
+    )
+    merge.add_argument("--name", help="the successor's name, to create it when it is not there")
+    merge.add_argument("--yes", action="store_true", help="write without asking")
+    merge.add_argument("files", nargs="+", metavar="FILE", help="the registry files to edit")
+    merge.set_defaults(run=run_merge)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -184,3 +206,80 @@ def _lineage_lines(story: dict[str, Any]) -> list[str]:
     if not story["duties"]:
         lines.append("    (none)")
     return lines
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    day = parse_day(args.on)
+    kind: Kind = "department" if args.department else "system"
+    old = args.department or args.system
+    files = [Path(f) for f in args.files]
+    try:
+        plan = plan_merge(files, kind, old, args.into, day, args.name)
+    except MergeError as e:
+        raise UsageError(str(e)) from None
+    # The result must validate, with the files it is read with, before anything is shown.
+    sources = [(str(p), plan.texts.get(p, plan.originals[p])) for p in files]
+    load_texts([*sources, *_companions(files, [text for _, text in sources])])
+    for path in files:
+        if path in plan.texts:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    plan.originals[path].splitlines(keepends=True),
+                    plan.texts[path].splitlines(keepends=True),
+                    fromfile=f"{path} (before)",
+                    tofile=f"{path} (after)",
+                )
+            )
+    for message in plan.messages:
+        print(f"# {message}")
+    if not plan.texts:
+        print("nothing to change")
+        return 0
+    if not args.yes and not _confirm("write these changes? [y/N] "):
+        raise UsageError("nothing written (answer y, or give --yes)")
+    for path, text in plan.texts.items():
+        _write_atomically(path, text)
+    print(f"written: {', '.join(str(p) for p in plan.texts)}")
+    return 0
+
+
+def _companions(files: list[Path], texts: list[str]) -> list[tuple[str, str]]:
+    """The files the edited ones are read with: the other YAML files of their folders, and
+    the bundled national catalogue when none of them lists systems."""
+    paths: list[Path] = []
+    for folder in dict.fromkeys(f.resolve().parent for f in files):
+        for p in sorted(folder.iterdir()):
+            if p.suffix in (".yml", ".yaml") and p.resolve() not in {f.resolve() for f in files}:
+                paths.append(p)
+    found = [(str(p), p.read_text(encoding="utf-8")) for p in paths]
+    if not any(_lists_systems(text) for text in [*texts, *(t for _, t in found)]):
+        found += [
+            (str(p), p.read_text(encoding="utf-8"))
+            for p in sorted((BUNDLED / "national").glob("*.yml"))
+        ]
+    return found
+
+
+def _lists_systems(text: str) -> bool:
+    return any(line.startswith("systems:") for line in text.splitlines())
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in ("y", "yes", "c", "có")
+    except EOFError:
+        return False
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace the file whole or not at all (a crash leaves the old file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
