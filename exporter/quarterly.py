@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from exporter.compliance import ComplianceRow, compliance_row, maintain_status, ratio
 from exporter.periods import Quarter
-from exporter.report import Report, compute_report
+from exporter.report import Report, compute_report, first_success
 from registry import Department, Province, Registry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
 
@@ -97,7 +97,12 @@ def compute_quarter_report(
         # window contributes nothing but its days (all "not required") to the strip.
         a, b, c = (
             compliance_row(
-                registry, o, m, min(m.last, as_of), counts.get(o.key, {}), first_days.get(o.key)
+                registry,
+                o,
+                m,
+                min(m.last, as_of),
+                counts.get(o.key, {}),
+                first_success(registry, o, first_days),
             )
             for m in quarter.months
         )

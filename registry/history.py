@@ -51,6 +51,15 @@ def _predecessors(registry: Registry, o: Obligation) -> list[Obligation]:
     ]
 
 
+def ancestry(registry: Registry, o: Obligation) -> list[Obligation]:
+    """The obligation and every obligation it continues, back to the first (a duty that
+    moved twice has two ancestors)."""
+    found = [o]
+    for x in found:
+        found += [p for p in _predecessors(registry, x) if p not in found]
+    return found
+
+
 def lineage(registry: Registry, code: str) -> dict[str, Any]:
     """What a department or system merged from and into, when, and which duties moved.
 
