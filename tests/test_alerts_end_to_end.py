@@ -128,7 +128,7 @@ async def test_an_outage_of_one_national_system_reaches_exactly_its_departments(
             " này đều thất bại"
         )
         assert annotations["departments"] == (
-            "Bảo hiểm xã hội tỉnh (Điều 6 khoản 18 điểm b); Sở Y tế (Điều 6 khoản 15 điểm c;"
+            "Bảo hiểm xã hội khu vực (Điều 6 khoản 18 điểm b); Sở Y tế (Điều 6 khoản 15 điểm c;"
             " Điều 6 khoản 18 điểm b); "
         )
         assert annotations["owner"] == "Bảo hiểm xã hội Việt Nam"
