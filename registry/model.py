@@ -64,7 +64,9 @@ def _as_list(wrap: str) -> Any:
     """A plain value (the older form) stands for one open-ended period."""
 
     def convert(value: Any) -> Any:
-        if value is None or isinstance(value, list | tuple):
+        if value is None:
+            return []  # `standing_department: null`, as before; a required one says so
+        if isinstance(value, list | tuple):
             return value
         return [value if isinstance(value, dict) else {wrap: value}]
 

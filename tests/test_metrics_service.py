@@ -65,7 +65,9 @@ async def test_prometheus_holds_what_the_store_holds(
     async with serving(app) as url, aiohttp.ClientSession() as client:
         # A write after start-up, by another writer: seen on the next refresh.
         write_transactions(
-            engine, HANOI, [tx("so-taichinh", "csdl-dkdn", "2026-10-07T09:00:00+07:00", record_id="4")]
+            engine,
+            HANOI,
+            [tx("so-taichinh", "csdl-dkdn", "2026-10-07T09:00:00+07:00", record_id="4")],
         )
         with prometheus_server(tmp_path, [url.removeprefix("http://")], "500ms") as prometheus:
             with engine.connect() as conn:

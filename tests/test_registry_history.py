@@ -394,3 +394,14 @@ def test_merge_refuses_what_it_cannot_write(
     assert main([*base, "--department", "a", "--into", "b", str(path)]) == 1
     assert "already ends on 2025-03-01" in capsys.readouterr().err
     assert load_files([path]).department("c").since == MERGER
+
+
+def test_plain_forms_stay_valid_and_an_empty_owner_is_an_error(tmp_path: Path) -> None:
+    plain = 'version: 1\nprovince: {code: "24", name: X}\nstanding_department: null\n'
+    r = load_files([write(tmp_path, plain)])
+    assert (r.province.code, r.standing_department) == ("24", None)
+    assert r.province_on(date(2000, 1, 1)) == r.province
+    with pytest.raises(RegistryError) as e:
+        load_files([write(tmp_path, plain + "systems:\n  - {code: s, name: S, owner: []}\n")])
+    (problem,) = e.value.problems
+    assert problem.position.line == 5 and problem.message.startswith("owner:")
