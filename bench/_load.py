@@ -19,7 +19,7 @@ import aiohttp
 def body(worker: int, n: int, size: int, prefix: str) -> bytes:
     records = [
         {
-            "department": "so-khdt",
+            "department": "so-taichinh",
             "system": "csdl-dkdn",
             "ts": "2026-10-05T09:00:00+07:00",
             "outcome": "success" if k % 9 else "failure",

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from compliance.periods import Period, Quarter
-from compliance.report import Report, build_report, compute_report
+from compliance.report import Report, build_report, compute_report, first_success
 from compliance.rules import ComplianceRow, compliance_row, maintain_status, ratio
 from registry import Department, Province, Registry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
@@ -64,9 +64,11 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
         status = latest.status
     else:
         status = maintain_status(r, head.target_ratio, successes)
-    # The obligation's own fields (names, clause, target) are the first month's.
+    # The obligation's own fields (names, clause, target) are the first month's; the
+    # owner is the last month's (the owner in force at the quarter's end).
     return replace(
         head,
+        owner=latest.owner,
         required_days=required,
         met_days=met,
         ratio=r,
@@ -99,14 +101,19 @@ def compute_quarter_report(
         # window contributes nothing but its days (all "not required") to the strip.
         a, b, c = (
             compliance_row(
-                registry, o, m, min(m.last, as_of), counts.get(o.key, {}), first_days.get(o.key)
+                registry,
+                o,
+                m,
+                min(m.last, as_of),
+                counts.get(o.key, {}),
+                first_success(registry, o, first_days),
             )
             for m in quarter.months
         )
         rows.append(quarter_row((a, b, c)))
         row_months.append((a, b, c))
     return QuarterReport(
-        province=registry.province,
+        province=registry.province_on(min(quarter.last, as_of)),
         quarter=quarter,
         as_of=as_of,
         generated_at=generated_at.astimezone(registry.tz),

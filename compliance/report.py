@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from compliance.periods import Month
 from compliance.rules import ComplianceRow, compliance_row
-from registry import Department, Province, Registry
+from registry import Department, Obligation, Province, Registry
+from registry.history import ancestry
 from store.counts import DayCount, Pair, daily_counts_between, first_success_days
 
 
@@ -39,6 +40,13 @@ def default_as_of(month: Month, today: date) -> date:
     return month.last if month.last < today else today
 
 
+def first_success(registry: Registry, o: Obligation, first_days: dict[Pair, date]) -> date | None:
+    """The obligation's first day with a success, its predecessors' included: a connection
+    made before a merger stays made when the duty passes to the successor."""
+    days = [first_days[x.key] for x in ancestry(registry, o) if x.key in first_days]
+    return min(days) if days else None
+
+
 def compute_report(
     registry: Registry,
     month: Month,
@@ -50,11 +58,13 @@ def compute_report(
     """The report from counts already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
     rows = tuple(
-        compliance_row(registry, o, month, as_of, counts.get(o.key, {}), first_days.get(o.key))
+        compliance_row(
+            registry, o, month, as_of, counts.get(o.key, {}), first_success(registry, o, first_days)
+        )
         for o in obligations
     )
     return Report(
-        province=registry.province,
+        province=registry.province_on(min(month.last, as_of)),
         month=month,
         as_of=as_of,
         generated_at=generated_at.astimezone(registry.tz),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -138,12 +138,17 @@ def compliance_row(
     department = registry.department(obligation.department)
     system = registry.system(obligation.system)
     tz = registry.tz
+    # The owner of the row's last day in the month, kept inside the obligation's window
+    # (a successor's row names the new owner even in a month before it began).
+    since, until = registry.window(obligation)
+    shown = cutoff if until is None else min(cutoff, until - timedelta(days=1))
+    shown = shown if since is None else max(since, shown)
     return ComplianceRow(
         department=department.code,
         department_name=department.name,
         system=system.code,
         system_name=system.name,
-        owner=system.owner,
+        owner=system.owner_on(shown),
         kind=obligation.kind,
         basis=obligation.basis,
         required_days=required,

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from dashboards import rules
-from registry import Department, Registry
+from registry import Department, Registry, holds
 
 NOBODY = "lienthong-khong-nguoi-nhan"  # a receiver with no channel, when nobody is named
 
@@ -155,8 +155,10 @@ def alertmanager_config(
     timing = timing or Timing()
     timing.check()
     warnings: list[str] = []
-    reachable = [d for d in registry.departments if d.contacts]
-    standing = registry.standing_department
+    # A department merged away (or not yet formed) gets no route: its alerts cannot fire.
+    live = [d for d in registry.departments if holds(d.since, d.until, today, today)]
+    reachable = [d for d in live if d.contacts]
+    standing = registry.standing_department_on(today)
     if standing is not None and not (
         registry.has_department(standing) and registry.department(standing).contacts
     ):
@@ -171,7 +173,7 @@ def alertmanager_config(
             return code
         return fallback
 
-    for d in registry.departments:
+    for d in live:
         if not d.contacts:
             warnings.append(
                 f"department {d.code} has no contacts: its alerts go to {fallback}"
@@ -199,7 +201,7 @@ def alertmanager_config(
         }
     ]
     # Each department's own alerts; `continue` lets a critical one reach the copy below.
-    for d in registry.departments:
+    for d in live:
         routes.append(
             {
                 "receiver": receiver_of(d.code),
@@ -209,7 +211,7 @@ def alertmanager_config(
         )
     if standing is not None:
         # Departments whose alerts already reach the standing department get no copy.
-        already = [standing] + [d.code for d in registry.departments if not d.contacts]
+        already = [standing] + [d.code for d in live if not d.contacts]
         routes.append(
             {
                 "receiver": standing,

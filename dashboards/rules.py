@@ -160,8 +160,8 @@ def _both() -> tuple[str, str]:
     )
 
 
-def _standing_name(registry: Registry) -> str:
-    code = registry.standing_department
+def _standing_name(registry: Registry, today: date) -> str:
+    code = registry.standing_department_on(today)
     if code is not None and registry.has_department(code):
         return registry.department(code).name
     return "Sở Thông tin và Truyền thông"
@@ -187,7 +187,7 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
     common = _obligation_annotations(registry, today)
     owner = _info("owner", "đơn vị chủ quản")
     hour = f"{t.no_success_hour:g}".replace(".", ",")
-    standing = _standing_name(registry)
+    standing = _standing_name(registry, today)
     alerts: list[dict[str, Any]] = [
         {
             "alert": NO_SUCCESS_TODAY,

@@ -66,7 +66,7 @@ def obligation_samples(state: MetricsState, o: Obligation) -> dict[Family, list[
                 ("kind", o.kind),
                 ("department_name", department.name),
                 ("system_name", system.name),
-                ("owner", system.owner),
+                ("owner", system.owner_on(state.today)),
                 # The clause, for alert annotations (dashboards/rules.py reads it here).
                 ("basis", o.basis),
             ),

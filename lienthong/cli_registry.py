@@ -1,10 +1,15 @@
-"""`lienthong registry validate|show`."""
+"""`lienthong registry validate|show|history|merge`."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -12,7 +17,11 @@ from rich.table import Table
 
 from compliance.periods import parse_day
 from lienthong import settings
+from lienthong.errors import UsageError
 from registry import Registry, load_files, resolve
+from registry.history import changes, lineage
+from registry.loader import BUNDLED, load_texts
+from registry.merge import Kind, MergeError, plan_merge
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +39,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     settings.add_registry_options(show)
     show.set_defaults(run=run_show)
 
+    history = actions.add_parser(
+        "history", help="a department's or system's lineage, or every change of the registry"
+    )
+    history.add_argument("code", nargs="?", metavar="CODE", help="a department or system code")
+    history.add_argument("--format", choices=("text", "json"), default="text")
+    settings.add_registry_options(history)
+    history.set_defaults(run=run_history)
+
+    merge = actions.add_parser(
+        "merge",
+        help="write a department's or system's merger into registry files (shows the diff first)",
+    )
+    old = merge.add_mutually_exclusive_group(required=True)
+    old.add_argument("--department", metavar="OLD", help="the department that merges away")
+    old.add_argument("--system", metavar="OLD", help="the system that merges away")
+    merge.add_argument("--into", metavar="NEW", required=True, help="its successor's code")
+    merge.add_argument(
+        "--on", metavar="YYYY-MM-DD", required=True, help="the successor's first day"
+    )
+    merge.add_argument("--name", help="the successor's name, to create it when it is not there")
+    merge.add_argument("--yes", action="store_true", help="write without asking")
+    merge.add_argument("files", nargs="+", metavar="FILE", help="the registry files to edit")
+    merge.set_defaults(run=run_merge)
+
 
 def run_validate(args: argparse.Namespace) -> int:
     specs = args.paths or [settings.registry_spec(args)]
@@ -43,8 +76,7 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _obligations(registry: Registry, on: str | None) -> list[dict[str, Any]]:
-    day = parse_day(on) if on else None
+def _obligations(registry: Registry, day: date | None) -> list[dict[str, Any]]:
     rows = []
     for o in registry.obligations:
         since, until = registry.window(o)
@@ -52,13 +84,15 @@ def _obligations(registry: Registry, on: str | None) -> list[dict[str, Any]]:
             continue
         department = registry.department(o.department)
         system = registry.system(o.system)
+        # The owner that day; without a day, the owner at the obligation's end (or now).
+        shown = day or (until - timedelta(days=1) if until else None)
         rows.append(
             {
                 "department": o.department,
                 "department_name": department.name,
                 "system": o.system,
                 "system_name": system.name,
-                "owner": system.owner,
+                "owner": system.owner_on(shown) if shown else system.owner,
                 "kind": o.kind,
                 "basis": o.basis,
                 "since": since.isoformat() if since else None,
@@ -74,19 +108,26 @@ def _obligations(registry: Registry, on: str | None) -> list[dict[str, Any]]:
 
 def run_show(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
-    rows = _obligations(registry, args.on)
+    day = parse_day(args.on) if args.on else None
+    rows = _obligations(registry, day)
+    province = registry.province_on(day) if day else registry.province
+    standing = registry.standing_department_on(day) if day else registry.standing_department
     if args.format == "json":
         document = {
-            "province": {"code": registry.province.code, "name": registry.province.name},
+            "province": {"code": province.code, "name": province.name},
             "timezone": registry.timezone,
-            "standing_department": registry.standing_department,
+            "standing_department": standing,
             "obligations": rows,
         }
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
-    title = f"{registry.province.name} ({registry.province.code}): {len(rows)} obligations"
+    title = f"{province.name} ({province.code}): {len(rows)} obligations"
+    if day is not None:
+        title += f" in force on {day}"
+    if standing is not None:
+        title += f" · standing department {standing}"
     table = Table(title=title, show_lines=False, expand=False)
     for column in ("#", "Department", "National system", "Kind", "Basis", "Since", "Until"):
         table.add_column(column, overflow="fold")
@@ -103,3 +144,142 @@ def run_show(args: argparse.Namespace) -> int:
         )
     console.print(table)
     return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    registry = settings.registry(args)
+    if args.code is None:
+        found = changes(registry)
+        if args.format == "json":
+            document: Any = [
+                {"day": c.day.isoformat(), "subject": c.subject, "change": c.text} for c in found
+            ]
+            json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            for c in found:
+                print(f"{c.day}  {c.text}")
+        return 0
+    try:
+        story = lineage(registry, args.code)
+    except KeyError:
+        raise UsageError(f"no department or system {args.code!r} in the registry") from None
+    if args.format == "json":
+        json.dump(story, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(_lineage_lines(story)))
+    return 0
+
+
+def _span(since: str | None, until: str | None) -> str:
+    return f"{since or '…'} → {until or 'now'}"
+
+
+def _lineage_lines(story: dict[str, Any]) -> list[str]:
+    """A lineage for people: what it was, what it merged from and into, its duties."""
+    lines = [
+        f"{story['type']} {story['code']}: {story['name']}",
+        f"  exists: {_span(story['since'], story['until'])}",
+    ]
+    for x in story["merged_from"]:
+        lines.append(f"  merged from: {x['code']} ({x['name']}) on {x['until']}")
+    if story["merged_into"]:
+        lines.append(f"  merged into: {story['merged_into']} on {story['until']}")
+    if story["note"]:
+        lines.append(f"  note: {story['note']}")
+    for p in story.get("standing", []):
+        lines.append(f"  standing department: {_span(p['since'], p['until'])}")
+    for p in story.get("owners", []):
+        note = f" ({p['note']})" if p["note"] else ""
+        lines.append(f"  owner: {p['name']}, {_span(p['since'], p['until'])}{note}")
+    lines.append("  duties:")
+    for d in story["duties"]:
+        derived = ", derived" if d["derived"] else ""
+        who = d.get("system") or d.get("department")
+        line = f"    {who} ({d['kind']}{derived}): {_span(d['since'], d['until'])}"
+        if d.get("from"):
+            line += f"; continues {', '.join(d['from'])}'s"
+        if d.get("to"):
+            line += f"; passes to {', '.join(d['to'])}"
+        lines.append(line)
+    if not story["duties"]:
+        lines.append("    (none)")
+    return lines
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    day = parse_day(args.on)
+    kind: Kind = "department" if args.department else "system"
+    old = args.department or args.system
+    files = [Path(f) for f in args.files]
+    try:
+        plan = plan_merge(files, kind, old, args.into, day, args.name)
+    except MergeError as e:
+        raise UsageError(str(e)) from None
+    # The result must validate, with the files it is read with, before anything is shown.
+    sources = [(str(p), plan.texts.get(p, plan.originals[p])) for p in files]
+    load_texts([*sources, *_companions(files, [text for _, text in sources])])
+    for path in files:
+        if path in plan.texts:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    plan.originals[path].splitlines(keepends=True),
+                    plan.texts[path].splitlines(keepends=True),
+                    fromfile=f"{path} (before)",
+                    tofile=f"{path} (after)",
+                )
+            )
+    for message in plan.messages:
+        print(f"# {message}")
+    if not plan.texts:
+        print("nothing to change")
+        return 0
+    if not args.yes and not _confirm("write these changes? [y/N] "):
+        raise UsageError("nothing written (answer y, or give --yes)")
+    for path, text in plan.texts.items():
+        _write_atomically(path, text)
+    print(f"written: {', '.join(str(p) for p in plan.texts)}")
+    return 0
+
+
+def _companions(files: list[Path], texts: list[str]) -> list[tuple[str, str]]:
+    """The files the edited ones are read with: the other YAML files of their folders, and
+    the bundled national catalogue when none of them lists systems."""
+    paths: list[Path] = []
+    for folder in dict.fromkeys(f.resolve().parent for f in files):
+        for p in sorted(folder.iterdir()):
+            if p.suffix in (".yml", ".yaml") and p.resolve() not in {f.resolve() for f in files}:
+                paths.append(p)
+    found = [(str(p), p.read_text(encoding="utf-8")) for p in paths]
+    if not any(_lists_systems(text) for text in [*texts, *(t for _, t in found)]):
+        found += [
+            (str(p), p.read_text(encoding="utf-8"))
+            for p in sorted((BUNDLED / "national").glob("*.yml"))
+        ]
+    return found
+
+
+def _lists_systems(text: str) -> bool:
+    return any(line.startswith("systems:") for line in text.splitlines())
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in ("y", "yes", "c", "có")
+    except EOFError:
+        return False
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace the file whole or not at all (a crash leaves the old file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -43,7 +43,10 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
     recorder.listeners.append(service.state.on_written)
     session = client_session(settings)
     targets = probe_targets(
-        service.registry, settings, CredentialStore(service.clock, settings.rewrite)
+        service.registry,
+        settings,
+        CredentialStore(service.clock, settings.rewrite),
+        service.state.today,
     )
     engine = ProbeEngine(service.registry, targets, recorder, session, settings, service.clock)
     engine.observers.append(

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import aiohttp
 
@@ -68,12 +68,19 @@ class ProbeSettings:
 
 
 def probe_targets(
-    registry: Registry, settings: ProbeSettings, credentials: CredentialStore
+    registry: Registry,
+    settings: ProbeSettings,
+    credentials: CredentialStore,
+    today: date | None = None,
 ) -> list[ProbeTarget]:
-    """The registry's obligations that have a probe, ready to run."""
+    """The registry's obligations that have a probe, ready to run (given `today`, only those
+    not ended by then: a merged department's probe passes to its successor's obligation)."""
     targets = []
     for o in registry.obligations:
         if o.probe is None:
+            continue
+        until = registry.window(o)[1]
+        if today is not None and until is not None and until <= today:
             continue
         targets.append(
             ProbeTarget(

@@ -18,9 +18,12 @@ from registry.model import (
     Department,
     HttpProbe,
     Obligation,
+    Owner,
     Province,
     Registry,
+    Standing,
     System,
+    holds,
 )
 
 __all__ = [
@@ -29,12 +32,15 @@ __all__ = [
     "Department",
     "HttpProbe",
     "Obligation",
+    "Owner",
     "Problem",
     "Province",
     "Registry",
     "RegistryError",
+    "Standing",
     "System",
     "bundled_names",
+    "holds",
     "is_working_day",
     "load_files",
     "load_registry",

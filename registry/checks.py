@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from registry.model import Department, Registry, System
+from registry.model import Dated, Department, Registry, System
 from registry.yamlpos import PathKey
 
 
@@ -29,6 +29,13 @@ def check_registry(registry: Registry) -> list[Finding]:
         *_duplicate_codes("departments", "department", registry.departments),
         *_history("systems", "system", registry.systems, registry.has_system),
         *_history("departments", "department", registry.departments, registry.has_department),
+        *_periods(("province",), registry.provinces),
+        *(
+            finding
+            for i, s in enumerate(registry.systems)
+            for finding in _periods(("systems", i, "owner"), s.owners)
+        ),
+        *_periods(("standing_department",), registry.standings),
         *_standing_department(registry),
         *_calendar(registry),
         *_obligations(registry),
@@ -84,10 +91,36 @@ def _history(
             )
 
 
+def _periods(path: PathKey, periods: Sequence[Dated]) -> Iterator[Finding]:
+    """A dated list: each period well formed, each starting where the one before ends."""
+    for i, p in enumerate(periods):
+        if (message := _window_error(p.since, p.until)) is not None:
+            yield Finding((*path, i, "since"), message)
+        elif i > 0 and (p.since is None or p.since != periods[i - 1].until):
+            before = periods[i - 1].until
+            yield Finding(
+                (*path, i, "since"),
+                f"since {p.since} must be the until of the period before ({before}):"
+                " a dated list runs in order, without gaps or overlaps",
+            )
+
+
 def _standing_department(registry: Registry) -> Iterator[Finding]:
-    code = registry.standing_department
-    if code is not None and not registry.has_department(code):
-        yield Finding(("standing_department",), f"unknown department code {code!r}")
+    for i, p in enumerate(registry.standings):
+        where: PathKey = ("standing_department", i, "department")
+        if not registry.has_department(p.department):
+            yield Finding(where, f"unknown department code {p.department!r}")
+            continue
+        d = registry.department(p.department)
+        starts_late = d.since is not None and (p.since is None or p.since < d.since)
+        ends_early = d.until is not None and (p.until is None or p.until > d.until)
+        if starts_late or ends_early:
+            yield Finding(
+                where,
+                f"{p.department} is standing department from {p.since or 'the start'} to"
+                f" {p.until or 'now'} but exists only from {d.since or 'the start'} to"
+                f" {d.until or 'now'}",
+            )
 
 
 def _calendar(registry: Registry) -> Iterator[Finding]:

@@ -17,7 +17,14 @@ from pydantic import ValidationError
 
 from registry.checks import check_registry
 from registry.model import Registry
-from registry.yamlpos import Document, PathKey, Position, YamlError, load_document
+from registry.yamlpos import (
+    Document,
+    PathKey,
+    Position,
+    YamlError,
+    load_document,
+    parse_document,
+)
 
 LIST_KEYS = ("systems", "departments", "obligations")
 CALENDAR_KEYS = ("extra_holidays", "extra_working_days")
@@ -91,6 +98,24 @@ def load_files(paths: Iterable[Path]) -> Registry:
             problems.append(Problem(Position(str(path), 1), e.strerror or str(e)))
     if problems:
         raise RegistryError(problems)
+    return _validate(documents)
+
+
+def load_texts(sources: Iterable[tuple[str, str]]) -> Registry:
+    """Merge and validate registry texts given as (name, text), e.g. files not yet written."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for name, text in sources:
+        try:
+            documents.append(parse_document(text, name))
+        except YamlError as e:
+            problems.append(Problem(e.position, e.message))
+    if problems:
+        raise RegistryError(problems)
+    return _validate(documents)
+
+
+def _validate(documents: Sequence[Document]) -> Registry:
     merged, positions, problems = _merge(documents)
     if problems:
         raise RegistryError(problems)

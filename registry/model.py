@@ -8,9 +8,10 @@ that each problem can be reported at the line of the YAML node that caused it.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.functional_validators import BeforeValidator
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -32,9 +34,67 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Province(Frozen):
+def holds(since: date | None, until: date | None, first: date, last: date) -> bool:
+    """Whether [since, until) meets [first, last]: the one in-force rule of the registry
+    (`since` inclusive, `until` exclusive, a missing bound open)."""
+    return (since is None or since <= last) and (until is None or until > first)
+
+
+class Dated(Frozen):
+    """One value of something that changes over time, in force on [since, until)."""
+
+    since: date | None = None
+    until: date | None = None
+    note: Text | None = None
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def on(periods: Sequence[D], day: date) -> D:
+    """The period in force on `day`; before the first, the first; after the last, the last."""
+    for p in periods:
+        if holds(p.since, p.until, day, day):
+            return p
+    first = periods[0]
+    return first if first.since is not None and day < first.since else periods[-1]
+
+
+def _as_list(wrap: str) -> Any:
+    """A plain value (the older form) stands for one open-ended period."""
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return []  # `standing_department: null`, as before; a required one says so
+        if isinstance(value, list | tuple):
+            return value
+        return [value if isinstance(value, dict) else {wrap: value}]
+
+    return BeforeValidator(convert)
+
+
+class Province(Dated):
+    """The province's code and name over one period (provinces merge and are renamed)."""
+
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
     name: Text
+
+
+class Owner(Dated):
+    """The body that runs a national system over one period."""
+
+    name: Text
+
+
+class Standing(Dated):
+    """The standing department (copies of critical alerts, the report's issuer) over one period."""
+
+    department: Code
+
+
+Provinces = Annotated[tuple[Province, ...], _as_list("name"), Field(min_length=1)]
+Owners = Annotated[tuple[Owner, ...], _as_list("name"), Field(min_length=1)]
+Standings = Annotated[tuple[Standing, ...], _as_list("department")]
 
 
 class Calendar(Frozen):
@@ -104,11 +164,21 @@ class System(Frozen):
 
     code: Code
     name: Text
-    owner: Text
+    # A name, or a dated list of {name, since, until} when the owner changed.
+    owners: Owners = Field(alias="owner")
     since: date | None = None
     until: date | None = None
     merged_into: Code | None = None
+    note: Text | None = None
     gateway: SystemGateway = SystemGateway()
+
+    @property
+    def owner(self) -> str:
+        """The latest owner the registry knows."""
+        return self.owners[-1].name
+
+    def owner_on(self, day: date) -> str:
+        return on(self.owners, day).name
 
 
 class Department(Frozen):
@@ -120,6 +190,7 @@ class Department(Frozen):
     since: date | None = None
     until: date | None = None
     merged_into: Code | None = None
+    note: Text | None = None  # e.g. what the province must confirm about its history
     gateway: DepartmentGateway = DepartmentGateway()
 
 
@@ -222,9 +293,10 @@ class Registry(Frozen):
     """A whole registry (possibly merged from several files)."""
 
     version: Literal[1] = 1
-    province: Province
+    # `province` and `standing_department` are each a plain value or a dated list.
+    provinces: Provinces = Field(alias="province")
     timezone: str = "Asia/Ho_Chi_Minh"
-    standing_department: Code | None = None
+    standings: Standings = Field(default=(), alias="standing_department")
     calendar: Calendar = Calendar()
     systems: tuple[System, ...] = ()
     departments: tuple[Department, ...] = ()
@@ -242,6 +314,22 @@ class Registry(Frozen):
     @cached_property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def province(self) -> Province:
+        """The latest code and name the registry knows."""
+        return self.provinces[-1]
+
+    def province_on(self, day: date) -> Province:
+        return on(self.provinces, day)
+
+    @property
+    def standing_department(self) -> str | None:
+        """The latest standing department the registry knows."""
+        return self.standings[-1].department if self.standings else None
+
+    def standing_department_on(self, day: date) -> str | None:
+        return on(self.standings, day).department if self.standings else None
 
     @cached_property
     def _departments(self) -> dict[str, Department]:
@@ -285,8 +373,7 @@ class Registry(Frozen):
 
     def in_force(self, obligation: Obligation, first: date, last: date) -> bool:
         """Whether the obligation holds on at least one day in [first, last]."""
-        since, until = self.window(obligation)
-        return (since is None or since <= last) and (until is None or until > first)
+        return holds(*self.window(obligation), first, last)
 
     def in_force_on(self, obligation: Obligation, day: date) -> bool:
         """Whether the obligation holds on `day`: the one rule every figure uses."""

@@ -53,6 +53,11 @@ def load_document(path: Path, display: str | None = None) -> Document:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise YamlError(Position(name, 1), f"not UTF-8 text ({e.reason})") from None
+    return parse_document(text, name)
+
+
+def parse_document(text: str, name: str) -> Document:
+    """Parse YAML text (shown as `name` in errors) into data plus a position for every path."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -121,7 +121,8 @@ class Filing:
 
     @property
     def standing_department(self) -> Department | None:
-        code = self.registry.standing_department
+        """The standing department in force on the day the report is issued (its heading)."""
+        code = self.registry.standing_department_on(self.report.generated_at.date())
         return self.registry.department(code) if code else None
 
 

@@ -4,15 +4,16 @@ system two departments share, and a department nobody named a contact for."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from registry import Registry, load_registry
+from registry import Obligation, Registry, load_registry
 
 BUNDLED = Path(__file__).resolve().parent.parent / "registry" / "bundled"
-SHARED_SYSTEM = "so-suc-khoe-dien-tu"  # Sở Y tế and Bảo hiểm xã hội tỉnh both owe it
+SHARED_SYSTEM = "so-suc-khoe-dien-tu"  # Sở Y tế and Bảo hiểm xã hội khu vực both owe it
 NO_CONTACTS = "so-xaydung"
 
 
@@ -29,10 +30,10 @@ def alerting_registry(folder: Path, webhook_base: str | None = None) -> Registry
     lead = next(o for o in province["obligations"] if o["system"] == SHARED_SYSTEM)
     province["obligations"].append(
         {
-            "department": "bhxh-tinh",
+            "department": "bhxh-khu-vuc",
             "system": SHARED_SYSTEM,
             "kind": "maintain",
-            "since": "2024-10-14",
+            "since": "2025-03-01",
             "basis": "Điều 6 khoản 18 điểm b",
             "derived": True,
             "probe": lead["probe"],  # the same gateway call, under its own credentials' duty
@@ -42,5 +43,10 @@ def alerting_registry(folder: Path, webhook_base: str | None = None) -> Registry
     return load_registry(str(folder))
 
 
-def dependents(registry: Registry, system: str) -> set[str]:
-    return {o.department for o in registry.obligations if o.system == system}
+def dependents(registry: Registry, system: str, day: date) -> set[str]:
+    """The departments owing `system` on `day` (a merged department's alerts cannot fire)."""
+    return {o.department for o in current(registry, day) if o.system == system}
+
+
+def current(registry: Registry, day: date) -> list[Obligation]:
+    return [o for o in registry.obligations if registry.in_force(o, day, day)]

@@ -32,7 +32,7 @@ class Scenario:
     probe_every: int = 300
     down_system: str = "ho-tich"  # every probe fails for the last `down_minutes`
     down_minutes: int = 45
-    failing_all_day: tuple[str, str] = ("so-gtvt", "ql-phuong-tien")
+    failing_all_day: tuple[str, str] = ("so-xaydung", "ql-phuong-tien")
     missed_two_days: tuple[str, str] = ("so-xaydung", "dvc-bo-xay-dung")
 
     @property

@@ -29,7 +29,7 @@ from tests.harness import serving
 from tests.servers import SmtpServer, WebhookSink, alertmanager_server, smtp_server
 
 TODAY = date(2026, 10, 5)
-STANDING = "so-tttt"
+STANDING = "so-khcn"
 # Fast pacing for tests: the defaults wait 30 s to batch a department's alerts.
 FAST = Timing(group_wait="1s", group_interval="1s", repeat_interval="1h")
 
@@ -54,7 +54,7 @@ async def delivery(tmp_path: Path) -> AsyncIterator[Delivery]:
         with smtp_server() as smtp:
             mail = Smtp(
                 smarthost=f"{smtp.host}:{smtp.port}",
-                sender="canhbao@so-tttt.bacninh.example",
+                sender="canhbao@so-khcn.bacninh.example",
                 require_tls=False,
             )
             write_alerts(tmp_path / "out", registry, TODAY, Thresholds(), mail, FAST)
@@ -107,7 +107,7 @@ async def test_an_outage_reaches_exactly_the_departments_that_depend_on_the_syst
             department=department,
             system=SHARED_SYSTEM,
         )
-        for department in ("so-yte", "bhxh-tinh")
+        for department in ("so-yte", "bhxh-khu-vuc")
     ] + [
         alert(
             rules.NO_SUCCESS_TODAY,
@@ -117,7 +117,7 @@ async def test_an_outage_reaches_exactly_the_departments_that_depend_on_the_syst
             system=SHARED_SYSTEM,
         )
     ]
-    expected = ["bhxh-tinh", "so-tttt", "so-yte"]
+    expected = ["bhxh-khu-vuc", "so-khcn", "so-yte"]
     async with aiohttp.ClientSession() as client:
         await post(client, delivery.alertmanager, [outage, *caused])
         await delivery.webhooks.until(lambda got: len(got) >= len(expected))
@@ -139,13 +139,13 @@ async def test_an_outage_reaches_exactly_the_departments_that_depend_on_the_syst
     messages = await asyncio.to_thread(delivery.smtp.wait_for, 3)
     by_address = mailbox(messages)
     assert sorted(by_address) == [
-        "cntt@bhxh-tinh.bacninh.example",
-        "cntt@so-tttt.bacninh.example",
+        "cntt@bhxh-khu-vuc.bacninh.example",
+        "cntt@so-khcn.bacninh.example",
         "cntt@so-yte.bacninh.example",
     ]
     message = by_address["cntt@so-yte.bacninh.example"]
     assert message["Subject"] == f"[Liên thông dữ liệu] CẢNH BÁO (1): {OUTAGE_SUMMARY}"
-    assert message["From"] == "canhbao@so-tttt.bacninh.example"
+    assert message["From"] == "canhbao@so-khcn.bacninh.example"
     body = text_of(message)
     assert "ĐANG XẢY RA (mức nghiêm trọng): " + OUTAGE_SUMMARY in body
     assert "Cần kiểm tra: Kiểm tra." in body
@@ -157,9 +157,9 @@ async def test_a_department_problem_reaches_that_department_and_criticals_a_copy
     warning = alert(
         rules.NO_SUCCESS_TODAY,
         "warning",
-        "Sở Kế hoạch và Đầu tư: chưa có giao dịch thành công nào với Cơ sở dữ liệu quốc gia về"
+        "Sở Tài chính: chưa có giao dịch thành công nào với Cơ sở dữ liệu quốc gia về"
         " Đăng ký doanh nghiệp hôm nay",
-        department="so-khdt",
+        department="so-taichinh",
         system="csdl-dkdn",
     )
     critical = alert(
@@ -172,7 +172,7 @@ async def test_a_department_problem_reaches_that_department_and_criticals_a_copy
     )
     async with aiohttp.ClientSession() as client:
         await post(client, delivery.alertmanager, [warning, critical])
-        expected = ["so-khdt", "so-tttt", "so-tuphap"]
+        expected = ["so-khcn", "so-taichinh", "so-tuphap"]
         await delivery.webhooks.until(lambda got: len(got) >= len(expected))
         assert await pending_receivers(client, delivery.alertmanager) == expected
     assert delivery.webhooks.receivers() == expected
@@ -181,7 +181,7 @@ async def test_a_department_problem_reaches_that_department_and_criticals_a_copy
         for code, payload in delivery.webhooks.received
     }
     # The standing department's copy is of the critical one only.
-    assert told == {"so-khdt": "so-khdt", "so-tuphap": "so-tuphap", "so-tttt": "so-tuphap"}
+    assert told == {"so-taichinh": "so-taichinh", "so-tuphap": "so-tuphap", "so-khcn": "so-tuphap"}
     messages = await asyncio.to_thread(delivery.smtp.wait_for, 3)
-    copy = mailbox(messages)["cntt@so-tttt.bacninh.example"]
+    copy = mailbox(messages)["cntt@so-khcn.bacninh.example"]
     assert "Sở Tư pháp: 3 ngày làm việc liên tiếp" in str(copy["Subject"])

@@ -227,8 +227,9 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                             ),
                             "check": "Kết nối đã gián đoạn nhiều ngày: kiểm tra ngay cấu hình"
                             " kết nối, tài khoản và chứng thư trên trục LGSP; nếu lỗi ở hệ thống"
-                            " quốc gia, liên hệ Bộ Giao thông vận tải và báo Sở Thông tin và"
-                            " Truyền thông.",
+                            # The standing department in force on TODAY (since 2025-03-01).
+                            " quốc gia, liên hệ Bộ Giao thông vận tải và báo Sở Khoa học và"
+                            " Công nghệ.",
                         },
                     }
                 ],

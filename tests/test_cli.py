@@ -22,9 +22,14 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 
 def test_registry_show_lists_the_18_obligations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["registry", "show", "--on", "2026-10-05"]) == 0
+    out = capsys.readouterr().out
+    assert "Bắc Ninh (24): 18 obligations in force on 2026-10-05" in out
+    assert "Sở Khoa học và Công nghệ" in out
+    assert "Sở Lao động-Thương binh và Xã hội" not in out  # merged away on 2025-03-01
     assert main(["registry", "show"]) == 0
     out = capsys.readouterr().out
-    assert "Bắc Ninh (24): 18 obligations" in out
+    assert "Bắc Ninh (24): 26 obligations" in out  # the 18 of the seed and 8 successors
     assert "Sở Lao động-Thương binh và Xã hội" in out
     assert "Cơ sở dữ liệu quốc gia về Đăng ký doanh nghiệp" in out
 
@@ -32,7 +37,7 @@ def test_registry_show_lists_the_18_obligations(capsys: pytest.CaptureFixture[st
 def test_registry_show_json_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["registry", "show", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert len(document["obligations"]) == 18
+    assert len(document["obligations"]) == 26
     first = document["obligations"][0]
     assert first["department_name"] == "Sở Thông tin và Truyền thông"
     assert first["since"] == "2024-10-14"
@@ -50,7 +55,7 @@ def test_registry_validate_reports_file_line_and_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == f"{f}:3: timezone: unknown timezone 'Mars/Olympus'\n"
     ok = run("registry", "validate")
-    assert ok.returncode == 0 and ok.stdout.startswith("ok: 18 obligations")
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: 26 obligations")
 
 
 def test_bad_usage_exits_2() -> None:
@@ -61,7 +66,11 @@ def test_bad_usage_exits_2() -> None:
 
 def test_report_json_and_csv_carry_the_contract_fields(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'store.db'}"
-    assert run("ingest", str(jsonl(tmp_path / "oct.jsonl", GOOD)), "--db", db).returncode == 0
+    # Sở Tài chính owes csdl-dkdn since Sở Kế hoạch và Đầu tư merged into it (2025-03-01).
+    records = [
+        {**r, "department": "so-taichinh"} if r["department"] == "so-khdt" else r for r in GOOD
+    ]
+    assert run("ingest", str(jsonl(tmp_path / "oct.jsonl", records)), "--db", db).returncode == 0
     out_json, out_csv = tmp_path / "oct.json", tmp_path / "oct.csv"
     for fmt, out in (("json", out_json), ("csv", out_csv)):
         result = run(
@@ -136,7 +145,7 @@ def test_environment_chooses_database_and_registry(tmp_path: Path) -> None:
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["province"]["name"] == "Thừa Thiên Huế"
+    assert json.loads(result.stdout)["province"]["name"] == "Huế"  # Thừa Thiên Huế until 2025
     assert (tmp_path / "env.db").exists()
 
 

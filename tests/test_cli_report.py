@@ -85,7 +85,8 @@ def test_department_pack(varied: Engine, store_url: str, tmp_path: Path) -> None
     assert report(store_url, out, *args) == 0
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["department"] == {"code": "so-taichinh", "name": "Sở Tài chính"}
-    assert [r["system"] for r in document["rows"]] == ["ma-so-ngan-sach", "csdl-gia"]
+    # csdl-dkdn passed to Sở Tài chính when Sở Kế hoạch và Đầu tư merged into it (2025-03-01).
+    assert [r["system"] for r in document["rows"]] == ["csdl-dkdn", "ma-so-ngan-sach", "csdl-gia"]
     assert report(store_url, tmp_path / "pack.pdf", *args, "--format", "pdf", "--lang", "en") == 0
     text = pdf_text(tmp_path / "pack.pdf")
     assert "Department: Sở Tài chính" in text and "Sở Tư pháp" not in text

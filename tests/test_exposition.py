@@ -30,14 +30,14 @@ def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
     first = kept.render_bytes()
     assert first == fresh(state)
 
-    state.on_probe(("so-khdt", "csdl-dkdn"), 0.3)
+    state.on_probe(("so-taichinh", "csdl-dkdn"), 0.3)
     success = Transaction("so-tuphap", "ho-tich", NOW, True, "push")
     state.on_written([success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): 1}))
     second = kept.render_bytes()
     assert second == fresh(state)
     text = second.decode()
     assert (
-        'lienthong_probe_duration_seconds_bucket{province="24",department="so-khdt",'
+        'lienthong_probe_duration_seconds_bucket{province="24",department="so-taichinh",'
         'system="csdl-dkdn",le="0.5"} 1\n' in text
     )
     # A success today meets today's required day: a month figure moves with it.

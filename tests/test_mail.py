@@ -20,7 +20,7 @@ pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 
 def run(engine: Engine, registry: Registry, folder: Path, mail: dict[str, object]) -> RunResult:
     settings = ExportsSettings.model_validate(
-        {"dir": folder, "mail": {"sender": "lienthong@so-tttt.bacninh.example", **mail}}
+        {"dir": folder, "mail": {"sender": "lienthong@so-khcn.bacninh.example", **mail}}
     )
     return run_due(
         engine, registry, settings, now=NOV_1, registry_spec=None, database_url="sqlite://"
@@ -40,12 +40,12 @@ def test_exports_are_mailed_once_to_the_standing_department(
         assert again == RunResult()
     assert len(smtp.messages) == 2
     october = smtp.messages[1]
-    assert october["To"] == "cntt@so-tttt.bacninh.example"
+    assert october["To"] == "cntt@so-khcn.bacninh.example"
     assert october["Subject"].endswith("— Bắc Ninh — Tháng 10 năm 2026")
     body = october.get_body(preferencelist=("plain",))
     assert body is not None
     text = body.get_content()
-    assert "Kính gửi Sở Thông tin và Truyền thông" in text
+    assert "Kính gửi Sở Khoa học và Công nghệ" in text
     assert "số liệu tính đến hết ngày 31/10/2026" in text
     assert "18 nhiệm vụ:" in text
     attachments = {a.get_filename(): a for a in october.iter_attachments()}
@@ -60,7 +60,7 @@ def test_exports_are_mailed_once_to_the_standing_department(
     assert attachments["lienthong-2026-10.pdf"].get_content() == pdf.read_bytes()
     record = read_manifest(folder)["2026-10"]
     assert not record.mail_pending
-    assert record.mailed_to == ["cntt@so-tttt.bacninh.example"]
+    assert record.mailed_to == ["cntt@so-khcn.bacninh.example"]
 
 
 def test_mail_refused_stays_pending_until_the_server_is_back(

@@ -32,9 +32,9 @@ def seed(engine: Engine) -> None:
         engine,
         HANOI,
         [
-            tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="1"),
-            tx("so-khdt", "csdl-dkdn", "2026-10-05T10:30:00.250000+07:00", record_id="2"),
-            tx("so-khdt", "csdl-dkdn", "2026-10-05T11:00:00+07:00", False, "3"),
+            tx("so-taichinh", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="1"),
+            tx("so-taichinh", "csdl-dkdn", "2026-10-05T10:30:00.250000+07:00", record_id="2"),
+            tx("so-taichinh", "csdl-dkdn", "2026-10-05T11:00:00+07:00", False, "3"),
             tx("so-tuphap", "ho-tich", "2026-10-06T08:00:00+07:00", source="push"),
         ],
     )
@@ -66,13 +66,15 @@ async def test_prometheus_holds_what_the_store_holds(
     async with serving(app) as url, aiohttp.ClientSession() as client:
         # A write after start-up, by another writer: seen on the next refresh.
         write_transactions(
-            engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-07T09:00:00+07:00", record_id="4")]
+            engine,
+            HANOI,
+            [tx("so-taichinh", "csdl-dkdn", "2026-10-07T09:00:00+07:00", record_id="4")],
         )
         with prometheus_server(tmp_path, [url.removeprefix("http://")], "500ms") as prometheus:
             with engine.connect() as conn:
                 totals = pair_totals_all(conn)
-            expected = totals[("so-khdt", "csdl-dkdn", "import")]
-            selector = '{job="lienthong",department="so-khdt",system="csdl-dkdn"}'
+            expected = totals[("so-taichinh", "csdl-dkdn", "import")]
+            selector = '{job="lienthong",department="so-taichinh",system="csdl-dkdn"}'
             found: dict[str, float] = {}
             async with asyncio.timeout(60):
                 while len(found) < 3 or found.get("success") != expected.successes:
@@ -99,7 +101,7 @@ async def test_counters_continue_across_restarts(bac_ninh: Registry, engine: Eng
         async with serving(create_app(bac_ninh, engine, options=passive())) as url:
             text = await metrics_text(url)
         assert (
-            'lienthong_transactions_total{province="24",department="so-khdt",system="csdl-dkdn",'
+            'lienthong_transactions_total{province="24",department="so-taichinh",system="csdl-dkdn",'
             'outcome="success",source="import"} 2\n' in text
         )
 
@@ -169,6 +171,6 @@ async def test_status_page_in_chromium(bac_ninh: Registry, engine: Engine, tmp_p
         dom = await asyncio.to_thread(chromium_screenshot, url + "/", shot, tmp_path / "chromium")
     assert shot.stat().st_size > 10_000
     assert "Tình trạng kết nối với các hệ thống quốc gia — Bắc Ninh" in dom
-    assert "Sở Kế hoạch và Đầu tư" in dom
+    assert "Sở Tài chính" in dom
     assert "Cơ sở dữ liệu quốc gia về Đăng ký doanh nghiệp" in dom
     assert '<meta http-equiv="refresh"' in dom

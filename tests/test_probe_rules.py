@@ -84,7 +84,7 @@ def test_secret_errors_name_the_reference_never_the_value(tmp_path: pytest.TempP
 
 
 def test_month_to_date_figures(bac_ninh: Registry) -> None:
-    o = bac_ninh.obligations_for("so-khdt", "csdl-dkdn")[0]
+    o = bac_ninh.obligations_for("so-taichinh", "csdl-dkdn")[0]
     # Thursday 8 October 2026: 1, 2, 5, 6, 7 October are the working days before it.
     counts = {
         date(2026, 10, 1): DayCount(successes=1),

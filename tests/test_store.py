@@ -109,27 +109,41 @@ def test_report_from_the_store(engine: Engine, bac_ninh: Registry) -> None:
         engine,
         HANOI,
         [
-            tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="1"),
-            tx("so-khdt", "csdl-dkdn", "2026-10-05T10:00:00+07:00", record_id="2", source="probe"),
-            tx("so-khdt", "csdl-dkdn", "2026-10-06T10:00:00+07:00", success=False, source="push"),
+            tx("so-taichinh", "csdl-dkdn", "2026-10-05T09:00:00+07:00", record_id="1"),
+            tx(
+                "so-taichinh",
+                "csdl-dkdn",
+                "2026-10-05T10:00:00+07:00",
+                record_id="2",
+                source="probe",
+            ),
+            tx(
+                "so-taichinh",
+                "csdl-dkdn",
+                "2026-10-06T10:00:00+07:00",
+                success=False,
+                source="push",
+            ),
+            # Connected by Sở Giao thông vận tải before it merged into Sở Xây dựng.
             tx("so-gtvt", "csdl-dang-kiem", "2025-01-10T10:00:00+07:00"),
         ],
     )
     report = build_report(engine, bac_ninh, Month(2026, 10), as_of=date(2026, 10, 31))
     rows = {(r.department, r.system): r for r in report.rows}
     assert len(rows) == 18
-    khdt = rows[("so-khdt", "csdl-dkdn")]
+    khdt = rows[("so-taichinh", "csdl-dkdn")]
     assert (khdt.required_days, khdt.met_days, khdt.successes, khdt.failures) == (22, 1, 2, 1)
     assert khdt.status == "partial"
-    assert rows[("so-gtvt", "csdl-dang-kiem")].status == "connected"
-    assert rows[("so-tnmt", "csdl-dat-dai")].status == "not_connected"
+    # The connection passes to the successor with the duty.
+    assert rows[("so-xaydung", "csdl-dang-kiem")].status == "connected"
+    assert rows[("so-nnmt", "csdl-dat-dai")].status == "not_connected"
 
 
 def test_registry_is_copied_into_sql(engine: Engine, bac_ninh: Registry) -> None:
     sync_registry(engine, bac_ninh)
     sync_registry(engine, bac_ninh)  # twice: replaced, not doubled
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM obligations")).scalar_one() == 18
+        assert conn.execute(text("SELECT count(*) FROM obligations")).scalar_one() == 26
         name = conn.execute(
             text("SELECT name FROM departments WHERE code = 'so-khdt'")
         ).scalar_one()
