@@ -17,7 +17,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from intake.files import FORMATS, FileFormatError, Malformed, RecordStream, Unmapped, open_records
+from intake.files import (
+    FORMATS,
+    FileFormatError,
+    Malformed,
+    RecordStream,
+    Unmapped,
+    Viewed,
+    open_records,
+)
 from intake.wso2 import open_wso2
 from intake.xroad import open_xroad
 from registry import Registry
@@ -83,6 +91,7 @@ def ingest_file(
     stream = open_stream(path, fmt, registry)
     try:
         with writing(engine, registry.timezone) as writer:
+            stream.start(writer.connection)
             batch: list[Transaction] = []
             for line, raw in stream.records:
                 result.records += 1
@@ -91,11 +100,14 @@ def ingest_file(
                 if isinstance(raw, Unmapped):
                     result.unmapped[raw.key] += 1
                     continue
-                parsed = (
-                    [FieldError(raw.field, raw.message)]
-                    if isinstance(raw, Malformed)
-                    else parser.parse(raw)
-                )
+                if isinstance(raw, Malformed):
+                    parsed: Transaction | list[FieldError] = [FieldError(raw.field, raw.message)]
+                elif isinstance(raw, Viewed):
+                    parsed = parser.parse(raw.record)
+                    if not isinstance(parsed, list):
+                        parsed = parsed._replace(view=raw.view)
+                else:
+                    parsed = parser.parse(raw)
                 if isinstance(parsed, list):
                     result.invalid += 1
                     if len(result.errors) < MAX_LISTED:
@@ -113,6 +125,7 @@ def ingest_file(
                 raise _Rejected
             if batch:
                 result.written.merge(writer.write(batch))
+            stream.finish(writer.connection)
     except _Rejected:
         result.written = WriteResult()
     result.notes = stream.notes()

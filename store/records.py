@@ -119,6 +119,13 @@ class Transaction(NamedTuple):
     latency_ms: float | None = None
     record_id: str | None = None
     detail: str | None = None
+    # How the write path treats a repeat of the id: "" a duplicate; PROVISIONAL
+    # (stored, but a DEFINITIVE view of the same record replaces it later).
+    view: str = ""
+
+
+PROVISIONAL = "provisional"  # e.g. an X-Road exchange seen only from the producer's side
+DEFINITIVE = "definitive"  # e.g. the client's record of that exchange
 
 
 @dataclass(frozen=True, slots=True)
