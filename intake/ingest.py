@@ -103,9 +103,7 @@ def ingest_file(
                 if isinstance(raw, Malformed):
                     parsed: Transaction | list[FieldError] = [FieldError(raw.field, raw.message)]
                 elif isinstance(raw, Viewed):
-                    parsed = parser.parse(raw.record)
-                    if not isinstance(parsed, list):
-                        parsed = parsed._replace(view=raw.view)
+                    parsed = parser.parse(raw.record, raw.view)
                 else:
                     parsed = parser.parse(raw)
                 if isinstance(parsed, list):

@@ -192,18 +192,23 @@ class Pairing:
         self._order = itertools.count()
         self._newest = 0
 
-    def add(self, record: OpRecord) -> Iterator[Exchange]:
+    def add(self, record: OpRecord) -> list[Exchange]:
         """The exchanges this record completes or pushes out of the window."""
+        # Lists, not generators: this runs for every record of an import.
+        done: list[Exchange] = []
         if record.request_in > self._newest:
             self._newest = record.request_in
         if record.key is None:
             self.counts.without_ids += 1
-            yield from self._emit((record,))
+            self._emit(done, (record,))
         else:
-            yield from self._match(record)
-        yield from self._expire(self._newest)
+            self._match(record, done)
+        expiry = self._expiry
+        while expiry and expiry[0][0] < self._newest:
+            self._drop(heapq.heappop(expiry)[2], done)
+        return done
 
-    def _match(self, record: OpRecord) -> Iterator[Exchange]:
+    def _match(self, record: OpRecord, done: list[Exchange]) -> None:
         assert record.key is not None
         candidates = self._waiting.setdefault(record.key, [])
         by_message = record.key[0] == "m"
@@ -216,7 +221,7 @@ class Pairing:
                 return
             other.paired = record.paired = True
             self.counts.paired += 1
-            yield from self._emit((other, record) if other.side == "Client" else (record, other))
+            self._emit(done, (other, record) if other.side == "Client" else (record, other))
             break
         candidates.append(record)
         # Waits 60 s of the file's time from its arrival, or from its own time if later:
@@ -224,12 +229,7 @@ class Pairing:
         deadline = max(record.request_in, self._newest) + WINDOW_MS
         heapq.heappush(self._expiry, (deadline, next(self._order), record))
 
-    def _expire(self, now: int) -> Iterator[Exchange]:
-        while self._expiry and self._expiry[0][0] < now:
-            _, _, record = heapq.heappop(self._expiry)
-            yield from self._drop(record)
-
-    def _drop(self, record: OpRecord) -> Iterator[Exchange]:
+    def _drop(self, record: OpRecord, done: list[Exchange]) -> None:
         assert record.key is not None
         waiting = self._waiting[record.key]
         waiting.remove(record)
@@ -240,17 +240,18 @@ class Pairing:
                 self.counts.client_only += 1
             else:
                 self.counts.producer_only += 1
-            yield from self._emit((record,))
+            self._emit(done, (record,))
 
-    def _emit(self, exchange: Exchange) -> Iterator[Exchange]:
+    def _emit(self, done: list[Exchange], exchange: Exchange) -> None:
         self.counts.exchanges += 1
-        yield exchange
+        done.append(exchange)
 
-    def finish(self) -> Iterator[Exchange]:
+    def finish(self) -> list[Exchange]:
         """The records still waiting at the end of the file, written alone."""
+        done: list[Exchange] = []
         while self._expiry:
-            _, _, record = heapq.heappop(self._expiry)
-            yield from self._drop(record)
+            self._drop(heapq.heappop(self._expiry)[2], done)
+        return done
 
 
 def _id(record: OpRecord) -> str:

@@ -183,8 +183,13 @@ class RecordParser:
         self._context = {"text_cells": text_cells}
         self._pairs: dict[tuple[str, str], list[FieldError]] = {}
 
-    def parse(self, raw: bytes | str | Mapping[str, Any]) -> Transaction | list[FieldError]:
-        """One record (JSON text or a mapping) → a Transaction, or what is wrong with it."""
+    def parse(
+        self, raw: bytes | str | Mapping[str, Any], view: str = ""
+    ) -> Transaction | list[FieldError]:
+        """One record (JSON text or a mapping) → a Transaction, or what is wrong with it.
+
+        `view`: how the write path treats a repeat of its id (PROVISIONAL, DEFINITIVE).
+        """
         try:
             record = (
                 _validate_json(raw, context=self._context)
@@ -210,6 +215,7 @@ class RecordParser:
             latency_ms=record.latency_ms,
             record_id=record.id,
             detail=record.detail,
+            view=view,
         )
 
 
