@@ -130,9 +130,9 @@ class TransactionWriter:
             key = (chunk[i].department, chunk[i].record_id or "")
             if key in waiting and key not in replacing:
                 replacing[key] = i
-        if replacing:
-            self._replace([(chunk[i], stamps[i]) for i in replacing.values()])
-        return len(replacing)
+        if not replacing:
+            return 0
+        return self._replace([(chunk[i], stamps[i]) for i in replacing.values()])
 
     def _any_provisional(self) -> bool:
         if self._provisional_stored is None:
@@ -140,7 +140,7 @@ class TransactionWriter:
             self._provisional_stored = found is not None
         return self._provisional_stored
 
-    def _replace(self, records: list[tuple[Transaction, int]]) -> None:
+    def _replace(self, records: list[tuple[Transaction, int]]) -> int:
         """Put each record in place of its stored provisional view, rollup and totals exact.
 
         Rare (an exchange whose producer's record was imported before the client's),
@@ -154,7 +154,14 @@ class TransactionWriter:
         minus: dict[tuple[str, str, date, str], list[int]] = {}
         plus: dict[tuple[str, str, date, str], list[Any]] = {}
         extremes: set[tuple[str, str, date, str]] = set()
+        replaced = 0
         for t, us in records:
+            # Taken off the list first: a concurrent writer replacing the same record
+            # waits for this one and then finds nothing to take, so counts change once.
+            mark = (p_c.record_id == t.record_id) & (p_c.department == t.department)
+            if conn.execute(delete(provisional_records).where(mark)).rowcount != 1:
+                continue
+            replaced += 1
             where = (t_c.department == t.department) & (t_c.record_id == t.record_id)
             system, old_us, old_success, source = conn.execute(
                 select(t_c.system, t_c.ts_us, t_c.success, t_c.source).where(where)
@@ -169,11 +176,6 @@ class TransactionWriter:
                     latency_ms=t.latency_ms,
                     source=t.source,
                     detail=t.detail,
-                )
-            )
-            conn.execute(
-                delete(provisional_records).where(
-                    (p_c.record_id == t.record_id) & (p_c.department == t.department)
                 )
             )
             old_key = (t.department, system, from_us(old_us).astimezone(tz).date(), source)
@@ -207,6 +209,7 @@ class TransactionWriter:
                 .scalar_subquery()
             )
             conn.execute(update(pair_totals).where(pair).values(last_success_us=latest))
+        return replaced
 
     def _rows(
         self, chunk: Sequence[Transaction], stamps: list[int], which: Iterable[int]
