@@ -684,6 +684,17 @@ def test_xroad_stored_exchange_converges_to_the_clients_view(
         1671066024362_000,
         41.0,
     )
+    # The monthly report reads the client's outcomes, each exchange once.
+    assert (
+        main(["report", "--month", "2022-12", "--db", store_url, "--registry", str(registry)]) == 0
+    )
+    report = {r["department"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    tuphap, khdt = report["so-tuphap"], report["so-khdt"]
+    assert (tuphap["successes"], tuphap["failures"]) == (3, 2)
+    assert tuphap["first_success"] == "2022-12-14T21:00:48.667000+07:00"  # getRandom, producer
+    assert tuphap["last_success"] == "2022-12-15T06:00:31.902000+07:00"  # no longer 9f0bdaed
+    assert (khdt["successes"], khdt["failures"]) == (1, 0)
+    assert khdt["first_success"] == khdt["last_success"] == "2022-12-14T20:28:01.895000+07:00"
     if "sqlite" in store_url:
         reverse = store_url.replace("store.db", "reverse.db")
         for path in (client_file, producer_file):
