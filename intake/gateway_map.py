@@ -14,10 +14,10 @@ from store.gateway import ApiKey
 
 
 class GatewayMap:
-    def __init__(self, registry: Registry, learned: dict[ApiKey, str] | None = None) -> None:
+    def __init__(self, registry: Registry) -> None:
         self.registry = registry
         # API id or name+version → context, as response events showed them (kept in the store).
-        self.learned: dict[ApiKey, str] = dict(learned or {})
+        self.learned: dict[ApiKey, str] = {}
         self._api_ids = {i: s.code for s in registry.systems for i in s.gateway.wso2_api_ids}
         self._applications = {
             name: d.code for d in registry.departments for name in d.gateway.wso2_applications
