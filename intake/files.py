@@ -39,7 +39,7 @@ class Unmapped:
     waits: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per exchange, and frozen ones cost more
 class Viewed:
     """A gateway record whose id's repeats the write path may let replace it, or replace.
 

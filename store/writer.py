@@ -114,13 +114,15 @@ class TransactionWriter:
             insert = pg_insert if self._postgres else sqlite_insert
             conn.execute(insert(provisional_records).on_conflict_do_nothing(), marks)
             self._provisional_stored = True
+        if len(new) == len(chunk) or not self._any_provisional():
+            return 0  # no repeats, or nothing they could replace
         fresh = set(new)
         repeats = [
             i
             for i, t in enumerate(chunk)
             if t.view == DEFINITIVE and t.record_id is not None and i not in fresh
         ]
-        if not repeats or not self._any_provisional():
+        if not repeats:
             return 0
         c = provisional_records.c
         ids = sorted({chunk[i].record_id or "" for i in repeats})
