@@ -104,6 +104,7 @@ def open_xroad(path: Path, registry: Registry) -> RecordStream:
     def records() -> Iterator[tuple[int, Raw]]:
         with raw, binary:
             pairing = Pairing(counts)
+            done: list[Exchange] = []  # what each record completes; one list, reused
             for line, value in json_values(binary, str(path)):
                 if isinstance(value, Malformed):
                     yield line, value
@@ -116,9 +117,13 @@ def open_xroad(path: Path, registry: Registry) -> RecordStream:
                     yield line, parsed
                     continue
                 counts.records += 1
-                for exchange in pairing.add(parsed):
-                    yield exchange[0].line, to_record(exchange, gateway)
-            for exchange in pairing.finish():
+                pairing.add(parsed, done)
+                if done:
+                    for exchange in done:
+                        yield exchange[0].line, to_record(exchange, gateway)
+                    done.clear()
+            pairing.finish(done)
+            for exchange in done:
                 yield exchange[0].line, to_record(exchange, gateway)
 
     return RecordStream(
@@ -126,53 +131,50 @@ def open_xroad(path: Path, registry: Registry) -> RecordStream:
     )
 
 
-def _text(value: Any) -> str:
-    return value if value.__class__ is str else ""
-
-
 def op_record(line: int, value: Any) -> OpRecord | Malformed | None:
     """The fields we use, checked; None for a record the gateway is known to write incomplete."""
     if not isinstance(value, dict):
         return Malformed("", "an operational monitoring record must be a JSON object")
-    side = value.get("securityServerType")
-    request_in = value.get("requestInTs")
+    get = value.get
+    side = get("securityServerType")
+    request_in = get("requestInTs")
     if side is None or request_in is None:
         return None
     if side not in SIDES:
         return Malformed("securityServerType", f"must be Client or Producer, not {side!r}")
     if not isinstance(request_in, int) or isinstance(request_in, bool) or request_in < 0:
         return Malformed("requestInTs", "must be milliseconds since the epoch")
-    succeeded = value.get("succeeded")
+    succeeded = get("succeeded")
     if not isinstance(succeeded, bool):
         return Malformed("succeeded", "must be true or false")
-    response_out = value.get("responseOutTs")
+    response_out = get("responseOutTs")
     if not isinstance(response_out, int) or isinstance(response_out, bool):
         response_out = None
     fault = None
     if not succeeded:
-        code, text = value.get("faultCode"), value.get("faultString")
+        code, text = get("faultCode"), get("faultString")
         fault = ": ".join(str(x) for x in (code, text) if x not in (None, "")) or None
-    get = value.get
-    # Spelled out: this runs for every record of an import that may hold millions.
+    # Spelled out, `or ""` for an absent or null part: this runs for every record of an
+    # import that may hold millions. A part that is not text simply maps to nothing.
     client = (
-        _text(get("clientXRoadInstance")),
-        _text(get("clientMemberClass")),
-        _text(get("clientMemberCode")),
-        _text(get("clientSubsystemCode")),
+        get("clientXRoadInstance") or "",
+        get("clientMemberClass") or "",
+        get("clientMemberCode") or "",
+        get("clientSubsystemCode") or "",
     )
     service = (
-        _text(get("serviceXRoadInstance")),
-        _text(get("serviceMemberClass")),
-        _text(get("serviceMemberCode")),
-        _text(get("serviceSubsystemCode")),
-        _text(get("serviceCode")),
+        get("serviceXRoadInstance") or "",
+        get("serviceMemberClass") or "",
+        get("serviceMemberCode") or "",
+        get("serviceSubsystemCode") or "",
+        get("serviceCode") or "",
     )
-    request_id, message_id = _text(get("xRequestId")), _text(get("messageId"))
+    request_id, message_id = get("xRequestId"), get("messageId")
     key: tuple[str, ...] | None
     if request_id:
-        key = ("x", request_id)
+        key = ("x", str(request_id))
     elif message_id:
-        key = ("m", message_id, *client, *service)
+        key = ("m", str(message_id), *client, *service)
     else:
         key = None
     return OpRecord(line, side, key, client, service, request_in, response_out, succeeded, fault)
@@ -192,10 +194,9 @@ class Pairing:
         self._order = itertools.count()
         self._newest = 0
 
-    def add(self, record: OpRecord) -> list[Exchange]:
-        """The exchanges this record completes or pushes out of the window."""
-        # Lists, not generators: this runs for every record of an import.
-        done: list[Exchange] = []
+    def add(self, record: OpRecord, done: list[Exchange]) -> None:
+        """Append to `done` the exchanges this record completes or pushes out of the window."""
+        # A list passed in, not a generator: this runs for every record of an import.
         if record.request_in > self._newest:
             self._newest = record.request_in
         if record.key is None:
@@ -206,7 +207,6 @@ class Pairing:
         expiry = self._expiry
         while expiry and expiry[0][0] < self._newest:
             self._drop(heapq.heappop(expiry)[2], done)
-        return done
 
     def _match(self, record: OpRecord, done: list[Exchange]) -> None:
         assert record.key is not None
@@ -246,12 +246,10 @@ class Pairing:
         self.counts.exchanges += 1
         done.append(exchange)
 
-    def finish(self) -> list[Exchange]:
-        """The records still waiting at the end of the file, written alone."""
-        done: list[Exchange] = []
+    def finish(self, done: list[Exchange]) -> None:
+        """Append to `done` the records still waiting at the end of the file, written alone."""
         while self._expiry:
             self._drop(heapq.heappop(self._expiry)[2], done)
-        return done
 
 
 def _id(record: OpRecord) -> str:
@@ -263,15 +261,15 @@ def _id(record: OpRecord) -> str:
         return "xroad:sha256:" + hashlib.sha256(key[1].encode()).hexdigest()
     if key is not None:
         # messageId is reused: with client, service and the minute of the exchange.
-        text = "|".join((*key[1:], str(record.request_in // 60_000)))
+        text = "|".join(map(str, (*key[1:], record.request_in // 60_000)))
         return "xroad:msg:" + hashlib.sha256(text.encode()).hexdigest()[:40]
     # No ids: the record's own identity, so importing it again is still idempotent.
-    text = "|".join((record.side, *record.client, *record.service, str(record.request_in)))
+    text = "|".join(map(str, (record.side, *record.client, *record.service, record.request_in)))
     return "xroad:record:" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 def _name(parts: tuple[str, ...]) -> str:
-    return "/".join(p for p in parts if p)
+    return "/".join(str(p) for p in parts if p)
 
 
 def to_record(exchange: Exchange, gateway: GatewayMap) -> Raw:
