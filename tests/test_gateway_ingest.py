@@ -724,3 +724,29 @@ def test_xroad_records_the_gateway_wrote_incomplete_are_skipped(
     broken.write_text(json.dumps({"records": [{**no_start, "requestInTs": "x"}]}), encoding="utf-8")
     code, _, err = ingest(store_url, registry, "xroad-opmon", broken, capsys=capsys)
     assert code == 1 and err[-1] == f"{broken}: 1 exchanges, 1 invalid: nothing stored"
+
+
+def rollup_days(url: str) -> list[str]:
+    engine = open_store(url)
+    with engine.connect() as conn:
+        days = [str(d) for (d,) in conn.execute(text("SELECT day FROM daily_counts ORDER BY day"))]
+    engine.dispose()
+    return days
+
+
+def test_xroad_clients_view_moves_the_exchange_to_its_own_day(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = registry_file(tmp_path)
+    # 20 ms before local midnight on the client; the producer's record 40 ms later, after it.
+    at = datetime(2026, 10, 5, 17, 0, tzinfo=UTC) - timedelta(milliseconds=20)
+    producer, client = (tmp_path / "producer.jsonl"), (tmp_path / "client.jsonl")
+    producer.write_text(json.dumps(xroad_record("late", "Producer", at)) + "\n", encoding="utf-8")
+    client.write_text(json.dumps(xroad_record("late", "Client", at)) + "\n", encoding="utf-8")
+    assert ingest(store_url, registry, "xroad-opmon", producer, capsys=capsys)[0] == 0
+    assert rollup_days(store_url) == ["2026-10-06"]
+    code, out, _ = ingest(store_url, registry, "xroad-opmon", client, capsys=capsys)
+    assert code == 0 and "1 exchanges: 0 stored, 1 duplicates" in out[0]
+    assert rollup_days(store_url) == ["2026-10-05"]  # the emptied day is gone, not left at zero
+    assert_rollup_exact(store_url)
+    assert stored(store_url)[0][6] == to_us(at)
