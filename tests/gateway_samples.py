@@ -300,7 +300,8 @@ def stream_event_3_2(attributes: list[str], **values: Any) -> dict[str, Any]:
     """An API-M 3.2 event with exactly the stream's attributes; what is not given is blank.
 
     `meta_clientType` is a JSON text whose `correlationID` is the call's correlation id
-    (the stream has no correlationId attribute of its own).
+    (the stream has no correlationId attribute of its own). The docs above say only "the
+    meta information of client type"; its content is as issue 11 reports the gateway's.
     """
     event: dict[str, Any] = {a: "" for a in attributes}
     event.update(values)
