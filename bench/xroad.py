@@ -87,7 +87,7 @@ def opdata_file(path: Path, exchanges: int, departments: int) -> int:
                     "serviceCode": "traCuu",
                     "serviceVersion": "v1",
                     "messageId": f"{n:08x}-0000-4000-8000-000000000000",
-                    "xRequestId": None,
+                    "xRequestId": f"{n:08x}-1111-4000-8000-000000000000",
                     "requestSize": 1200,
                     "responseSize": 3400,
                     "succeeded": n % 11 != 0,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
+from sqlalchemy import Connection
+
 from store.records import RECORD_FIELDS, REQUIRED_FIELDS
 
 CONTRACT_FORMATS = ("jsonl", "csv")
@@ -33,9 +35,23 @@ class Unmapped:
     """A gateway event that maps to no obligation: counted and reported, never stored."""
 
     key: str  # what it was, e.g. "application 'x' → API '/y'"
+    # A fault whose API context a response event later in the file may still show.
+    waits: bool = False
 
 
-Raw = bytes | dict[str, Any] | Malformed | Unmapped
+@dataclass(slots=True)  # not frozen: one is made per exchange, and frozen ones cost more
+class Viewed:
+    """A gateway record whose id's repeats the write path may let replace it, or replace.
+
+    `view` is `store.records.PROVISIONAL` (an X-Road exchange seen only from the
+    producer's side) or `DEFINITIVE` (the client's view, which replaces it).
+    """
+
+    record: dict[str, Any]
+    view: str
+
+
+Raw = bytes | dict[str, Any] | Malformed | Unmapped | Viewed
 
 
 class FileFormatError(Exception):
@@ -50,6 +66,10 @@ class RecordStream:
     # Lines for the summary that only the format knows (pairing figures, skipped lines).
     notes: Callable[[], list[str]] = lambda: []
     unit: str = "records"  # what one item of the stream is, for the summary
+    # Called in the import's database transaction: before the first record is read,
+    # and after the last (what a gateway format learns and keeps across files).
+    start: Callable[[Connection], None] = lambda conn: None
+    finish: Callable[[Connection], None] = lambda conn: None
 
 
 def detect_format(path: Path) -> str:

@@ -1,18 +1,24 @@
 """Which department and national system a gateway's names stand for, from the registry.
 
 Departments declare `gateway: {wso2_applications, xroad_clients}` and
-systems `gateway: {wso2_apis, xroad_services}`; the most specific entry wins
-(an X-Road subsystem over its member, an API context over a shorter one).
+systems `gateway: {wso2_apis, wso2_api_ids, xroad_services}`; the most specific
+entry wins (an X-Road subsystem over its member, an API context over a shorter
+one). WSO2 API contexts learned from response events (`store.gateway`) map
+the fault events, which carry an API's id and name but not its context.
 """
 
 from __future__ import annotations
 
 from registry import Registry
+from store.gateway import ApiKey
 
 
 class GatewayMap:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        # API id or name+version → context, as response events showed them (kept in the store).
+        self.learned: dict[ApiKey, str] = {}
+        self._api_ids = {i: s.code for s in registry.systems for i in s.gateway.wso2_api_ids}
         self._applications = {
             name: d.code for d in registry.departments for name in d.gateway.wso2_applications
         }
@@ -41,16 +47,41 @@ class GatewayMap:
     def wso2_department(self, application: str | None) -> str | None:
         return self._applications.get(application) if application else None
 
-    def wso2_system(self, context: str | None, name: str | None) -> str | None:
-        """The system of an API: by its context (longest declared prefix), else its name."""
+    def wso2_context_system(self, context: str) -> str | None:
+        """The system of an API context: the longest declared prefix."""
+        path = context.rstrip("/")
+        while path:
+            found = self._api_contexts.get(path)
+            if found is not None:
+                return found
+            path = path.rpartition("/")[0]
+        return None
+
+    def wso2_system(
+        self, context: str | None, name: str | None, version: str | None, api_id: str | None
+    ) -> str | None:
+        """The system of an API: by its context, else its declared id or name, else the
+        context learned for its id or name and version (an event without a context)."""
         if context:
-            path = context.rstrip("/")
-            while path:
-                found = self._api_contexts.get(path)
-                if found is not None:
-                    return found
-                path = path.rpartition("/")[0]
-        return self._api_names.get(name) if name else None
+            found = self.wso2_context_system(context)
+            if found is not None:
+                return found
+        found = (self._api_ids.get(api_id) if api_id else None) or (
+            self._api_names.get(name) if name else None
+        )
+        if found is not None or context:
+            return found
+        learned = self.learned_context(name, version, api_id)
+        return self.wso2_context_system(learned) if learned else None
+
+    def learned_context(
+        self, name: str | None, version: str | None, api_id: str | None
+    ) -> str | None:
+        """The context a response event of this API (by id, else name and version) showed."""
+        found = self.learned.get(("id", api_id)) if api_id else None
+        if found is None and name:
+            found = self.learned.get(("name", f"{name}\t{version or ''}"))
+        return found
 
     # -- X-Road --------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from intake.files import Malformed, RecordStream, Unmapped
+from intake.files import Malformed, RecordStream, Unmapped, Viewed
 from intake.formats import open_stream
 from registry import Registry
 from store.records import FieldError, RecordParser, Transaction
@@ -68,6 +68,7 @@ def ingest_file(
     stream = open_stream(path, fmt, registry)
     try:
         with writing(engine, registry.timezone) as writer:
+            stream.start(writer.connection)
             batch: list[Transaction] = []
             for line, raw in stream.records:
                 result.records += 1
@@ -76,11 +77,12 @@ def ingest_file(
                 if isinstance(raw, Unmapped):
                     result.unmapped[raw.key] += 1
                     continue
-                parsed = (
-                    [FieldError(raw.field, raw.message)]
-                    if isinstance(raw, Malformed)
-                    else parser.parse(raw)
-                )
+                if isinstance(raw, Malformed):
+                    parsed: Transaction | list[FieldError] = [FieldError(raw.field, raw.message)]
+                elif isinstance(raw, Viewed):
+                    parsed = parser.parse(raw.record, raw.view)
+                else:
+                    parsed = parser.parse(raw)
                 if isinstance(parsed, list):
                     result.invalid += 1
                     if len(result.errors) < MAX_LISTED:
@@ -98,6 +100,7 @@ def ingest_file(
                 raise _Rejected
             if batch:
                 result.written.merge(writer.write(batch))
+            stream.finish(writer.connection)
     except _Rejected:
         result.written = WriteResult()
     result.notes = stream.notes()

@@ -5,17 +5,23 @@ Reads the per-request events a WSO2 gateway exports, in any of three forms:
 - `apim_metrics.log` lines (API-M 4.x ELK/OpenSearch analytics): a log4j
   prefix, `apimMetrics: apim:response` or `apim:faulty`, then
   `properties :{…JSON…}`;
-- JSON lines, one event's properties per line (API-M 3.2 streams too);
+- JSON lines, one event's properties per line (API-M 3.2's
+  `org.wso2.apimgt.statistics.request` and `…fault` streams too);
 - CSV with the events' field names as columns.
 
 An event becomes one record (source `gateway`): department from
-`applicationName`, system from `apiContext` (else `apiName`), both through
-the registry's `gateway:` mapping; `requestTimestamp` (UTC text, or epoch
-milliseconds in 3.2) is `ts`; `correlationId` makes the `id`, so importing
-the same log twice counts once. A success is a `proxyResponseCode` (3.2:
+`applicationName`, system from `apiContext` through the registry's
+`gateway:` mapping. A fault event has no `apiContext` (the 4.x publisher's
+fault schema has none): its system comes from its `apiId` or `apiName` as the
+registry declares them, else from the context that this API's response
+events showed (learned, and kept in the store across imports and rotated
+files). `requestTimestamp` (any form Java's `OffsetDateTime.toString()`
+prints, or epoch milliseconds in 3.2) is `ts`; `correlationId` (3.2: the
+`correlationID` inside `meta_clientType`) makes the `id`, so importing the
+same log twice counts once. A success is a `proxyResponseCode` (3.2:
 `responseCode`) in 2xx and no fault: the log cannot show an error code a
-national API carries in a 200 body, so a gateway success is only as good
-as the HTTP status. Events of no obligation are counted, never stored.
+national API carries in a 200 body, so a gateway success is only as good as
+the HTTP status. Events of no obligation are counted, never stored.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import Connection
+
 from intake.files import (
     FileFormatError,
     Malformed,
@@ -42,10 +50,19 @@ from intake.files import (
 )
 from intake.gateway_map import GatewayMap
 from registry import Registry
+from store.gateway import ApiKey, load_api_contexts, save_api_contexts
 
 EVENT = re.compile(r"apimMetrics:\s*(apim:[A-Za-z_]+)")
 PROPERTIES = "properties :"
 FAULT_TYPES = {"fault", "faulty", "apim:faulty"}
+# What Java's OffsetDateTime.toString() prints: seconds only when not zero, a
+# fraction of 3, 6 or 9 digits only when not zero, `Z` or an offset.
+JAVA_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)"
+)
+# Faults waiting for the end of the file to learn their API's context, at most.
+MAX_DEFERRED = 100_000
 NUMERIC_FIELDS = (
     "proxyResponseCode",
     "targetResponseCode",
@@ -68,14 +85,32 @@ def open_wso2(path: Path, registry: Registry) -> RecordStream:
         else _line_events(binary, str(path), skipped)
     )
     gateway = GatewayMap(registry)
+    known: dict[ApiKey, str] = {}
+
+    def start(conn: Connection) -> None:
+        known.update(load_api_contexts(conn))
+        gateway.learned.update(known)
 
     def records() -> Iterator[tuple[int, Raw]]:
+        deferred: list[tuple[int, dict[str, Any], str | None]] = []
         with raw, binary:
             for line, event, kind in events:
-                yield (
-                    line,
-                    event if isinstance(event, Malformed) else to_record(event, kind, gateway),
-                )
+                if isinstance(event, Malformed):
+                    yield line, event
+                    continue
+                learn(event, gateway)
+                record = to_record(event, kind, gateway)
+                if isinstance(record, Unmapped) and record.waits and len(deferred) < MAX_DEFERRED:
+                    deferred.append((line, event, kind))
+                    continue
+                yield line, record
+        # A fault before the first response of its API in the file: mapped now.
+        for line, event, kind in deferred:
+            yield line, to_record(event, kind, gateway)
+
+    def finish(conn: Connection) -> None:
+        new = {k: v for k, v in gateway.learned.items() if known.get(k) != v}
+        save_api_contexts(conn, new, int(datetime.now(UTC).timestamp() * 1_000_000))
 
     def notes() -> list[str]:
         found = [f"{n:,} {what}, skipped" for what, n in sorted(skipped.items())]
@@ -86,7 +121,13 @@ def open_wso2(path: Path, registry: Registry) -> RecordStream:
         return found
 
     return RecordStream(
-        records(), lambda: size if raw.closed else raw.tell(), size, notes, "events"
+        records(),
+        lambda: size if raw.closed else raw.tell(),
+        size,
+        notes,
+        "events",
+        start=start,
+        finish=finish,
     )
 
 
@@ -159,25 +200,38 @@ def _numbers(event: dict[str, Any]) -> dict[str, Any] | Malformed:
     return event
 
 
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def learn(event: dict[str, Any], gateway: GatewayMap) -> None:
+    """A response event shows its API's context: remember it by the API's id and name."""
+    context = _str(event.get("apiContext"))
+    if context is None:
+        return
+    api_id, name = _str(event.get("apiId")), _str(event.get("apiName"))
+    if api_id:
+        gateway.learned[("id", api_id)] = context
+    if name:
+        version = _str(event.get("apiVersion")) or ""
+        gateway.learned[("name", f"{name}\t{version}")] = context
+
+
 def to_record(event: dict[str, Any], kind: str | None, gateway: GatewayMap) -> Raw:
     """One analytics event → a contract record, Unmapped, or Malformed."""
-    application = event.get("applicationName")
-    context, name = event.get("apiContext"), event.get("apiName")
-    department = gateway.wso2_department(application if isinstance(application, str) else None)
-    system = gateway.wso2_system(
-        context if isinstance(context, str) else None, name if isinstance(name, str) else None
-    )
+    application = _str(event.get("applicationName"))
+    context, name = _str(event.get("apiContext")), _str(event.get("apiName"))
+    version, api_id = _str(event.get("apiVersion")), _str(event.get("apiId"))
+    department = gateway.wso2_department(application)
+    system = gateway.wso2_system(context, name, version, api_id)
     if department is None or system is None or not gateway.is_obligation(department, system):
-        return Unmapped(f"application {application!r} → API {context or name!r}")
+        return _unmapped(application, context, name, version, api_id, department, gateway)
     ts = _timestamp(event.get("requestTimestamp"))
     if isinstance(ts, Malformed):
         return ts
-    faulty = (kind or "").lower() in FAULT_TYPES or str(
-        event.get("eventType", "")
-    ).lower() in FAULT_TYPES
     status = event.get("proxyResponseCode", event.get("responseCode"))
     detail: str | None
-    if faulty or "errorType" in event:
+    if _is_fault(event, kind):
         success, detail = False, _fault(event)
     elif isinstance(status, int) and not isinstance(status, bool):
         success = 200 <= status < 300
@@ -194,16 +248,57 @@ def to_record(event: dict[str, Any], kind: str | None, gateway: GatewayMap) -> R
     }
     if isinstance(latency, int | float) and not isinstance(latency, bool) and latency >= 0:
         record["latency_ms"] = latency
-    correlation = event.get("correlationId")
-    if isinstance(correlation, str) and correlation:
+    correlation = _correlation(event)
+    if correlation:
         record["id"] = _id(correlation)
     if detail:
         record["detail"] = detail[:1000]
     return record
 
 
+def _is_fault(event: dict[str, Any], kind: str | None) -> bool:
+    """4.x: the log's `apim:faulty`, `eventType` or `errorType`; 3.2's fault stream: an
+    `errorCode` and no response code (its documented attributes have no type field)."""
+    return (
+        (kind or "").lower() in FAULT_TYPES
+        or str(event.get("eventType", "")).lower() in FAULT_TYPES
+        or "errorType" in event
+        or (
+            "errorCode" in event
+            and "responseCode" not in event
+            and "proxyResponseCode" not in event
+        )
+    )
+
+
+def _unmapped(
+    application: str | None,
+    context: str | None,
+    name: str | None,
+    version: str | None,
+    api_id: str | None,
+    department: str | None,
+    gateway: GatewayMap,
+) -> Unmapped:
+    """Why an event maps to no obligation, and for a fault without a context what to declare."""
+    shown = context or gateway.learned_context(name, version, api_id)
+    if shown or department is None or not (name or api_id):
+        return Unmapped(f"application {application!r} → API {shown or name!r}")
+    declare = " or ".join(
+        f"{key}: [{value}]"
+        for key, value in (("wso2_apis", name), ("wso2_api_ids", api_id))
+        if value
+    )
+    return Unmapped(
+        f"application {application!r} → API {name!r} {version or ''} (apiId {api_id or '?'}):"
+        " an event without apiContext, and no response event of this API seen to learn it;"
+        f" declare {declare} on its system in the registry",
+        waits=True,
+    )
+
+
 def _timestamp(value: Any) -> str | Malformed:
-    """requestTimestamp: ISO text in UTC (4.x), or epoch milliseconds (3.2)."""
+    """requestTimestamp: as Java's OffsetDateTime prints it (4.x), or epoch milliseconds (3.2)."""
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value / 1000, UTC).isoformat()
@@ -211,7 +306,28 @@ def _timestamp(value: Any) -> str | Malformed:
             return Malformed("requestTimestamp", f"{value} is not a time in milliseconds")
     if not isinstance(value, str):
         return Malformed("requestTimestamp", "is required (ISO time or epoch milliseconds)")
-    return value
+    if JAVA_TIME.fullmatch(value) is None:
+        return Malformed(
+            "requestTimestamp", f"{value!r} is not a time like 2022-12-15T02:53:07.123Z"
+        )
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC).isoformat()
+    except ValueError as e:
+        return Malformed("requestTimestamp", f"{value!r} is not a valid time ({e})")
+
+
+def _correlation(event: dict[str, Any]) -> str | None:
+    """4.x `correlationId`; 3.2 has none but `meta_clientType`, a JSON text with `correlationID`."""
+    found = _str(event.get("correlationId"))
+    if found is not None:
+        return found
+    meta = event.get("meta_clientType")
+    if isinstance(meta, str) and meta.startswith("{"):
+        try:
+            meta = json.loads(meta)
+        except ValueError:
+            return None
+    return _str(meta.get("correlationID")) if isinstance(meta, dict) else None
 
 
 def _fault(event: dict[str, Any]) -> str:

@@ -113,6 +113,18 @@ def _print_result(r: FileResult) -> None:
         print(f"{r.path}:   … and {len(r.unmapped) - MAX_UNMAPPED:,} more")
     for note in r.notes:
         print(f"{r.path}: {note}")
+    if r.written.replaced:
+        print(
+            f"{r.path}: {r.written.replaced:,} {r.unit} stored from the producer's record"
+            " now as the client saw them"
+        )
+    if unmapped and not r.written.accepted and not r.written.duplicates:
+        first = next(iter(r.unmapped))
+        print(
+            f"{r.path}: warning: no {r.unit[:-1] if r.unit.endswith('s') else r.unit} maps to"
+            f" an obligation; the first was {first}: see the gateway: keys of the registry",
+            file=sys.stderr,
+        )
     if r.without_id:
         print(
             f"{r.path}: note: {_records(r.without_id)} without an id: importing the file again"

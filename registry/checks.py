@@ -44,6 +44,7 @@ def check_registry(registry: Registry) -> list[Finding]:
         ),
         *_gateway_names("departments", "xroad_clients", "X-Road client", registry.departments),
         *_gateway_names("systems", "wso2_apis", "WSO2 API", registry.systems),
+        *_gateway_names("systems", "wso2_api_ids", "WSO2 API id", registry.systems),
         *_gateway_names("systems", "xroad_services", "X-Road service", registry.systems),
     ]
 

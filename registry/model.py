@@ -156,6 +156,8 @@ class SystemGateway(Frozen):
     # An API context (starting with "/", matching its sub-paths too, like /dkdn/1.0)
     # or an API name (matched exactly).
     wso2_apis: tuple[Text, ...] = ()
+    # apiId of the API (its UUID in the analytics events): what a fault event always carries.
+    wso2_api_ids: tuple[Text, ...] = ()
     xroad_services: tuple[XRoadService, ...] = ()
 
 

@@ -119,6 +119,13 @@ class Transaction(NamedTuple):
     latency_ms: float | None = None
     record_id: str | None = None
     detail: str | None = None
+    # How the write path treats a repeat of the id: "" a duplicate; PROVISIONAL
+    # (stored, but a DEFINITIVE view of the same record replaces it later).
+    view: str = ""
+
+
+PROVISIONAL = "provisional"  # e.g. an X-Road exchange seen only from the producer's side
+DEFINITIVE = "definitive"  # e.g. the client's record of that exchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +183,13 @@ class RecordParser:
         self._context = {"text_cells": text_cells}
         self._pairs: dict[tuple[str, str], list[FieldError]] = {}
 
-    def parse(self, raw: bytes | str | Mapping[str, Any]) -> Transaction | list[FieldError]:
-        """One record (JSON text or a mapping) → a Transaction, or what is wrong with it."""
+    def parse(
+        self, raw: bytes | str | Mapping[str, Any], view: str = ""
+    ) -> Transaction | list[FieldError]:
+        """One record (JSON text or a mapping) → a Transaction, or what is wrong with it.
+
+        `view`: how the write path treats a repeat of its id (PROVISIONAL, DEFINITIVE).
+        """
         try:
             record = (
                 _validate_json(raw, context=self._context)
@@ -203,6 +215,7 @@ class RecordParser:
             latency_ms=record.latency_ms,
             record_id=record.id,
             detail=record.detail,
+            view=view,
         )
 
 

@@ -144,6 +144,37 @@ class PushToken(Base):
     revoked_us: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class Wso2ApiContext(Base):
+    """What a WSO2 gateway's response events taught: the context of an API id or name.
+
+    `apim:faulty` events carry no `apiContext`, only `apiId`, `apiName` and
+    `apiVersion`: kept here, a fault maps to its system across imports and
+    rotated files. `kind` is `id` (key: apiId) or `name` (key: apiName, a tab,
+    apiVersion).
+    """
+
+    __tablename__ = "wso2_api_contexts"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    context: Mapped[str] = mapped_column(Text)
+    seen_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProvisionalRecord(Base):
+    """A stored record that a better view of the same exchange replaces when it arrives.
+
+    An X-Road exchange seen only from the producer's security server is stored
+    from the producer's view and listed here; the client's record arriving
+    later (another file, another day) replaces it, rollup and totals adjusted,
+    and the listing ends. Keyed by record id first: the writer looks its
+    duplicates up by id.
+    """
+
+    __tablename__ = "provisional_records"
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class StoreMeta(Base):
     __tablename__ = "store_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -156,3 +187,5 @@ daily_counts = metadata.tables["daily_counts"]
 pair_totals = metadata.tables["pair_totals"]
 store_meta = metadata.tables["store_meta"]
 push_tokens = metadata.tables["push_tokens"]
+wso2_api_contexts = metadata.tables["wso2_api_contexts"]
+provisional_records = metadata.tables["provisional_records"]

@@ -16,15 +16,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from store.records import Transaction
-from store.schema import daily_counts, store_meta, transactions
+from store.records import DEFINITIVE, PROVISIONAL, Transaction
+from store.schema import daily_counts, pair_totals, provisional_records, store_meta, transactions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
+MIDNIGHT = datetime.min.time()
 BATCH = 2000  # records per statement
 # Rollup deltas are summed in memory across a whole database transaction (an
 # import file is one) and written at the end, or when this many keys pile up.
@@ -49,6 +50,8 @@ def from_us(us: int) -> datetime:
 class WriteResult:
     accepted: int = 0
     duplicates: int = 0
+    # Duplicates that replaced a provisional view of their record (counted in duplicates too).
+    replaced: int = 0
     # What the new rows added, per (department, system, source, success): for
     # anything that keeps running totals (the metrics exporter).
     added: dict[tuple[str, str, str, bool], int] = field(default_factory=dict)
@@ -56,6 +59,7 @@ class WriteResult:
     def merge(self, other: WriteResult) -> None:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
+        self.replaced += other.replaced
         for k, v in other.added.items():
             self.added[k] = self.added.get(k, 0) + v
 
@@ -70,6 +74,12 @@ class TransactionWriter:
         self._postgres = conn.dialect.name == "postgresql"
         self._staging_ready = False
         self._rollup: dict[tuple[str, str, date, str], list[Any]] = {}
+        self._provisional_stored: bool | None = None  # None: not looked at yet
+
+    @property
+    def connection(self) -> Connection:
+        """The open database transaction, for what an import keeps beside its records."""
+        return self._conn
 
     def write(self, batch: Sequence[Transaction]) -> WriteResult:
         """Store a batch; records whose (department, id) is already stored are duplicates."""
@@ -86,7 +96,122 @@ class TransactionWriter:
                 t = chunk[i]
                 key = (t.department, t.system, t.source, t.success)
                 result.added[key] = result.added.get(key, 0) + 1
+            if any(t.view for t in chunk):
+                result.replaced += self._views(chunk, stamps, new)
         return result
+
+    # -- provisional and definitive views of one record ----------------------------
+
+    def _views(self, chunk: Sequence[Transaction], stamps: list[int], new: list[int]) -> int:
+        """List the new provisional records; replace those a definitive duplicate supersedes."""
+        conn = self._conn
+        marks = [
+            {"record_id": chunk[i].record_id, "department": chunk[i].department}
+            for i in new
+            if chunk[i].view == PROVISIONAL and chunk[i].record_id is not None
+        ]
+        if marks:
+            insert = pg_insert if self._postgres else sqlite_insert
+            conn.execute(insert(provisional_records).on_conflict_do_nothing(), marks)
+            self._provisional_stored = True
+        if len(new) == len(chunk) or not self._any_provisional():
+            return 0  # no repeats, or nothing they could replace
+        fresh = set(new)
+        repeats = [
+            i
+            for i, t in enumerate(chunk)
+            if t.view == DEFINITIVE and t.record_id is not None and i not in fresh
+        ]
+        if not repeats:
+            return 0
+        c = provisional_records.c
+        ids = sorted({chunk[i].record_id or "" for i in repeats})
+        waiting = set(conn.execute(select(c.department, c.record_id).where(c.record_id.in_(ids))))
+        replacing: dict[tuple[str, str], int] = {}
+        for i in repeats:
+            key = (chunk[i].department, chunk[i].record_id or "")
+            if key in waiting and key not in replacing:
+                replacing[key] = i
+        if not replacing:
+            return 0
+        return self._replace([(chunk[i], stamps[i]) for i in replacing.values()])
+
+    def _any_provisional(self) -> bool:
+        if self._provisional_stored is None:
+            found = self._conn.execute(select(provisional_records.c.record_id).limit(1)).first()
+            self._provisional_stored = found is not None
+        return self._provisional_stored
+
+    def _replace(self, records: list[tuple[Transaction, int]]) -> int:
+        """Put each record in place of its stored provisional view, rollup and totals exact.
+
+        Rare (an exchange whose producer's record was imported before the client's),
+        so plain statements: the pending rollup is written first, the old row's counts
+        taken away, the new row's added, and a first or last success that the old
+        row held is recomputed from the records of its day.
+        """
+        self.flush()
+        conn, tz = self._conn, self._tz
+        t_c, p_c = transactions.c, provisional_records.c
+        minus: dict[tuple[str, str, date, str], list[int]] = {}
+        plus: dict[tuple[str, str, date, str], list[Any]] = {}
+        extremes: set[tuple[str, str, date, str]] = set()
+        replaced = 0
+        for t, us in records:
+            # Taken off the list first: a concurrent writer replacing the same record
+            # waits for this one and then finds nothing to take, so counts change once.
+            mark = (p_c.record_id == t.record_id) & (p_c.department == t.department)
+            if conn.execute(delete(provisional_records).where(mark)).rowcount != 1:
+                continue
+            replaced += 1
+            where = (t_c.department == t.department) & (t_c.record_id == t.record_id)
+            system, old_us, old_success, source = conn.execute(
+                select(t_c.system, t_c.ts_us, t_c.success, t_c.source).where(where)
+            ).one()
+            conn.execute(
+                update(transactions)
+                .where(where)
+                .values(
+                    system=t.system,
+                    ts_us=us,
+                    success=t.success,
+                    latency_ms=t.latency_ms,
+                    source=t.source,
+                    detail=t.detail,
+                )
+            )
+            old_key = (t.department, system, from_us(old_us).astimezone(tz).date(), source)
+            m = minus.setdefault(old_key, [0, 0])
+            m[0 if old_success else 1] += 1
+            if old_success:
+                extremes.add(old_key)
+            new_key = (t.department, t.system, t.ts.astimezone(tz).date(), t.source)
+            p = plus.setdefault(new_key, [0, 0, None, None])
+            if t.success:
+                p[0] += 1
+                p[2] = us if p[2] is None else min(p[2], us)
+                p[3] = us if p[3] is None else max(p[3], us)
+            else:
+                p[1] += 1
+        _take_from_rollup(conn, minus)
+        add_to_rollup(conn, plus)
+        add_to_totals(conn, plus)
+        for key in sorted(extremes):
+            _recompute_success_times(conn, key, tz)
+        for d, s, src in sorted({(d, s, src) for d, s, _, src in extremes}):
+            pair = (
+                (pair_totals.c.department == d)
+                & (pair_totals.c.system == s)
+                & (pair_totals.c.source == src)
+            )
+            c = daily_counts.c
+            latest = (
+                select(func.max(c.last_success_us))
+                .where((c.department == d) & (c.system == s) & (c.source == src))
+                .scalar_subquery()
+            )
+            conn.execute(update(pair_totals).where(pair).values(last_success_us=latest))
+        return replaced
 
     def _rows(
         self, chunk: Sequence[Transaction], stamps: list[int], which: Iterable[int]
@@ -266,6 +391,56 @@ def add_to_totals(conn: Connection, sums: dict[tuple[str, str, date, str], list[
         " OR excluded.last_success_us > pair_totals.last_success_us"
         " THEN excluded.last_success_us ELSE pair_totals.last_success_us END",
         [(d, s, src, v[0], v[1], v[2]) for (d, s, src), v in sorted(totals.items())],
+    )
+
+
+def _rollup_row(key: tuple[str, str, date, str]) -> Any:
+    d, s, day, src = key
+    c = daily_counts.c
+    return (c.department == d) & (c.system == s) & (c.day == day) & (c.source == src)
+
+
+def _take_from_rollup(conn: Connection, minus: dict[tuple[str, str, date, str], list[int]]) -> None:
+    """Take counts away from the rollup and the totals (a record replaced by another view)."""
+    c, t = daily_counts.c, pair_totals.c
+    for key, (ok, failed) in sorted(minus.items()):
+        row = _rollup_row(key)
+        conn.execute(
+            update(daily_counts)
+            .where(row)
+            .values(successes=c.successes - ok, failures=c.failures - failed)
+        )
+        conn.execute(delete(daily_counts).where(row & (c.successes == 0) & (c.failures == 0)))
+        d, s, _, src = key
+        conn.execute(
+            update(pair_totals)
+            .where((t.department == d) & (t.system == s) & (t.source == src))
+            .values(successes=t.successes - ok, failures=t.failures - failed)
+        )
+
+
+def _recompute_success_times(
+    conn: Connection, key: tuple[str, str, date, str], tz: ZoneInfo
+) -> None:
+    """First and last success of one rollup row, from its day's records."""
+    d, s, day, src = key
+    start = to_us(datetime.combine(day, MIDNIGHT, tzinfo=tz))
+    end = to_us(datetime.combine(day + timedelta(days=1), MIDNIGHT, tzinfo=tz))
+    t = transactions.c
+    first, last = conn.execute(
+        select(func.min(t.ts_us), func.max(t.ts_us)).where(
+            (t.department == d)
+            & (t.system == s)
+            & (t.source == src)
+            & t.success.is_(True)
+            & (t.ts_us >= start)
+            & (t.ts_us < end)
+        )
+    ).one()
+    conn.execute(
+        update(daily_counts)
+        .where(_rollup_row(key))
+        .values(first_success_us=first, last_success_us=last)
     )
 
 
