@@ -30,6 +30,7 @@ from probes.auth import CredentialStore
 from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder
 from registry import Registry
+from store.database import first_line
 
 log = logging.getLogger("lienthong.serve")
 
@@ -97,8 +98,8 @@ def create_app(
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
     if service.options.push.enabled:
-        # Mounted last, so its writer stops first on shutdown: what it holds is
-        # committed while the rest of the service still runs.
+        # A sub-application: its writer stops after the probes and the metrics
+        # refresher, and commits what it holds before the process exits.
         service.push = add_push_api(
             app, registry, store, service.options.push, clock, state.on_written
         )
@@ -146,7 +147,7 @@ async def _refresh_loop(service: Service) -> None:
                 await refresh_calendar(service)
                 last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
-            log.error("metrics refresh failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
+            log.error("metrics refresh failed: %s", first_line(e))
 
 
 async def probes_context(app: web.Application) -> AsyncIterator[None]:

@@ -148,6 +148,12 @@ def open_store(url: str = DEFAULT_URL) -> Engine:
     return engine
 
 
-def first_line(e: SQLAlchemyError) -> str:
-    text = str(getattr(e, "orig", None) or e)
-    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
+def first_line(e: BaseException) -> str:
+    """A database error in one line: the driver's own message if there is one.
+
+    The one helper for every log line and message about a database error; an
+    empty message is the exception's name (never an IndexError in a loop that
+    must keep running).
+    """
+    text = str(getattr(e, "orig", None) or e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
