@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,6 +31,7 @@ from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targ
 from probes.recorder import TransactionRecorder
 from registry import Registry
 from store.database import first_line
+from store.health import StoreWatch
 
 log = logging.getLogger("lienthong.serve")
 
@@ -64,9 +65,11 @@ class Service:
     recorder: TransactionRecorder | None = None
     push: PushApi | None = None
     ready: asyncio.Event | None = None
+    watch: StoreWatch | None = None
 
 
 SERVICE = web.AppKey("service", Service)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(
@@ -88,8 +91,9 @@ def create_app(
         exposition=Exposition(state, lambda: service.engine),
         collector=LienthongCollector(Exposition(state, lambda: service.engine)),
         ready=asyncio.Event(),
+        watch=StoreWatch(store),
     )
-    app = web.Application()
+    app = web.Application(middlewares=[security_headers])
     app[SERVICE] = service
     app.cleanup_ctx.append(metrics_context)
     if service.options.probes_enabled:
@@ -109,6 +113,7 @@ def create_app(
 async def metrics_context(app: web.Application) -> AsyncIterator[None]:
     """Seed the counters from the store, then keep them and the calendar figures fresh."""
     service = app[SERVICE]
+    await check_store(service)
     await refresh_totals(service)
     await refresh_calendar(service)
     task = asyncio.create_task(_refresh_loop(service), name="metrics-refresh")
@@ -140,6 +145,7 @@ async def _refresh_loop(service: Service) -> None:
     calendar_day = service.state.local_day()
     while True:
         await asyncio.sleep(options.totals_refresh)
+        await check_store(service)
         try:
             await refresh_totals(service)
             day = service.state.local_day()
@@ -148,6 +154,14 @@ async def _refresh_loop(service: Service) -> None:
                 last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
             log.error("metrics refresh failed: %s", first_line(e))
+
+
+async def check_store(service: Service) -> str | None:
+    """Whether the store takes writes now; kept for `lienthong_store_up` too."""
+    assert service.watch is not None
+    problem = await service.watch.check()
+    service.state.store_up = problem is None
+    return problem
 
 
 async def probes_context(app: web.Application) -> AsyncIterator[None]:
@@ -190,19 +204,50 @@ async def metrics_handler(request: web.Request) -> web.Response:
 
 
 async def healthz_handler(request: web.Request) -> web.Response:
+    """The truth about storing: 200 when the store takes writes now, 503 when it does not."""
     service = request.app[SERVICE]
     engine, recorder, push = service.engine, service.recorder, service.push
+    problem = await check_store(service)
+    writers = [w for w in (push.commits if push else None, recorder.writer if recorder else None)]
+    last_error = next((w.store_error for w in writers if w and not w.store_ok), None)
+    if not service.options.probes_enabled:
+        probes = "disabled"
+    else:
+        probes = "running" if engine is not None and engine.running else "stopped"
     return web.json_response(
         {
-            "status": "ok",
+            "status": "ok" if problem is None else "failing",
+            "store": "ok" if problem is None else problem,
+            "store_last_write_error": last_error,
+            "probe_engine": probes,
             "probes": len(engine.targets) if engine else 0,
             "in_flight": sum(engine.in_flight.values()) if engine else 0,
             "pending_records": recorder.pending if recorder else 0,
             "failed_writes": recorder.failed_writes if recorder else 0,
             "push_pending_records": push.commits.pending if push else 0,
             "push_failed_commits": push.commits.failed_groups if push else 0,
-        }
+            "push_commit_timeouts": push.commits.timeouts if push else 0,
+        },
+        status=200 if problem is None else 503,
     )
+
+
+# The status page is the only HTML: no script, no frame, nothing from elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none';"
+    " form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 async def status_handler(request: web.Request) -> web.Response:

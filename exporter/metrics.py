@@ -103,6 +103,11 @@ CIRCUIT = Family(
     "gauge",
     "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
 )
+STORE_UP = Family(
+    "lienthong_store_up",
+    "gauge",
+    "1 when the store took a write at the last check, 0 when it refused or did not answer.",
+)
 SOURCES = ("probe", "push", "gateway", "import")
 # Families whose samples change only with the registry or the calendar figures,
 # both of which make the renderer start over: a changed obligation keeps their text.
@@ -219,6 +224,9 @@ def engine_samples(
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
         (LOCAL_HOUR, [("lienthong_local_hour", (("province", province),), round(hour, 4))])
     ]
+    if state.store_up is not None:
+        up = int(state.store_up)
+        found.append((STORE_UP, [("lienthong_store_up", (("province", province),), up)]))
     if engine is None:
         return found
     lag: list[tuple[str, tuple[tuple[str, str], ...], float]] = [

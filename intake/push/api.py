@@ -36,6 +36,7 @@ from store.database import first_line
 from store.group_commit import (
     DEADLINE,
     MAX_PENDING,
+    CommitBusy,
     CommitClosed,
     CommitFailed,
     CommitTimeout,
@@ -228,6 +229,8 @@ async def push_handler(request: web.Request) -> web.Response:
             reason = "shutting down"
         elif isinstance(e, CommitTimeout):
             reason = "the store is not answering"
+        elif isinstance(e, CommitBusy):
+            reason = "too many records are waiting for the store"
         else:
             reason = "the store failed"
         return error(
@@ -249,9 +252,13 @@ async def _read_and_check(
             body = await _read_body(request)
     except TimeoutError:
         return error(408, f"the body did not arrive within {api.options.body_timeout:g} s")
-    except HttpProcessingError as e:
+    except (HttpProcessingError, web.RequestPayloadError) as e:
         # A body that does not decode as its Content-Encoding says: the client's error.
-        return error(400, f"the body cannot be read: {e.message}")
+        # The connection is closed after the answer: the rest of the body is unreadable.
+        reason = e.message if isinstance(e, HttpProcessingError) else str(e)
+        answer = error(400, f"the body cannot be read: {' '.join(reason.split())}")
+        answer.force_close()
+        return answer
     if body is None:
         return error(413, f"the body is larger than {MAX_BODY:,} bytes: split the batch")
     items, problem = _decode(body)
