@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
@@ -200,3 +201,76 @@ async def test_the_status_page_sends_security_headers(api: Api) -> None:
             assert answer.headers[name] == value
     assert "frame-ancestors 'none'" in SECURITY_HEADERS["Content-Security-Policy"]
     assert URL.startswith("/api/v1/")
+
+
+async def raw_request(url: str, head: bytes, body: bytes = b"") -> tuple[bytes, bytes]:
+    """Send bytes as they are; the answer's status line with headers, and its body."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head + b"\r\n" + body)
+    answer = await reader.read()
+    writer.close()
+    headers, _, content = answer.partition(b"\r\n\r\n")
+    return headers, content
+
+
+async def test_an_overlong_header_is_a_json_400_that_repeats_no_token(
+    api: Api, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = issue_token(engine, "so-khdt")
+    secret = token + "Q" * 9000
+    head = (
+        f"POST {URL} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {secret}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n"
+    ).encode()
+    headers, content = await raw_request(api.url, head, b"[]")
+    assert headers.split(b" ")[1] == b"400"
+    assert b"application/json" in headers
+    assert json.loads(content)["errors"][0]["message"] == "a request line or header is too long"
+    assert token.encode() not in content
+    assert token not in caplog.text and "QQQQ" not in caplog.text
+    # An encoding the server cannot decode: a JSON 400 too.
+    head = (
+        f"POST {URL} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: 2\r\n"
+        "Connection: close\r\n"
+    ).encode()
+    headers, content = await raw_request(api.url, head, b"[]")
+    assert headers.split(b" ")[1] == b"400" and b"application/json" in headers
+    assert json.loads(content)["errors"][0]["index"] is None
+
+
+async def test_bodies_in_memory_are_bounded_and_a_trickling_body_times_out(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    token = issue_token(engine, "so-khdt")
+    async with push_api(bac_ninh, engine, body_memory=6_000_000, body_timeout=2) as api:
+        assert (await api.post([record(0)], token))[0] == 202
+        host, port = api.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            (
+                f"POST {URL} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n[{"
+            ).encode()
+        )
+        await writer.drain()
+        bodies = api.app[SERVICE].push.bodies
+        async with asyncio.timeout(10):
+            while bodies.used == 0:  # the slow body has taken its share of the budget
+                await asyncio.sleep(0.01)
+        # No room for another large body: refused at once, before anything is read.
+        status, document, headers = await api.post(
+            None, token, raw=b" " * 2_000_000 + json.dumps([record(1)]).encode()
+        )
+        assert status == 503 and headers["Retry-After"] == "1"
+        assert document["errors"][0]["message"] == "too many large requests at once: retry shortly"
+        # A small one still fits.
+        assert (await api.post([record(2)], token))[0] == 202
+        # The trickling client is cut off at the body timeout, and its share comes back.
+        answer = await reader.read()
+        writer.close()
+        assert answer.split(b" ")[1] == b"408"
+        assert bodies.used == 0
+        assert (await api.post(None, token, raw=b" " * 2_000_000 + b"[]"))[0] == 202
+    assert [r[3] for r in stored(engine)] == ["r0", "r2"]

@@ -251,7 +251,9 @@ async def _read_and_check(
         async with asyncio.timeout(api.options.body_timeout):
             body = await _read_body(request)
     except TimeoutError:
-        return error(408, f"the body did not arrive within {api.options.body_timeout:g} s")
+        late = error(408, f"the body did not arrive within {api.options.body_timeout:g} s")
+        late.force_close()  # the rest of the body is not waited for
+        return late
     except (HttpProcessingError, web.RequestPayloadError) as e:
         # A body that does not decode as its Content-Encoding says: the client's error.
         # The connection is closed after the answer: the rest of the body is unreadable.
