@@ -30,6 +30,7 @@ MONTH_REMAINING_DAYS = "lienthong_month_remaining_required_workdays"
 SCHEDULE_LAG = "lienthong_probe_schedule_lag_seconds"  # a histogram
 PROBES_IN_FLIGHT = "lienthong_probes_in_flight"
 CIRCUIT_STATE = "lienthong_circuit_state"
+STORE_UP = "lienthong_store_up"  # 0: the store refuses writes or does not answer
 
 # Every per-obligation series carries these (ASCII codes).
 OBLIGATION = "province, department, system"
