@@ -40,6 +40,9 @@ def bound_socket(host: str, port: int) -> socket.socket:
 
 
 log = logging.getLogger("lienthong.http")
+# Seconds a client has to send a request's head once it started: a client that
+# trickles its headers (slowloris) is cut off instead of holding a connection.
+HEAD_TIMEOUT = 10.0
 
 
 class _JsonProtocolErrors(RequestHandler):
@@ -47,8 +50,34 @@ class _JsonProtocolErrors(RequestHandler):
 
     aiohttp's own answer is text/plain and quotes the offending line, which may
     hold a token; so does its log. Here neither the answer nor the log repeats
-    anything the client sent.
+    anything the client sent. A request head must arrive within HEAD_TIMEOUT.
     """
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        parsed = self._request_count
+        super().data_received(data)
+        if self._request_count != parsed:
+            self._stop_head_timer()
+        elif self._head_timer is None and not self._request_in_progress:
+            self._head_timer = asyncio.get_running_loop().call_later(
+                HEAD_TIMEOUT, self._head_too_slow
+            )
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        log.warning("closed a connection: its request head took over %g s", HEAD_TIMEOUT)
+        self.force_close()
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
 
     def handle_error(
         self,

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from exporter.app import SECURITY_HEADERS, SERVICE, ServiceOptions, create_app
 from intake.push.api import PushOptions
+from lienthong import server
 from registry import Registry
 from store.group_commit import CommitRefused, GroupCommit
 from store.health import StoreWatch
@@ -274,3 +275,19 @@ async def test_bodies_in_memory_are_bounded_and_a_trickling_body_times_out(
         assert bodies.used == 0
         assert (await api.post(None, token, raw=b" " * 2_000_000 + b"[]"))[0] == 202
     assert [r[3] for r in stored(engine)] == ["r0", "r2"]
+
+
+async def test_a_client_trickling_its_headers_is_cut_off(
+    api: Api, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "HEAD_TIMEOUT", 0.5)
+    host, port = api.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"POST {URL} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode())
+    await writer.drain()
+    async with asyncio.timeout(10):  # closed by the server, without an answer
+        assert await reader.read() == b""
+    writer.close()
+    # A client that sends its head at once is served as ever.
+    token = issue_token(engine, "so-khdt")
+    assert (await api.post([record(1)], token))[0] == 202
