@@ -24,6 +24,7 @@ from intake.files import FORMATS, FileFormatError, Malformed, RecordStream, Unma
 from intake.wso2 import open_wso2
 from intake.xroad import open_xroad
 from registry import Registry
+from store.database import first_line
 from store.records import FieldError, RecordParser, Transaction
 from store.writer import BATCH, WriteResult, writing
 
@@ -152,8 +153,9 @@ def _reason(e: BaseException) -> str:
         return "nested too deeply"
     if isinstance(e, EOFError):
         return "the compressed file is truncated"
-    text = str(e.strerror if isinstance(e, OSError) and e.strerror else e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return first_line(e)
 
 
 def _report(progress: Progress | None, stream: RecordStream, result: FileResult) -> None:

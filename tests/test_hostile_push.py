@@ -14,11 +14,13 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from exporter.app import SECURITY_HEADERS, SERVICE, ServiceOptions, create_app
 from intake.push.api import PushOptions
 from lienthong import server
 from registry import Registry
+from store.database import first_line
 from store.group_commit import CommitRefused, GroupCommit
 from store.health import StoreWatch
 from store.records import Transaction
@@ -291,3 +293,11 @@ async def test_a_client_trickling_its_headers_is_cut_off(
     # A client that sends its head at once is served as ever.
     token = issue_token(engine, "so-khdt")
     assert (await api.post([record(1)], token))[0] == 202
+
+
+def test_an_error_without_a_message_is_named_not_an_index_error() -> None:
+    # The refresh loops log database errors in one line: an empty message used to
+    # raise IndexError there, which silently ended the loop.
+    assert first_line(OperationalError("SELECT 1", {}, Exception(""))) == "OperationalError"
+    assert first_line(OperationalError("SELECT 1", {}, Exception("disk full\nmore"))) == "disk full"
+    assert first_line(ValueError("")) == "ValueError"
