@@ -111,6 +111,7 @@ class GroupCommit:
         self._name = name
         self._queue: deque[_Pending] = deque()
         self._queued = 0  # records in the queue, withdrawn ones not counted
+        self.writing = 0  # records of the group being written now
         self._gate = threading.Lock()  # the states, shared with the writing thread
         self._wake = asyncio.Event()
         self._closed = False
@@ -207,7 +208,11 @@ class GroupCommit:
         return group
 
     async def _commit(self, group: list[_Pending]) -> None:
-        outcomes = await asyncio.to_thread(self._write, group)
+        self.writing = sum(len(p.batch) for p in group)
+        try:
+            outcomes = await asyncio.to_thread(self._write, group)
+        finally:
+            self.writing = 0
         for p, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, WriteResult):
                 for listener in self.listeners:

@@ -129,11 +129,17 @@ async def test_a_frozen_store_is_a_503_at_the_deadline_and_the_batch_never_lands
 ) -> None:
     token = issue_token(engine, "so-khdt")
     province = bac_ninh.province.code
-    async with push_api(bac_ninh, engine, commit_deadline=0.5, max_pending=15) as api:
+    async with push_api(bac_ninh, engine, commit_deadline=2, max_pending=15) as api:
         with write_locked(engine):
+            commits = api.app[SERVICE].push.commits
             first = asyncio.create_task(api.post([record(k) for k in range(10)], token))
+            async with asyncio.timeout(10):
+                while commits.writing < 10:  # the writer is stuck on it
+                    await asyncio.sleep(0.01)
             second = asyncio.create_task(api.post([record(k) for k in range(10, 20)], token))
-            await asyncio.sleep(0)  # both are sent before the third
+            async with asyncio.timeout(10):
+                while commits.pending < 10:  # queued behind it
+                    await asyncio.sleep(0.01)
             # The queue is bounded: beyond it a batch is refused at once, not queued.
             status, document, headers = await api.post([record(k) for k in range(20, 30)], token)
             assert status == 503 and headers["Retry-After"] == "1"
