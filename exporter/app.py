@@ -208,8 +208,8 @@ async def healthz_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     engine, recorder, push = service.engine, service.recorder, service.push
     problem = await check_store(service)
-    writers = [w for w in (push.commits if push else None, recorder.writer if recorder else None)]
-    last_error = next((w.store_error for w in writers if w and not w.store_ok), None)
+    writers = ([push.commits] if push else []) + ([recorder.writer] if recorder else [])
+    last_error = next((w.store_error for w in writers if not w.store_ok), None)
     if not service.options.probes_enabled:
         probes = "disabled"
     else:
