@@ -307,3 +307,45 @@ def test_an_error_without_a_message_is_named_not_an_index_error() -> None:
     assert first_line(OperationalError("SELECT 1", {}, Exception(""))) == "OperationalError"
     assert first_line(OperationalError("SELECT 1", {}, Exception("disk full\nmore"))) == "disk full"
     assert first_line(ValueError("")) == "ValueError"
+
+
+def refuse_detail(engine: Engine, word: str) -> None:
+    """A real database refusal of one record: a trigger aborts the insert of `word`."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.detail = '{word}'"
+                " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                f" IF NEW.detail = '{word}' THEN RAISE EXCEPTION 'refused'; END IF;"
+                " RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON transactions"
+                " FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+
+
+async def test_one_departments_refused_batch_leaves_the_others_committed(
+    api: Api, engine: Engine
+) -> None:
+    refuse_detail(engine, "boom")
+    operator = issue_token(engine, None, "LGSP")
+    pairs = [("so-khdt", "csdl-dkdn"), ("so-tuphap", "ho-tich")]
+
+    async def push(n: int) -> int:
+        d, s = pairs[n % 2]
+        batch = [record(n * 10 + k, department=d, system=s) for k in range(10)]
+        if n == 7:
+            batch[3]["detail"] = "boom"
+        return (await api.post(batch, operator))[0]
+
+    statuses = await asyncio.gather(*(push(n) for n in range(40)))
+    assert statuses[7] == 503
+    assert [s for n, s in enumerate(statuses) if n != 7] == [202] * 39
+    assert len(stored(engine)) == 390
+    commits = api.app[SERVICE].push.commits
+    assert commits.refused == 1 and commits.failed_groups == 0
