@@ -349,3 +349,28 @@ async def test_one_departments_refused_batch_leaves_the_others_committed(
     assert len(stored(engine)) == 390
     commits = api.app[SERVICE].push.commits
     assert commits.refused == 1 and commits.failed_groups == 0
+
+
+async def test_unknown_tokens_cannot_hang_requests_nor_take_every_thread(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's readers never wait for a lock")
+    known = issue_token(engine, "so-khdt")
+    async with push_api(bac_ninh, engine, commit_deadline=0.5) as api:
+        tokens = api.app[SERVICE].push.tokens
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("LOCK TABLE push_tokens IN ACCESS EXCLUSIVE MODE")
+            # Random tokens while the store does not answer: each answered 503 in time.
+            async with asyncio.timeout(10):
+                answers = await asyncio.gather(
+                    *(api.post([record(n)], f"lt_random{n}") for n in range(6))
+                )
+            assert {status for status, _, _ in answers} == {503}
+            assert all(headers["Retry-After"] == "1" for _, _, headers in answers)
+            assert tokens.lookups <= 2  # the stuck look-ups hold two threads, not six
+        finally:
+            raw.rollback()
+            raw.close()
+        assert (await api.post([record(1)], known))[0] == 202

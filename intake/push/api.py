@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
 from intake.push.rate_limit import RateLimit, retry_after
-from intake.push.token_cache import TokenCache
+from intake.push.token_cache import LookupsBusy, TokenCache
 from registry import Registry
 from store.database import first_line
 from store.group_commit import (
@@ -309,9 +309,11 @@ async def _authenticate(
             headers={"WWW-Authenticate": 'Bearer realm="lienthong"'},
         )
     try:
-        token = await api.tokens.find(secret)
-    except SQLAlchemyError:
-        log.exception("token look-up failed")
+        async with asyncio.timeout(api.options.commit_deadline):
+            token = await api.tokens.find(secret)
+    except (SQLAlchemyError, TimeoutError, LookupsBusy) as e:
+        if isinstance(e, SQLAlchemyError):
+            log.error("token look-up failed: %s", first_line(e))
         return None, error(
             503, "the store is unavailable: retry", headers={"Retry-After": str(RETRY_SECONDS)}
         )
