@@ -13,6 +13,7 @@ request that asked has already been answered.
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from sqlalchemy import Engine
 
@@ -30,6 +31,7 @@ class TokenCache:
         self._engine = engine
         self._tokens: dict[str, PushToken] = {}
         self.lookups = 0  # look-ups whose thread has not returned yet
+        self._pending: dict[str, asyncio.Future[PushToken | None]] = {}
 
     async def refresh(self) -> None:
         """Replace the cache with the store's active tokens (revocations take effect)."""
@@ -39,8 +41,9 @@ class TokenCache:
         with self._engine.connect() as conn:
             return active_tokens(conn)
 
-    def _returned(self, lookup: asyncio.Future[PushToken | None]) -> None:
+    def _returned(self, digest: str, lookup: asyncio.Future[PushToken | None]) -> None:
         self.lookups -= 1
+        del self._pending[digest]
         if not lookup.cancelled():
             lookup.exception()  # read: nobody may be waiting for it any more
 
@@ -50,11 +53,14 @@ class TokenCache:
         found = self._tokens.get(digest)
         if found is not None:
             return found
-        if self.lookups >= MAX_LOOKUPS:
-            raise LookupsBusy
-        self.lookups += 1
-        lookup = asyncio.ensure_future(asyncio.to_thread(find_token, self._engine, token))
-        lookup.add_done_callback(self._returned)
+        lookup = self._pending.get(digest)
+        if lookup is None:  # requests of one new token share one look-up
+            if self.lookups >= MAX_LOOKUPS:
+                raise LookupsBusy
+            self.lookups += 1
+            lookup = asyncio.ensure_future(asyncio.to_thread(find_token, self._engine, token))
+            self._pending[digest] = lookup
+            lookup.add_done_callback(functools.partial(self._returned, digest))
         # Shielded: a caller answered at its deadline leaves the look-up counted till it returns.
         found = await asyncio.shield(lookup)
         if found is not None:
