@@ -145,8 +145,8 @@ async def _refresh_loop(service: Service) -> None:
     calendar_day = service.state.local_day()
     while True:
         await asyncio.sleep(options.totals_refresh)
-        await check_store(service)
         try:
+            await check_store(service)
             await refresh_totals(service)
             day = service.state.local_day()
             if day != calendar_day or time.monotonic() - last_calendar >= options.calendar_refresh:
