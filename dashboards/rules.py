@@ -27,6 +27,7 @@ MONTH_TARGET_UNREACHABLE = "LienthongMonthTargetUnreachable"
 NATIONAL_SYSTEM_DOWN = "LienthongNationalSystemDown"
 EXPORTER_DOWN = "LienthongExporterDown"
 EXPORTER_ABSENT = "LienthongExporterAbsent"
+STORE_DOWN = "LienthongStoreDown"
 
 # The per-obligation alerts a national-system outage causes: inhibited by it.
 CAUSED_BY_SYSTEM_DOWN = (NO_SUCCESS_TODAY, PROBES_FAILING, MISSED_REQUIRED_DAYS)
@@ -62,6 +63,7 @@ class Thresholds:
     unreachable_for: str = "30m"
     exporter_down_for: str = "5m"
     exporter_absent_for: str = "10m"
+    store_down_for: str = "2m"
 
     def check(self) -> None:
         """Raise ThresholdError for a value Prometheus would refuse or that means nothing."""
@@ -74,6 +76,7 @@ class Thresholds:
             "unreachable_for",
             "exporter_down_for",
             "exporter_absent_for",
+            "store_down_for",
         ):
             check_duration("--" + name.replace("_", "-"), getattr(self, name))
         if not 0 <= self.no_success_hour < 24:
@@ -386,6 +389,24 @@ def exporter_alerts(t: Thresholds) -> list[dict[str, Any]]:
                     " đã mất lienthong, nên không có cảnh báo nào về các kết nối."
                 ),
                 "check": "Mục scrape_configs job_name: lienthong trong prometheus.yml. " + check,
+            },
+        },
+        {
+            "alert": STORE_DOWN,
+            "expr": f"{m.STORE_UP.series} == 0",
+            "for": t.store_down_for,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "Cơ sở dữ liệu của lienthong không ghi được ({{ $labels.instance }})",
+                "description": (
+                    "lienthong không ghi được vào cơ sở dữ liệu: API tiếp nhận trả lời 503 (các"
+                    " sở, ngành phải gửi lại) và kết quả thăm dò chưa được lưu."
+                ),
+                "check": (
+                    "GET /healthz của lienthong (trường store nêu lý do); PostgreSQL có đang chạy"
+                    " và nhận kết nối không; ổ đĩa còn chỗ trống không; tệp SQLite có bị khoá"
+                    " hoặc chỉ đọc không."
+                ),
             },
         },
     ]

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +30,8 @@ from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
 from probes.recorder import TransactionRecorder
 from registry import Registry
+from store.database import first_line
+from store.health import StoreWatch
 
 log = logging.getLogger("lienthong.serve")
 
@@ -63,12 +65,14 @@ class Service:
     recorder: TransactionRecorder | None = None
     push: PushApi | None = None
     ready: asyncio.Event | None = None
+    watch: StoreWatch | None = None
 
 
 SERVICE = web.AppKey("service", Service)
 # Starts the probes and sets `Service.probes` and `Service.recorder`; given by the
 # composition root (lienthong.service), which knows how to build an engine.
 ProbesContext = Callable[[web.Application], AsyncIterator[None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(
@@ -91,8 +95,9 @@ def create_app(
         exposition=Exposition(state, lambda: service.probes),
         collector=LienthongCollector(Exposition(state, lambda: service.probes)),
         ready=asyncio.Event(),
+        watch=StoreWatch(store),
     )
-    app = web.Application()
+    app = web.Application(middlewares=[security_headers])
     app[SERVICE] = service
     app.cleanup_ctx.append(metrics_context)
     if service.options.probes_enabled and probes is not None:
@@ -101,8 +106,8 @@ def create_app(
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
     if service.options.push.enabled:
-        # Mounted last, so its writer stops first on shutdown: what it holds is
-        # committed while the rest of the service still runs.
+        # A sub-application: its writer stops after the probes and the metrics
+        # refresher, and commits what it holds before the process exits.
         service.push = add_push_api(
             app, registry, store, service.options.push, clock, state.on_written
         )
@@ -112,6 +117,7 @@ def create_app(
 async def metrics_context(app: web.Application) -> AsyncIterator[None]:
     """Seed the counters from the store, then keep them and the calendar figures fresh."""
     service = app[SERVICE]
+    await check_store(service)
     await refresh_totals(service)
     await refresh_calendar(service)
     task = asyncio.create_task(_refresh_loop(service), name="metrics-refresh")
@@ -144,13 +150,22 @@ async def _refresh_loop(service: Service) -> None:
     while True:
         await asyncio.sleep(options.totals_refresh)
         try:
+            await check_store(service)
             await refresh_totals(service)
             day = service.state.local_day()
             if day != calendar_day or time.monotonic() - last_calendar >= options.calendar_refresh:
                 await refresh_calendar(service)
                 last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
-            log.error("metrics refresh failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
+            log.error("metrics refresh failed: %s", first_line(e))
+
+
+async def check_store(service: Service) -> str | None:
+    """Whether the store takes writes now; kept for `lienthong_store_up` too."""
+    assert service.watch is not None
+    problem = await service.watch.check()
+    service.state.store_up = problem is None
+    return problem
 
 
 async def metrics_handler(request: web.Request) -> web.Response:
@@ -162,19 +177,50 @@ async def metrics_handler(request: web.Request) -> web.Response:
 
 
 async def healthz_handler(request: web.Request) -> web.Response:
+    """The truth about storing: 200 when the store takes writes now, 503 when it does not."""
     service = request.app[SERVICE]
     probes, recorder, push = service.probes, service.recorder, service.push
+    problem = await check_store(service)
+    writers = ([push.commits] if push else []) + ([recorder.writer] if recorder else [])
+    last_error = next((w.store_error for w in writers if not w.store_ok), None)
+    if not service.options.probes_enabled:
+        engine_state = "disabled"
+    else:
+        engine_state = "running" if probes is not None and probes.running else "stopped"
     return web.json_response(
         {
-            "status": "ok",
+            "status": "ok" if problem is None else "failing",
+            "store": "ok" if problem is None else problem,
+            "store_last_write_error": last_error,
+            "probe_engine": engine_state,
             "probes": probes.probes if probes else 0,
             "in_flight": sum(s.in_flight for s in probes.systems().values()) if probes else 0,
             "pending_records": recorder.pending if recorder else 0,
             "failed_writes": recorder.failed_writes if recorder else 0,
             "push_pending_records": push.commits.pending if push else 0,
             "push_failed_commits": push.commits.failed_groups if push else 0,
-        }
+            "push_commit_timeouts": push.commits.timeouts if push else 0,
+        },
+        status=200 if problem is None else 503,
     )
+
+
+# The status page is the only HTML: no script, no frame, nothing from elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none';"
+    " form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 async def status_handler(request: web.Request) -> web.Response:

@@ -97,6 +97,11 @@ CIRCUIT_STATE = Family(
     "gauge",
     "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
 )
+STORE_UP = Family(
+    "lienthong_store_up",
+    "gauge",
+    "1 when the store took a write at the last check, 0 when it refused or did not answer.",
+)
 
 # Per-obligation families, in exposition order; every series carries OBLIGATION_LABELS.
 OBLIGATION_FAMILIES = (
@@ -113,5 +118,5 @@ OBLIGATION_FAMILIES = (
     MONTH_MET_DAYS,
     MONTH_REMAINING_DAYS,
 )
-SERVICE_FAMILIES = (LOCAL_HOUR, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
+SERVICE_FAMILIES = (LOCAL_HOUR, STORE_UP, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

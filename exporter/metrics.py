@@ -33,6 +33,7 @@ from exporter.families import (
     PROBES_IN_FLIGHT,
     REQUIRED_DAY,
     SCHEDULE_LAG,
+    STORE_UP,
     SUCCESSES_TODAY,
     TARGET_RATIO,
     TRANSACTIONS,
@@ -132,6 +133,8 @@ def engine_samples(
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
         (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))])
     ]
+    if state.store_up is not None:
+        found.append((STORE_UP, [(STORE_UP.name, (("province", province),), int(state.store_up))]))
     if health is None:
         return found
     lag: list[tuple[str, tuple[tuple[str, str], ...], float]] = [

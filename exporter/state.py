@@ -62,6 +62,7 @@ class MetricsState:
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.calendar_version = 0
         self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
+        self.store_up: bool | None = None  # whether the store took a write at the last check
 
     def local_day(self) -> date:
         return datetime.fromtimestamp(self.clock(), self.registry.tz).date()

@@ -20,6 +20,9 @@ from sqlalchemy import Connection
 from store.records import RECORD_FIELDS, REQUIRED_FIELDS
 
 CONTRACT_FORMATS = ("jsonl", "csv")
+# The longest line read: a contract record fits in a few kB, and a longer line is
+# refused before it is parsed (a 300 MB line would otherwise be held whole, twice).
+MAX_LINE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -109,20 +112,44 @@ def open_records(path: Path, fmt: str) -> RecordStream:
     return RecordStream(records, lambda: size if raw.closed else raw.tell(), size)
 
 
+def bounded_lines(binary: IO[bytes]) -> Iterator[bytes | None]:
+    """The file's lines; None for one over MAX_LINE bytes, which is skipped unparsed."""
+    while line := binary.readline(MAX_LINE + 1):
+        if len(line) <= MAX_LINE or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := binary.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:
     with raw, binary:
-        for n, line in enumerate(binary, start=1):
+        for n, line in enumerate(bounded_lines(binary), start=1):
+            if line is None:
+                yield n, Malformed("", f"the line is longer than {MAX_LINE:,} bytes: not read")
+                continue
             if n == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             if line.strip():
                 yield n, line
 
 
+def _bounded_text(text: IO[str], name: str) -> Iterator[str]:
+    """Text lines for the CSV reader; one over MAX_LINE characters stops the file."""
+    n = 0
+    while line := text.readline(MAX_LINE + 1):
+        n += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            raise FileFormatError(f"{name}:{n}: the line is longer than {MAX_LINE:,} characters")
+        yield line
+
+
 def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Raw]]:
     fields = set(RECORD_FIELDS)
     required = REQUIRED_FIELDS
     with raw, binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text)
+        reader = csv.reader(_bounded_text(text, name))
         try:
             header = next(reader)
         except StopIteration:

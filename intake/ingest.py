@@ -8,18 +8,22 @@ everything is rolled back.
 
 from __future__ import annotations
 
+import csv
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
-from intake.files import Malformed, RecordStream, Unmapped, Viewed
+from intake.files import FileFormatError, Malformed, RecordStream, Unmapped, Viewed
 from intake.formats import open_stream
 from registry import Registry
+from store.database import first_line
 from store.records import FieldError, RecordParser, Transaction
 from store.writer import BATCH, WriteResult, writing
 
@@ -52,6 +56,12 @@ class _Rejected(Exception):
     """Raised inside the database transaction to roll the whole file back."""
 
 
+# What a damaged or hostile file raises while it is read (a truncated or fake
+# .gz, a line nested too deeply, a number no date can hold): the file is refused
+# with its name and line, and the command goes on with the next file.
+UNREADABLE = (OSError, EOFError, zlib.error, csv.Error, RecursionError, ValueError, OverflowError)
+
+
 def ingest_file(
     engine: Engine,
     registry: Registry,
@@ -61,11 +71,15 @@ def ingest_file(
     now: datetime | None = None,
     default_source: str = "import",
 ) -> FileResult:
-    """Import one file; on any invalid record nothing of it is stored."""
+    """Import one file; on any invalid record nothing of it is stored.
+
+    A file that cannot be read raises FileFormatError (`FILE:LINE: reason`), nothing stored.
+    """
     started = time.perf_counter()
     result = FileResult(path)
     parser = RecordParser(registry, default_source, now, text_cells=fmt == "csv")
     stream = open_stream(path, fmt, registry)
+    line = 0
     try:
         with writing(engine, registry.timezone) as writer:
             stream.start(writer.connection)
@@ -79,10 +93,8 @@ def ingest_file(
                     continue
                 if isinstance(raw, Malformed):
                     parsed: Transaction | list[FieldError] = [FieldError(raw.field, raw.message)]
-                elif isinstance(raw, Viewed):
-                    parsed = parser.parse(raw.record, raw.view)
                 else:
-                    parsed = parser.parse(raw)
+                    parsed = _parse(parser, raw)
                 if isinstance(parsed, list):
                     result.invalid += 1
                     if len(result.errors) < MAX_LISTED:
@@ -103,11 +115,37 @@ def ingest_file(
             stream.finish(writer.connection)
     except _Rejected:
         result.written = WriteResult()
+    except UNREADABLE as e:
+        where = (
+            f"{path}:" if isinstance(e, OSError | EOFError | zlib.error) else f"{path}:{line + 1}:"
+        )
+        raise FileFormatError(f"{where} cannot be read: {_reason(e)}; nothing stored") from None
     result.notes = stream.notes()
     result.unit = stream.unit
     _report(progress, stream, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _parse(
+    parser: RecordParser, raw: bytes | dict[str, Any] | Viewed
+) -> Transaction | list[FieldError]:
+    try:
+        if isinstance(raw, Viewed):
+            return parser.parse(raw.record, raw.view)
+        return parser.parse(raw)
+    except (RecursionError, ValueError, OverflowError) as e:
+        return [FieldError("", f"cannot be read: {_reason(e)}")]
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, RecursionError):
+        return "nested too deeply"
+    if isinstance(e, EOFError):
+        return "the compressed file is truncated"
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return first_line(e)
 
 
 def _report(progress: Progress | None, stream: RecordStream, result: FileResult) -> None:

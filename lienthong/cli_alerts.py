@@ -70,6 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rules.add_argument(
         "--exporter-absent-for", default=DEFAULTS.exporter_absent_for, metavar="DURATION"
     )
+    rules.add_argument("--store-down-for", default=DEFAULTS.store_down_for, metavar="DURATION")
 
     pacing = render.add_argument_group("notifications (alertmanager.yml)")
     pacing.add_argument("--group-wait", default=TIMING.group_wait, metavar="DURATION")
@@ -119,6 +120,7 @@ def run_render(args: argparse.Namespace) -> int:
         unreachable_for=args.unreachable_for,
         exporter_down_for=args.exporter_down_for,
         exporter_absent_for=args.exporter_absent_for,
+        store_down_for=args.store_down_for,
     )
     timing = Timing(args.group_wait, args.group_interval, args.repeat_interval)
     smtp = Smtp(

@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from intake import FORMATS, FileResult, detect_format, ingest_file
+from intake import FORMATS, FileFormatError, FileResult, detect_format, ingest_file
 from lienthong import settings
 from store import open_store, sync_registry
 
@@ -55,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     try:
         for path, fmt in zip(files, formats, strict=True):
-            result = _ingest_one(engine, registry, path, fmt)
+            try:
+                result = _ingest_one(engine, registry, path, fmt)
+            except FileFormatError as e:
+                # This file stores nothing; the next ones are imported all the same.
+                print(f"lienthong: {e}", file=sys.stderr)
+                failed = True
+                continue
             _print_result(result)
             failed = failed or not result.ok
     finally:

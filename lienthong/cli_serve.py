@@ -1,4 +1,12 @@
-"""`lienthong serve`: probes and the HTTP service (metrics, status page, push API) until stopped."""
+"""`lienthong serve`: probes and the HTTP service (metrics, status page, push API) until stopped.
+
+SIGHUP reloads the registry as Prometheus reloads its configuration: the new
+one is validated first (and its probe secrets read); on any error the running
+service goes on untouched and the log says why. Once it is valid the service
+stops as on SIGTERM (requests in flight answered, queued batches committed)
+and starts again on the same listening socket with the new registry, so no
+connection is refused meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,14 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import settings
 from lienthong.errors import UsageError
@@ -19,10 +30,12 @@ from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from lienthong.service import create_service
 from probes.auth import check_secrets
 from probes.secrets import SecretError
-from registry import Registry, load_registry
+from registry import Registry, RegistryError, load_registry
 from reports.scheduled import exports_schedule
 from store import open_store, sync_registry
-from store.database import DEFAULT_URL
+from store.database import DEFAULT_URL, first_line
+
+log = logging.getLogger("lienthong.serve")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,42 +73,104 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     host, port = parse_listen(args.listen or config.listen)
     url = args.db or config.database or os.environ.get(settings.DB_ENV) or DEFAULT_URL
-    registry = load_registry(
-        args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV) or None
-    )
+    spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV) or None
+    registry = load_registry(spec)
     if config.probes.enabled:
         check_probe_secrets(registry)
     store = open_store(url)
-    try:
-        sync_registry(store, registry)
-        sock = bound_socket(host, port)
+
+    def build(registry: Registry) -> web.Application:
         app = create_service(registry, store, config.probe_settings(), config.service_options())
         if config.exports.enabled:
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
-            spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV)
             app.cleanup_ctx.append(
                 exports_schedule(
                     store, registry, config.exports, registry_spec=spec, database_url=url
                 )
             )
+        return app
+
+    def reload() -> Registry:
+        """The registry read again, checked, and synced to the store; raises on any error."""
+        fresh = load_registry(spec)
+        if config.probes.enabled:
+            check_probe_secrets(fresh)
+        sync_registry(store, fresh)
+        return fresh
+
+    try:
+        sync_registry(store, registry)
+        sock = bound_socket(host, port)
         setup_logging()
-        return asyncio.run(_serve(app, sock))
+        return asyncio.run(_serve(build, registry, reload, sock))
     finally:
         store.dispose()
 
 
-async def _serve(app: web.Application, sock: socket.socket) -> int:
-    with stop_signals() as stop:
-        runner = await start_site(app, sock)
-        base = url_of(sock)
-        print(
-            f"lienthong serve: status page {base}/ · metrics {base}/metrics · health {base}/healthz"
-            f" · push API {base}/api/v1/transactions",
-            flush=True,
-        )
-        try:
-            await stop.wait()
-        finally:
-            await runner.cleanup()
+async def _serve(
+    build: Callable[[Registry], web.Application],
+    registry: Registry,
+    reload: Callable[[], Registry],
+    sock: socket.socket,
+) -> int:
+    loop = asyncio.get_running_loop()
+    hangup = asyncio.Event()
+    loop.add_signal_handler(signal.SIGHUP, hangup.set)
+    try:
+        with stop_signals() as stop:
+            # Each app gets its own handle on the socket: stopping one closes only that.
+            runner = await start_site(build(registry), sock.dup())
+            base = url_of(sock)
+            print(
+                f"lienthong serve: status page {base}/ · metrics {base}/metrics"
+                f" · health {base}/healthz · push API {base}/api/v1/transactions",
+                flush=True,
+            )
+            try:
+                while not stop.is_set():
+                    await _first(stop, hangup)
+                    if not hangup.is_set() or stop.is_set():
+                        continue
+                    hangup.clear()
+                    fresh = await _reloaded(reload)
+                    if fresh is None:
+                        continue
+                    await runner.cleanup()
+                    runner = await start_site(build(fresh), sock.dup())
+                    log.info(
+                        "registry reloaded: %d obligations, %d departments",
+                        len(fresh.obligations),
+                        len(fresh.departments),
+                    )
+            finally:
+                await runner.cleanup()
+    finally:
+        loop.remove_signal_handler(signal.SIGHUP)
+        sock.close()
     print("lienthong serve: stopped", file=sys.stderr)
     return 0
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Wait until one of the events is set."""
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
+async def _reloaded(reload: Callable[[], Registry]) -> Registry | None:
+    """The new registry, or None (logged) when it cannot be used: the running one stays."""
+    log.info("SIGHUP: reloading the registry")
+    try:
+        return await asyncio.to_thread(reload)
+    except RegistryError as e:
+        reason = f"{len(e.problems)} problems; first: {e.problems[0]}" if e.problems else str(e)
+    except (UsageError, OSError) as e:
+        reason = str(e)
+    except SQLAlchemyError as e:
+        reason = f"database error: {first_line(e)}"
+    log.error("registry not reloaded, the running one is kept: %s", reason)
+    return None

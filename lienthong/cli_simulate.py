@@ -16,6 +16,7 @@ from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from simulator.apis import base_path
 from simulator.app import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, simulator_app
 from simulator.faults import Fault, parse_fault_flag
+from store.database import first_line
 
 ID_ENV = "LIENTHONG_SIM_CLIENT_ID"
 SECRET_ENV = "LIENTHONG_SIM_CLIENT_SECRET"
@@ -49,7 +50,7 @@ def faults_from_flags(flags: list[str], systems: set[str]) -> dict[str, Fault]:
         try:
             system, fault = parse_fault_flag(flag)
         except ValueError as e:
-            raise UsageError(str(e).splitlines()[0]) from None
+            raise UsageError(first_line(e)) from None
         if system not in systems:
             raise UsageError(f"--fault {flag!r}: unknown system {system!r}")
         faults[system] = fault

@@ -65,6 +65,10 @@ class PushTable(_Table):
     rate: Annotated[float, Field(gt=0)] = 50.0
     burst: int = Field(default=100, ge=1)
     token_refresh: Seconds = 5.0
+    commit_deadline: Seconds = 5.0
+    max_pending: int = Field(default=200_000, ge=10_000)
+    body_memory: int = Field(default=64 * 1024 * 1024, ge=5_000_000)
+    body_timeout: Seconds = 30.0
 
 
 class ServeConfig(_Table):
@@ -104,6 +108,10 @@ class ServeConfig(_Table):
                 rate=self.push.rate,
                 burst=self.push.burst,
                 token_refresh=self.push.token_refresh,
+                commit_deadline=self.push.commit_deadline,
+                max_pending=self.push.max_pending,
+                body_memory=self.push.body_memory,
+                body_timeout=self.push.body_timeout,
             ),
         )
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
+import logging
 import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
+from aiohttp.http_exceptions import LineTooLong
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
 from lienthong.errors import UsageError
 
@@ -34,10 +39,84 @@ def bound_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+log = logging.getLogger("lienthong.http")
+# Seconds a client has to send a request's head once it started: a client that
+# trickles its headers (slowloris) is cut off instead of holding a connection.
+HEAD_TIMEOUT = 10.0
+
+
+class _JsonProtocolErrors(RequestHandler):
+    """Requests HTTP itself refuses (an overlong header, a bad encoding): a JSON 400.
+
+    aiohttp's own answer is text/plain and quotes the offending line, which may
+    hold a token; so does its log. Here neither the answer nor the log repeats
+    anything the client sent. A request head must arrive within HEAD_TIMEOUT.
+    """
+
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        parsed = self._request_count
+        super().data_received(data)
+        if self._request_count != parsed:
+            self._stop_head_timer()
+        elif self._head_timer is None and not self._request_in_progress:
+            self._head_timer = asyncio.get_running_loop().call_later(
+                HEAD_TIMEOUT, self._head_too_slow
+            )
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        log.warning("closed a connection: its request head took over %g s", HEAD_TIMEOUT)
+        self.force_close()
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status == 500 or request.writer.output_size > 0:
+            return super().handle_error(request, status, exc, message)
+        if isinstance(exc, LineTooLong):
+            reason = "a request line or header is too long"
+        else:
+            reason = f"malformed HTTP request ({type(exc).__name__ if exc else status})"
+        log.warning("refused a request from %s: %s", request.remote, reason)
+        body = {"errors": [{"index": None, "field": None, "message": reason}]}
+        response = web.Response(
+            status=status, text=json.dumps(body), content_type="application/json"
+        )
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _JsonProtocolErrors(self, loop=self._loop, **self._kwargs)
+
+
 async def start_site(app: web.Application, sock: socket.socket) -> web.AppRunner:
     """Start serving `app` on an already bound socket; runs the app's start-up contexts."""
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=2.0)
+    # After an early answer (413, 408, 503) the rest of a body is read and dropped
+    # for at most a second, not aiohttp's ten: a trickling client holds no connection long.
+    runner = web.AppRunner(
+        app, handler_cancellation=True, access_log=None, shutdown_timeout=2.0, lingering_time=1.0
+    )
     await runner.setup()
+    # The only way aiohttp offers to choose the protocol class for its connections.
+    assert runner.server is not None
+    runner.server.__class__ = _Server
     await web.SockSite(runner, sock).start()
     return runner
 

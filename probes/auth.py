@@ -61,8 +61,12 @@ class OAuth2Token:
             form["scope"] = spec.scope
         started = self.clock()
         try:
+            # A redirect is not followed: the client's secret goes to the token URL only.
             async with session.post(
-                self.token_url, data=form, headers={"Authorization": f"Basic {basic}"}
+                self.token_url,
+                data=form,
+                headers={"Authorization": f"Basic {basic}"},
+                allow_redirects=False,
             ) as answer:
                 if answer.status != 200:
                     raise AuthError(f"token endpoint answered HTTP {answer.status}")

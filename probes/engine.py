@@ -155,6 +155,11 @@ class ProbeEngine:
     def interval(self, target: ProbeTarget) -> float:
         return self.settings.interval or target.spec.interval
 
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler is alive (it stops only on `stop`, or by a bug)."""
+        return self._scheduler is not None and not self._scheduler.done()
+
     def start(self) -> None:
         self._scheduler = asyncio.create_task(self._schedule(), name="probe-scheduler")
 

@@ -3,6 +3,11 @@
 A run ends in exactly one `ProbeOutcome`, whatever happened: retries (for
 connection errors and 5xx only, with jittered backoff) happen inside the
 probe's `timeout`, so they can never add transactions.
+
+Redirects are not followed unless the probe says `follow_redirects: true`, and
+then only within the probe's own origin: a credential is never sent to another
+host, and a redirect elsewhere is a failure. Every credential the run sent is
+scrubbed from the failure reason (a target may echo it back).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from tenacity import (
     stop_after_attempt,
     wait_random_exponential,
 )
+from yarl import URL
 
 from probes.auth import AuthError, Credentials
 from probes.check import body_problem, status_problem
@@ -27,6 +33,9 @@ from registry.model import HttpProbe
 
 MAX_ATTEMPTS = 3
 DETAIL_LIMIT = 1000  # the contract's limit on `detail`
+MAX_REDIRECTS = 10
+REDIRECTS = frozenset((301, 302, 303, 307, 308))
+SCRUBBED = "***"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +89,13 @@ async def run_probe(
     started = clock()
     attempts = 0
     last_reason = "no attempt"
+    sent: set[str] = set()  # the credentials sent, scrubbed from the reason
 
     async def attempt() -> None:
         nonlocal attempts, last_reason
         attempts += 1
         try:
-            await _call(session, target)
+            await _call(session, target, sent)
         except _Retryable as e:
             last_reason = e.reason
             raise
@@ -103,29 +113,42 @@ async def run_probe(
         reason = f"timed out after {target.spec.timeout:g} s"
         if attempts > 1:
             reason += f" ({attempts} attempts; last: {last_reason})"
-        return _outcome(False, clock() - started, reason, attempts)
+        return _outcome(False, clock() - started, reason, attempts, sent)
     except RetryError:
-        return _outcome(False, clock() - started, f"{last_reason} ({attempts} attempts)", attempts)
+        reason = f"{last_reason} ({attempts} attempts)"
+        return _outcome(False, clock() - started, reason, attempts, sent)
     except _Failed as e:
-        return _outcome(False, clock() - started, e.reason, attempts)
+        return _outcome(False, clock() - started, e.reason, attempts, sent)
     except AuthError as e:
-        return _outcome(False, clock() - started, f"authentication: {e}", attempts)
-    return _outcome(True, clock() - started, None, attempts)
+        return _outcome(False, clock() - started, f"authentication: {e}", attempts, sent)
+    return _outcome(True, clock() - started, None, attempts, sent)
 
 
-def _outcome(success: bool, seconds: float, detail: str | None, attempts: int) -> ProbeOutcome:
+def scrub(text: str, secrets: set[str]) -> str:
+    """The text without any of the secrets (longest first, so none is left in part)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:  # a shorter one would garble the text, not hide anything
+            text = text.replace(secret, SCRUBBED)
+    return text
+
+
+def _outcome(
+    success: bool, seconds: float, detail: str | None, attempts: int, sent: set[str]
+) -> ProbeOutcome:
+    if detail is not None:
+        detail = scrub(detail, sent)
     if detail is not None and len(detail) > DETAIL_LIMIT:
         detail = detail[: DETAIL_LIMIT - 3] + "..."
     return ProbeOutcome(success, seconds, detail, attempts)
 
 
-async def _call(session: aiohttp.ClientSession, target: ProbeTarget) -> None:
+async def _call(session: aiohttp.ClientSession, target: ProbeTarget, sent: set[str]) -> None:
     """One attempt; returns on success, raises `_Retryable` or `_Failed` otherwise."""
-    status, body = await _exchange(session, target)
+    status, body = await _exchange(session, target, sent)
     if status == 401 and target.credentials.oauth2 is not None:
         # The cached token may have been revoked early: one fresh token, one more try.
         target.credentials.oauth2.forget()
-        status, body = await _exchange(session, target)
+        status, body = await _exchange(session, target, sent)
     if 500 <= status <= 599 and status not in target.spec.expect_status:
         raise _Retryable(f"HTTP status {status}")
     problem = status_problem(status, target.spec.expect_status) or body_problem(
@@ -135,16 +158,52 @@ async def _call(session: aiohttp.ClientSession, target: ProbeTarget) -> None:
         raise _Failed(problem)
 
 
-async def _exchange(session: aiohttp.ClientSession, target: ProbeTarget) -> tuple[int, bytes]:
+async def _exchange(
+    session: aiohttp.ClientSession, target: ProbeTarget, sent: set[str]
+) -> tuple[int, bytes]:
     spec = target.spec
-    headers = {**spec.headers, **await target.credentials.headers(session)}
+    credentials = await target.credentials.headers(session)
+    for value in credentials.values():
+        sent.add(value)
+        sent.add(value.partition(" ")[2])  # the token of "Bearer TOKEN"
+    headers = {**spec.headers, **credentials}
+    url = start = URL(target.url)
+    method, data = spec.method, spec.body
+    for _ in range(MAX_REDIRECTS + 1):
+        status, location, body = await _request(session, method, url, headers, data, spec)
+        if location is None:
+            return status, body
+        try:
+            following = url.join(URL(location))
+        except ValueError:
+            raise _Failed(f"HTTP status {status} with a malformed Location") from None
+        if following.origin() != start.origin():
+            # Never with the probe's credential, and not without it either: the
+            # answer of another host proves nothing about this connection.
+            raise _Failed(f"redirected to another origin ({following.origin()}): not followed")
+        if status == 303 or (status in (301, 302) and method == "POST"):
+            method, data = "GET", None
+        url = following
+    raise _Failed("too many redirects")
+
+
+async def _request(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    headers: dict[str, str],
+    data: str | None,
+    spec: HttpProbe,
+) -> tuple[int, str | None, bytes]:
+    """One HTTP exchange: the status, the redirect to follow (if any), the body."""
     try:
         async with session.request(
-            spec.method, target.url, headers=headers, data=spec.body
+            method, url, headers=headers, data=data, allow_redirects=False
         ) as answer:
-            return answer.status, await _read_body(answer, spec.max_body)
-    except aiohttp.TooManyRedirects:
-        raise _Failed("too many redirects") from None
+            location = answer.headers.get("Location")
+            if spec.follow_redirects and answer.status in REDIRECTS and location is not None:
+                return answer.status, location, b""
+            return answer.status, None, await _read_body(answer, spec.max_body)
     except aiohttp.ClientPayloadError:
         raise _Failed("truncated body") from None
     except (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError):

@@ -1,10 +1,10 @@
-"""Probe results into the store, through the same write path as `ingest`, in small batches.
+"""Probe results into the store, through the push API's batch writer, in small batches.
 
 Each run becomes a contract record (source `probe`, with an idempotency id),
 is validated by `store.records.parse_record`, and waits in a buffer that a
-background task writes every `flush_interval` seconds or `max_batch` records.
-A failed write keeps the buffer and tries again (the ids make a retry count
-once); closing writes whatever is left.
+background task hands to a `GroupCommit` every `flush_interval` seconds or
+`max_batch` records. A failed or timed-out write keeps the buffer and tries
+again (the ids make a retry count once); closing writes whatever is left.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from registry import Registry
+from store.group_commit import CommitClosed, CommitFailed, CommitRefused, GroupCommit
 from store.records import Transaction, parse_record
-from store.writer import WriteResult, write_transactions
+from store.writer import WriteResult
 
 log = logging.getLogger("lienthong.recorder")
 
@@ -44,6 +44,7 @@ class TransactionRecorder:
         self._buffer: list[Transaction] = []
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.writer = GroupCommit(engine, registry.timezone, name="recorder-commit")
         self.listeners: list[Listener] = []
         self.written = 0
         self.failed_writes = 0
@@ -94,14 +95,15 @@ class TransactionRecorder:
             while self._buffer:
                 batch = self._buffer[: self._max_batch]
                 try:
-                    result = await asyncio.to_thread(
-                        write_transactions, self._engine, self._registry.timezone, batch
-                    )
-                except SQLAlchemyError as e:
+                    result = await self.writer.submit(batch)
+                except CommitRefused as e:
+                    # Refused however often it is tried: dropped, not retried for ever.
+                    log.error("%d probe records dropped: %s", len(batch), e)
+                    del self._buffer[: len(batch)]
+                    continue
+                except (CommitFailed, CommitClosed) as e:
                     self.failed_writes += 1
-                    log.error(
-                        "store write failed, %d records kept: %s", len(self._buffer), _line(e)
-                    )
+                    log.error("store write failed, %d records kept: %s", len(self._buffer), e)
                     return
                 del self._buffer[: len(batch)]
                 self.written += result.accepted
@@ -113,11 +115,8 @@ class TransactionRecorder:
         for _ in range(attempts):
             await self.flush()
             if not self._buffer:
-                return
+                break
             await asyncio.sleep(0.5)
-        log.error("%d probe records could not be stored", len(self._buffer))
-
-
-def _line(e: Exception) -> str:
-    text = str(getattr(e, "orig", None) or e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
+        await self.writer.close()
+        if self._buffer:
+            log.error("%d probe records could not be stored", len(self._buffer))

@@ -260,6 +260,9 @@ class HttpProbe(Frozen):
     expect_status: tuple[Annotated[int, Field(ge=100, le=599)], ...] = (200,)
     expect_json: dict[str, Any] = Field(default_factory=dict)
     max_body: int = Field(default=1_048_576, gt=0)
+    # Off by default (blackbox_exporter's no_follow_redirects): a 3xx is judged by
+    # expect_status. On, redirects are followed within the probe's own origin only.
+    follow_redirects: bool = False
     auth: Auth | None = None
 
     @field_validator("headers")

@@ -15,6 +15,27 @@ import yaml
 
 PathKey = tuple[str | int, ...]
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# Nodes that aliases may add beyond those written: a few nested aliases ("billion
+# laughs") would otherwise expand a 10-line file into gigabytes.
+ALIAS_BUDGET = 100_000
+
+
+class _Budget:
+    """How many more nodes may be built: the file's own plus ALIAS_BUDGET."""
+
+    def __init__(self, root: yaml.Node) -> None:
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                stack.extend(n for pair in node.value for n in pair)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+        self.left = len(seen) + ALIAS_BUDGET
 
 
 @dataclass(frozen=True)
@@ -70,7 +91,7 @@ def parse_document(text: str, name: str) -> Document:
     positions: dict[PathKey, Position] = {}
     if node is None:
         return Document(None, positions)
-    data = _build(node, (), name, loader, positions)
+    data = _build(node, (), name, loader, positions, _Budget(node))
     return Document(data, positions)
 
 
@@ -80,17 +101,26 @@ def _build(
     name: str,
     loader: Any,
     positions: dict[PathKey, Position],
+    budget: _Budget,
 ) -> Any:
     positions.setdefault(path, Position(name, node.start_mark.line + 1))
     if len(path) > 64:
         raise YamlError(positions[path], "nested too deeply (a recursive alias?)")
+    budget.left -= 1
+    if budget.left < 0:
+        raise YamlError(
+            Position(name, node.start_mark.line + 1),
+            f"aliases expand to more than {ALIAS_BUDGET:,} extra nodes (an alias bomb?)",
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         explicit = [(k, v) for k, v in node.value if k.tag != MERGE_TAG]
         # `<<: *anchor` merges the anchored mapping(s); keys written here win.
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                for key, (key_pos, value) in _merged(value_node, path, name, loader, positions):
+                for key, (key_pos, value) in _merged(
+                    value_node, path, name, loader, positions, budget
+                ):
                     result.setdefault(key, value)
                     positions.setdefault((*path, key), key_pos)
         seen: set[str] = set()
@@ -103,17 +133,23 @@ def _build(
                 raise YamlError(where, f"duplicate key {key!r}")
             seen.add(key)
             positions[(*path, key)] = where
-            result[key] = _build(value_node, (*path, key), name, loader, positions)
+            result[key] = _build(value_node, (*path, key), name, loader, positions, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, (*path, i), name, loader, positions) for i, item in enumerate(node.value)
+            _build(item, (*path, i), name, loader, positions, budget)
+            for i, item in enumerate(node.value)
         ]
     return _scalar(node, name, loader)
 
 
 def _merged(
-    node: yaml.Node, path: PathKey, name: str, loader: Any, positions: dict[PathKey, Position]
+    node: yaml.Node,
+    path: PathKey,
+    name: str,
+    loader: Any,
+    positions: dict[PathKey, Position],
+    budget: _Budget,
 ) -> list[tuple[str, tuple[Position, Any]]]:
     """The entries a merge key brings in, earlier mappings winning as YAML says."""
     sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -122,7 +158,7 @@ def _merged(
         if not isinstance(source, yaml.MappingNode):
             raise YamlError(Position(name, source.start_mark.line + 1), "<< must merge a mapping")
         scratch: dict[PathKey, Position] = {}
-        built = _build(source, path, name, loader, scratch)
+        built = _build(source, path, name, loader, scratch, budget)
         for key, value in built.items():
             entries.append((key, (scratch[(*path, key)], value)))
             for sub, pos in scratch.items():

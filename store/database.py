@@ -148,6 +148,12 @@ def open_store(url: str = DEFAULT_URL) -> Engine:
     return engine
 
 
-def first_line(e: SQLAlchemyError) -> str:
-    text = str(getattr(e, "orig", None) or e)
-    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
+def first_line(e: BaseException) -> str:
+    """An error in one line: for a database error, the driver's own message.
+
+    The one helper for every log line and message about a database error (and
+    any other error shown in one line); an empty message is the exception's
+    name, never an IndexError in a loop that must keep running.
+    """
+    text = str(getattr(e, "orig", None) or e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

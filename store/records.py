@@ -33,6 +33,10 @@ Source = Literal["probe", "push", "gateway", "import"]
 # How far ahead of our clock a record may be: clocks drift, but a record dated
 # next week would otherwise count next week.
 FUTURE_TOLERANCE = timedelta(hours=1)
+# The earliest time a record may carry. Interconnection with national systems
+# began long after it; an older time is a client's bug, and times near year 1 or
+# 9999 cannot even be moved into the local calendar (an OverflowError in the writer).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 # RFC 3339's date-time: a "T" between date and time, seconds, and an offset (checked
@@ -204,6 +208,11 @@ class RecordParser:
             errors = self._pairs[pair] = check_against_registry(*pair, self.registry)
         if record.ts > self.latest:
             errors = [*errors, FieldError("ts", f"{record.ts.isoformat()} is in the future")]
+        elif record.ts < EARLIEST:
+            errors = [
+                *errors,
+                FieldError("ts", f"{record.ts.isoformat()} is before {EARLIEST.date()}"),
+            ]
         if errors:
             return list(errors)
         return Transaction(

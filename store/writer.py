@@ -492,8 +492,13 @@ def rebuild_rollup(conn: Connection, tz: ZoneInfo) -> None:
 
 
 @contextmanager
-def writing(engine: Engine, timezone: str) -> Iterator[TransactionWriter]:
-    """A writer whose batches commit together when the block ends without error."""
+def writing(
+    engine: Engine, timezone: str, before_commit: Callable[[], None] | None = None
+) -> Iterator[TransactionWriter]:
+    """A writer whose batches commit together when the block ends without error.
+
+    `before_commit` runs last inside the transaction: raising there rolls it back.
+    """
     with engine.connect() as conn:
         conn.execution_options(lienthong_write=True)
         with conn.begin():
@@ -501,6 +506,8 @@ def writing(engine: Engine, timezone: str) -> Iterator[TransactionWriter]:
             writer = TransactionWriter(conn, ZoneInfo(timezone))
             yield writer
             writer.flush()
+            if before_commit is not None:
+                before_commit()
 
 
 def write_transactions(

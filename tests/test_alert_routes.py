@@ -121,6 +121,7 @@ def test_alerts_about_no_department_go_to_the_standing_department(
     _, config = rendered
     assert routed(config, alertname=rules.EXPORTER_DOWN, severity="critical") == [STANDING]
     assert routed(config, alertname=rules.EXPORTER_ABSENT, severity="critical") == [STANDING]
+    assert routed(config, alertname=rules.STORE_DOWN, severity="critical") == [STANDING]
     # A department the registry does not know: its warning is not lost either.
     assert routed(config, alertname="X", department="so-khong-co", severity="warning") == [STANDING]
 

@@ -436,7 +436,33 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             },
         ],
     }
-    return [no_success, missed, failing, month, exporter_down, exporter_absent]
+    store_down = {
+        "interval": minute,
+        "input_series": [series("lienthong_store_up", {**JOB, "province": PROVINCE}, "1 1 0x10")],
+        "alert_rule_test": [
+            {"eval_time": "3m", "alertname": rules.STORE_DOWN, "exp_alerts": []},
+            {
+                "eval_time": "5m",
+                "alertname": rules.STORE_DOWN,
+                "exp_alerts": [
+                    {
+                        "exp_labels": {**JOB, "province": PROVINCE, "severity": "critical"},
+                        "exp_annotations": {
+                            "summary": "Cơ sở dữ liệu của lienthong không ghi được"
+                            " (127.0.0.1:9464)",
+                            "description": "lienthong không ghi được vào cơ sở dữ liệu: API tiếp"
+                            " nhận trả lời 503 (các sở, ngành phải gửi lại) và kết quả thăm dò"
+                            " chưa được lưu.",
+                            "check": "GET /healthz của lienthong (trường store nêu lý do);"
+                            " PostgreSQL có đang chạy và nhận kết nối không; ổ đĩa còn chỗ trống"
+                            " không; tệp SQLite có bị khoá hoặc chỉ đọc không.",
+                        },
+                    }
+                ],
+            },
+        ],
+    }
+    return [no_success, missed, failing, month, exporter_down, exporter_absent, store_down]
 
 
 def probes_failing(department: str, system: str) -> dict[str, Any]:
@@ -474,7 +500,7 @@ def test_rendered_rules_pass_promtool_check(tmp_path: Path, bac_ninh: Registry) 
     assert main(["alerts", "render", "--out", str(tmp_path)]) == 0
     result = promtool("check", "rules", str(tmp_path / "rules.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 8 rules found" in result.stdout
+    assert "SUCCESS: 9 rules found" in result.stdout
 
 
 def test_every_alert_fires_when_it_should_and_only_then(tmp_path: Path, bac_ninh: Registry) -> None:

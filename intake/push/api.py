@@ -1,12 +1,15 @@
 """The push API: `POST /api/v1/transactions`, as the contract pins it.
 
+An aiohttp sub-application mounted at /api/v1, inside an /api application
+whose middleware makes every answer under /api/ JSON (404 and 405 included).
 A request is checked in this order, each step cheap before the next: the
 bearer token (401), its rate (429), the content type (415), the body's size
-(413, before any parsing), the JSON (400), the number of records (400), the
-token's department (403), every record through `store.records` (400, with
-every bad index and field). Only then is the batch handed to the group
-commit, and `202` is answered once the database has committed it. Errors
-are JSON everywhere under /api/, 404 and 405 included.
+(413, before any parsing), room in the body budget (503), the JSON (400), the
+number of records (400), the token's department and the sources it may send
+(403), every record through `store.records` (400, the first 100 errors and a
+count). Only then is the batch handed to the group commit, and `202` is
+answered once the database has committed it; 503 + Retry-After when it could
+not within the commit deadline.
 """
 
 from __future__ import annotations
@@ -21,22 +24,40 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
 from intake.push.rate_limit import RateLimit, retry_after
-from intake.push.token_cache import TokenCache
+from intake.push.token_cache import LookupsBusy, TokenCache
 from registry import Registry
-from store.group_commit import CommitClosed, CommitFailed, GroupCommit, Listener
+from store.database import first_line
+from store.group_commit import (
+    DEADLINE,
+    MAX_PENDING,
+    CommitBusy,
+    CommitClosed,
+    CommitFailed,
+    CommitTimeout,
+    GroupCommit,
+    Listener,
+)
 from store.records import RecordParser, Transaction
 from store.tokens import PushToken
 
 log = logging.getLogger("lienthong.push")
 
-TRANSACTIONS = "/api/v1/transactions"
-OPENAPI = "/api/v1/openapi.json"
+PREFIX = "/api/v1"
+TRANSACTIONS = PREFIX + "/transactions"
+OPENAPI = PREFIX + "/openapi.json"
 RETRY_SECONDS = 1  # after a failed commit or during shutdown
+MAX_LISTED = 100  # invalid records listed one by one in a 400; the rest are counted
+# The sources a token may send: a department's token its own pushes only; the
+# all-departments (gateway) token also gateway records. Probe records come only
+# from the engine, imports only from `ingest`.
+DEPARTMENT_SOURCES = ("push",)
+GATEWAY_SOURCES = ("push", "gateway")
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,10 @@ class PushOptions:
     rate: float = 50.0  # requests per second per token, sustained
     burst: int = 100  # requests per token at once
     token_refresh: float = 5.0  # seconds: how soon a revoked token stops working
+    commit_deadline: float = DEADLINE  # seconds a request waits for its commit, then 503
+    max_pending: int = MAX_PENDING  # records waiting for the store, at most; then 503
+    body_memory: int = 64 * 1024 * 1024  # bytes of bodies read and parsed at once; then 503
+    body_timeout: float = 30.0  # seconds to receive a whole body; then 408
 
 
 @dataclass
@@ -57,7 +82,25 @@ class PushApi:
     commits: GroupCommit
     clock: Callable[[], float]
     document: bytes
-    token_refresh: float
+    options: PushOptions
+    bodies: BodyBudget
+
+
+class BodyBudget:
+    """The bytes of request bodies being read and parsed at once, bounded."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> bool:
+        if self.used + size > self.limit:
+            return False
+        self.used += size
+        return True
+
+    def give_back(self, size: int) -> None:
+        self.used -= size
 
 
 PUSH = web.AppKey("push", PushApi)
@@ -94,8 +137,10 @@ def add_push_api(
     clock: Callable[[], float],
     on_written: Listener,
 ) -> PushApi:
-    """Mount the push API and its OpenAPI document on the service's app."""
-    commits = GroupCommit(store, registry.timezone)
+    """Mount the push API (at /api/v1) and its OpenAPI document on the service's app."""
+    commits = GroupCommit(
+        store, registry.timezone, deadline=options.commit_deadline, max_pending=options.max_pending
+    )
     commits.listeners.append(on_written)
     api = PushApi(
         registry=registry,
@@ -104,21 +149,24 @@ def add_push_api(
         commits=commits,
         clock=clock,
         document=json.dumps(openapi_document(registry), ensure_ascii=False, indent=1).encode(),
-        token_refresh=options.token_refresh,
+        options=options,
+        bodies=BodyBudget(options.body_memory),
     )
-    app[PUSH] = api
-    app.middlewares.append(api_errors)
-    app.router.add_post(TRANSACTIONS, push_handler)
-    app.router.add_get(OPENAPI, openapi_handler)
-    app.cleanup_ctx.append(push_context)
+    v1 = web.Application()
+    v1[PUSH] = api
+    v1.router.add_post("/transactions", push_handler)
+    v1.router.add_get("/openapi.json", openapi_handler)
+    v1.cleanup_ctx.append(push_context)
+    # Everything under /api/ answers JSON, whichever version or path was asked for.
+    root = web.Application(middlewares=[api_errors])
+    root.add_subapp(PREFIX.removeprefix("/api"), v1)
+    app.add_subapp("/api", root)
     return api
 
 
 @web.middleware
 async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Under /api/, every error is JSON: the router's 404 and 405, and anything unforeseen."""
-    if not request.path.startswith("/api/"):
-        return await handler(request)
+    """Every error is JSON: the router's 404 and 405, and anything unforeseen."""
     try:
         return await handler(request)
     except web.HTTPException as e:
@@ -160,26 +208,31 @@ async def push_handler(request: web.Request) -> web.Response:
         request.charset is not None and request.charset.lower() not in ("utf-8", "utf8")
     ):
         return error(415, "the body must be JSON: Content-Type: application/json (UTF-8)")
-    body = await _read_body(request)
-    if body is None:
-        return error(413, f"the body is larger than {MAX_BODY:,} bytes: split the batch")
-    items, problem = _decode(body)
-    if problem is not None:
-        return problem
-    if len(items) > MAX_RECORDS:
+    # Bodies held at once are bounded: a full budget is "busy, retry", not memory growth.
+    reserved = min(request.content_length or MAX_BODY, MAX_BODY)
+    if not api.bodies.take(reserved):
         return error(
-            400, f"{len(items):,} records in one request; at most {MAX_RECORDS:,}: split the batch"
+            503,
+            "too many large requests at once: retry shortly",
+            headers={"Retry-After": str(RETRY_SECONDS)},
         )
-    foreign = _outside_scope(items, token)
-    if foreign:
-        return errors(403, foreign)
-    batch, invalid = _validate(items, api)
-    if invalid:
-        return errors(400, invalid)
     try:
-        result = await api.commits.submit(batch)
+        checked = await _read_and_check(request, api, token)
+    finally:
+        api.bodies.give_back(reserved)
+    if isinstance(checked, web.Response):
+        return checked
+    try:
+        result = await api.commits.submit(checked)
     except (CommitFailed, CommitClosed) as e:
-        reason = "shutting down" if isinstance(e, CommitClosed) else "the store failed"
+        if isinstance(e, CommitClosed):
+            reason = "shutting down"
+        elif isinstance(e, CommitTimeout):
+            reason = "the store is not answering"
+        elif isinstance(e, CommitBusy):
+            reason = "too many records are waiting for the store"
+        else:
+            reason = "the store failed"
         return error(
             503,
             f"not stored ({reason}): send the same batch again",
@@ -188,6 +241,59 @@ async def push_handler(request: web.Request) -> web.Response:
     return web.json_response(
         {"accepted": result.accepted, "duplicates": result.duplicates}, status=202
     )
+
+
+async def _read_and_check(
+    request: web.Request, api: PushApi, token: PushToken
+) -> list[Transaction] | web.Response:
+    """The request's validated batch, or the answer refusing it."""
+    try:
+        async with asyncio.timeout(api.options.body_timeout):
+            body = await _read_body(request)
+    except TimeoutError:
+        late = error(408, f"the body did not arrive within {api.options.body_timeout:g} s")
+        late.force_close()  # the rest of the body is not waited for
+        return late
+    except (HttpProcessingError, web.RequestPayloadError) as e:
+        # A body that does not decode as its Content-Encoding says: the client's error.
+        # The connection is closed after the answer: the rest of the body is unreadable.
+        reason = e.message if isinstance(e, HttpProcessingError) else str(e)
+        answer = error(400, f"the body cannot be read: {' '.join(reason.split())}")
+        answer.force_close()
+        return answer
+    if body is None:
+        return error(413, f"the body is larger than {MAX_BODY:,} bytes: split the batch")
+    items, problem = _decode(body)
+    del body
+    if problem is not None:
+        return problem
+    if len(items) > MAX_RECORDS:
+        return error(
+            400, f"{len(items):,} records in one request; at most {MAX_RECORDS:,}: split the batch"
+        )
+    foreign = _outside_scope(items, token)
+    if foreign:
+        return errors(403, _first(foreign))
+    batch, invalid = _validate(items, api)
+    if invalid:
+        return errors(400, _first(invalid))
+    return batch
+
+
+def _first(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first MAX_LISTED errors, and a last one counting the others (as `ingest` does)."""
+    if len(found) <= MAX_LISTED:
+        return found
+    records = len({e["index"] for e in found})
+    more = len(found) - MAX_LISTED
+    return [
+        *found[:MAX_LISTED],
+        {
+            "index": None,
+            "field": None,
+            "message": f"… and {more:,} more errors ({records:,} invalid records in all)",
+        },
+    ]
 
 
 async def _authenticate(
@@ -203,9 +309,11 @@ async def _authenticate(
             headers={"WWW-Authenticate": 'Bearer realm="lienthong"'},
         )
     try:
-        token = await api.tokens.find(secret)
-    except SQLAlchemyError:
-        log.exception("token look-up failed")
+        async with asyncio.timeout(api.options.commit_deadline):
+            token = await api.tokens.find(secret)
+    except (SQLAlchemyError, TimeoutError, LookupsBusy) as e:
+        if isinstance(e, SQLAlchemyError):
+            log.error("token look-up failed: %s", first_line(e))
         return None, error(
             503, "the store is unavailable: retry", headers={"Retry-After": str(RETRY_SECONDS)}
         )
@@ -254,19 +362,35 @@ def _not_json(name: str) -> Any:
 
 
 def _outside_scope(items: list[Any], token: PushToken) -> list[dict[str, Any]]:
-    if token.department is None:
-        return []
-    return [
-        {
-            "index": i,
-            "field": "department",
-            "message": f"this token submits records of {token.department} only",
-        }
-        for i, item in enumerate(items)
-        if isinstance(item, dict)
-        and isinstance(item.get("department"), str)
-        and item["department"] != token.department
-    ]
+    """Records this token may not send: another department's, or a source not its own."""
+    allowed = GATEWAY_SOURCES if token.department is None else DEPARTMENT_SOURCES
+    found: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        department, source = item.get("department"), item.get("source")
+        if (
+            token.department is not None
+            and isinstance(department, str)
+            and department != token.department
+        ):
+            found.append(
+                {
+                    "index": i,
+                    "field": "department",
+                    "message": f"this token submits records of {token.department} only",
+                }
+            )
+        if isinstance(source, str) and source not in allowed:
+            found.append(
+                {
+                    "index": i,
+                    "field": "source",
+                    "message": f"this token submits {' or '.join(allowed)} records only,"
+                    f" not {source}",
+                }
+            )
+    return found
 
 
 def _validate(items: list[Any], api: PushApi) -> tuple[list[Transaction], list[dict[str, Any]]]:
@@ -304,8 +428,8 @@ async def push_context(app: web.Application) -> AsyncIterator[None]:
 
 async def _refresh_tokens(api: PushApi) -> None:
     while True:
-        await asyncio.sleep(api.token_refresh)
+        await asyncio.sleep(api.options.token_refresh)
         try:
             await api.tokens.refresh()
         except SQLAlchemyError as e:
-            log.error("token refresh failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
+            log.error("token refresh failed: %s", first_line(e))

@@ -164,20 +164,26 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                             },
                         },
                         "400": _error(
-                            "Malformed JSON, more than 10,000 records, or invalid records: every"
-                            " bad index and field is listed, and nothing of the batch is stored."
+                            "Malformed JSON, a body that does not decode, more than 10,000"
+                            " records, or invalid records: the bad indices and fields are listed"
+                            " (the first 100 errors, then one with index null counting the"
+                            " rest), and nothing of the batch is stored."
                         ),
                         "401": _error("No token, or an unknown or revoked one.", challenge),
                         "403": _error(
-                            "Records of another department than the token's: their indices are"
-                            " listed; nothing is stored."
+                            "Records of another department than the token's, or of a source the"
+                            " token may not send (a department's token: push; the gateway"
+                            " token: push and gateway): their indices are listed; nothing is"
+                            " stored."
                         ),
+                        "408": _error("The body did not arrive in time; nothing is stored."),
                         "413": _error(f"A body over {MAX_BODY:,} bytes; nothing is stored."),
                         "415": _error("The body is not application/json (UTF-8)."),
                         "429": _error("Too many requests with this token.", retry),
                         "503": _error(
-                            "Not stored (the store failed, or the server is stopping): send the"
-                            " same batch again.",
+                            "Not stored (the store failed or did not commit in time, too much"
+                            " is waiting for it, or the server is stopping): send the same"
+                            " batch again.",
                             retry,
                         ),
                     },
