@@ -18,9 +18,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,14 +40,16 @@ OPENAPI = "/api/v1/openapi.json"
 RETRY_SECONDS = 1  # after a failed commit or during shutdown
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class PushOptions:
-    """The `[push]` table of the serve config."""
+    """The push API's settings, declared once: also the `[push]` table of the serve config."""
 
     enabled: bool = True
-    rate: float = 50.0  # requests per second per token, sustained
-    burst: int = 100  # requests per token at once
-    token_refresh: float = 5.0  # seconds: how soon a revoked token stops working
+    rate: Annotated[float, Field(gt=0)] = 50.0  # requests per second per token, sustained
+    burst: Annotated[int, Field(ge=1)] = 100  # requests per token at once
+    # seconds: how soon a revoked token stops working
+    token_refresh: Annotated[float, Field(gt=0)] = 5.0
 
 
 @dataclass
