@@ -102,9 +102,11 @@ def _print_result(r: FileResult) -> None:
         return
     unmapped = sum(r.unmapped.values())
     skipped = f", {unmapped:,} of no obligation (not stored)" if unmapped else ""
+    conflicts = r.written.conflicts
+    reused = f" ({conflicts:,} of them with different content)" if conflicts else ""
     print(
         f"{r.path}: {r.records:,} {r.unit}: {r.written.accepted:,} stored,"
-        f" {r.written.duplicates:,} duplicates{skipped}, in {r.seconds:.1f} s"
+        f" {r.written.duplicates:,} duplicates{reused}{skipped}, in {r.seconds:.1f} s"
         f" ({rate:,.0f} {r.unit}/s)"
     )
     for key, n in r.unmapped.most_common(MAX_UNMAPPED):
@@ -113,6 +115,12 @@ def _print_result(r: FileResult) -> None:
         print(f"{r.path}:   … and {len(r.unmapped) - MAX_UNMAPPED:,} more")
     for note in r.notes:
         print(f"{r.path}: {note}")
+    if r.written.conflicts:
+        print(
+            f"{r.path}: warning: {_records(r.written.conflicts)} reuse an id with different"
+            " content (another system, time or outcome): the stored record was kept",
+            file=sys.stderr,
+        )
     if r.without_id:
         print(
             f"{r.path}: note: {_records(r.without_id)} without an id: importing the file again"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from compliance.periods import parse_day
-from lienthong import settings
+from lienthong import cli_args, settings
 from registry import Registry, load_files, resolve
 
 
@@ -26,7 +26,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     show = actions.add_parser("show", help="the obligations as a table, or JSON for scripts")
     show.add_argument("--format", choices=("table", "json"), default="table")
-    show.add_argument("--on", metavar="YYYY-MM-DD", help="only the obligations in force that day")
+    show.add_argument(
+        "--on",
+        metavar="YYYY-MM-DD",
+        type=cli_args.day,
+        help="only the obligations in force that day",
+    )
     settings.add_registry_options(show)
     show.set_defaults(run=run_show)
 
@@ -43,8 +48,7 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _obligations(registry: Registry, on: str | None) -> list[dict[str, Any]]:
-    day = parse_day(on) if on else None
+def _obligations(registry: Registry, day: date | None) -> list[dict[str, Any]]:
     rows = []
     for o in registry.obligations:
         since, until = registry.window(o)

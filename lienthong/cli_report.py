@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from compliance.packs import department_pack, pack_department
-from compliance.periods import Month, Quarter, parse_day
+from compliance.periods import Month, Quarter
 from compliance.quarterly import QuarterReport, build_quarter_report
 from compliance.report import Report, build_report
-from lienthong import settings
+from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from reports import (
     FORMATS,
@@ -24,6 +25,7 @@ from reports.formats import BINARY_FORMATS
 from reports.provenance import provenance
 from reports.words import LANGS
 from store import open_store, sync_registry
+from store.database import shown
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,10 +35,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="The compliance export: JSON and CSV for scripts, XLSX and PDF for people.",
     )
     period = parser.add_mutually_exclusive_group(required=True)
-    period.add_argument("--month", metavar="YYYY-MM")
+    period.add_argument("--month", metavar="YYYY-MM", type=cli_args.month)
     period.add_argument(
         "--quarter",
         metavar="YYYYQn",
+        type=cli_args.quarter,
         help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
     )
     parser.add_argument("--format", choices=FORMATS, default="json")
@@ -54,6 +57,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
+        type=cli_args.day,
         help="the period as it stood at the end of this day (default: today, or the"
         " period's end; a current quarter stops at its reporting deadline, the 24th of its"
         " last month)",
@@ -64,8 +68,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    period = Quarter.parse(args.quarter) if args.quarter else Month.parse(args.month)
-    as_of = parse_day(args.as_of) if args.as_of else None
+    period: Month | Quarter = args.quarter or args.month
+    as_of: date | None = args.as_of
     registry = settings.registry(args)
     if args.department:
         pack_department(registry, args.department)  # an unknown code fails before any work
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if to_stdout and args.format in BINARY_FORMATS and sys.stdout.isatty():
         raise UsageError(f"{args.format} is a binary format: give --out PATH")
     url = settings.database_url(args)
-    engine = open_store(url)
+    engine = open_store(url, create=False)
     try:
         sync_registry(engine, registry)
         report: Report | QuarterReport = (
@@ -88,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.department:
         report = department_pack(report, registry, args.department)
+    if not any(row.successes or row.failures for row in report.rows):
+        scope = f" for {args.department}" if args.department else ""
+        print(
+            f"lienthong: warning: database {shown(url)} holds no transaction{scope} in {period}:"
+            " every obligation reads as non-compliant (is --db the right database?)",
+            file=sys.stderr,
+        )
     filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
     if to_stdout:
         if args.format in BINARY_FORMATS:

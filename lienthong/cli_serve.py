@@ -14,11 +14,10 @@ from aiohttp import web
 
 from exporter.app import create_app
 from lienthong import settings
-from lienthong.errors import UsageError
+from lienthong.errors import UsageErrors
 from lienthong.serve_config import load_config, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
-from probes.auth import check_secrets
-from probes.secrets import SecretError
+from probes.auth import secret_problems
 from registry import Registry, load_registry
 from reports.scheduled import exports_schedule
 from store import open_store, sync_registry
@@ -46,14 +45,20 @@ def setup_logging() -> None:
 
 
 def check_probe_secrets(registry: Registry) -> None:
-    """Refuse to start when a probe's secret cannot be read (named, never shown)."""
+    """Refuse to start while any probe's secret cannot be read: each named once, never shown."""
+    users: dict[str, list[str]] = {}  # problem → the probes it stops
     for o in registry.obligations:
-        if o.probe is None:
-            continue
-        try:
-            check_secrets(o.probe.auth)
-        except SecretError as e:
-            raise UsageError(f"probe of {o.department}/{o.system}: {e}") from None
+        if o.probe is not None:
+            for problem in secret_problems(o.probe.auth):
+                users.setdefault(problem, []).append(f"{o.department}/{o.system}")
+    if users:
+        raise UsageErrors(
+            [
+                f"{problem} (probe of {probes[0]}"
+                + (f" and {len(probes) - 1} more)" if len(probes) > 1 else ")")
+                for problem, probes in users.items()
+            ]
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,7 +35,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
         help="a fault from the start, e.g. csdl-dkdn:outage=true or ho-tich:sequence=ok+error_body",
     )
-    parser.add_argument("--token-life", type=int, default=3600, metavar="SECONDS")
+    parser.add_argument(
+        "--token-life",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="how long an issued token is valid, in seconds",
+    )
     parser.add_argument(
         "--open", action="store_true", help="answer API calls without a token (for benchmarks)"
     )

@@ -62,7 +62,7 @@ def run_issue(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         tokens = list_tokens(engine)
     finally:
@@ -94,7 +94,7 @@ def _as_json(t: PushToken) -> dict[str, object]:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         found = revoke_token(engine, args.token)
     except TokenError as e:

@@ -58,6 +58,8 @@ def resolve(spec: str | os.PathLike[str] | None) -> list[Path]:
         return files
     if path.is_file():
         return [path]
+    if str(spec) == "national":  # the bundled national catalogue alone, to merge with a file
+        return sorted((BUNDLED / "national").glob("*.yml"))
     if str(spec) in bundled_names():
         return [
             *sorted((BUNDLED / "national").glob("*.yml")),
@@ -91,6 +93,24 @@ def load_files(paths: Iterable[Path]) -> Registry:
             problems.append(Problem(Position(str(path), 1), e.strerror or str(e)))
     if problems:
         raise RegistryError(problems)
+    # An unreadable value (2026-02-30) is one problem among all the others: said once.
+    unreadable = [Problem(e.position, e.message) for d in documents for e in d.unreadable]
+    try:
+        registry = _validate(documents)
+    except RegistryError as e:
+        said = {p.position for p in unreadable}
+        others = [p for p in e.problems if p.position not in said]
+        raise RegistryError(_in_file_order([*unreadable, *others])) from None
+    if unreadable:
+        raise RegistryError(unreadable)
+    return registry
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.position.file, p.position.line))
+
+
+def _validate(documents: list[Document]) -> Registry:
     merged, positions, problems = _merge(documents)
     if problems:
         raise RegistryError(problems)
@@ -106,6 +126,16 @@ def load_files(paths: Iterable[Path]) -> Registry:
             if f.first is not None:
                 message += f" (first at {_position(f.first, merged, positions)})"
             problems.append(Problem(_position(f.path, merged, positions), message))
+        if "systems" not in merged and any("unknown system" in f.message for f in findings):
+            first = documents[0].positions.get((), Position("?", 1))
+            problems.append(
+                Problem(
+                    first,
+                    "no file lists the national systems: validate the province file together"
+                    " with the national catalogue, e.g. `lienthong registry validate national"
+                    f" {first.file}`",
+                )
+            )
         raise RegistryError(problems)
     return registry
 
@@ -244,5 +274,4 @@ def _pydantic_problems(
             shown = f", got {value!r}" if scalar and not field.endswith(("_env", "_file")) else ""
             message = f"{field}: {text}{shown}" if field else f"{text}{shown}"
         problems.append(Problem(_position(loc, data, positions), message))
-    problems.sort(key=lambda p: (p.position.file, p.position.line))
-    return problems
+    return _in_file_order(problems)

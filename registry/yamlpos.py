@@ -7,7 +7,7 @@ from. That is all this module does: no defaults, no checks beyond YAML itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,9 @@ class YamlError(Exception):
 class Document:
     data: Any
     positions: dict[PathKey, Position]
+    # Values that cannot be read (an impossible date): kept as their text, so that
+    # every other problem of the file is still found.
+    unreadable: list[YamlError] = field(default_factory=list)
 
 
 # libyaml's parser when the platform has it: a registry of 20,000 obligations
@@ -63,10 +66,11 @@ def load_document(path: Path, display: str | None = None) -> Document:
     finally:
         loader.dispose()
     positions: dict[PathKey, Position] = {}
-    if node is None:
-        return Document(None, positions)
-    data = _build(node, (), name, loader, positions)
-    return Document(data, positions)
+    unreadable: list[YamlError] = []
+    if node is None:  # an empty file: its problems are still said at its name
+        return Document(None, {(): Position(name, 1)})
+    data = _build(node, (), name, loader, positions, unreadable)
+    return Document(data, positions, unreadable)
 
 
 def _build(
@@ -75,6 +79,7 @@ def _build(
     name: str,
     loader: Any,
     positions: dict[PathKey, Position],
+    unreadable: list[YamlError],
 ) -> Any:
     positions.setdefault(path, Position(name, node.start_mark.line + 1))
     if len(path) > 64:
@@ -85,12 +90,13 @@ def _build(
         # `<<: *anchor` merges the anchored mapping(s); keys written here win.
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                for key, (key_pos, value) in _merged(value_node, path, name, loader, positions):
+                merged = _merged(value_node, path, name, loader, positions, unreadable)
+                for key, (key_pos, value) in merged:
                     result.setdefault(key, value)
                     positions.setdefault((*path, key), key_pos)
         seen: set[str] = set()
         for key_node, value_node in explicit:
-            key = _scalar(key_node, name, loader)
+            key = _scalar(key_node, name, loader, unreadable)
             where = Position(name, key_node.start_mark.line + 1)
             if not isinstance(key, str):
                 raise YamlError(where, f"keys must be text, not {key!r}")
@@ -98,17 +104,23 @@ def _build(
                 raise YamlError(where, f"duplicate key {key!r}")
             seen.add(key)
             positions[(*path, key)] = where
-            result[key] = _build(value_node, (*path, key), name, loader, positions)
+            result[key] = _build(value_node, (*path, key), name, loader, positions, unreadable)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, (*path, i), name, loader, positions) for i, item in enumerate(node.value)
+            _build(item, (*path, i), name, loader, positions, unreadable)
+            for i, item in enumerate(node.value)
         ]
-    return _scalar(node, name, loader)
+    return _scalar(node, name, loader, unreadable)
 
 
 def _merged(
-    node: yaml.Node, path: PathKey, name: str, loader: Any, positions: dict[PathKey, Position]
+    node: yaml.Node,
+    path: PathKey,
+    name: str,
+    loader: Any,
+    positions: dict[PathKey, Position],
+    unreadable: list[YamlError],
 ) -> list[tuple[str, tuple[Position, Any]]]:
     """The entries a merge key brings in, earlier mappings winning as YAML says."""
     sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -117,7 +129,7 @@ def _merged(
         if not isinstance(source, yaml.MappingNode):
             raise YamlError(Position(name, source.start_mark.line + 1), "<< must merge a mapping")
         scratch: dict[PathKey, Position] = {}
-        built = _build(source, path, name, loader, scratch)
+        built = _build(source, path, name, loader, scratch, unreadable)
         for key, value in built.items():
             entries.append((key, (scratch[(*path, key)], value)))
             for sub, pos in scratch.items():
@@ -126,10 +138,11 @@ def _merged(
     return entries
 
 
-def _scalar(node: yaml.Node, name: str, loader: Any) -> Any:
+def _scalar(node: yaml.Node, name: str, loader: Any, unreadable: list[YamlError]) -> Any:
     try:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError) as e:
         # An impossible date (2026-13-45) fails in PyYAML's own constructor.
         where = Position(name, node.start_mark.line + 1)
-        raise YamlError(where, f"cannot read {node.value!r}: {e}") from None
+        unreadable.append(YamlError(where, f"cannot read {node.value!r}: {e}"))
+        return node.value

@@ -1,0 +1,228 @@
+"""The first hour of a new operator (issue 17): no silent wrong answers, no traps."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lienthong.cli import build_parser
+from registry.loader import BUNDLED
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lienthong", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+# 1. A read-only command never creates a database, and says when it read nothing.
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "--month", "2026-10"),
+        ("tokens", "list"),
+        ("tokens", "revoke", "lt_abc"),
+        ("exports", "run-due", "--now", "2026-11-01T07:00:00+07:00"),
+    ],
+)
+def test_read_only_commands_refuse_a_missing_sqlite_file(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = run(*command, cwd=tmp_path)  # the default, relative sqlite:///lienthong.db
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"lienthong: no database at {tmp_path / 'lienthong.db'} (--db sqlite:///lienthong.db)\n"
+    )
+    assert not (tmp_path / "lienthong.db").exists()
+
+
+def test_a_report_of_an_empty_store_warns_and_names_the_database(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert run("db", "upgrade", "--db", db).returncode == 0
+    result = run("report", "--month", "2026-10", "--as-of", "2026-10-31", "--db", db)
+    assert result.returncode == 0
+    assert result.stderr == (
+        f"lienthong: warning: database {db} holds no transaction in 2026-10: every"
+        " obligation reads as non-compliant (is --db the right database?)\n"
+    )
+    assert '"status": "non_compliant"' in result.stdout  # the report itself is still written
+
+
+def test_a_report_with_records_does_not_warn(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run("ingest", str(ROOT / "examples" / "2026-10.jsonl"), "--db", db).returncode == 0
+    result = run("report", "--month", "2026-10", "--as-of", "2026-10-31", "--db", db)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+# 4. Binary formats never go to a terminal.
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+def test_a_binary_report_to_a_terminal_is_refused(tmp_path: Path, fmt: str) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run("db", "upgrade", "--db", db).returncode == 0
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lienthong",
+                "report",
+                "--month",
+                "2026-10",
+                "--db",
+                db,
+                "--format",
+                fmt,
+            ],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert result.returncode == 1
+    assert result.stderr == f"lienthong: {fmt} is a binary format: give --out PATH\n"
+
+
+# 6. A bad simulator fault names the key and why.
+
+
+def test_a_bad_fault_flag_names_the_key() -> None:
+    result = run("simulate", "--fault", "csdl-dkdn:foo=1,latency=slow")
+    assert result.returncode == 1
+    assert result.stderr.startswith("lienthong: --fault 'csdl-dkdn:foo=1,latency=slow': ")
+    assert "foo: unknown key (known: error_rate, latency, outage," in result.stderr
+    assert "latency: Input should be a valid number" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "validation error" not in result.stderr
+
+
+# 7. `registry validate` lists every problem, with every file's name.
+
+
+def test_registry_validate_lists_every_unreadable_date(tmp_path: Path) -> None:
+    text = (BUNDLED / "bac-ninh" / "province.yml").read_text(encoding="utf-8")
+    lines = [i + 1 for i, line in enumerate(text.splitlines()) if "since: 2024-10-14" in line]
+    bad = tmp_path / "province.yml"
+    bad.write_text(text.replace("since: 2024-10-14", "since: 2026-02-30"), encoding="utf-8")
+    result = run("registry", "validate", "national", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{bad}:{n}: cannot read '2026-02-30': day is out of range for month" for n in lines
+    ]
+    assert len(lines) == 18
+
+
+def test_registry_validate_names_an_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yml"
+    empty.write_text("")
+    result = run("registry", "validate", str(empty))
+    assert result.returncode == 1
+    assert result.stderr == f"{empty}:1: a registry file must be a mapping with version: 1\n"
+
+
+def test_a_province_file_alone_is_told_to_bring_the_national_catalogue(tmp_path: Path) -> None:
+    province = tmp_path / "province.yml"
+    province.write_bytes((BUNDLED / "bac-ninh" / "province.yml").read_bytes())
+    result = run("registry", "validate", str(province))
+    assert result.returncode == 1
+    first, *rest = result.stderr.splitlines()
+    assert re.fullmatch(
+        rf"{province}:\d+: no file lists the national systems: validate the province file"
+        rf" together with the national catalogue, e.g. `lienthong registry validate national"
+        rf" {province}`",
+        first,
+    ), first
+    assert all("unknown system code" in line for line in rest)
+    ok = run("registry", "validate", "national", str(province))
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: 18 obligations")
+
+
+# 9. --version.
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag: str) -> None:
+    result = run(flag)
+    assert result.returncode == 0
+    assert re.fullmatch(r"lienthong \d+\.\d+\.\d+\S*\n", result.stdout), result.stdout
+
+
+# 10. Help states each default once, never on a required option; durations say their unit.
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _parsers(sub)
+    return found
+
+
+def test_help_states_every_default_once() -> None:
+    for parser in _parsers(build_parser()):
+        assert "(default: None)" not in parser.format_help(), parser.prog
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if not action.option_strings or action.help == argparse.SUPPRESS:
+                continue
+            entry = formatter._expand_help(action) if formatter._get_help_string(action) else ""
+            where = (parser.prog, action.option_strings[-1], entry)
+            assert entry.count("default") <= 1, where
+            if action.required:
+                assert "default" not in entry, where
+            elif action.default not in (None, False, [], argparse.SUPPRESS):
+                assert "default" in entry, where
+            if action.metavar == "DURATION":
+                assert "30s, 5m, 4h" in entry, where
+            if action.metavar == "SECONDS":
+                assert "seconds" in entry, where
+
+
+# 3. An id reused for a different transaction is not a silent duplicate.
+
+
+def test_an_id_reused_with_different_content_is_counted_and_warned(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lienthong.cli import main
+    from tests.test_ingest import GOOD, jsonl
+
+    assert main(["ingest", str(jsonl(tmp_path / "a.jsonl", GOOD)), "--db", store_url]) == 0
+    capsys.readouterr()
+    k1, k2 = GOOD[0], GOOD[1]
+    again = [
+        k1,  # the same record: a retry, a plain duplicate
+        {**k2, "outcome": "success"},  # id k2, another outcome
+        {**k1, "id": "k2", "ts": k2["ts"], "outcome": "failure", "system": "csdl-dkdn"},  # same
+        {**k1, "ts": "2026-10-05T09:00:01+07:00"},  # id k1, another time
+        {**k1, "id": "k3"},  # new
+    ]
+    assert main(["ingest", str(jsonl(tmp_path / "b.jsonl", again)), "--db", store_url]) == 0
+    out, err = capsys.readouterr()
+    assert "5 records: 1 stored, 4 duplicates (2 of them with different content)," in out
+    assert err == (
+        f"{tmp_path / 'b.jsonl'}: warning: 2 records reuse an id with different content"
+        " (another system, time or outcome): the stored record was kept\n"
+    )
