@@ -82,11 +82,19 @@ def _table(rows: list[ObligationStatus]) -> Table:
     up = sum(r.state == "up" for r in rows)
     down = sum(r.state == "down" for r in rows)
     table = Table(title=f"{up} hoạt động · {down} lỗi · {len(rows)} nghĩa vụ", expand=False)
-    for column in ("Đơn vị", "Hệ thống quốc gia", "Trạng thái", "Hôm nay", "Lý do"):
+    columns = ("Đơn vị", "Hệ thống quốc gia", "Trạng thái", "Hôm nay", "Thành công cuối", "Lý do")
+    for column in columns:
         table.add_column(column, overflow="ellipsis", no_wrap=True)
     for r in rows:
+        # last_success is in the registry's timezone already: what a person there reads.
+        last = f"{r.last_success:%H:%M:%S}" if r.last_success else "—"
         table.add_row(
-            r.department, r.system, STATES[r.state], str(r.successes_today), r.detail or ""
+            r.department,
+            r.system,
+            STATES[r.state],
+            str(r.successes_today),
+            last,
+            r.detail or "",
         )
     return table
 

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = actions.add_parser("list", help="every token: prefix, scope, label, dates")
     listing.add_argument("--format", choices=("table", "json"), default="table")
     settings.add_store_options(listing)
+    settings.add_registry_options(listing)  # its timezone is the table's
     listing.set_defaults(run=run_list)
 
     revoke = actions.add_parser("revoke", help="take a token back (by its prefix or whole)")
@@ -74,12 +75,13 @@ def run_list(args: argparse.Namespace) -> int:
     if not tokens:
         print("no tokens issued: `lienthong tokens issue --department CODE`")
         return 0
-    print(f"{'prefix':<12} {'scope':<20} {'issued (UTC)':<17} {'revoked (UTC)':<17} label")
+    tz = settings.registry(args).tz  # people read local time; JSON keeps UTC offsets
+    print(f"times in {tz.key}")
+    print(f"{'prefix':<12} {'scope':<20} {'issued':<16} {'revoked':<16} label")
     for t in tokens:
-        revoked = f"{t.revoked:%Y-%m-%d %H:%M}" if t.revoked else "-"
-        print(
-            f"{t.prefix:<12} {t.scope:<20} {t.created:%Y-%m-%d %H:%M} {revoked:<17} {t.label or ''}"
-        )
+        issued = f"{t.created.astimezone(tz):%Y-%m-%d %H:%M}"
+        revoked = f"{t.revoked.astimezone(tz):%Y-%m-%d %H:%M}" if t.revoked else "-"
+        print(f"{t.prefix:<12} {t.scope:<20} {issued:<16} {revoked:<16} {t.label or ''}")
     return 0
 
 

@@ -226,3 +226,41 @@ def test_an_id_reused_with_different_content_is_counted_and_warned(
         f"{tmp_path / 'b.jsonl'}: warning: 2 records reuse an id with different content"
         " (another system, time or outcome): the stored record was kept\n"
     )
+
+
+# 12. Times shown to people are in the registry's timezone.
+
+
+def test_tokens_list_shows_local_times(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from lienthong.cli import main
+
+    assert main(["tokens", "issue", "--department", "so-khdt", "--db", store_url]) == 0
+    capsys.readouterr()
+    assert main(["tokens", "list", "--format", "json", "--db", store_url]) == 0
+    issued = datetime.fromisoformat(json.loads(capsys.readouterr().out)[0]["issued"])
+    assert main(["tokens", "list", "--db", store_url]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "times in Asia/Ho_Chi_Minh"
+    local = issued.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert f"{local:%Y-%m-%d %H:%M}" in table[2]
+
+
+def test_the_demo_table_shows_the_last_success_in_local_time() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+
+    from exporter.status import ObligationStatus
+    from lienthong.cli_demo import _table
+
+    at = datetime(2026, 10, 5, 9, 15, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    row = ObligationStatus("so-khdt", "Sở KH&ĐT", "csdl-dkdn", "ĐKDN", "up", at, None, at, 3, 1.0)
+    console = Console(width=200, record=True)
+    console.print(_table([row]))
+    text = console.export_text()
+    assert "Thành công cuối" in text and "09:15:30" in text
