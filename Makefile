@@ -12,7 +12,7 @@ DEV_STAMP     := $(VENV)/.dev-stamp
 # Grafana's published dashboard types and TypeScript, pinned in tests/grafana_schema/.
 NODE_STAMP    := tests/grafana_schema/node_modules/.installed-stamp
 # Real servers the tests run against (and the PDF tools they read reports with).
-DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium
+DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium sqlite3
 # Only `make bench` needs this one (the side-by-side CPU figure).
 BENCH_PACKAGES := prometheus-blackbox-exporter curl
 

@@ -82,3 +82,9 @@ def test_a_bad_key_is_named(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(UsageError) as e:
         load_config(path)
     assert str(e.value) == f"{path}: {message}"
+
+
+def test_the_production_example_is_a_valid_config() -> None:
+    config = load_config(ROOT / "examples" / "lienthong.toml")
+    assert config.database == "postgresql:///lienthong"
+    assert config.exports.mail is not None and config.exports.mail.password_env
