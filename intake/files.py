@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +50,9 @@ class RecordStream:
     # Lines for the summary that only the format knows (pairing figures, skipped lines).
     notes: Callable[[], list[str]] = lambda: []
     unit: str = "records"  # what one item of the stream is, for the summary
+    # The format gives one id to records that differ by design (X-Road: the client's and
+    # the producer's record of one exchange): a duplicate with other content is no reuse.
+    shared_ids: bool = False
 
 
 def detect_format(path: Path) -> str:
@@ -82,7 +85,11 @@ def open_records(path: Path, fmt: str) -> RecordStream:
     if fmt == "jsonl":
         records = _jsonl(binary, raw)
     elif fmt == "csv":
-        records = _csv(binary, raw, str(path))
+        notes: list[str] = []
+        records = _csv(binary, raw, str(path), notes)
+        return RecordStream(
+            records, lambda: size if raw.closed else raw.tell(), size, lambda: notes
+        )
     else:
         raw.close()
         raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
@@ -98,17 +105,36 @@ def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:
                 yield n, line
 
 
-def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Raw]]:
+def utf8_lines(binary: IO[bytes], name: str) -> Iterator[str]:
+    """The file's lines as text (a leading BOM dropped); a line that is not UTF-8 stops
+    the file at its own number, with what to do about it."""
+    for n, line in enumerate(binary, start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise FileFormatError(
+                f"{name}:{n}: not UTF-8 text (byte {line[e.start]:#04x} at column"
+                f" {e.start + 1}): save the file as UTF-8 — in Excel, 'CSV UTF-8'"
+            ) from None
+        yield text.removeprefix("\ufeff") if n == 1 else text
+
+
+def _csv(
+    binary: IO[bytes], raw: IO[bytes], name: str, notes: list[str]
+) -> Iterator[tuple[int, Raw]]:
     fields = set(RECORD_FIELDS)
     required = REQUIRED_FIELDS
-    with raw, binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(text)
-        try:
-            header = next(reader)
-        except StopIteration:
+    with raw, binary:
+        lines = utf8_lines(binary, name)
+        first = next(lines, None)
+        if first is None:
             return
-        except UnicodeDecodeError as e:
-            raise FileFormatError(f"{name}:1: not UTF-8 text ({e.reason})") from None
+        # Excel in a Vietnamese (or European) locale saves CSV with `;` between cells.
+        separator = ";" if ";" in first and "," not in first else ","
+        if separator == ";":
+            notes.append("read as ';'-separated CSV (as Excel saves it in some locales)")
+        reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
+        header = next(reader)
         columns = [h.strip() for h in header]
         unknown = [c for c in columns if c not in fields]
         missing = sorted(required - set(columns))

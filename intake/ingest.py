@@ -115,6 +115,8 @@ def ingest_file(
                 result.written.merge(writer.write(batch))
     except _Rejected:
         result.written = WriteResult()
+    if stream.shared_ids:
+        result.written.conflicts = 0
     result.notes = stream.notes()
     result.unit = stream.unit
     _report(progress, stream, result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from compliance.packs import department_pack, pack_department
 from compliance.periods import Month, Quarter
 from compliance.quarterly import QuarterReport, build_quarter_report
 from compliance.report import Report, build_report
+from dashboards.files import write_atomically
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from reports import (
@@ -50,6 +52,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--lang", choices=LANGS, default="vi", help="for people's formats (default: vi)"
     )
     parser.add_argument(
+        "--excel",
+        action="store_true",
+        help="CSV for Excel in the --lang locale: UTF-8 with a BOM; vi: ';' between cells"
+        " and a decimal comma, en: ',' and a decimal point",
+    )
+    parser.add_argument(
         "--department",
         metavar="CODE",
         help="one department's pack: the same report for that department alone",
@@ -68,6 +76,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.excel and args.format != "csv":
+        raise UsageError("--excel is for --format csv (XLSX opens in Excel as it is)")
     period: Month | Quarter = args.quarter or args.month
     as_of: date | None = args.as_of
     registry = settings.registry(args)
@@ -100,14 +110,23 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
-    if to_stdout:
+    if args.excel:
+        text = io.StringIO(newline="")
+        write_csv(report, text, excel=args.lang)
+        if to_stdout:
+            sys.stdout.buffer.write(text.getvalue().encode("utf-8"))
+            sys.stdout.buffer.flush()
+            return 0
+        write_atomically(out, text.getvalue())
+    elif to_stdout:
         if args.format in BINARY_FORMATS:
             write_export(args.format, filing, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
             (write_json if args.format == "json" else write_csv)(report, sys.stdout)
         return 0
-    write_export_file(args.format, filing, out)
+    else:
+        write_export_file(args.format, filing, out)
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1

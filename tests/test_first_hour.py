@@ -264,3 +264,63 @@ def test_the_demo_table_shows_the_last_success_in_local_time() -> None:
     console.print(_table([row]))
     text = console.export_text()
     assert "Thành công cuối" in text and "09:15:30" in text
+
+
+# 11. CSV for people: Excel's flavour out, Excel's flavours in.
+
+
+def test_report_csv_for_excel(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run("ingest", str(ROOT / "examples" / "2026-10.jsonl"), "--db", db).returncode == 0
+    for lang, separator, ratio in (("vi", ";", "0,6364"), ("en", ",", "0.6364")):
+        out = tmp_path / f"2026-10-{lang}.csv"
+        month = ("report", "--month", "2026-10", "--db", db, "--format", "csv")
+        result = run(*month, "--excel", "--lang", lang, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        data = out.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+        lines = data[3:].decode("utf-8").split("\r\n")
+        assert lines[0].split(separator)[:3] == ["department", "department_name", "system"]
+        land = next(line for line in lines if "csdl-dat-dai" in line)
+        assert f"{separator}{ratio}{separator}" in land
+        assert "Sở Tài nguyên và Môi trường" in land
+    plain = run("report", "--month", "2026-10", "--db", db, "--format", "csv")
+    assert plain.stdout.startswith("department,") and "0.6364" in plain.stdout  # unchanged
+    wrong = run("report", "--month", "2026-10", "--db", db, "--format", "pdf", "--excel")
+    assert (wrong.returncode, wrong.stderr) == (
+        1,
+        "lienthong: --excel is for --format csv (XLSX opens in Excel as it is)\n",
+    )
+
+
+CSV_HEADER = "department,system,ts,outcome,id,detail\n"
+
+
+def _csv_row(n: int, detail: str = "Tra cứu") -> str:
+    return f"so-khdt,csdl-dkdn,2026-10-05T09:00:00+07:00,success,r{n},{detail} {n}\n"
+
+
+def test_a_semicolon_csv_from_excel_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    rows = [CSV_HEADER, *(_csv_row(n) for n in range(3))]
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(rows).replace(",", ";").encode("utf-8"))
+    result = run("ingest", str(path), "--db", f"sqlite:///{tmp_path / 's.db'}")
+    assert result.returncode == 0, result.stderr
+    assert "3 records: 3 stored" in result.stdout
+    assert f"{path}: read as ';'-separated CSV" in result.stdout
+
+
+def test_a_csv_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
+    """Windows' Vietnamese code page (cp1258), past the first 8 KB a decoder reads at once."""
+    path = tmp_path / "cp1258.csv"
+    good = "".join(_csv_row(n) for n in range(400)).encode("utf-8")
+    assert len(good) > 8192
+    bad = _csv_row(400, "Đăng ký").encode("cp1258", errors="replace")
+    column = bad.index(b"\xd0") + 1  # Đ in cp1258
+    path.write_bytes(CSV_HEADER.encode() + good + bad)
+    result = run("ingest", str(path), "--db", f"sqlite:///{tmp_path / 's.db'}")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"lienthong: {path}:402: not UTF-8 text (byte 0xd0 at column {column}): save the file as"
+        " UTF-8 — in Excel, 'CSV UTF-8'\n"
+    )
