@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "demo",
         help="the simulator of the national systems, probes against it, metrics, status page",
     )
-    parser.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
+    parser.add_argument(
+        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="the service's address"
+    )
     parser.add_argument("--db", default=DEMO_DB, metavar="URL", help=f"default {DEMO_DB}")
     parser.add_argument(
         "--fault",

@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate.set_defaults(run=run_validate)
 
     show = actions.add_parser("show", help="the obligations as a table, or JSON for scripts")
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument(
+        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+    )
     show.add_argument(
         "--on",
         metavar="YYYY-MM-DD",

@@ -37,14 +37,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="The compliance export: JSON and CSV for scripts, XLSX and PDF for people.",
     )
     period = parser.add_mutually_exclusive_group(required=True)
-    period.add_argument("--month", metavar="YYYY-MM", type=cli_args.month)
+    period.add_argument(
+        "--month", metavar="YYYY-MM", type=cli_args.month, help="a month (e.g. 2026-10)"
+    )
     period.add_argument(
         "--quarter",
         metavar="YYYYQn",
         type=cli_args.quarter,
         help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="json")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="json",
+        help="json and csv for scripts, xlsx and pdf for people",
+    )
     parser.add_argument(
         "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
     )

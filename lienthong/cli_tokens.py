@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     issue.set_defaults(run=run_issue)
 
     listing = actions.add_parser("list", help="every token: prefix, scope, label, dates")
-    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument(
+        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+    )
     settings.add_store_options(listing)
     settings.add_registry_options(listing)  # its timezone is the table's
     listing.set_defaults(run=run_list)
