@@ -10,7 +10,7 @@ from pathlib import Path
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config
-from registry import Registry
+from registry import Registry, load_registry
 from reports.due import due_exports, next_due_at
 from reports.manifest import read_manifest
 from reports.scheduled import ExportsSettings, run_due, utc_now
@@ -30,7 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " 24th of its last month), at the configured hour, local time.",
     )
     due.add_argument(
-        "--config", metavar="FILE", type=Path, help="TOML file with an [exports] table"
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="the service's TOML config: its [exports] table, database and registry",
     )
     due.add_argument(
         "--exports-dir", metavar="DIR", type=Path, help="default: exports.dir, or ./exports"
@@ -74,18 +77,21 @@ def _now(given: datetime | None, dry_run: bool) -> datetime:
 
 def run_due_command(args: argparse.Namespace) -> int:
     now = _now(args.now, args.dry_run)
-    # The [exports] table of the service's own config file, read by the same loader.
-    config = load_config(args.config).exports
+    # The service's own config file, read by the same loader: its [exports] table, and
+    # its database and registry unless given here.
+    serve_config = load_config(args.config)
+    config = serve_config.exports
     overrides = {
         k: v
         for k, v in (("dir", args.exports_dir), ("hour", args.hour), ("lang", args.lang))
         if v is not None
     }
     config = config.model_copy(update=overrides)
-    registry = settings.registry(args)
+    spec = settings.registry_spec(args, serve_config.registry)
+    registry = load_registry(spec)
     if args.dry_run:
         return _dry_run(config, registry, now)
-    url = settings.database_url(args)
+    url = settings.database_url(args, serve_config.database)
     engine = open_store(url, create=False)  # a mistyped --db must not file an empty period
     try:
         sync_registry(engine, registry)
@@ -94,7 +100,7 @@ def run_due_command(args: argparse.Namespace) -> int:
             registry,
             config,
             now=now,
-            registry_spec=settings.registry_spec(args),
+            registry_spec=spec,
             database_url=url,
         )
     finally:

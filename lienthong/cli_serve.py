@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import socket
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from probes.auth import secret_problems
 from registry import Registry, load_registry
 from reports.scheduled import exports_schedule
 from store import open_store, sync_registry
-from store.database import DEFAULT_URL
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,10 +62,9 @@ def check_probe_secrets(registry: Registry) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     host, port = parse_listen(args.listen or config.listen)
-    url = args.db or config.database or os.environ.get(settings.DB_ENV) or DEFAULT_URL
-    registry = load_registry(
-        args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV) or None
-    )
+    url = settings.database_url(args, config.database)
+    spec = settings.registry_spec(args, config.registry)
+    registry = load_registry(spec)
     if config.probes.enabled:
         check_probe_secrets(registry)
     store = open_store(url)
@@ -77,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(registry, store, config.probe_settings(), config.service_options())
         if config.exports.enabled:
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
-            spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV)
             app.cleanup_ctx.append(
                 exports_schedule(
                     store, registry, config.exports, registry_spec=spec, database_url=url

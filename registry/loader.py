@@ -98,6 +98,8 @@ def load_files(paths: Iterable[Path]) -> Registry:
     try:
         registry = _validate(documents)
     except RegistryError as e:
+        if not unreadable:
+            raise
         said = {p.position for p in unreadable}
         others = [p for p in e.problems if p.position not in said]
         raise RegistryError(_in_file_order([*unreadable, *others])) from None
@@ -126,7 +128,8 @@ def _validate(documents: list[Document]) -> Registry:
             if f.first is not None:
                 message += f" (first at {_position(f.first, merged, positions)})"
             problems.append(Problem(_position(f.path, merged, positions), message))
-        if "systems" not in merged and any("unknown system" in f.message for f in findings):
+        unknown_systems = any(f.path[-1:] == ("system",) for f in findings)
+        if "systems" not in merged and unknown_systems:
             first = documents[0].positions.get((), Position("?", 1))
             problems.append(
                 Problem(

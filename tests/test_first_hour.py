@@ -325,3 +325,34 @@ def test_a_csv_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
         f"lienthong: {path}:402: not UTF-8 text (byte 0xd0 at column {column}): save the file as"
         " UTF-8 — in Excel, 'CSV UTF-8'\n"
     )
+
+
+def test_run_due_with_the_service_config_reads_its_database(tmp_path: Path) -> None:
+    """`--config` brings the service's database too: not ./lienthong.db of wherever cron runs."""
+    db = tmp_path / "service" / "store.db"
+    db.parent.mkdir()
+    assert (
+        run(
+            "ingest", str(ROOT / "examples" / "2026-10.jsonl"), "--db", f"sqlite:///{db}"
+        ).returncode
+        == 0
+    )
+    config = tmp_path / "lienthong.toml"
+    exports = tmp_path / "exports"
+    config.write_text(f'database = "sqlite:///{db}"\n\n[exports]\ndir = "{exports}"\n')
+    cron = tmp_path / "cron"
+    cron.mkdir()
+    result = run(
+        "exports",
+        "run-due",
+        "--config",
+        str(config),
+        "--now",
+        "2026-11-01T07:00:00+07:00",
+        cwd=cron,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{exports / '2026-10'}: wrote 2026-10 as of 2026-10-31" in result.stdout
+    written = (exports / "2026-10" / "lienthong-2026-10.csv").read_text(encoding="utf-8")
+    assert ",compliant" in written
+    assert not (cron / "lienthong.db").exists()
