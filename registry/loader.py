@@ -131,13 +131,14 @@ def _validate(documents: list[Document]) -> Registry:
         unknown_systems = any(f.path[-1:] == ("system",) for f in findings)
         if "systems" not in merged and unknown_systems:
             first = documents[0].positions.get((), Position("?", 1))
-            problems.append(
+            problems.insert(  # said first: it explains every line after it
+                0,
                 Problem(
                     first,
                     "no file lists the national systems: validate the province file together"
                     " with the national catalogue, e.g. `lienthong registry validate national"
                     f" {first.file}`",
-                )
+                ),
             )
         raise RegistryError(problems)
     return registry
