@@ -26,7 +26,7 @@ from lienthong import (
     cli_tokens,
 )
 from lienthong.cli_args import use_help_formatter
-from lienthong.errors import UsageError, UsageErrors
+from lienthong.errors import BadUsage, UsageError, UsageErrors
 from registry import RegistryError
 from reports.mailing import MailError
 from reports.manifest import ManifestError
@@ -93,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in e.problems:
             print(problem, file=sys.stderr)
         return 1
+    except BadUsage as e:
+        print(f"lienthong {args.command}: error: {e}", file=sys.stderr)
+        return 2
     except UsageErrors as e:
         for line in e.problems:
             print(f"lienthong: {line}", file=sys.stderr)

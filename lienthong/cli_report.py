@@ -14,7 +14,7 @@ from compliance.quarterly import QuarterReport, build_quarter_report
 from compliance.report import Report, build_report
 from dashboards.files import write_atomically
 from lienthong import cli_args, settings
-from lienthong.errors import UsageError
+from lienthong.errors import BadUsage, UsageError
 from reports import (
     FORMATS,
     Filing,
@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.excel and args.format != "csv":
-        raise UsageError("--excel is for --format csv (XLSX opens in Excel as it is)")
+        raise BadUsage("--excel is for --format csv (XLSX opens in Excel as it is)")
     period: Month | Quarter = args.quarter or args.month
     as_of: date | None = args.as_of
     registry = settings.registry(args)

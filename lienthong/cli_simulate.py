@@ -10,7 +10,7 @@ import socket
 from aiohttp import web
 
 from lienthong import settings
-from lienthong.errors import UsageError
+from lienthong.errors import BadUsage
 from lienthong.serve_config import parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from simulator.apis import base_path
@@ -55,9 +55,9 @@ def faults_from_flags(flags: list[str], systems: set[str]) -> dict[str, Fault]:
         try:
             system, fault = parse_fault_flag(flag)
         except ValueError as e:
-            raise UsageError(str(e).splitlines()[0]) from None
+            raise BadUsage(str(e).splitlines()[0]) from None
         if system not in systems:
-            raise UsageError(f"--fault {flag!r}: unknown system {system!r}")
+            raise BadUsage(f"--fault {flag!r}: unknown system {system!r}")
         faults[system] = fault
     return faults
 

@@ -109,8 +109,10 @@ def test_a_binary_report_to_a_terminal_is_refused(tmp_path: Path, fmt: str) -> N
 
 def test_a_bad_fault_flag_names_the_key() -> None:
     result = run("simulate", "--fault", "csdl-dkdn:foo=1,latency=slow")
-    assert result.returncode == 1
-    assert result.stderr.startswith("lienthong: --fault 'csdl-dkdn:foo=1,latency=slow': ")
+    assert result.returncode == 2  # a malformed option value is bad usage
+    assert result.stderr.startswith(
+        "lienthong simulate: error: --fault 'csdl-dkdn:foo=1,latency=slow': "
+    )
     assert "foo: unknown key (known: error_rate, latency, outage," in result.stderr
     assert "latency: Input should be a valid number" in result.stderr
     assert result.stderr.count("\n") == 1
@@ -289,8 +291,8 @@ def test_report_csv_for_excel(tmp_path: Path) -> None:
     assert plain.stdout.startswith("department,") and "0.6364" in plain.stdout  # unchanged
     wrong = run("report", "--month", "2026-10", "--db", db, "--format", "pdf", "--excel")
     assert (wrong.returncode, wrong.stderr) == (
-        1,
-        "lienthong: --excel is for --format csv (XLSX opens in Excel as it is)\n",
+        2,
+        "lienthong report: error: --excel is for --format csv (XLSX opens in Excel as it is)\n",
     )
 
 
