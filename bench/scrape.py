@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bench._support import synthetic_registry
-from exporter.app import SERVICE, ServiceOptions, create_app
+from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
 from lienthong.server import bound_socket, start_site, url_of
 from store import open_store, write_transactions
 from store.records import Transaction
@@ -43,7 +43,9 @@ async def main(args: argparse.Namespace) -> None:
         ],
     )
     app = create_app(
-        registry, store, options=ServiceOptions(probes_enabled=False, totals_refresh=3600)
+        registry,
+        store,
+        options=ServiceOptions(probes_enabled=False, metrics=MetricsOptions(totals_refresh=3600)),
     )
     sock = bound_socket("127.0.0.1", 0)
     runner = await start_site(app, sock)
