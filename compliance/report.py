@@ -3,15 +3,26 @@ their figures computed from the store's daily counts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
 from compliance.periods import Month
-from compliance.rules import ComplianceRow, compliance_row
-from registry import Department, Province, Registry
-from store.counts import DayCount, Pair, daily_counts_between, first_success_days
+from compliance.rules import ComplianceRow, compliance_row, first_counting_day
+from registry import Department, Obligation, Province, Registry
+from store.counts import (
+    DayCount,
+    Pair,
+    daily_source_counts_between,
+    first_success_days_by_source,
+)
+from store.excusals import Excusal, approved_between
+
+# What the store gives the arithmetic: per pair, per local day, per source.
+Counts = dict[Pair, dict[date, dict[str, DayCount]]]
+FirstDays = dict[Pair, dict[str, date]]
 
 
 @dataclass(frozen=True)
@@ -35,14 +46,14 @@ def compute_report(
     month: Month,
     as_of: date,
     generated_at: datetime,
-    counts: dict[Pair, dict[date, DayCount]],
-    first_days: dict[Pair, date],
+    counts: Counts,
+    first_days: FirstDays,
+    excusals: Sequence[Excusal] = (),
 ) -> Report:
-    """The report from counts already fetched (pure)."""
+    """The report from counts (and approved excusals) already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
     rows = tuple(
-        compliance_row(registry, o, month, as_of, counts.get(o.key, {}), first_days.get(o.key))
-        for o in obligations
+        row_for(registry, o, month, as_of, counts, first_days, excusals) for o in obligations
     )
     return Report(
         province=registry.province,
@@ -51,6 +62,24 @@ def compute_report(
         generated_at=generated_at.astimezone(registry.tz),
         timezone=registry.timezone,
         rows=rows,
+    )
+
+
+def row_for(
+    registry: Registry,
+    obligation: Obligation,
+    month: Month,
+    as_of: date,
+    counts: Counts,
+    first_days: FirstDays,
+    excusals: Sequence[Excusal],
+) -> ComplianceRow:
+    """One obligation's row from the store's figures of every pair."""
+    first = first_counting_day(
+        first_days.get(obligation.key, {}), registry.evidence_for(obligation)
+    )
+    return compliance_row(
+        registry, obligation, month, as_of, counts.get(obligation.key, {}), first, excusals
     )
 
 
@@ -66,6 +95,9 @@ def build_report(
     as_of = as_of or default_as_of(month, now.astimezone(registry.tz).date())
     cutoff = min(month.last, as_of)
     with engine.connect() as conn:
-        counts = daily_counts_between(conn, month.first, cutoff) if cutoff >= month.first else {}
-        first_days = first_success_days(conn, cutoff)
-    return compute_report(registry, month, as_of, now, counts, first_days)
+        counts = (
+            daily_source_counts_between(conn, month.first, cutoff) if cutoff >= month.first else {}
+        )
+        first_days = first_success_days_by_source(conn, cutoff)
+        excusals = approved_between(conn, month.first, cutoff)
+    return compute_report(registry, month, as_of, now, counts, first_days, excusals)

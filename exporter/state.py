@@ -21,7 +21,15 @@ from sqlalchemy import Engine
 
 from compliance.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date
 from registry import Obligation, Registry
-from store.counts import Pair, PairTotals, daily_counts_between, pair_totals_all, successes_on
+from store.counts import (
+    Pair,
+    PairTotals,
+    daily_source_counts_between,
+    first_record_days,
+    pair_totals_all,
+    successes_on,
+)
+from store.excusals import approved_between
 from store.records import Transaction
 from store.writer import WriteResult
 
@@ -150,9 +158,17 @@ def read_calendar(
 ) -> dict[Pair, MonthToDate]:
     """Every obligation's month-to-date figures for `today` (run in a worker thread)."""
     first = min(today.replace(day=1), today - timedelta(days=LOOKBACK_DAYS))
+    month_last = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     with engine.connect() as conn:
-        counts = daily_counts_between(conn, first, today - timedelta(days=1))
-    return {o.key: month_to_date(registry, o, today, counts.get(o.key, {})) for o in obligations}
+        counts = daily_source_counts_between(conn, first, today - timedelta(days=1))
+        excusals = approved_between(conn, first, month_last)
+        first_records = first_record_days(conn)
+    return {
+        o.key: month_to_date(
+            registry, o, today, counts.get(o.key, {}), excusals, first_records.get(o.key)
+        )
+        for o in obligations
+    }
 
 
 def current_obligations(registry: Registry, day: date) -> list[Obligation]:
