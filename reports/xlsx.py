@@ -29,7 +29,14 @@ TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 
 WIDE = {"department_name": 28, "system_name": 48, "owner": 28, "basis": 30}
-NUMBER_FIELDS = ("required_days", "met_days", "successes", "failures")
+NUMBER_FIELDS = (
+    "required_days",
+    "met_days",
+    "successes",
+    "failures",
+    "excused_days",
+    "probe_only_days",
+)
 TIME_FIELDS = ("first_success", "last_success")
 
 PHRASES = {
@@ -261,6 +268,8 @@ def _row_values(row: ComplianceRow, labels: Labels) -> dict[str, Any]:
         "first_success": _excel_time(row.first_success),
         "last_success": _excel_time(row.last_success),
         "status": labels.status(row.status),
+        "excused_days": row.excused_days,
+        "probe_only_days": row.probe_only_days,
     }
 
 
