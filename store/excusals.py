@@ -99,21 +99,24 @@ def _excusal(row: Any) -> Excusal:
 
 def check_excusal(
     registry: Registry, system: str, department: str | None, first: date, last: date, reason: str
-) -> str | None:
-    """What is wrong with a proposed excusal, as one line; None when it can be stored."""
+) -> tuple[str, str] | None:
+    """What is wrong with a proposed excusal: (the field, one line); None when it can be stored."""
     if not registry.has_system(system):
-        return f"unknown system {system!r}"
+        return "system", f"unknown system {system!r}"
     if department is not None:
         if not registry.has_department(department):
-            return f"unknown department {department!r}"
+            return "department", f"unknown department {department!r}"
         if not registry.obligations_for(department, system):
-            return f"department {department!r} has no obligation towards system {system!r}"
+            return (
+                "department",
+                f"department {department!r} has no obligation towards system {system!r}",
+            )
     if last < first:
-        return f"last day {last} is before first day {first}"
+        return "last_day", f"last day {last} is before first day {first}"
     if not reason.strip():
-        return "the reason is empty"
+        return "reason", "the reason is empty"
     if len(reason) > MAX_REASON:
-        return f"the reason is longer than {MAX_REASON} characters"
+        return "reason", f"the reason is longer than {MAX_REASON} characters"
     return None
 
 
@@ -133,7 +136,7 @@ def propose_excusal(
     """Store a new proposed excusal; returns its id. Raises ExcusalError if it is not valid."""
     problem = check_excusal(registry, system, department, first, last, reason)
     if problem is not None:
-        raise ExcusalError(problem)
+        raise ExcusalError(problem[1])
     with engine.begin() as conn:
         result = conn.execute(
             insert(excusals).values(
