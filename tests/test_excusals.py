@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from sqlalchemy import Engine, text
 
-from exporter.app import ServiceOptions, create_app
+from exporter.app import SERVICE, ServiceOptions, create_app
 from intake.push.api import PushOptions
 from lienthong.cli import main
 from registry import Registry
@@ -391,3 +391,36 @@ async def test_excusal_api_refusals_store_nothing(client: Client, engine: Engine
     assert all_excusals(engine) == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM excusals")).scalar_one() == 0
+
+
+async def test_serve_proposes_excusals_once_office_hours_are_over(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from registry import load_files
+
+    registry_file = tmp_path / "r.yml"
+    registry_file.write_text(OUTAGE_REGISTRY, encoding="utf-8")
+    registry = load_files([registry_file])
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            Transaction(d, "csdl-gia", at(f"2026-10-06T{h}:00:00+07:00"), False, "probe")
+            for d in ("so-taichinh", "so-congthuong")
+            for h in ("09", "15")
+        ],
+    )
+    # 10:00 on Wednesday 7 October: Tuesday's office hours are over, Wednesday's are not.
+    now = datetime(2026, 10, 7, 3, 0, tzinfo=UTC).timestamp()
+    options = ServiceOptions(probes_enabled=False, push=PushOptions(enabled=False))
+    app = create_app(registry, engine, options=options, clock=lambda: now)
+    async with serving(app):
+        service = app[SERVICE]
+        async with service.outage_checks:
+            await service.outage_checks.wait_for(lambda: service.outages_checked is not None)
+        assert service.outages_checked == date(2026, 10, 6)
+    (e,) = all_excusals(engine)
+    assert (e.system, e.department, e.first_day, e.origin) == (
+        "csdl-gia", None, date(2026, 10, 6), "detect"
+    )  # fmt: skip
+    assert e.evidence is not None and e.evidence["probe_failures"] == 4
