@@ -88,16 +88,16 @@ KINDS: dict[Lang, dict[str, str]] = {
 DAY_STATES: dict[Lang, dict[DayState, str]] = {
     "vi": {
         DayState.MET: "Ngày đạt",
-        DayState.PROBE_ONLY: "Ngày đạt chỉ nhờ giao dịch thăm dò của hệ thống giám sát",
-        DayState.EXCUSED: "Ngày được miễn trừ (không do lỗi của đơn vị)",
+        DayState.PROBE_ONLY: "Đạt chỉ nhờ thăm dò",
+        DayState.EXCUSED: "Được miễn trừ",
         DayState.MISSED: "Ngày không đạt",
         DayState.NOT_REQUIRED: "Không yêu cầu (nghỉ, lễ, ngoài thời hạn)",
         DayState.AFTER_AS_OF: "Sau ngày chốt số liệu",
     },
     "en": {
         DayState.MET: "Met",
-        DayState.PROBE_ONLY: "Met only by lienthong's own probe calls",
-        DayState.EXCUSED: "Excused (not the department's fault)",
+        DayState.PROBE_ONLY: "Met only by probes",
+        DayState.EXCUSED: "Excused",
         DayState.MISSED: "Missed",
         DayState.NOT_REQUIRED: "Not required (weekend, holiday, outside the dates)",
         DayState.AFTER_AS_OF: "After the as-of day",

@@ -424,3 +424,77 @@ async def test_serve_proposes_excusals_once_office_hours_are_over(
         "csdl-gia", None, date(2026, 10, 6), "detect"
     )  # fmt: skip
     assert e.evidence is not None and e.evidence["probe_failures"] == 4
+
+
+def test_xlsx_and_pdf_show_excusals_probe_only_days_and_the_policy(
+    varied: Engine, bac_ninh: Registry, tmp_path: Path, artifacts: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from compliance.periods import Month
+    from compliance.report import build_report
+    from reports import Filing, write_export_file
+    from store.excusals import approve_excusal, propose_excusal
+    from tests.readback import pdf_text
+    from tests.test_pdf import SOURCE
+
+    registry = bac_ninh.model_copy(update={"evidence": ("push", "gateway", "import", "probe")})
+    # so-tuphap's civil status register: probes do not count there.
+    obligations = tuple(
+        o.model_copy(update={"evidence": ("push", "gateway")})
+        if o.key == ("so-tuphap", "ho-tich")
+        else o
+        for o in registry.obligations
+    )
+    registry = registry.model_copy(update={"obligations": obligations})
+    n = propose_excusal(
+        varied,
+        registry,
+        system="csdl-dkdn",
+        department=None,
+        first=date(2026, 9, 1),
+        last=date(2026, 9, 30),
+        reason="Hệ thống Đăng ký doanh nghiệp quốc gia nâng cấp",
+        by="Nguyễn Văn An",
+    )
+    approve_excusal(varied, n, "Trần Thị Bình")
+    # Our own probes answered every day of September: some missed days become probe-only.
+    write_transactions(
+        varied,
+        HANOI,
+        [
+            Transaction(
+                o.department, o.system, at(f"2026-09-{d:02d}T03:00:00+07:00"), True, "probe"
+            )
+            for o in registry.obligations
+            if o.system != "csdl-dkdn"
+            for d in range(1, 31)
+        ],
+    )
+    report = build_report(varied, registry, Month(2026, 9), now=datetime(2026, 10, 2, tzinfo=UTC))
+    (row,) = [r for r in report.rows if r.system == "csdl-dkdn"]
+    assert row.excused_days > 0 and row.excusals[0].id == n
+
+    xlsx = tmp_path / "r.xlsx"
+    write_export_file("xlsx", Filing(report, registry, SOURCE), xlsx)
+    sheet = load_workbook(xlsx)["Miễn trừ"]
+    values = [c.value for c in sheet[4]]
+    assert values[0] == n and values[5] == row.excused_days
+    assert values[6:9] == [
+        "Hệ thống Đăng ký doanh nghiệp quốc gia nâng cấp",
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+    ]
+    how = load_workbook(xlsx)["Cách tính"]
+    assert any(c.value == "đẩy (API), cổng (LGSP, X-Road)" for r in how.iter_rows() for c in r)
+
+    pdf = artifacts / "excusals.pdf"
+    write_export_file("pdf", Filing(report, registry, SOURCE), pdf)
+    words = " ".join(pdf_text(pdf).split())
+    assert f"Ngày được miễn trừ: {row.excused_days}." in words
+    assert f"Miễn trừ số {n} (01/09/2026 – 30/09/2026, {row.excused_days} ngày)" in words
+    assert "đề xuất: Nguyễn Văn An; phê duyệt: Trần Thị Bình." in words
+    assert "so-tuphap → ho-tich: đẩy (API), cổng (LGSP, X-Road)" in words
+    probe_only = sum(r.probe_only_days for r in report.rows)
+    assert probe_only > 0
+    assert "Ngày đạt chỉ nhờ giao dịch thăm dò của hệ thống giám sát:" in words
