@@ -25,6 +25,7 @@ TARGET_RATIO = "lienthong_target_ratio"
 MONTH_REQUIRED_DAYS = "lienthong_month_required_workdays"
 MONTH_MET_DAYS = "lienthong_month_met_workdays"
 MONTH_REMAINING_DAYS = "lienthong_month_remaining_required_workdays"
+MONTH_MISSABLE_DAYS = "lienthong_month_missable_required_workdays"
 
 # Probe-engine health.
 SCHEDULE_LAG = "lienthong_probe_schedule_lag_seconds"  # a histogram

@@ -67,7 +67,8 @@ OBLIGATION_FAMILIES = (
     Family(
         "lienthong_successes_today",
         "gauge",
-        "Successful transactions since local midnight, all sources.",
+        "Successful transactions since local midnight, from the sources that count"
+        " (the registry's evidence; by default all).",
     ),
     Family(
         "lienthong_missed_required_workdays",
@@ -85,6 +86,12 @@ OBLIGATION_FAMILIES = (
         "lienthong_month_remaining_required_workdays",
         "gauge",
         "Required days of this month still to come, today included while not yet met.",
+    ),
+    Family(
+        "lienthong_month_missable_required_workdays",
+        "gauge",
+        "Required days still to come this month that may be missed with the month still"
+        " reaching its target (-1: out of reach already). Obligations to maintain only.",
     ),
 )
 LOCAL_HOUR = Family(
@@ -171,7 +178,7 @@ def obligation_samples(state: MetricsState, o: Obligation) -> list[list[Sample]]
     figures = state.calendar.get(pair)
     if figures is None or figures.today != state.today:
         calendar: list[list[Sample]] = [[], [], [], []]
-        month: list[list[Sample]] = [[], [], []]
+        month: list[list[Sample]] = [[], [], [], []]
         ratio_samples: list[Sample] = []
     else:
         ratio_samples, calendar, month = _calendar_samples(figures, o, today)
@@ -205,6 +212,17 @@ def _calendar_samples(
         [("lienthong_month_required_workdays", (), f.month_required)],
         [("lienthong_month_met_workdays", (), f.met(today, m))],
         [("lienthong_month_remaining_required_workdays", (), f.remaining(today, m))],
+        (
+            [
+                (
+                    "lienthong_month_missable_required_workdays",
+                    (),
+                    f.missable(today, m, o.target_ratio),
+                )
+            ]
+            if o.kind == "maintain"
+            else []
+        ),
     ]
     return ratio_samples, calendar, month
 

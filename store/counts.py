@@ -180,3 +180,13 @@ def successes_on(conn: Connection, day: date) -> dict[Pair, int]:
         .group_by(c.department, c.system)
     )
     return {(d, s): int(n) for d, s, n in conn.execute(query)}
+
+
+def successes_on_by_source(conn: Connection, day: date) -> dict[Pair, dict[str, int]]:
+    """Successes per pair and source on one local day."""
+    c = daily_counts.c
+    query = select(c.department, c.system, c.source, c.successes).where(c.day == day)
+    found: dict[Pair, dict[str, int]] = defaultdict(dict)
+    for d, s, source, n in conn.execute(query):
+        found[(d, s)][source] = int(n)
+    return dict(found)
