@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from registry import Registry, is_working_day
-from registry.calendar import days
 from store.excusals import ExcusalError, excusals_between, propose_excusal
 from store.reading import StoredRecord, records_between
 from store.schema import daily_counts
@@ -163,16 +162,15 @@ def detect_outages(
         for department, system, day in rows:
             failing.setdefault((system, day), set()).add(department)
         found = []
-        for system_code in sorted({s.code for s in registry.systems}):
-            for day in days(first, last):
-                probed = probed_departments(registry, system_code, day)
-                if not probed or not set(probed) <= failing.get((system_code, day), set()):
-                    continue
-                start, end = hours.window(registry, day)
-                records = records_between(conn, start, end, system=system_code)
-                outage = find_outage(registry, system_code, day, records, hours)
-                if outage is not None:
-                    found.append(outage)
+        for (system_code, day), departments in sorted(failing.items(), key=lambda i: i[0][::-1]):
+            probed = probed_departments(registry, system_code, day)
+            if not probed or not set(probed) <= departments:
+                continue
+            start, end = hours.window(registry, day)
+            records = records_between(conn, start, end, system=system_code)
+            outage = find_outage(registry, system_code, day, records, hours)
+            if outage is not None:
+                found.append(outage)
     return found
 
 
