@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from exporter.app import MetricsOptions, RecorderOptions, ServiceOptions
+from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
@@ -42,6 +42,7 @@ class ServeConfig(BaseModel):
     metrics: MetricsOptions = MetricsOptions()
     push: PushOptions = PushOptions()
     exports: ExportsSettings = ExportsSettings()
+    excusals: ExcusalOptions = ExcusalOptions()
 
     def probe_settings(self) -> ProbeSettings:
         return self.probes
@@ -52,6 +53,7 @@ class ServeConfig(BaseModel):
             recorder=self.recorder,
             push=self.push,
             probes_enabled=self.probes.enabled,
+            excusals=self.excusals,
         )
 
 

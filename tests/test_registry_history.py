@@ -154,10 +154,6 @@ def test_bad_dated_lists_are_reported_at_their_line(
     assert problem.position.line == line and message in problem.message, problem
 
 
-def empty_counts() -> dict[tuple[str, str], dict[date, DayCount]]:
-    return {}
-
-
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
@@ -196,7 +192,7 @@ def test_a_quarter_across_the_merger_sums_each_row_over_its_own_days() -> None:
     # One success every day of the quarter for both the old and the new department.
     counts = {
         pair: {
-            date(2025, m, d): DayCount(1, 0, None, None)
+            date(2025, m, d): {"push": DayCount(1, 0, None, None)}
             for m, last in ((1, 31), (2, 28), (3, 31))
             for d in range(1, last + 1)
         }

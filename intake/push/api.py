@@ -29,6 +29,7 @@ from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from intake.push.excusals import add_excusals
 from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
 from intake.push.rate_limit import RateLimit, retry_after
 from intake.push.token_cache import LookupsBusy, TokenCache
@@ -163,6 +164,7 @@ def add_push_api(
     v1[PUSH] = api
     v1.router.add_post("/transactions", push_handler)
     v1.router.add_get("/openapi.json", openapi_handler)
+    add_excusals(v1, store)  # POST /api/v1/excusals: a department's own explanation
     v1.cleanup_ctx.append(push_context)
     # Everything under /api/ answers JSON, whichever version or path was asked for.
     root = web.Application(middlewares=[api_errors])
