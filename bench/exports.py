@@ -61,16 +61,18 @@ def synthetic_registry(departments: int, systems: int) -> Registry:
 
 def synthetic_counts(
     registry: Registry, first: date, last: date
-) -> dict[Pair, dict[date, DayCount]]:
+) -> dict[Pair, dict[date, dict[str, DayCount]]]:
     rng = random.Random(6)
-    found: dict[Pair, dict[date, DayCount]] = {}
+    found: dict[Pair, dict[date, dict[str, DayCount]]] = {}
     for o in registry.obligations:
         quality = rng.random()
         per_day = {}
         for day in days(first, last):
             if rng.random() < quality:
                 at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=3)
-                per_day[day] = DayCount(rng.randrange(1, 50), rng.randrange(0, 5), at, at)
+                per_day[day] = {
+                    "import": DayCount(rng.randrange(1, 50), rng.randrange(0, 5), at, at)
+                }
         found[o.key] = per_day
     return found
 

@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from compliance.periods import Period, Quarter
-from compliance.report import Report, build_report, compute_report, first_success
-from compliance.rules import ComplianceRow, compliance_row, maintain_status, ratio
+from compliance.report import Counts, FirstDays, Report, build_report, compute_report, row_for
+from compliance.rules import ComplianceRow, maintain_status, ratio
 from registry import Department, Province, Registry
-from store.counts import DayCount, Pair, daily_counts_between, first_success_days
+from store.counts import daily_source_counts_between, first_success_days_by_source
+from store.excusals import Excusal, approved_between
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
         ratio=r,
         successes=successes,
         failures=sum(m.failures for m in months),
+        excused_days=sum(m.excused_days for m in months),
+        probe_only_days=sum(m.probe_only_days for m in months),
+        excusals=tuple({e.id: e for m in months for e in m.excusals}.values()),
         first_success=min(firsts) if firsts else None,
         last_success=max(lasts) if lasts else None,
         status=status,
@@ -86,12 +90,13 @@ def compute_quarter_report(
     quarter: Quarter,
     as_of: date,
     generated_at: datetime,
-    counts: dict[Pair, dict[date, DayCount]],
-    first_days: dict[Pair, date],
+    counts: Counts,
+    first_days: FirstDays,
+    excusals: Sequence[Excusal] = (),
 ) -> QuarterReport:
-    """The quarter's report from counts already fetched (pure)."""
+    """The quarter's report from counts (and approved excusals) already fetched (pure)."""
     m1, m2, m3 = (
-        compute_report(registry, m, min(m.last, as_of), generated_at, counts, first_days)
+        compute_report(registry, m, min(m.last, as_of), generated_at, counts, first_days, excusals)
         for m in quarter.months
     )
     rows = []
@@ -100,14 +105,7 @@ def compute_quarter_report(
         # Every month is computed, in force or not: a month outside the obligation's
         # window contributes nothing but its days (all "not required") to the strip.
         a, b, c = (
-            compliance_row(
-                registry,
-                o,
-                m,
-                min(m.last, as_of),
-                counts.get(o.key, {}),
-                first_success(registry, o, first_days),
-            )
+            row_for(registry, o, m, min(m.last, as_of), counts, first_days, excusals)
             for m in quarter.months
         )
         rows.append(quarter_row((a, b, c)))
@@ -137,10 +135,13 @@ def build_quarter_report(
     cutoff = min(quarter.last, as_of)
     with engine.connect() as conn:
         counts = (
-            daily_counts_between(conn, quarter.first, cutoff) if cutoff >= quarter.first else {}
+            daily_source_counts_between(conn, quarter.first, cutoff)
+            if cutoff >= quarter.first
+            else {}
         )
-        first_days = first_success_days(conn, cutoff)
-    return compute_quarter_report(registry, quarter, as_of, now, counts, first_days)
+        first_days = first_success_days_by_source(conn, cutoff)
+        excusals = approved_between(conn, quarter.first, cutoff)
+    return compute_quarter_report(registry, quarter, as_of, now, counts, first_days, excusals)
 
 
 def build_period_report(

@@ -3,16 +3,27 @@ their figures computed from the store's daily counts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
 from compliance.periods import Month
-from compliance.rules import ComplianceRow, compliance_row
+from compliance.rules import ComplianceRow, compliance_row, first_counting_day
 from registry import Department, Obligation, Province, Registry
 from registry.history import ancestry
-from store.counts import DayCount, Pair, daily_counts_between, first_success_days
+from store.counts import (
+    DayCount,
+    Pair,
+    daily_source_counts_between,
+    first_success_days_by_source,
+)
+from store.excusals import Excusal, approved_between
+
+# What the store gives the arithmetic: per pair, per local day, per source.
+Counts = dict[Pair, dict[date, dict[str, DayCount]]]
+FirstDays = dict[Pair, dict[str, date]]
 
 
 @dataclass(frozen=True)
@@ -40,11 +51,12 @@ def default_as_of(month: Month, today: date) -> date:
     return month.last if month.last < today else today
 
 
-def first_success(registry: Registry, o: Obligation, first_days: dict[Pair, date]) -> date | None:
-    """The obligation's first day with a success, its predecessors' included: a connection
-    made before a merger stays made when the duty passes to the successor."""
-    days = [first_days[x.key] for x in ancestry(registry, o) if x.key in first_days]
-    return min(days) if days else None
+def first_success(registry: Registry, o: Obligation, first_days: FirstDays) -> date | None:
+    """The obligation's first day with a success from a counting source, its predecessors'
+    included: a connection made before a merger stays made when the duty passes on."""
+    evidence = registry.evidence_for(o)
+    days = [first_counting_day(first_days.get(x.key, {}), evidence) for x in ancestry(registry, o)]
+    return min((d for d in days if d is not None), default=None)
 
 
 def compute_report(
@@ -52,16 +64,14 @@ def compute_report(
     month: Month,
     as_of: date,
     generated_at: datetime,
-    counts: dict[Pair, dict[date, DayCount]],
-    first_days: dict[Pair, date],
+    counts: Counts,
+    first_days: FirstDays,
+    excusals: Sequence[Excusal] = (),
 ) -> Report:
-    """The report from counts already fetched (pure)."""
+    """The report from counts (and approved excusals) already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
     rows = tuple(
-        compliance_row(
-            registry, o, month, as_of, counts.get(o.key, {}), first_success(registry, o, first_days)
-        )
-        for o in obligations
+        row_for(registry, o, month, as_of, counts, first_days, excusals) for o in obligations
     )
     return Report(
         province=registry.province_on(min(month.last, as_of)),
@@ -70,6 +80,22 @@ def compute_report(
         generated_at=generated_at.astimezone(registry.tz),
         timezone=registry.timezone,
         rows=rows,
+    )
+
+
+def row_for(
+    registry: Registry,
+    obligation: Obligation,
+    month: Month,
+    as_of: date,
+    counts: Counts,
+    first_days: FirstDays,
+    excusals: Sequence[Excusal],
+) -> ComplianceRow:
+    """One obligation's row from the store's figures of every pair."""
+    first = first_success(registry, obligation, first_days)
+    return compliance_row(
+        registry, obligation, month, as_of, counts.get(obligation.key, {}), first, excusals
     )
 
 
@@ -85,6 +111,9 @@ def build_report(
     as_of = as_of or default_as_of(month, now.astimezone(registry.tz).date())
     cutoff = min(month.last, as_of)
     with engine.connect() as conn:
-        counts = daily_counts_between(conn, month.first, cutoff) if cutoff >= month.first else {}
-        first_days = first_success_days(conn, cutoff)
-    return compute_report(registry, month, as_of, now, counts, first_days)
+        counts = (
+            daily_source_counts_between(conn, month.first, cutoff) if cutoff >= month.first else {}
+        )
+        first_days = first_success_days_by_source(conn, cutoff)
+        excusals = approved_between(conn, month.first, cutoff)
+    return compute_report(registry, month, as_of, now, counts, first_days, excusals)

@@ -6,7 +6,7 @@ The store supplies the counts; nothing here does I/O or reads the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +15,9 @@ from enum import StrEnum
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
-from store.counts import DayCount
+from registry.model import ALL_SOURCES
+from store.counts import DayCount, DaySources, combined
+from store.excusals import Excusal, ExcusalState
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -37,6 +39,8 @@ CONNECT_STATUSES = (Status.CONNECTED, Status.NOT_CONNECTED)
 
 class DayState(StrEnum):
     MET = "met"
+    PROBE_ONLY = "probe_only"  # met, but not without the records of source `probe`
+    EXCUSED = "excused"  # required, not met, covered by an approved excusal
     MISSED = "missed"
     NOT_REQUIRED = "not_required"  # a weekend, a holiday, or outside since/until
     AFTER_AS_OF = "after_as_of"
@@ -66,6 +70,12 @@ class ComplianceRow:
     min_daily_successes: int
     derived: bool
     days: tuple[tuple[date, DayState], ...]
+    # Contract 1.1, after the fields above in JSON and CSV.
+    excused_days: int = 0
+    probe_only_days: int = 0
+    # For people's formats: the sources that counted, the approved excusals behind excused days.
+    evidence: tuple[str, ...] = ALL_SOURCES
+    excusals: tuple[Excusal, ...] = ()
 
 
 def ratio(met: int, required: int) -> Decimal | None:
@@ -86,47 +96,103 @@ def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> S
     return Status.NON_COMPLIANT
 
 
+def applies(excusal: Excusal, obligation: Obligation) -> bool:
+    """Whether an excusal can excuse the obligation's days: approved, of its system, and
+    of its department or of none (then of every department); never a `connect` one."""
+    return (
+        excusal.state == ExcusalState.APPROVED
+        and obligation.kind != "connect"
+        and excusal.system == obligation.system
+        and excusal.department in (None, obligation.department)
+    )
+
+
+def covers(excusal: Excusal, obligation: Obligation, day: date) -> bool:
+    """Whether an excusal takes the blame for the obligation's `day` if it is not met."""
+    return applies(excusal, obligation) and excusal.first_day <= day <= excusal.last_day
+
+
+def counting(day: DaySources, evidence: frozenset[str]) -> DayCount:
+    """One day's records of the sources that count, added together."""
+    return combined(c for source, c in day.items() if source in evidence)
+
+
+def first_counting_day(first_days: Mapping[str, date], evidence: frozenset[str]) -> date | None:
+    """The first day with a success from a source that counts, given each source's first day."""
+    return min((d for source, d in first_days.items() if source in evidence), default=None)
+
+
+def day_state(
+    registry: Registry,
+    obligation: Obligation,
+    day: date,
+    records: DaySources | None,
+    evidence: frozenset[str],
+    excusals: Sequence[Excusal],
+) -> DayState:
+    """A day before or on the as-of day: met (by real traffic or only by probes), excused,
+    missed, or not required. The one rule behind every day of every figure."""
+    if not (registry.in_force_on(obligation, day) and is_working_day(day, registry.calendar)):
+        return DayState.NOT_REQUIRED
+    need = obligation.min_daily_successes
+    counted = counting(records, evidence) if records else DayCount()
+    if counted.successes >= need:
+        if "probe" in evidence and records:
+            without_probes = counting(records, evidence - {"probe"})
+            if without_probes.successes < need:
+                return DayState.PROBE_ONLY
+        return DayState.MET
+    if any(covers(e, obligation, day) for e in excusals):
+        return DayState.EXCUSED
+    return DayState.MISSED
+
+
 def compliance_row(
     registry: Registry,
     obligation: Obligation,
     month: Month,
     as_of: date,
-    counts: Mapping[date, DayCount],
+    counts: Mapping[date, DaySources],
     first_success_day: date | None,
+    excusals: Sequence[Excusal] = (),
 ) -> ComplianceRow:
     """The figures of one obligation for one month as it stood at the end of `as_of`.
 
-    `counts` holds the pair's records per local day (all sources); only days of
-    the month up to `as_of` and inside the obligation's window are used.
-    `first_success_day` is the pair's first local day with a success, ever.
+    `counts` holds the pair's records per local day and source (every source;
+    those the obligation's evidence policy leaves out are ignored here); only
+    days of the month up to `as_of` and inside the obligation's window are used.
+    `first_success_day` is the pair's first local day with a success from a
+    source that counts, ever. `excusals` may hold any excusals: only approved
+    ones of the obligation's system (and department) change a figure.
     """
     cutoff = min(month.last, as_of)
+    evidence = registry.evidence_for(obligation)
+    mine = tuple(e for e in excusals if applies(e, obligation) and e.days(month.first, cutoff))
     states: list[tuple[date, DayState]] = []
-    required = met = successes = failures = 0
+    required = met = excused = probe_only = successes = failures = 0
     first: datetime | None = None
     last: datetime | None = None
     for d in days(month.first, month.last):
         if d > cutoff:
             states.append((d, DayState.AFTER_AS_OF))
             continue
-        c = counts.get(d)
-        counted = registry.in_force_on(obligation, d)
-        if counted and c is not None:
+        records = counts.get(d)
+        if records and registry.in_force_on(obligation, d):
+            c = counting(records, evidence)
             successes += c.successes
             failures += c.failures
             if c.first_success is not None and (first is None or c.first_success < first):
                 first = c.first_success
             if c.last_success is not None and (last is None or c.last_success > last):
                 last = c.last_success
-        if counted and is_working_day(d, registry.calendar):
+        state = day_state(registry, obligation, d, records, evidence, mine)
+        states.append((d, state))
+        if state in (DayState.MET, DayState.PROBE_ONLY, DayState.MISSED):
             required += 1
-            if c is not None and c.successes >= obligation.min_daily_successes:
-                met += 1
-                states.append((d, DayState.MET))
-            else:
-                states.append((d, DayState.MISSED))
-        else:
-            states.append((d, DayState.NOT_REQUIRED))
+        if state in (DayState.MET, DayState.PROBE_ONLY):
+            met += 1
+        probe_only += state == DayState.PROBE_ONLY
+        excused += state == DayState.EXCUSED
 
     r = ratio(met, required)
     if obligation.kind == "connect":
@@ -163,4 +229,8 @@ def compliance_row(
         min_daily_successes=obligation.min_daily_successes,
         derived=obligation.derived,
         days=tuple(states),
+        excused_days=excused,
+        probe_only_days=probe_only,
+        evidence=tuple(s for s in ALL_SOURCES if s in evidence),
+        excusals=mine,
     )

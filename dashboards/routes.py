@@ -248,6 +248,18 @@ def alertmanager_config(
                 "equal": ["system"],
             },
             {
+                # At the critical hour, the morning's warning says nothing more.
+                "source_matchers": [
+                    _matcher("alertname", rules.NO_SUCCESS_TODAY),
+                    _matcher("severity", "critical"),
+                ],
+                "target_matchers": [
+                    _matcher("alertname", rules.NO_SUCCESS_TODAY),
+                    _matcher("severity", "warning"),
+                ],
+                "equal": ["department", "system"],
+            },
+            {
                 # Days missed already say today has no success yet.
                 "source_matchers": [_matcher("alertname", rules.MISSED_REQUIRED_DAYS)],
                 "target_matchers": [_matcher("alertname", rules.NO_SUCCESS_TODAY)],

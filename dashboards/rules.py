@@ -24,6 +24,8 @@ NO_SUCCESS_TODAY = "LienthongNoSuccessToday"
 MISSED_REQUIRED_DAYS = "LienthongMissedRequiredDays"
 PROBES_FAILING = "LienthongProbesFailing"
 MONTH_TARGET_UNREACHABLE = "LienthongMonthTargetUnreachable"
+# One day left that may be missed this month (warning), or none (critical).
+MONTH_MISS_BUDGET = "LienthongMonthMissBudgetLow"
 NATIONAL_SYSTEM_DOWN = "LienthongNationalSystemDown"
 EXPORTER_DOWN = "LienthongExporterDown"
 EXPORTER_ABSENT = "LienthongExporterAbsent"
@@ -49,6 +51,7 @@ class Thresholds:
     """What counts as a problem, and how long it must last before anyone is told."""
 
     no_success_hour: float = 10.0  # local hour by which a required day needs a success
+    no_success_critical_hour: float = 15.0  # ... after which the same alert is critical
     no_success_for: str = "10m"
     missed_days: int = 2  # consecutive required days without a success: critical
     missed_for: str = "5m"
@@ -78,6 +81,10 @@ class Thresholds:
             check_duration("--" + name.replace("_", "-"), getattr(self, name))
         if not 0 <= self.no_success_hour < 24:
             raise ThresholdError("--no-success-hour: must be between 0 and 24 (10.5 = 10:30)")
+        if not self.no_success_hour <= self.no_success_critical_hour < 24:
+            raise ThresholdError(
+                "--no-success-critical-hour: must be between --no-success-hour and 24"
+            )
         if self.missed_days < 1:
             raise ThresholdError("--missed-days: must be at least 1")
         for name in ("failure_ratio", "system_down_ratio"):
@@ -186,33 +193,15 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
     department, system = _both()
     common = _obligation_annotations(registry, today)
     owner = _info("owner", "đơn vị chủ quản")
-    hour = f"{t.no_success_hour:g}".replace(".", ",")
     standing = _standing_name(registry, today)
     alerts: list[dict[str, Any]] = [
-        {
-            "alert": NO_SUCCESS_TODAY,
-            "expr": (
-                f"({m.REQUIRED_DAY.series} == 1)\n"
-                f"and {on} ({m.SUCCESSES_TODAY.series} == 0)\n"
-                f"and on (province) ({m.LOCAL_HOUR.series} >= {t.no_success_hour:g})"
-            ),
-            "for": t.no_success_for,
-            "labels": {"severity": "warning"},
-            "annotations": {
-                "summary": f"{department}: chưa có giao dịch thành công nào với {system} hôm nay",
-                "description": (
-                    f"Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
-                    f" {hour} giờ vẫn chưa có giao dịch thành công nào của {department} với"
-                    f" {system}."
-                ),
-                **common,
-                "check": (
-                    "Phần mềm nghiệp vụ của đơn vị có còn gửi dữ liệu lên hệ thống quốc gia"
-                    " (qua trục LGSP/NDXP) không; tài khoản, mã kết nối (client_id, token)"
-                    " còn hiệu lực không; nhật ký lỗi của trục liên thông."
-                ),
-            },
-        },
+        *(
+            _no_success_today(t, hour, severity, department, system, common)
+            for hour, severity in (
+                (t.no_success_hour, "warning"),
+                (t.no_success_critical_hour, "critical"),
+            )
+        ),
         {
             "alert": MISSED_REQUIRED_DAYS,
             "expr": (
@@ -295,10 +284,93 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
                 ),
             },
         },
+        _miss_budget(t, 1, "warning", department, system, common),
+        _miss_budget(t, 0, "critical", department, system, common),
     ]
     for alert in alerts:
         alert["annotations"] = _with_selector(alert["annotations"], _THIS, "$o")
     return alerts
+
+
+def _no_success_today(
+    t: Thresholds,
+    hour: float,
+    severity: str,
+    department: str,
+    system: str,
+    common: dict[str, str],
+) -> dict[str, Any]:
+    """No success yet on a required day: a warning at one local hour, critical at a later one."""
+    on = f"on ({m.OBLIGATION})"
+    shown = f"{hour:g}".replace(".", ",")
+    return {
+        "alert": NO_SUCCESS_TODAY,
+        "expr": (
+            f"({m.REQUIRED_DAY.series} == 1)\n"
+            f"and {on} ({m.SUCCESSES_TODAY.series} == 0)\n"
+            f"and on (province) ({m.LOCAL_HOUR.series} >= {hour:g})"
+        ),
+        "for": t.no_success_for,
+        "labels": {"severity": severity},
+        "annotations": {
+            "summary": f"{department}: chưa có giao dịch thành công nào với {system} hôm nay",
+            "description": (
+                f"Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
+                f" {shown} giờ vẫn chưa có giao dịch thành công nào của {department} với"
+                f" {system}."
+            ),
+            **common,
+            "check": (
+                "Phần mềm nghiệp vụ của đơn vị có còn gửi dữ liệu lên hệ thống quốc gia"
+                " (qua trục LGSP/NDXP) không; tài khoản, mã kết nối (client_id, token)"
+                " còn hiệu lực không; nhật ký lỗi của trục liên thông."
+            ),
+        },
+    }
+
+
+def _miss_budget(
+    t: Thresholds, left: int, severity: str, department: str, system: str, common: dict[str, str]
+) -> dict[str, Any]:
+    """`left` more required days may be missed this month (while more than that remain)."""
+    on = f"on ({m.OBLIGATION})"
+    if left == 0:
+        summary = (
+            f"{department}: tháng này không được để thêm ngày làm việc nào không có giao dịch"
+            f" thành công với {system}"
+        )
+        stake = "Chỉ cần thêm một ngày làm việc không đạt, tỷ lệ cả tháng sẽ không đạt"
+    else:
+        summary = (
+            f"{department}: tháng này chỉ còn được để {left} ngày làm việc không có giao dịch"
+            f" thành công với {system}"
+        )
+        stake = f"Nếu thêm quá {left} ngày làm việc không đạt, tỷ lệ cả tháng sẽ không đạt"
+    return {
+        "alert": MONTH_MISS_BUDGET,
+        # The value is the number of required days left this month.
+        "expr": (
+            f"{m.MONTH_REMAINING_DAYS.series} > {left}\nand {on} ({m.MONTH_MISSABLE_DAYS.series} == {left})"
+        ),
+        "for": t.unreachable_for,
+        "labels": {"severity": severity},
+        "annotations": {
+            "summary": summary,
+            "description": (
+                f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS.series)}/{_value(m.MONTH_REQUIRED_DAYS.series)}"
+                " ngày làm việc; còn {{ $value }} ngày làm việc phải có giao dịch thành công."
+                f" {stake} mục tiêu"
+                f" {_value(m.TARGET_RATIO.series, '{{ .Value | humanizePercentage }}')}."
+            ),
+            **common,
+            "check": (
+                "Bảo đảm từng ngày làm việc còn lại của tháng đều có giao dịch thành công;"
+                " nếu ngày không đạt không do lỗi của đơn vị (hệ thống quốc gia ngừng hoạt"
+                " động), đề nghị miễn trừ (POST /api/v1/excusals hoặc lienthong excuse"
+                " propose)."
+            ),
+        },
+    }
 
 
 def system_alerts(t: Thresholds) -> list[dict[str, Any]]:

@@ -15,12 +15,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, LienthongCollector
 from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
 from exporter.status import obligation_statuses
@@ -45,6 +46,9 @@ class ServiceOptions:
     status_refresh: int = 10  # the status page reloads itself every so many seconds
     probes_enabled: bool = True
     push: PushOptions = field(default_factory=PushOptions)
+    # Daily excusal proposals for national systems down all office hours (`[excusals]`).
+    detect_outages: bool = True
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Service:
     recorder: TransactionRecorder | None = None
     push: PushApi | None = None
     ready: asyncio.Event | None = None
+    outages_checked: date | None = None  # the last day whose office hours were checked
+    outage_checks: asyncio.Condition = field(default_factory=asyncio.Condition)
 
 
 SERVICE = web.AppKey("service", Service)
@@ -97,6 +103,8 @@ def create_app(
     app.cleanup_ctx.append(metrics_context)
     if service.options.probes_enabled and probes is not None:
         app.cleanup_ctx.append(probes)
+    if service.options.detect_outages:
+        app.cleanup_ctx.append(outages_context)
     app.router.add_get("/", status_handler)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
@@ -151,6 +159,65 @@ async def _refresh_loop(service: Service) -> None:
                 last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
             log.error("metrics refresh failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
+
+
+OUTAGE_LOOKBACK_DAYS = 7  # on start-up, the days checked (proposals are never made twice)
+
+
+async def outages_context(app: web.Application) -> AsyncIterator[None]:
+    """Once a day's office hours are over, propose an excusal for each national system that
+    was down for every department all that time. It only proposes; a person approves."""
+    service = app[SERVICE]
+    task = asyncio.create_task(_outage_loop(service), name="outage-detection")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def last_closed_day(now: datetime, hours: OfficeHours) -> date:
+    """The latest local day whose office hours are over at `now` (local)."""
+    today = now.date()
+    return today if now.time() >= hours.end else today - timedelta(days=1)
+
+
+async def check_outages(service: Service) -> None:
+    registry, hours = service.registry, service.options.office_hours
+    now = datetime.fromtimestamp(service.clock(), registry.tz)
+    last = last_closed_day(now, hours)
+    if service.outages_checked is not None and service.outages_checked >= last:
+        return
+    first = (
+        service.outages_checked + timedelta(days=1)
+        if service.outages_checked is not None
+        else last - timedelta(days=OUTAGE_LOOKBACK_DAYS - 1)
+    )
+
+    def detect() -> list[int]:
+        outages = detect_outages(service.store, registry, first, last, hours)
+        return propose_for_outages(service.store, registry, outages)
+
+    created = await asyncio.to_thread(detect)
+    if created:
+        log.warning(
+            "proposed %d excusals for national systems down all office hours (%s to %s):"
+            " see `lienthong excuse list --state proposed`",
+            len(created),
+            first,
+            last,
+        )
+    async with service.outage_checks:
+        service.outages_checked = last
+        service.outage_checks.notify_all()
+
+
+async def _outage_loop(service: Service) -> None:
+    while True:
+        try:
+            await check_outages(service)
+        except SQLAlchemyError as e:
+            log.error("outage detection failed: %s", str(getattr(e, "orig", e)).splitlines()[0])
+        await asyncio.sleep(service.options.calendar_refresh)
 
 
 async def metrics_handler(request: web.Request) -> web.Response:

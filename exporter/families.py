@@ -56,7 +56,8 @@ REQUIRED_DAY = Family(
 SUCCESSES_TODAY = Family(
     "lienthong_successes_today",
     "gauge",
-    "Successful transactions since local midnight, all sources.",
+    "Successful transactions since local midnight, from the sources that count"
+    " (the registry's evidence; by default all).",
 )
 # `…_workdays`, not `…_days`: promtool check metrics rejects a `_days` suffix.
 MISSED_REQUIRED_DAYS = Family(
@@ -79,6 +80,12 @@ MONTH_REMAINING_DAYS = Family(
     "lienthong_month_remaining_required_workdays",
     "gauge",
     "Required days of this month still to come, today included while not yet met.",
+)
+MONTH_MISSABLE_DAYS = Family(
+    "lienthong_month_missable_required_workdays",
+    "gauge",
+    "Required days still to come this month that may be missed with the month still"
+    " reaching its target (-1: out of reach already). Obligations to maintain only.",
 )
 # The service's own health.
 LOCAL_HOUR = Family(
@@ -112,6 +119,7 @@ OBLIGATION_FAMILIES = (
     MONTH_REQUIRED_DAYS,
     MONTH_MET_DAYS,
     MONTH_REMAINING_DAYS,
+    MONTH_MISSABLE_DAYS,
 )
 SERVICE_FAMILIES = (LOCAL_HOUR, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

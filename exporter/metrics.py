@@ -25,6 +25,7 @@ from exporter.families import (
     LOCAL_HOUR,
     MISSED_REQUIRED_DAYS,
     MONTH_MET_DAYS,
+    MONTH_MISSABLE_DAYS,
     MONTH_REMAINING_DAYS,
     MONTH_REQUIRED_DAYS,
     OBLIGATION_FAMILIES,
@@ -119,6 +120,11 @@ def _calendar_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family,
         MONTH_REQUIRED_DAYS: [(MONTH_REQUIRED_DAYS.name, (), f.month_required)],
         MONTH_MET_DAYS: [(MONTH_MET_DAYS.name, (), f.met(today, m))],
         MONTH_REMAINING_DAYS: [(MONTH_REMAINING_DAYS.name, (), f.remaining(today, m))],
+        MONTH_MISSABLE_DAYS: (
+            [(MONTH_MISSABLE_DAYS.name, (), f.missable(today, m, o.target_ratio))]
+            if o.kind == "maintain"
+            else []
+        ),
     }
 
 

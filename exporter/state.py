@@ -21,7 +21,15 @@ from sqlalchemy import Engine
 
 from compliance.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date
 from registry import Obligation, Registry
-from store.counts import Pair, PairTotals, daily_counts_between, pair_totals_all, successes_on
+from store.counts import (
+    Pair,
+    PairTotals,
+    daily_source_counts_between,
+    first_record_days,
+    pair_totals_all,
+    successes_on_by_source,
+)
+from store.excusals import approved_between
 from store.records import Transaction
 from store.writer import WriteResult
 
@@ -62,6 +70,11 @@ class MetricsState:
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.calendar_version = 0
         self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
+        # The record sources that count for each pair (the registry's `evidence:`): only
+        # their successes make today met, as in the monthly report.
+        self.counting: dict[Pair, frozenset[str]] = {}
+        for o in registry.obligations:
+            self.counting.setdefault(o.key, registry.evidence_for(o))
 
     def local_day(self) -> date:
         return datetime.fromtimestamp(self.clock(), self.registry.tz).date()
@@ -86,10 +99,13 @@ class MetricsState:
             if t.last_success_us is not None:
                 self._raise_last_success((d, s), t.last_success_us / 1_000_000)
 
-    def absorb_today(self, day: date, counts: Mapping[Pair, int]) -> None:
+    def absorb_today(self, day: date, by_source: Mapping[Pair, Mapping[str, int]]) -> None:
+        """The store's successes of `day` per pair and source (only counting sources kept)."""
         if day != self.today:
             self._new_day(day)
-        for pair, n in counts.items():
+        for pair, sources in by_source.items():
+            counting = self.counting.get(pair, frozenset())
+            n = sum(k for source, k in sources.items() if source in counting)
             if n > self.successes_today.get(pair, 0):
                 self.successes_today[pair] = n
                 self._touch(pair)
@@ -126,7 +142,8 @@ class MetricsState:
             pair = (t.department, t.system)
             self._raise_last_success(pair, t.ts.timestamp())
             # Only when nothing was a duplicate is every success known to be new.
-            if result.duplicates == 0 and t.ts.astimezone(tz).date() == today:
+            counts = t.source in self.counting.get(pair, frozenset())
+            if counts and result.duplicates == 0 and t.ts.astimezone(tz).date() == today:
                 self.successes_today[pair] = self.successes_today.get(pair, 0) + 1
 
     def on_probe(self, pair: Pair, seconds: float) -> None:
@@ -139,10 +156,10 @@ class MetricsState:
 
 def read_totals(
     engine: Engine, day: date
-) -> tuple[dict[tuple[str, str, str], PairTotals], dict[Pair, int]]:
-    """The store's running totals and the successes of `day` (run in a worker thread)."""
+) -> tuple[dict[tuple[str, str, str], PairTotals], dict[Pair, dict[str, int]]]:
+    """The store's running totals and the successes of `day` per source (in a worker thread)."""
     with engine.connect() as conn:
-        return pair_totals_all(conn), successes_on(conn, day)
+        return pair_totals_all(conn), successes_on_by_source(conn, day)
 
 
 def read_calendar(
@@ -150,9 +167,17 @@ def read_calendar(
 ) -> dict[Pair, MonthToDate]:
     """Every obligation's month-to-date figures for `today` (run in a worker thread)."""
     first = min(today.replace(day=1), today - timedelta(days=LOOKBACK_DAYS))
+    month_last = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     with engine.connect() as conn:
-        counts = daily_counts_between(conn, first, today - timedelta(days=1))
-    return {o.key: month_to_date(registry, o, today, counts.get(o.key, {})) for o in obligations}
+        counts = daily_source_counts_between(conn, first, today - timedelta(days=1))
+        excusals = approved_between(conn, first, month_last)
+        first_records = first_record_days(conn)
+    return {
+        o.key: month_to_date(
+            registry, o, today, counts.get(o.key, {}), excusals, first_records.get(o.key)
+        )
+        for o in obligations
+    }
 
 
 def current_obligations(registry: Registry, day: date) -> list[Obligation]:

@@ -37,6 +37,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="H",
         help="local hour by which a required day needs a success (warning; 10.5 = 10:30)",
     )
+    rules.add_argument(
+        "--no-success-critical-hour",
+        type=float,
+        default=DEFAULTS.no_success_critical_hour,
+        metavar="H",
+        help="local hour after which a required day still without a success is critical",
+    )
     rules.add_argument("--no-success-for", default=DEFAULTS.no_success_for, metavar="DURATION")
     rules.add_argument(
         "--missed-days",
@@ -108,6 +115,7 @@ def run_render(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out}: not a folder")
     thresholds = Thresholds(
         no_success_hour=args.no_success_hour,
+        no_success_critical_hour=args.no_success_critical_hour,
         no_success_for=args.no_success_for,
         missed_days=args.missed_days,
         missed_for=args.missed_for,

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from compliance.outages import OfficeHours
 from exporter.app import ServiceOptions
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
@@ -67,6 +68,17 @@ class PushTable(_Table):
     token_refresh: Seconds = 5.0
 
 
+class ExcusalsTable(_Table):
+    detect: bool = True  # propose excusals for national systems down all office hours
+    office_hours: str = str(OfficeHours())
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        OfficeHours.parse(value)  # its ValueError names the problem
+        return value
+
+
 class ServeConfig(_Table):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
@@ -76,6 +88,7 @@ class ServeConfig(_Table):
     metrics: MetricsTable = MetricsTable()
     push: PushTable = PushTable()
     exports: ExportsSettings = ExportsSettings()
+    excusals: ExcusalsTable = ExcusalsTable()
 
     def probe_settings(self) -> ProbeSettings:
         p = self.probes
@@ -105,6 +118,8 @@ class ServeConfig(_Table):
                 burst=self.push.burst,
                 token_refresh=self.push.token_refresh,
             ),
+            detect_outages=self.excusals.detect,
+            office_hours=OfficeHours.parse(self.excusals.office_hours),
         )
 
 

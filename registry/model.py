@@ -28,6 +28,10 @@ from pydantic.functional_validators import BeforeValidator
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# Where a transaction record came from (contract: `source`); `evidence:` lists those that count.
+Source = Literal["probe", "push", "gateway", "import"]
+ALL_SOURCES: tuple[Source, ...] = ("probe", "push", "gateway", "import")
+Evidence = Annotated[tuple[Source, ...], Field(min_length=1)]
 
 
 class Frozen(BaseModel):
@@ -285,6 +289,7 @@ class Obligation(Frozen):
     probe: HttpProbe | None = None
     derived: bool = False
     note: Text | None = None
+    evidence: Evidence | None = None  # None: the registry's top-level `evidence`
 
     @property
     def key(self) -> tuple[str, str]:
@@ -303,6 +308,7 @@ class Registry(Frozen):
     systems: tuple[System, ...] = ()
     departments: tuple[Department, ...] = ()
     obligations: tuple[Obligation, ...] = ()
+    evidence: Evidence = ALL_SOURCES  # the record sources that count towards compliance
 
     @field_validator("timezone")
     @classmethod
@@ -380,6 +386,10 @@ class Registry(Frozen):
     def in_force_on(self, obligation: Obligation, day: date) -> bool:
         """Whether the obligation holds on `day`: the one rule every figure uses."""
         return self.in_force(obligation, day, day)
+
+    def evidence_for(self, obligation: Obligation) -> frozenset[str]:
+        """The record sources that count for the obligation: its own `evidence`, else the registry's."""
+        return frozenset(obligation.evidence if obligation.evidence is not None else self.evidence)
 
     def obligations_between(self, first: date, last: date) -> tuple[Obligation, ...]:
         """The obligations in force on some day in [first, last], in registry order."""

@@ -35,6 +35,9 @@ FIELDS = (
     "first_success",
     "last_success",
     "status",
+    # contract 1.1
+    "excused_days",
+    "probe_only_days",
 )
 
 
@@ -59,6 +62,8 @@ def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
         "first_success": _time(row.first_success),
         "last_success": _time(row.last_success),
         "status": row.status,
+        "excused_days": row.excused_days,
+        "probe_only_days": row.probe_only_days,
     }
 
 

@@ -36,6 +36,8 @@ COLUMNS: dict[Lang, dict[str, str]] = {
         "first_success": "Giao dịch thành công đầu tiên",
         "last_success": "Giao dịch thành công gần nhất",
         "status": "Kết quả",
+        "excused_days": "Số ngày được miễn trừ",
+        "probe_only_days": "Số ngày đạt chỉ nhờ giao dịch thăm dò",
     },
     "en": {
         "period": "Period",
@@ -54,6 +56,8 @@ COLUMNS: dict[Lang, dict[str, str]] = {
         "first_success": "First success",
         "last_success": "Last success",
         "status": "Status",
+        "excused_days": "Excused days",
+        "probe_only_days": "Days met only by probes",
     },
 }
 
@@ -84,12 +88,16 @@ KINDS: dict[Lang, dict[str, str]] = {
 DAY_STATES: dict[Lang, dict[DayState, str]] = {
     "vi": {
         DayState.MET: "Ngày đạt",
+        DayState.PROBE_ONLY: "Đạt chỉ nhờ thăm dò",
+        DayState.EXCUSED: "Được miễn trừ",
         DayState.MISSED: "Ngày không đạt",
         DayState.NOT_REQUIRED: "Không yêu cầu (nghỉ, lễ, ngoài thời hạn)",
         DayState.AFTER_AS_OF: "Sau ngày chốt số liệu",
     },
     "en": {
         DayState.MET: "Met",
+        DayState.PROBE_ONLY: "Met only by probes",
+        DayState.EXCUSED: "Excused",
         DayState.MISSED: "Missed",
         DayState.NOT_REQUIRED: "Not required (weekend, holiday, outside the dates)",
         DayState.AFTER_AS_OF: "After the as-of day",
@@ -207,8 +215,17 @@ RULES: dict[Lang, tuple[str, ...]] = {
         " còn lại là Không đạt.",
         "Kết quả nhiệm vụ triển khai kết nối: Đã kết nối nếu đã có giao dịch thành công đến hết"
         " kỳ (và ngày chốt số liệu); còn lại là Chưa kết nối.",
+        "Nguồn giao dịch được tính: chỉ các nguồn mà sổ đăng ký cho phép (khóa evidence; mặc"
+        " định cả bốn nguồn: thăm dò probe, đẩy push, cổng gateway, nhập tệp import); giao dịch"
+        " của nguồn khác vẫn được lưu nhưng không vào số liệu nào. Ngày đạt chỉ nhờ thăm dò: ngày"
+        " đạt mà không còn đạt nếu bỏ giao dịch thăm dò do hệ thống giám sát tự thực hiện.",
+        "Ngày được miễn trừ: ngày phải có giao dịch, không đạt, nằm trong một miễn trừ đã được"
+        " phê duyệt của hệ thống (và của đơn vị, nếu miễn trừ ghi đơn vị). Ngày này không tính"
+        " vào số ngày phải có giao dịch; ngày đạt không bao giờ bị miễn trừ, nên miễn trừ không"
+        " làm giảm tỷ lệ. Miễn trừ đề xuất, bị từ chối hoặc đã thu hồi không thay đổi số liệu.",
         "Số liệu cả quý: cộng số ngày phải có giao dịch, số ngày đạt, số giao dịch thành công"
-        " và lỗi của ba tháng; tỷ lệ và kết quả tính lại từ các tổng đó theo cùng quy tắc.",
+        " và lỗi, số ngày được miễn trừ và số ngày đạt chỉ nhờ thăm dò của ba tháng; tỷ lệ và"
+        " kết quả tính lại từ các tổng đó theo cùng quy tắc.",
     ),
     "en": (
         "Working day: Monday to Friday, except Vietnam's public holidays (as the holidays"
@@ -225,7 +242,16 @@ RULES: dict[Lang, tuple[str, ...]] = {
         " non-compliant otherwise.",
         "Status of a duty to connect: connected when a success exists by the end of the period"
         " (and of the as-of day); not connected otherwise.",
-        "Quarter figures: required days, met days, successes and failures of the three months"
-        " added up; the ratio and status recomputed from those sums by the same rules.",
+        "Sources that count: only those the registry allows (key evidence; by default all four:"
+        " probe, push, gateway, import); records of other sources are stored but enter no"
+        " figure. Days met only by probes: met days that would not be met without the records"
+        " of lienthong's own probe calls.",
+        "Excused day: a required day, not met, covered by an approved excusal of the system (and"
+        " of the department, if the excusal names one). It is left out of the required days; a"
+        " met day is never excused, so an excusal never lowers a ratio. Proposed, rejected or"
+        " withdrawn excusals change no figure.",
+        "Quarter figures: required days, met days, successes and failures, excused days and days"
+        " met only by probes of the three months added up; the ratio and status recomputed from"
+        " those sums by the same rules.",
     ),
 }

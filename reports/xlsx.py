@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.rules import ComplianceRow
 from reports.colours import STATUS_COLOURS
+from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
 from reports.tabular import FIELDS
 from reports.words import RULES, Labels, text
@@ -28,7 +29,14 @@ TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 
 WIDE = {"department_name": 28, "system_name": 48, "owner": 28, "basis": 30}
-NUMBER_FIELDS = ("required_days", "met_days", "successes", "failures")
+NUMBER_FIELDS = (
+    "required_days",
+    "met_days",
+    "successes",
+    "failures",
+    "excused_days",
+    "probe_only_days",
+)
 TIME_FIELDS = ("first_success", "last_success")
 
 PHRASES = {
@@ -69,6 +77,16 @@ PHRASES = {
         "derived": "Suy ra (không trích nguyên văn)",
         "yes": "Có",
         "no": "Không",
+        "sources": "Nguồn giao dịch được tính",
+        "excusals": "Miễn trừ",
+        "excusals_title": "Các miễn trừ đã phê duyệt (ngày không đạt không do lỗi của đơn vị)",
+        "excusal_id": "Số",
+        "excused_here": "Số ngày được miễn trừ",
+        "reason": "Lý do",
+        "proposed_by": "Người đề xuất",
+        "approved_by": "Người phê duyệt",
+        "approved_at": "Thời điểm phê duyệt",
+        "every_department": "Mọi đơn vị",
     },
     "en": {
         "title": "Compliance of data connections with the national information systems",
@@ -106,6 +124,16 @@ PHRASES = {
         "derived": "Derived (not quoted)",
         "yes": "Yes",
         "no": "No",
+        "sources": "Sources that count",
+        "excusals": "Excusals",
+        "excusals_title": "Approved excusals (missed days that were not the department's fault)",
+        "excusal_id": "No.",
+        "excused_here": "Days excused",
+        "reason": "Reason",
+        "proposed_by": "Proposed by",
+        "approved_by": "Approved by",
+        "approved_at": "Approved at",
+        "every_department": "Every department",
     },
 }
 
@@ -161,8 +189,58 @@ def write_xlsx(filing: Filing, out: IO[bytes]) -> None:
         _table_sheet(
             ws, filing, labels.period(filing.period), _department_rows(filing, lines), scope=scope
         )
+    if excusal_lines(filing):  # contract 1.1: a sheet only when an excusal changed a row
+        _excusals(workbook.create_sheet(_unique(words["excusals"], used)), filing)
     _how_computed(workbook.create_sheet(_unique(words["how"], used)), filing)
     workbook.save(out)
+
+
+def _excusals(ws: Worksheet, filing: Filing) -> None:
+    """Each approved excusal behind a row's excused days: its days, reason and authors."""
+    labels = filing.labels
+    words = PHRASES[filing.lang]
+    ws.cell(1, 1, words["excusals_title"]).font = TITLE
+    columns = [
+        words["excusal_id"],
+        labels.column("department_name"),
+        labels.column("system_name"),
+        words["from"],
+        words["to"],
+        words["excused_here"],
+        words["reason"],
+        words["proposed_by"],
+        words["approved_by"],
+        words["approved_at"],
+    ]
+    _header(ws, 3, columns)
+    r = 3
+    tz = filing.registry.tz
+    for line in excusal_lines(filing):
+        e = line.excusal
+        r += 1
+        approved = line.approved_at
+        values: list[tuple[Any, str | None]] = [
+            (e.id, "0"),
+            (f"{text(line.department_name)} ({line.department})", None),
+            (f"{text(line.system_name)} ({line.system})", None),
+            (e.first_day, labels.excel_date),
+            (e.last_day, labels.excel_date),
+            (line.excused_days, "0"),
+            (text(e.reason), None),
+            (text(e.proposed_by), None),
+            (text(e.approved_by or ""), None),
+            (
+                approved.astimezone(tz).replace(tzinfo=None, microsecond=0) if approved else None,
+                labels.excel_datetime,
+            ),
+        ]
+        for col, (value, fmt) in enumerate(values, start=1):
+            cell = ws.cell(r, col, value)
+            cell.alignment = WRAP
+            if fmt:
+                cell.number_format = fmt
+    for col, width in enumerate((8, 34, 40, 12, 12, 12, 50, 24, 24, 20), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
 
 
 def _department_rows(
@@ -260,6 +338,8 @@ def _row_values(row: ComplianceRow, labels: Labels) -> dict[str, Any]:
         "first_success": _excel_time(row.first_success),
         "last_success": _excel_time(row.last_success),
         "status": labels.status(row.status),
+        "excused_days": row.excused_days,
+        "probe_only_days": row.probe_only_days,
     }
 
 
@@ -363,6 +443,7 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         words["since"],
         words["until"],
         words["derived"],
+        words["sources"],
     ]
     _header(ws, r, columns)
     for t in filing.thresholds:
@@ -378,13 +459,14 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
             (t.since, labels.excel_date),
             (t.until, labels.excel_date),
             (words["yes"] if o.derived else words["no"], None),
+            (sources_text(sorted_sources(filing, o), filing.lang), None),
         ]
         for col, (value, fmt) in enumerate(values, start=1):
             cell = ws.cell(r, col, value)
             cell.alignment = WRAP
             if fmt:
                 cell.number_format = fmt
-    for col, width in enumerate((34, 60, 22, 12, 14, 14, 14, 14), start=1):
+    for col, width in enumerate((34, 60, 22, 12, 14, 14, 14, 14, 30), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
 
 

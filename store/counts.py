@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,12 +17,57 @@ Pair = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class DayCount:
-    """One obligation pair's records on one local day, all sources together."""
+    """One obligation pair's records on one local day: of one source, or several together."""
 
     successes: int = 0
     failures: int = 0
     first_success: datetime | None = None  # UTC
     last_success: datetime | None = None
+
+
+# One pair's records on one local day, per source ("probe", "push", "gateway", "import").
+DaySources = Mapping[str, DayCount]
+
+
+def combined(counts: Iterable[DayCount]) -> DayCount:
+    """Several sources' counts of one day added together."""
+    successes = failures = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    for c in counts:
+        successes += c.successes
+        failures += c.failures
+        if c.first_success is not None and (first is None or c.first_success < first):
+            first = c.first_success
+        if c.last_success is not None and (last is None or c.last_success > last):
+            last = c.last_success
+    return DayCount(successes, failures, first, last)
+
+
+def daily_source_counts_between(
+    conn: Connection, first: date, last: date
+) -> dict[Pair, dict[date, dict[str, DayCount]]]:
+    """Counts per pair, local day and source for every day in [first, last]: the rollup's rows."""
+    c = daily_counts.c
+    query = select(
+        c.department,
+        c.system,
+        c.day,
+        c.source,
+        c.successes,
+        c.failures,
+        c.first_success_us,
+        c.last_success_us,
+    ).where(c.day >= first, c.day <= last)
+    found: dict[Pair, dict[date, dict[str, DayCount]]] = defaultdict(dict)
+    for dept, system, day, source, ok, failed, first_us, last_us in conn.execute(query):
+        found[(dept, system)].setdefault(day, {})[source] = DayCount(
+            successes=int(ok),
+            failures=int(failed),
+            first_success=from_us(first_us) if first_us is not None else None,
+            last_success=from_us(last_us) if last_us is not None else None,
+        )
+    return dict(found)
 
 
 def daily_counts_between(
@@ -61,6 +107,27 @@ def first_success_days(conn: Connection, last: date) -> dict[Pair, date]:
         .where(c.successes > 0, c.day <= last)
         .group_by(c.department, c.system)
     )
+    return {(d, s): day for d, s, day in conn.execute(query)}
+
+
+def first_success_days_by_source(conn: Connection, last: date) -> dict[Pair, dict[str, date]]:
+    """The first local day with a success, per pair and source, among days up to `last`."""
+    c = daily_counts.c
+    query = (
+        select(c.department, c.system, c.source, func.min(c.day))
+        .where(c.successes > 0, c.day <= last)
+        .group_by(c.department, c.system, c.source)
+    )
+    found: dict[Pair, dict[str, date]] = defaultdict(dict)
+    for d, s, source, day in conn.execute(query):
+        found[(d, s)][source] = day
+    return dict(found)
+
+
+def first_record_days(conn: Connection) -> dict[Pair, date]:
+    """The first local day with any stored record, per pair: before it, nothing was watched."""
+    c = daily_counts.c
+    query = select(c.department, c.system, func.min(c.day)).group_by(c.department, c.system)
     return {(d, s): day for d, s, day in conn.execute(query)}
 
 
@@ -113,3 +180,13 @@ def successes_on(conn: Connection, day: date) -> dict[Pair, int]:
         .group_by(c.department, c.system)
     )
     return {(d, s): int(n) for d, s, n in conn.execute(query)}
+
+
+def successes_on_by_source(conn: Connection, day: date) -> dict[Pair, dict[str, int]]:
+    """Successes per pair and source on one local day."""
+    c = daily_counts.c
+    query = select(c.department, c.system, c.source, c.successes).where(c.day == day)
+    found: dict[Pair, dict[str, int]] = defaultdict(dict)
+    for d, s, source, n in conn.execute(query):
+        found[(d, s)][source] = int(n)
+    return dict(found)

@@ -175,6 +175,35 @@ class ProvisionalRecord(Base):
     department: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class ExcusalRow(Base):
+    """Days on which a department's (or, with no department, every department's) missed
+    days towards a system were not its fault; only an approved one changes a figure.
+
+    The life of an excusal is one line (proposed, then approved or rejected, an
+    approved one perhaps withdrawn later), so each step's author, time and reason
+    has its own columns: nothing is ever overwritten or deleted.
+    """
+
+    __tablename__ = "excusals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(64))  # None: every department
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(16))  # cli, api (a department's), detect
+    evidence: Mapped[str | None] = mapped_column(Text)  # JSON: what a detected proposal saw
+    proposed_by: Mapped[str] = mapped_column(Text)
+    proposed_us: Mapped[int] = mapped_column(BigInteger)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_us: Mapped[int | None] = mapped_column(BigInteger)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(Text)
+    withdrawn_us: Mapped[int | None] = mapped_column(BigInteger)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class StoreMeta(Base):
     __tablename__ = "store_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -189,3 +218,4 @@ store_meta = metadata.tables["store_meta"]
 push_tokens = metadata.tables["push_tokens"]
 wso2_api_contexts = metadata.tables["wso2_api_contexts"]
 provisional_records = metadata.tables["provisional_records"]
+excusals = metadata.tables["excusals"]

@@ -191,6 +191,47 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             },
         ],
     }
+    no_success_critical = {
+        "interval": minute,
+        "input_series": [
+            # 14:30 local at t=0, 15:00 at 30m.
+            series("lienthong_local_hour", {"province": PROVINCE, **JOB}, "14.5+0.0166666667x120"),
+            info("so-gtvt", "ql-phuong-tien"),
+            series("lienthong_required_day", labels("so-gtvt", "ql-phuong-tien"), "1x120"),
+            series("lienthong_successes_today", labels("so-gtvt", "ql-phuong-tien"), "0x120"),
+            # A success came in at 14:50 (t=20m): no critical stage.
+            info("so-khdt", "csdl-dkdn"),
+            series("lienthong_required_day", labels("so-khdt", "csdl-dkdn"), "1x120"),
+            series("lienthong_successes_today", labels("so-khdt", "csdl-dkdn"), "0x20 1x100"),
+        ],
+        "alert_rule_test": [
+            {
+                # Before 15:00 the warning alone (the one of 10:00).
+                "eval_time": "35m",
+                "alertname": rules.NO_SUCCESS_TODAY,
+                "exp_alerts": [
+                    {
+                        "exp_labels": alert_labels("so-gtvt", "ql-phuong-tien", "warning"),
+                        "exp_annotations": no_success_annotations("10"),
+                    },
+                ],
+            },
+            {
+                "eval_time": "45m",
+                "alertname": rules.NO_SUCCESS_TODAY,
+                "exp_alerts": [
+                    {
+                        "exp_labels": alert_labels("so-gtvt", "ql-phuong-tien", "warning"),
+                        "exp_annotations": no_success_annotations("10"),
+                    },
+                    {
+                        "exp_labels": alert_labels("so-gtvt", "ql-phuong-tien", "critical"),
+                        "exp_annotations": no_success_annotations("15"),
+                    },
+                ],
+            },
+        ],
+    }
     missed = {
         "interval": minute,
         "input_series": [
@@ -387,6 +428,63 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             },
         ],
     }
+
+    def budget_series(department: str, system: str, missable: str, remaining: str) -> list[Any]:
+        return [
+            info(department, system, "1x60"),
+            series("lienthong_month_met_workdays", labels(department, system), "12x60"),
+            series("lienthong_month_required_workdays", labels(department, system), "22x60"),
+            series("lienthong_target_ratio", labels(department, system), "0.9x60"),
+            series(
+                "lienthong_month_remaining_required_workdays", labels(department, system), remaining
+            ),
+            series(
+                "lienthong_month_missable_required_workdays", labels(department, system), missable
+            ),
+        ]
+
+    budget = {
+        "interval": minute,
+        "input_series": [
+            *budget_series("so-gtvt", "ql-phuong-tien", "1x60", "8x60"),
+            *budget_series("so-khdt", "csdl-dkdn", "0x60", "8x60"),
+            # Two days may still be missed: nothing to say yet.
+            *budget_series("so-tuphap", "ho-tich", "2x60", "8x60"),
+            # The month's last required days are done and met: nothing is at stake.
+            *budget_series("so-taichinh", "csdl-gia", "0x60", "0x60"),
+            # Out of reach already: the unreachable alert says it, not this one.
+            *budget_series("so-yte", "so-suc-khoe-dien-tu", "-1x60", "8x60"),
+        ],
+        "alert_rule_test": [
+            {"eval_time": "20m", "alertname": rules.MONTH_MISS_BUDGET, "exp_alerts": []},
+            {
+                "eval_time": "40m",
+                "alertname": rules.MONTH_MISS_BUDGET,
+                "exp_alerts": [
+                    {
+                        "exp_labels": alert_labels("so-gtvt", "ql-phuong-tien", "warning"),
+                        "exp_annotations": budget_annotations(
+                            "so-gtvt",
+                            "ql-phuong-tien",
+                            "tháng này chỉ còn được để 1 ngày làm việc không có giao dịch thành"
+                            " công với",
+                            "Nếu thêm quá 1 ngày làm việc không đạt",
+                        ),
+                    },
+                    {
+                        "exp_labels": alert_labels("so-khdt", "csdl-dkdn", "critical"),
+                        "exp_annotations": budget_annotations(
+                            "so-khdt",
+                            "csdl-dkdn",
+                            "tháng này không được để thêm ngày làm việc nào không có giao dịch"
+                            " thành công với",
+                            "Chỉ cần thêm một ngày làm việc không đạt",
+                        ),
+                    },
+                ],
+            },
+        ],
+    }
     exporter_down = {
         "interval": minute,
         "input_series": [series("up", JOB, "1 1 0x20")],
@@ -436,7 +534,41 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             },
         ],
     }
-    return [no_success, missed, failing, month, exporter_down, exporter_absent]
+    return [
+        no_success,
+        no_success_critical,
+        missed,
+        failing,
+        month,
+        budget,
+        exporter_down,
+        exporter_absent,
+    ]
+
+
+def no_success_annotations(hour: str) -> dict[str, str]:
+    return {
+        "summary": "Sở Giao thông vận tải: chưa có giao dịch thành công nào"
+        " với Hệ thống quản lý phương tiện hôm nay",
+        "description": "Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
+        f" {hour} giờ vẫn chưa có giao dịch thành công nào của Sở Giao thông vận tải với Hệ"
+        " thống quản lý phương tiện.",
+        **obligation_annotations("so-gtvt", "ql-phuong-tien", "chưa có giao dịch thành công nào"),
+        "check": CHECK_NO_SUCCESS,
+    }
+
+
+def budget_annotations(department: str, system: str, what: str, stake: str) -> dict[str, str]:
+    name, system_name, _owner, _basis, _kind = INFO[(department, system)]
+    return {
+        "summary": f"{name}: {what} {system_name}",
+        "description": "Tháng này đã đạt 12/22 ngày làm việc; còn 8 ngày làm việc phải có giao"
+        f" dịch thành công. {stake}, tỷ lệ cả tháng sẽ không đạt mục tiêu 90%.",
+        **obligation_annotations(department, system, "chưa có giao dịch thành công nào"),
+        "check": "Bảo đảm từng ngày làm việc còn lại của tháng đều có giao dịch thành công; nếu"
+        " ngày không đạt không do lỗi của đơn vị (hệ thống quốc gia ngừng hoạt động), đề nghị"
+        " miễn trừ (POST /api/v1/excusals hoặc lienthong excuse propose).",
+    }
 
 
 def probes_failing(department: str, system: str) -> dict[str, Any]:
@@ -474,7 +606,7 @@ def test_rendered_rules_pass_promtool_check(tmp_path: Path, bac_ninh: Registry) 
     assert main(["alerts", "render", "--out", str(tmp_path)]) == 0
     result = promtool("check", "rules", str(tmp_path / "rules.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 8 rules found" in result.stdout
+    assert "SUCCESS: 11 rules found" in result.stdout
 
 
 def test_every_alert_fires_when_it_should_and_only_then(tmp_path: Path, bac_ninh: Registry) -> None:
@@ -510,6 +642,9 @@ def test_thresholds_are_options(tmp_path: Path, bac_ninh: Registry) -> None:
     assert "lienthong_missed_required_workdays >= 3" in text
     assert "lienthong:probe_failure_ratio:15m > 0.2" in text
     assert "đến 8,5 giờ" in text
+    assert "lienthong_local_hour >= 15" in text  # the critical stage, by default at 15:00
+    t = Thresholds(no_success_critical_hour=14.5)
+    assert "lienthong_local_hour >= 14.5" in render(tmp_path, bac_ninh, t).read_text()
 
 
 @pytest.mark.parametrize(
@@ -517,6 +652,10 @@ def test_thresholds_are_options(tmp_path: Path, bac_ninh: Registry) -> None:
     [
         (["--missed-for", "ten minutes"], "--missed-for: 'ten minutes' is not a duration"),
         (["--no-success-hour", "25"], "--no-success-hour: must be between 0 and 24"),
+        (
+            ["--no-success-hour", "16"],
+            "--no-success-critical-hour: must be between --no-success-hour and 24",
+        ),
         (["--failure-ratio", "1.5"], "--failure-ratio: must be in (0, 1]"),
         (["--repeat-interval", "4 hours"], "--repeat-interval: '4 hours' is not a duration"),
     ],

@@ -24,7 +24,14 @@ def report(store_url: str, out: Path, *args: str) -> int:
 def csv_row_as_json(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row with the JSON's types back."""
     found: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
-    for key in ("required_days", "met_days", "successes", "failures"):
+    for key in (
+        "required_days",
+        "met_days",
+        "successes",
+        "failures",
+        "excused_days",
+        "probe_only_days",
+    ):
         found[key] = int(row[key])
     found["ratio"] = float(row["ratio"]) if row["ratio"] else None
     return found

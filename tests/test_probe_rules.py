@@ -87,11 +87,11 @@ def test_month_to_date_figures(bac_ninh: Registry) -> None:
     o = bac_ninh.obligations_for("so-taichinh", "csdl-dkdn")[0]
     # Thursday 8 October 2026: 1, 2, 5, 6, 7 October are the working days before it.
     counts = {
-        date(2026, 10, 1): DayCount(successes=1),
-        date(2026, 10, 2): DayCount(successes=2),
-        date(2026, 10, 6): DayCount(failures=3),
+        date(2026, 10, 1): {"push": DayCount(successes=1)},
+        date(2026, 10, 2): {"probe": DayCount(successes=2)},
+        date(2026, 10, 6): {"probe": DayCount(failures=3)},
     }
-    f = month_to_date(bac_ninh, o, date(2026, 10, 8), counts)
+    f = month_to_date(bac_ninh, o, date(2026, 10, 8), counts, first_record=date(2026, 10, 1))
     assert (f.required_before, f.met_before, f.required_today) == (5, 2, True)
     assert f.missed_streak == 3  # 5, 6, 7 October
     assert f.month_required == 22

@@ -55,3 +55,5 @@ async def test_the_api_does_what_its_openapi_document_says(
     # Some generated batches were valid and stored: the run reached the write path.
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM transactions")).scalar_one() > 0
+        # And POST /api/v1/excusals stored some proposals too.
+        assert conn.execute(text("SELECT count(*) FROM excusals")).scalar_one() > 0

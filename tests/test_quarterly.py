@@ -20,11 +20,11 @@ from registry import Registry
 from reports import write_csv, write_json
 from reports.provenance import provenance
 from reports.tabular import FIELDS, quarter_as_dict, report_as_dict
-from store import daily_counts_between, first_success_days
+from store.counts import daily_source_counts_between, first_success_days_by_source
 
 Q3 = Quarter(2026, 3)
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
-FIGURES = ("required_days", "met_days", "successes", "failures")
+FIGURES = ("required_days", "met_days", "successes", "failures", "excused_days", "probe_only_days")
 
 
 def test_quarter_bounds_months_and_deadline() -> None:
@@ -78,8 +78,8 @@ def test_quarter_equals_the_arithmetic_run_over_its_days(
     as_of = date(2026, 9, 15)
     report = build_quarter_report(varied, bac_ninh, Q3, as_of, now=NOW)
     with varied.connect() as conn:
-        counts = daily_counts_between(conn, Q3.first, as_of)
-        first = first_success_days(conn, as_of)
+        counts = daily_source_counts_between(conn, Q3.first, as_of)
+        first = first_success_days_by_source(conn, as_of)
     in_force = bac_ninh.obligations_between(Q3.first, Q3.last)
     for o, row in zip(in_force, report.rows, strict=True):
         inherited = first_success(bac_ninh, o, first)

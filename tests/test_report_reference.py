@@ -21,9 +21,20 @@ from compliance.periods import Month
 from compliance.report import build_report
 from registry import Registry
 from store import Transaction, write_transactions
+from store.excusals import approve_excusal, propose_excusal, reject_excusal, withdraw_excusal
 
 MONTH = Month(2026, 2)  # Tết falls in it
 TIMEZONES = ("Asia/Ho_Chi_Minh", "UTC", "America/New_York", "Pacific/Kiritimati")
+SOURCES = ("probe", "push", "gateway", "import")
+
+
+@dataclass(frozen=True)
+class CaseExcusal:
+    system: str
+    department: str | None
+    first_day: date
+    last_day: date
+    state: str  # proposed, approved, rejected, withdrawn (approved, then withdrawn)
 
 
 @dataclass(frozen=True)
@@ -38,10 +49,41 @@ class Case:
     extra_working: date | None
     as_of: date
     records: list[Transaction]
+    evidence: tuple[str, ...] | None = None  # the registry's top-level key
+    obligation_evidence: tuple[str, ...] | None = None
+    excusals: tuple[CaseExcusal, ...] = ()
 
 
 def days_around() -> st.SearchStrategy[date]:
     return st.dates(min_value=date(2026, 1, 25), max_value=date(2026, 3, 5))
+
+
+def evidence_policies() -> st.SearchStrategy[tuple[str, ...] | None]:
+    return st.none() | st.lists(st.sampled_from(SOURCES), min_size=1, unique=True).map(tuple)
+
+
+@st.composite
+def case_excusals(draw: st.DrawFn) -> CaseExcusal:
+    first = draw(days_around())
+    system, department = draw(
+        st.sampled_from(
+            [
+                ("csdl-dkdn", None),
+                ("csdl-dkdn", "so-khdt"),
+                ("csdl-dkdn", "so-khdt"),
+                ("csdl-dkdn", "so-taichinh"),
+                ("csdl-gia", None),
+                ("csdl-gia", "so-taichinh"),
+            ]
+        )
+    )
+    return CaseExcusal(
+        system=system,
+        department=department,
+        first_day=first,
+        last_day=first + timedelta(days=draw(st.integers(0, 12))),
+        state=draw(st.sampled_from(["proposed", "approved", "approved", "rejected", "withdrawn"])),
+    )
 
 
 @st.composite
@@ -79,6 +121,9 @@ def cases(draw: st.DrawFn) -> Case:
         extra_working=draw(st.none() | st.sampled_from([date(2026, 2, 7), date(2026, 2, 14)])),
         as_of=draw(st.dates(min_value=date(2026, 1, 30), max_value=date(2026, 3, 3))),
         records=records,
+        evidence=draw(evidence_policies()),
+        obligation_evidence=draw(evidence_policies()),
+        excusals=tuple(draw(st.lists(case_excusals(), max_size=3))),
     )
 
 
@@ -93,8 +138,15 @@ def registry_for(case: Case) -> Registry:
             "province": {"code": "24", "name": "Bắc Ninh"},
             "timezone": case.timezone,
             "calendar": calendar,
-            "systems": [{"code": "csdl-dkdn", "name": "CSDL", "owner": "Bộ"}],
-            "departments": [{"code": "so-khdt", "name": "Sở Kế hoạch và Đầu tư"}],
+            "systems": [
+                {"code": "csdl-dkdn", "name": "CSDL", "owner": "Bộ"},
+                {"code": "csdl-gia", "name": "CSDL giá", "owner": "Bộ Tài chính"},
+            ],
+            "departments": [
+                {"code": "so-khdt", "name": "Sở Kế hoạch và Đầu tư"},
+                {"code": "so-taichinh", "name": "Sở Tài chính"},
+            ],
+            **({} if case.evidence is None else {"evidence": list(case.evidence)}),
             "obligations": [
                 {
                     "department": "so-khdt",
@@ -105,7 +157,27 @@ def registry_for(case: Case) -> Registry:
                     "until": case.until,
                     "min_daily_successes": case.min_daily,
                     "target_ratio": case.target,
-                }
+                    **(
+                        {}
+                        if case.obligation_evidence is None
+                        else {"evidence": list(case.obligation_evidence)}
+                    ),
+                },
+                # Only there so that excusals may name another department and system.
+                {
+                    "department": "so-taichinh",
+                    "system": "csdl-gia",
+                    "kind": "maintain",
+                    "basis": "Điều 6",
+                    "since": date(2027, 1, 1),
+                },
+                {
+                    "department": "so-taichinh",
+                    "system": "csdl-dkdn",
+                    "kind": "maintain",
+                    "basis": "Điều 6",
+                    "since": date(2027, 1, 1),
+                },
             ],
         }
     )
@@ -138,24 +210,51 @@ def reference(case: Case, r: Registry) -> dict[str, object] | None:
                 continue
             seen.add(t.record_id)
         kept.append(t)
+    # "Records of a source that does not count are ignored by every figure" (the
+    # obligation's `evidence` wins over the registry's; by default all four count).
+    evidence = case.obligation_evidence or case.evidence or SOURCES
+    kept = [t for t in kept if t.source in evidence]
     # "Nothing after [the end of the as-of day] counts, in any figure"
     counted = [t for t in kept if t.ts.astimezone(tz).date() <= case.as_of]
     in_month = [t for t in counted if first <= t.ts.astimezone(tz).date() <= last]
     in_window = [t for t in in_month if within(t.ts.astimezone(tz).date())]
-    required = [
+    would_be_required = [
         first + timedelta(days=i)
         for i in range((last - first).days + 1)
         if working(first + timedelta(days=i))
         and within(first + timedelta(days=i))
         and first + timedelta(days=i) <= case.as_of
     ]
-    met = [
+
+    def successes_on(d: date, sources: tuple[str, ...]) -> int:
+        return sum(
+            1
+            for t in in_window
+            if t.success and t.source in sources and t.ts.astimezone(tz).date() == d
+        )
+
+    met = [d for d in would_be_required if successes_on(d, SOURCES) >= case.min_daily]
+    # "Excused day: a day that would be a required day, is not met, and is covered by
+    # an approved excusal of the obligation's system (and department, if it names
+    # one)"; "connect obligations are unaffected".
+    excused = [
         d
-        for d in required
-        if sum(1 for t in in_window if t.success and t.ts.astimezone(tz).date() == d)
-        >= case.min_daily
+        for d in would_be_required
+        if d not in met
+        and case.kind != "connect"
+        and any(
+            e.state == "approved"
+            and e.system == "csdl-dkdn"
+            and e.department in (None, "so-khdt")
+            and e.first_day <= d <= e.last_day
+            for e in case.excusals
+        )
     ]
-    ratio = (
+    required = [d for d in would_be_required if d not in excused]
+    # "met days that would not be met without the records of source probe"
+    without_probes = tuple(s for s in SOURCES if s != "probe")
+    probe_only = [d for d in met if successes_on(d, without_probes) < case.min_daily]
+    ratio = (  # of the required days, excused ones left out
         None
         if not required
         else (Decimal(len(met)) / Decimal(len(required))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
@@ -183,11 +282,13 @@ def reference(case: Case, r: Registry) -> dict[str, object] | None:
         "first_success": min((t.ts for t in successes), default=None),
         "last_success": max((t.ts for t in successes), default=None),
         "status": status,
+        "excused_days": len(excused),
+        "probe_only_days": len(probe_only),
     }
 
 
 @settings(
-    max_examples=40,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -196,7 +297,25 @@ def test_report_matches_the_contract_read_literally(engine: Engine, case: Case) 
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM transactions"))
         conn.execute(text("DELETE FROM daily_counts"))
+        conn.execute(text("DELETE FROM excusals"))
     r = registry_for(case)
+    for e in case.excusals:
+        n = propose_excusal(
+            engine,
+            r,
+            system=e.system,
+            department=e.department,
+            first=e.first_day,
+            last=e.last_day,
+            reason="Hệ thống quốc gia ngừng hoạt động",
+            by="Nguyễn Văn A",
+        )
+        if e.state == "rejected":
+            reject_excusal(engine, n, "Trần Thị B")
+        elif e.state in ("approved", "withdrawn"):
+            approve_excusal(engine, n, "Trần Thị B")
+        if e.state == "withdrawn":
+            withdraw_excusal(engine, n, "Trần Thị B")
     # In several writes, as records arrive in life: duplicates across batches too.
     for start in range(0, len(case.records), 7):
         write_transactions(engine, case.timezone, case.records[start : start + 7])
@@ -215,5 +334,7 @@ def test_report_matches_the_contract_read_literally(engine: Engine, case: Case) 
         "first_success": row.first_success,
         "last_success": row.last_success,
         "status": row.status,
+        "excused_days": row.excused_days,
+        "probe_only_days": row.probe_only_days,
     }
     assert got == expected

@@ -57,7 +57,7 @@ def test_cells_are_typed_frozen_filtered_and_coloured(
     headers = [c.value for c in ws[4]]
     assert headers[:3] == ["Mã đơn vị", "Đơn vị", "Mã hệ thống"]
     assert ws.freeze_panes == "A5"
-    assert ws.auto_filter.ref == f"A4:O{4 + len(report.rows)}"
+    assert ws.auto_filter.ref == f"A4:Q{4 + len(report.rows)}"  # contract 1.1: two more
     row = {h: ws.cell(5, i + 1) for i, h in enumerate(headers)}
     assert isinstance(row["Số ngày phải có giao dịch"].value, int)
     assert isinstance(row["Tỷ lệ"].value, int | float)  # 1.0 reads back as 1
@@ -71,7 +71,7 @@ def test_cells_are_typed_frozen_filtered_and_coloured(
     assert colours["Đạt"].endswith("C6EFCE")
     assert colours["Không đạt"].endswith("FFC7CE")
     assert colours["Đạt một phần"].endswith("FFEB9C")
-    assert all(ws.column_dimensions[c].width >= 10 for c in "ABCDEFGHIJKLMNO")
+    assert all(ws.column_dimensions[c].width >= 10 for c in "ABCDEFGHIJKLMNOPQ")
 
 
 def test_how_computed_sheet(varied: Engine, bac_ninh: Registry, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from intake.push.excusals import add_excusals
 from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
 from intake.push.rate_limit import RateLimit, retry_after
 from intake.push.token_cache import TokenCache
@@ -110,6 +111,7 @@ def add_push_api(
     app.middlewares.append(api_errors)
     app.router.add_post(TRANSACTIONS, push_handler)
     app.router.add_get(OPENAPI, openapi_handler)
+    add_excusals(app, store)  # POST /api/v1/excusals: a department's own explanation
     app.cleanup_ctx.append(push_context)
     return api
 

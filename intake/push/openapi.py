@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake.push.excusals import excusal_openapi
 from registry import Registry
 
 MAX_BODY = 5_000_000
@@ -120,6 +121,7 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
     """The OpenAPI 3.1 document served at /api/v1/openapi.json."""
     retry = {"Retry-After": {"required": True, "schema": SECONDS, "description": "seconds"}}
     challenge = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
+    excusal_paths, excusal_schemas = excusal_openapi(registry)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -183,6 +185,7 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                     },
                 }
             },
+            **excusal_paths,
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -209,6 +212,7 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                 "TransactionRecord": _record(registry),
                 "Accepted": ACCEPTED,
                 "Error": ERROR,
+                **excusal_schemas,
             },
         },
     }

@@ -32,7 +32,9 @@ from reportlab.platypus import (
 )
 
 from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES, ComplianceRow, DayState
+from registry.model import ALL_SOURCES
 from reports.colours import STATUS_COLOURS
+from reports.excused import sorted_sources, sources_text
 from reports.filing import Filing, Line, status_counts
 from reports.pdf.drawing import DayBox, DayStrip
 from reports.pdf.styles import (
@@ -108,6 +110,14 @@ PHRASES = {
         "successes_short": "GD thành công",
         "failures_short": "GD lỗi",
         "last_short": "GD thành công gần nhất",
+        "probe_only": "Ngày đạt chỉ nhờ giao dịch thăm dò của hệ thống giám sát: {n}.",
+        "excused": "Ngày được miễn trừ: {n}.",
+        "excusal": "Miễn trừ số {id} ({first} – {last}, {days} ngày): {reason} — đề xuất: {by};"
+        " phê duyệt: {approver}.",
+        "sources": "Nguồn giao dịch được tính: {sources}.",
+        "sources_all": "Nguồn giao dịch được tính: cả bốn nguồn (thăm dò, đẩy, cổng, nhập tệp)"
+        " cho mọi nhiệm vụ.",
+        "sources_some": "Nguồn giao dịch được tính, nhiệm vụ không tính cả bốn nguồn: {list}.",
     },
     "en": {
         "committee": "PEOPLE'S COMMITTEE OF {province} PROVINCE",
@@ -152,6 +162,14 @@ PHRASES = {
         "successes_short": "Successes",
         "failures_short": "Failures",
         "last_short": "Last success",
+        "probe_only": "Days met only by lienthong's own probe calls: {n}.",
+        "excused": "Excused days: {n}.",
+        "excusal": "Excusal no. {id} ({first} – {last}, {days} day(s)): {reason} — proposed by"
+        " {by}; approved by {approver}.",
+        "sources": "Sources that count: {sources}.",
+        "sources_all": "Sources that count: all four (probe, push, gateway, import) for every"
+        " obligation.",
+        "sources_some": "Sources that count, for obligations not counting all four: {list}.",
     },
 }
 
@@ -510,9 +528,37 @@ def _obligations_table(filing: Filing, lines: Sequence[Line]) -> Table:
             ("SPAN", (1, strip_row), (-1, strip_row)),
             ("TOPPADDING", (0, strip_row), (-1, strip_row), 3),
             ("BOTTOMPADDING", (0, strip_row), (-1, strip_row), 3),
-            ("NOSPLIT", (0, first), (-1, strip_row)),
         ]
+        note = _evidence_note(row, filing)
+        if note:  # contract 1.1: only when there is something to say
+            data.append(["", note] + [""] * (len(headers) - 2))
+            styles.append(("SPAN", (1, len(data) - 1), (-1, len(data) - 1)))
+        styles.append(("NOSPLIT", (0, first), (-1, len(data) - 1)))
     return _table(data, widths, styles, repeatRows=1)
+
+
+def _evidence_note(row: ComplianceRow, filing: Filing) -> list[Flowable]:
+    """Under a strip: its probe-only and excused days, each excusal with its reason and authors."""
+    words = PHRASES[filing.lang]
+    labels = filing.labels
+    note: list[Flowable] = []
+    if row.probe_only_days:
+        note.append(_p(words["probe_only"].format(n=row.probe_only_days), CELL_SMALL))
+    if row.excused_days:
+        note.append(_p(words["excused"].format(n=row.excused_days), CELL_SMALL))
+    excused = [d for d, state in row.days if state == DayState.EXCUSED]
+    for e in row.excusals:
+        text_ = words["excusal"].format(
+            id=e.id,
+            first=labels.date(e.first_day),
+            last=labels.date(e.last_day),
+            days=sum(e.first_day <= d <= e.last_day for d in excused),
+            reason=e.reason,
+            by=e.proposed_by,
+            approver=e.approved_by or "—",
+        )
+        note.append(_p(text_, CELL_SMALL))
+    return note
 
 
 def _system_cell(row: ComplianceRow) -> list[Flowable]:
@@ -565,7 +611,22 @@ def _how_computed(filing: Filing) -> list[Flowable]:
         for d, working in filing.overrides
     )
     story.append(_p(words["overrides"].format(days=overrides or words["none"]), BODY))
+    story.append(_p(_sources_line(filing), BODY))
     return story
+
+
+def _sources_line(filing: Filing) -> str:
+    """The evidence policy in force: one line when every obligation counts every source."""
+    words = PHRASES[filing.lang]
+    partial = [
+        f"{t.obligation.department} → {t.obligation.system}:"
+        f" {sources_text(sorted_sources(filing, t.obligation), filing.lang)}"
+        for t in filing.thresholds
+        if len(sorted_sources(filing, t.obligation)) < len(ALL_SOURCES)
+    ]
+    if not partial:
+        return words["sources_all"]
+    return words["sources_some"].format(list="; ".join(partial))
 
 
 def _signature(filing: Filing) -> list[Flowable]:

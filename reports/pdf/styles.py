@@ -22,6 +22,9 @@ WIDTH = PAGE[0] - 2 * MARGIN
 
 DAY_COLOURS: dict[DayState, tuple[str, str, str]] = {  # fill, stroke, text
     DayState.MET: ("#4CA464", "#4CA464", "#FFFFFF"),
+    # Met, but only by our own probes: a pale green, so a director sees it at a glance.
+    DayState.PROBE_ONLY: ("#CDE8D4", "#4CA464", "#2E6B3F"),
+    DayState.EXCUSED: ("#F2C94C", "#F2C94C", "#5C4A00"),
     DayState.MISSED: ("#D9534F", "#D9534F", "#FFFFFF"),
     DayState.NOT_REQUIRED: ("#E4E4E4", "#E4E4E4", "#8A8A8A"),
     DayState.AFTER_AS_OF: ("#FFFFFF", "#C8C8C8", "#B0B0B0"),

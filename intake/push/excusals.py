@@ -1,0 +1,244 @@
+"""`POST /api/v1/excusals`: a department's own explanation (giải trình) for missed days.
+
+With its push token a department proposes an excusal for itself: `{"system",
+"first_day", "last_day", "reason"}` (`department` optional, and only its own).
+It is stored `proposed`; only a person approving it with `lienthong excuse
+approve` makes it change a figure. Checked in the push API's order: token
+(401), rate (429), content type (415), size (413), JSON (400), department
+(403), fields (400); then `201 {"id": N}` once it is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from intake.push.rate_limit import retry_after
+from registry import Registry
+from store.excusals import MAX_REASON, check_excusal, propose_excusal
+
+EXCUSALS = "/api/v1/excusals"
+MAX_EXCUSAL_BODY = 64_000
+FIELDS = ("system", "department", "first_day", "last_day", "reason")
+STORE = web.AppKey("excusal_store", Engine)
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def add_excusals(app: web.Application, store: Engine) -> None:
+    """Mount the handler (the push API's token cache and rate limits must be mounted too)."""
+    app[STORE] = store
+    app.router.add_post(EXCUSALS, excusal_handler)
+
+
+def _error(status: int, message: str, field: str | None = None, **kw: Any) -> web.Response:
+    index = 0 if field is not None else None
+    body = {"errors": [{"index": index, "field": field, "message": message}]}
+    return web.json_response(body, status=status, dumps=_dumps, **kw)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+async def excusal_handler(request: web.Request) -> web.Response:
+    # The push API's module imports this one to mount it: its parts are read at call time.
+    from intake.push.api import PUSH, _authenticate
+
+    api = request.app[PUSH]
+    token, refusal = await _authenticate(request, api)
+    if refusal is not None:
+        return refusal
+    assert token is not None
+    wait = api.limits.take(token.id)
+    if wait > 0:
+        return _error(
+            429,
+            f"more than {api.limits.rate:g} requests per second with this token: retry later",
+            headers={"Retry-After": retry_after(wait)},
+        )
+    if request.content_type != "application/json" or (
+        request.charset is not None and request.charset.lower() not in ("utf-8", "utf8")
+    ):
+        return _error(415, "the body must be JSON: Content-Type: application/json (UTF-8)")
+    body = await _read_body(request)
+    if body is None:
+        return _error(413, f"the body is larger than {MAX_EXCUSAL_BODY:,} bytes")
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        return _error(400, f"not valid JSON: {e}")
+    if not isinstance(data, dict):
+        return _error(400, "the body must be one JSON object")
+    department = data.get("department")
+    if token.department is not None and department not in (None, token.department):
+        return _error(403, f"this token proposes excusals of {token.department} only", "department")
+    parsed = parse_excusal(data, api.registry, token.department)
+    if isinstance(parsed, web.Response):
+        return parsed
+    system, department, first, last, reason = parsed
+    by = f"{department or 'all departments'} (push token {token.prefix}…"
+    by += f", {token.label})" if token.label else ")"
+    store = request.app[STORE]
+    try:
+        new_id = await asyncio.to_thread(
+            propose_excusal,
+            store,
+            api.registry,
+            system=system,
+            department=department,
+            first=first,
+            last=last,
+            reason=reason,
+            by=by,
+            origin="api",
+        )
+    except SQLAlchemyError:
+        return _error(
+            503, "not stored (the store failed): send it again", headers={"Retry-After": "1"}
+        )
+    return web.json_response({"id": new_id}, status=201)
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, or None once it is over MAX_EXCUSAL_BODY."""
+    if request.content_length is not None and request.content_length > MAX_EXCUSAL_BODY:
+        return None
+    chunks, size = [], 0
+    while chunk := await request.content.readany():
+        size += len(chunk)
+        if size > MAX_EXCUSAL_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_excusal(
+    data: dict[str, Any], registry: Registry, own: str | None
+) -> tuple[str, str | None, date, date, str] | web.Response:
+    """The excusal's fields, or the 400 naming the first bad one."""
+    for key in data:
+        if key not in FIELDS:
+            return _error(400, f"unknown field {key!r}", str(key))
+    for key in ("system", "first_day", "last_day", "reason"):
+        if not isinstance(data.get(key), str):
+            return _error(400, "required, a string", key)
+    department = data.get("department")
+    if department is not None and not isinstance(department, str):
+        return _error(400, "a department code (a string) or null", "department")
+    days = []
+    for key in ("first_day", "last_day"):
+        try:
+            days.append(date.fromisoformat(data[key]))
+        except ValueError:
+            return _error(400, f"{data[key]!r} is not a date YYYY-MM-DD", key)
+        if len(data[key]) != 10:
+            return _error(400, f"{data[key]!r} is not a date YYYY-MM-DD", key)
+    first, last = days
+    reason: str = data["reason"]
+    department = department or own
+    problem = check_excusal(registry, data["system"], department, first, last, reason)
+    if problem is not None:
+        field, message = problem
+        return _error(400, message, field)
+    return data["system"], department, first, last, reason
+
+
+def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]:
+    """This endpoint's OpenAPI fragment: (its paths, its component schemas)."""
+
+    def answer(description: str) -> dict[str, Any]:
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+
+    retry = {
+        "Retry-After": {
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+        }
+    }
+    proposal = {
+        "type": "object",
+        "description": "A department's explanation of missed days: stored as proposed; a person"
+        " approves it with `lienthong excuse approve`.",
+        "additionalProperties": False,
+        "required": ["system", "first_day", "last_day", "reason"],
+        "properties": {
+            "system": {"type": "string", "enum": sorted(s.code for s in registry.systems)},
+            "department": {
+                "type": ["string", "null"],
+                "enum": [*sorted(d.code for d in registry.departments), None],
+                "description": "Default: the token's department; a department token may only"
+                " name its own (403 otherwise).",
+            },
+            "first_day": {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+            "last_day": {
+                "type": "string",
+                "format": "date",
+                "pattern": DAY_PATTERN,
+                "description": "Inclusive; not before first_day.",
+            },
+            "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
+        },
+    }
+    created = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {"id": {"type": "integer", "minimum": 1}},
+    }
+    paths = {
+        EXCUSALS: {
+            "post": {
+                "operationId": "proposeExcusal",
+                "summary": "Propose an excusal of missed days (a department's explanation)",
+                "security": [{"bearerToken": []}],
+                "requestBody": {
+                    "required": True,
+                    "description": f"At most {MAX_EXCUSAL_BODY:,} bytes.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ExcusalProposal"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Stored as proposed.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ExcusalCreated"}
+                            }
+                        },
+                    },
+                    "400": answer(
+                        "Malformed JSON, an unknown field or code, a department without an"
+                        " obligation towards the system, last_day before first_day."
+                    ),
+                    "401": {
+                        **answer("No token, or an unknown or revoked one."),
+                        "headers": {
+                            "WWW-Authenticate": {"required": True, "schema": {"type": "string"}}
+                        },
+                    },
+                    "403": answer("Another department than the token's."),
+                    "413": answer(f"A body over {MAX_EXCUSAL_BODY:,} bytes."),
+                    "415": answer("The body is not application/json (UTF-8)."),
+                    "429": {**answer("Too many requests with this token."), "headers": retry},
+                    "503": {**answer("Not stored: send it again."), "headers": retry},
+                },
+            }
+        }
+    }
+    return paths, {"ExcusalProposal": proposal, "ExcusalCreated": created}

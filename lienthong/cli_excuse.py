@@ -1,0 +1,240 @@
+"""`lienthong excuse propose|approve|reject|withdraw|list|detect`: days not a department's fault."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from compliance.outages import (
+    OfficeHours,
+    OfficeHoursError,
+    detect_outages,
+    propose_for_outages,
+)
+from compliance.periods import Month, parse_day
+from lienthong import settings
+from lienthong.errors import UsageError
+from store import open_store
+from store.excusals import (
+    Excusal,
+    ExcusalError,
+    ExcusalState,
+    approve_excusal,
+    excusals_between,
+    propose_excusal,
+    reject_excusal,
+    withdraw_excusal,
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "excuse", help="excusals: missed days that were not a department's fault"
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    propose = actions.add_parser(
+        "propose", help="propose an excusal; prints its id alone on the last line"
+    )
+    propose.add_argument("--system", metavar="CODE", required=True)
+    propose.add_argument(
+        "--department", metavar="CODE", help="one department (default: every department)"
+    )
+    propose.add_argument("--from", dest="first", metavar="YYYY-MM-DD", required=True)
+    propose.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help="default: --from")
+    propose.add_argument("--reason", metavar="TEXT", required=True)
+    propose.add_argument("--by", metavar="NAME", help="who proposes it (default: your login)")
+    settings.add_store_options(propose)
+    settings.add_registry_options(propose)
+    propose.set_defaults(run=run_propose)
+
+    for name, help_text, run in (
+        ("approve", "approve a proposed excusal: from now on it changes the figures", run_approve),
+        ("reject", "reject a proposed excusal", run_reject),
+        ("withdraw", "withdraw an approved excusal (recorded, never erased)", run_withdraw),
+    ):
+        step = actions.add_parser(name, help=help_text)
+        step.add_argument("id", metavar="ID", type=int)
+        step.add_argument("--by", metavar="NAME", required=True)
+        if name != "approve":
+            step.add_argument("--reason", metavar="TEXT")
+        settings.add_store_options(step)
+        step.set_defaults(run=run)
+
+    listing = actions.add_parser("list", help="excusals, with their authors and states")
+    listing.add_argument("--month", metavar="YYYY-MM", help="only those with a day in the month")
+    listing.add_argument("--state", choices=[s.value for s in ExcusalState])
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    settings.add_store_options(listing)
+    listing.set_defaults(run=run_list)
+
+    detect = actions.add_parser(
+        "detect",
+        help="propose a system-wide excusal for each working day a national system was down",
+    )
+    detect.add_argument("--month", metavar="YYYY-MM", required=True)
+    detect.add_argument(
+        "--office-hours",
+        metavar="HH:MM-HH:MM",
+        default=str(OfficeHours()),
+        help="local hours in which every probe must have failed (default: %(default)s)",
+    )
+    settings.add_store_options(detect)
+    settings.add_registry_options(detect)
+    detect.set_defaults(run=run_detect)
+
+
+def default_author() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def run_propose(args: argparse.Namespace) -> int:
+    registry = settings.registry(args)
+    first = parse_day(args.first)
+    last = parse_day(args.last) if args.last else first
+    engine = open_store(settings.database_url(args))
+    try:
+        new_id = propose_excusal(
+            engine,
+            registry,
+            system=args.system,
+            department=args.department,
+            first=first,
+            last=last,
+            reason=args.reason,
+            by=args.by or default_author(),
+        )
+    except ExcusalError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        engine.dispose()
+    scope = args.department or "every department"
+    print(
+        f"proposed excusal for {args.system} ({scope}), {first} to {last};"
+        f" approve it with `lienthong excuse approve {new_id} --by NAME`:"
+    )
+    print(new_id)
+    return 0
+
+
+def _step(args: argparse.Namespace, verb: str) -> int:
+    engine = open_store(settings.database_url(args))
+    try:
+        if verb == "approved":
+            done = approve_excusal(engine, args.id, args.by)
+        elif verb == "rejected":
+            done = reject_excusal(engine, args.id, args.by, args.reason)
+        else:
+            done = withdraw_excusal(engine, args.id, args.by, args.reason)
+    except ExcusalError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        engine.dispose()
+    print(
+        f"excusal {done.id} ({done.system}, {done.department or 'every department'},"
+        f" {done.first_day} to {done.last_day}) {verb} by {args.by.strip()}"
+    )
+    return 0
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    return _step(args, "approved")
+
+
+def run_reject(args: argparse.Namespace) -> int:
+    return _step(args, "rejected")
+
+
+def run_withdraw(args: argparse.Namespace) -> int:
+    return _step(args, "withdrawn")
+
+
+def run_list(args: argparse.Namespace) -> int:
+    month = Month.parse(args.month) if args.month else None
+    states = (ExcusalState(args.state),) if args.state else None
+    engine = open_store(settings.database_url(args))
+    try:
+        with engine.connect() as conn:
+            found = excusals_between(
+                conn,
+                month.first if month else None,
+                month.last if month else None,
+                states,
+            )
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        json.dump([excusal_as_json(e) for e in found], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not found:
+        print("no excusals")
+        return 0
+    print(
+        f"{'id':>5} {'state':<9} {'system':<14} {'department':<14} {'from':<10} {'to':<10}"
+        f" {'proposed by':<18} {'decided by':<18} reason"
+    )
+    for e in found:
+        print(
+            f"{e.id:>5} {e.state:<9} {e.system:<14} {e.department or '*':<14}"
+            f" {e.first_day} {e.last_day} {e.proposed_by[:18]:<18}"
+            f" {(e.decided_by or '-')[:18]:<18} {e.reason}"
+        )
+    return 0
+
+
+def _time(t: Any) -> str | None:
+    return None if t is None else t.isoformat(timespec="seconds")
+
+
+def excusal_as_json(e: Excusal) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "system": e.system,
+        "department": e.department,
+        "first_day": e.first_day.isoformat(),
+        "last_day": e.last_day.isoformat(),
+        "reason": e.reason,
+        "state": e.state.value,
+        "origin": e.origin,
+        "proposed_by": e.proposed_by,
+        "proposed_at": _time(e.proposed_at),
+        "decided_by": e.decided_by,
+        "decided_at": _time(e.decided_at),
+        "decision_reason": e.decision_reason,
+        "withdrawn_by": e.withdrawn_by,
+        "withdrawn_at": _time(e.withdrawn_at),
+        "withdrawn_reason": e.withdrawn_reason,
+        "evidence": e.evidence,
+    }
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    registry = settings.registry(args)
+    month = Month.parse(args.month)
+    try:
+        hours = OfficeHours.parse(args.office_hours)
+    except OfficeHoursError as e:
+        raise UsageError(str(e)) from None
+    engine = open_store(settings.database_url(args))
+    try:
+        outages = detect_outages(engine, registry, month.first, month.last, hours)
+        created = propose_for_outages(engine, registry, outages)
+    finally:
+        engine.dispose()
+    for o in outages:
+        print(
+            f"{o.day} {o.system}: {o.failures} probe failures from {len(o.departments)}"
+            f" departments, {o.first_failure:%H:%M}-{o.last_failure:%H:%M}, no success"
+        )
+    print(
+        f"{month}: {len(outages)} outage days found, {len(created)} new proposals"
+        + (f" (ids {', '.join(map(str, created))})" if created else "")
+    )
+    return 0

@@ -1,0 +1,239 @@
+"""Excusals in the store: proposed, then approved or rejected by a person; an approved one
+may be withdrawn later. Each step is recorded with its author, time and reason."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from registry import Registry
+from store.schema import excusals
+
+MAX_REASON = 2000
+MAX_NAME = 200
+
+
+class ExcusalState(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # was approved, then taken back: changes no figure any more
+
+
+class ExcusalError(Exception):
+    """An excusal that cannot be created or changed as asked (one line for the user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Excusal:
+    """Days `first_day`..`last_day` (local, inclusive) not a department's fault towards a system."""
+
+    id: int
+    system: str
+    department: str | None  # None: every department's obligation towards the system
+    first_day: date
+    last_day: date
+    reason: str
+    state: ExcusalState
+    proposed_by: str
+    proposed_at: datetime  # UTC
+    origin: str = "cli"  # cli, api (a department's own explanation), detect
+    decided_by: str | None = None  # who approved or rejected it
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str | None = None
+    evidence: dict[str, Any] | None = None
+
+    @property
+    def approved_by(self) -> str | None:
+        """Who approved it (also when it was withdrawn later), else None."""
+        approved = self.state in (ExcusalState.APPROVED, ExcusalState.WITHDRAWN)
+        return self.decided_by if approved else None
+
+    def days(self, first: date, last: date) -> int:
+        """How many of its days fall in [first, last]."""
+        return max(0, (min(self.last_day, last) - max(self.first_day, first)).days + 1)
+
+
+def _now_us() -> int:
+    return int(time.time() * 1_000_000)
+
+
+def _at(us: int | None) -> datetime | None:
+    return None if us is None else datetime.fromtimestamp(us / 1_000_000, UTC)
+
+
+def _excusal(row: Any) -> Excusal:
+    r = row._mapping
+    proposed = _at(r["proposed_us"])
+    assert proposed is not None
+    return Excusal(
+        id=int(r["id"]),
+        system=r["system"],
+        department=r["department"],
+        first_day=r["first_day"],
+        last_day=r["last_day"],
+        reason=r["reason"],
+        state=ExcusalState(r["state"]),
+        proposed_by=r["proposed_by"],
+        proposed_at=proposed,
+        origin=r["origin"],
+        decided_by=r["decided_by"],
+        decided_at=_at(r["decided_us"]),
+        decision_reason=r["decision_reason"],
+        withdrawn_by=r["withdrawn_by"],
+        withdrawn_at=_at(r["withdrawn_us"]),
+        withdrawn_reason=r["withdrawn_reason"],
+        evidence=json.loads(r["evidence"]) if r["evidence"] else None,
+    )
+
+
+def check_excusal(
+    registry: Registry, system: str, department: str | None, first: date, last: date, reason: str
+) -> tuple[str, str] | None:
+    """What is wrong with a proposed excusal: (the field, one line); None when it can be stored."""
+    if not registry.has_system(system):
+        return "system", f"unknown system {system!r}"
+    if department is not None:
+        if not registry.has_department(department):
+            return "department", f"unknown department {department!r}"
+        if not registry.obligations_for(department, system):
+            return (
+                "department",
+                f"department {department!r} has no obligation towards system {system!r}",
+            )
+    if last < first:
+        return "last_day", f"last day {last} is before first day {first}"
+    if not reason.strip():
+        return "reason", "the reason is empty"
+    if len(reason) > MAX_REASON:
+        return "reason", f"the reason is longer than {MAX_REASON} characters"
+    return None
+
+
+def propose_excusal(
+    engine: Engine,
+    registry: Registry,
+    *,
+    system: str,
+    department: str | None,
+    first: date,
+    last: date,
+    reason: str,
+    by: str,
+    origin: str = "cli",
+    evidence: dict[str, Any] | None = None,
+) -> int:
+    """Store a new proposed excusal; returns its id. Raises ExcusalError if it is not valid."""
+    problem = check_excusal(registry, system, department, first, last, reason)
+    if problem is not None:
+        raise ExcusalError(problem[1])
+    with engine.begin() as conn:
+        result = conn.execute(
+            insert(excusals).values(
+                system=system,
+                department=department,
+                first_day=first,
+                last_day=last,
+                reason=reason.strip(),
+                state=ExcusalState.PROPOSED.value,
+                origin=origin,
+                evidence=None if evidence is None else json.dumps(evidence, ensure_ascii=False),
+                proposed_by=_name(by),
+                proposed_us=_now_us(),
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def _name(by: str) -> str:
+    name = by.strip()
+    if not name:
+        raise ExcusalError("--by needs a name")
+    return name[:MAX_NAME]
+
+
+def _step(
+    engine: Engine, excusal_id: int, expected: ExcusalState, values: dict[str, Any], verb: str
+) -> Excusal:
+    """Move one excusal on from `expected` (atomically: a concurrent step makes this one fail)."""
+    c = excusals.c
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(excusals).where(c.id == excusal_id, c.state == expected.value).values(**values)
+        )
+        if done.rowcount == 1:
+            return _one(conn, excusal_id)
+        current = conn.execute(select(c.state).where(c.id == excusal_id)).scalar()
+    if current is None:
+        raise ExcusalError(f"no excusal {excusal_id}: see `lienthong excuse list`")
+    raise ExcusalError(f"excusal {excusal_id} is {current}: only a {expected} one can be {verb}")
+
+
+def _one(conn: Connection, excusal_id: int) -> Excusal:
+    return _excusal(conn.execute(select(excusals).where(excusals.c.id == excusal_id)).one())
+
+
+def approve_excusal(engine: Engine, excusal_id: int, by: str) -> Excusal:
+    values = {
+        "state": ExcusalState.APPROVED.value,
+        "decided_by": _name(by),
+        "decided_us": _now_us(),
+    }
+    return _step(engine, excusal_id, ExcusalState.PROPOSED, values, "approved")
+
+
+def reject_excusal(engine: Engine, excusal_id: int, by: str, reason: str | None = None) -> Excusal:
+    values = {
+        "state": ExcusalState.REJECTED.value,
+        "decided_by": _name(by),
+        "decided_us": _now_us(),
+        "decision_reason": reason.strip()[:MAX_REASON] if reason and reason.strip() else None,
+    }
+    return _step(engine, excusal_id, ExcusalState.PROPOSED, values, "rejected")
+
+
+def withdraw_excusal(
+    engine: Engine, excusal_id: int, by: str, reason: str | None = None
+) -> Excusal:
+    values = {
+        "state": ExcusalState.WITHDRAWN.value,
+        "withdrawn_by": _name(by),
+        "withdrawn_us": _now_us(),
+        "withdrawn_reason": reason.strip()[:MAX_REASON] if reason and reason.strip() else None,
+    }
+    return _step(engine, excusal_id, ExcusalState.APPROVED, values, "withdrawn")
+
+
+def excusals_between(
+    conn: Connection,
+    first: date | None = None,
+    last: date | None = None,
+    states: Sequence[ExcusalState] | None = None,
+) -> list[Excusal]:
+    """Excusals with a day in [first, last] (either end open), in a state among `states`, by id."""
+    c = excusals.c
+    query = select(excusals).order_by(c.id)
+    if first is not None:
+        query = query.where(c.last_day >= first)
+    if last is not None:
+        query = query.where(c.first_day <= last)
+    if states is not None:
+        query = query.where(c.state.in_([s.value for s in states]))
+    return [_excusal(r) for r in conn.execute(query)]
+
+
+def approved_between(conn: Connection, first: date, last: date) -> list[Excusal]:
+    """The approved excusals with a day in [first, last]: the only ones a figure uses."""
+    return excusals_between(conn, first, last, (ExcusalState.APPROVED,))

@@ -1,0 +1,93 @@
+"""The month gauges follow contract 1.1: the evidence policy, approved excusals, the
+missable-days budget, and a missed streak that starts at the first stored record."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from exporter.metrics import Exposition
+from exporter.state import MetricsState, read_calendar, read_totals
+from registry import Registry
+from store import Transaction, write_transactions
+from store.excusals import approve_excusal, propose_excusal
+from store.writer import WriteResult
+
+# Wednesday 2026-10-14, 10:00 in Hà Nội.
+NOW = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)
+HANOI = "Asia/Ho_Chi_Minh"
+
+
+def gauge(text: str, name: str, department: str, system: str) -> float | None:
+    pattern = rf'^{name}{{province="24",department="{department}",system="{system}"}} (\S+)$'
+    found = re.search(pattern, text, re.MULTILINE)
+    return None if found is None else float(found.group(1))
+
+
+def at(day: int, hour: int = 9) -> datetime:
+    return datetime(2026, 10, day, hour, tzinfo=UTC)
+
+
+def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh: Registry) -> None:
+    # Probes do not count for so-khdt's obligation in this registry.
+    obligations = tuple(
+        o.model_copy(update={"evidence": ("push", "gateway", "import")})
+        if o.key == ("so-khdt", "csdl-dkdn")
+        else o
+        for o in bac_ninh.obligations
+    )
+    registry = bac_ninh.model_copy(update={"obligations": obligations})
+    khdt, tuphap = ("so-khdt", "csdl-dkdn"), ("so-tuphap", "ho-tich")
+    # 12 and 13 October: probes only (do not count for so-khdt); 9 October: a push.
+    records = [Transaction(*khdt, at(d), True, "probe") for d in (12, 13)]
+    records.append(Transaction(*khdt, at(9), True, "push"))
+    # so-tuphap: first stored record on 12 October, nothing since.
+    records.append(Transaction(*tuphap, at(12), False, "push"))
+    write_transactions(engine, HANOI, records)
+    n = propose_excusal(
+        engine, registry, system="ho-tich", department=None,
+        first=date(2026, 10, 13), last=date(2026, 10, 13), reason="Bảo trì", by="A",
+    )  # fmt: skip
+    approve_excusal(engine, n, "B")
+
+    state = MetricsState(registry, clock=NOW.timestamp)
+    today = state.today
+    totals, by_source = read_totals(engine, today)
+    state.absorb_totals(totals)
+    state.absorb_today(today, by_source)
+    state.absorb_calendar(read_calendar(engine, registry, list(registry.obligations), today))
+    text = Exposition(state, lambda: None).render_bytes().decode()
+
+    # so-khdt: of 1, 2, 5–9, 12, 13 October (9 required days before today) only the 9th
+    # is met: the probe-only 12th and 13th are missed under its policy.
+    assert gauge(text, "lienthong_month_met_workdays", *khdt) == 1
+    assert gauge(text, "lienthong_missed_required_workdays", *khdt) == 2
+    # 22 required days; 90 % needs 20: with 8 missed already the target is out of reach.
+    assert gauge(text, "lienthong_month_missable_required_workdays", *khdt) == -1
+    # so-tuphap: 13 October excused, 12 October missed; nothing before its first record.
+    assert gauge(text, "lienthong_missed_required_workdays", *tuphap) == 1
+    assert gauge(text, "lienthong_month_required_workdays", *tuphap) == 21
+
+    # A probe success today does not meet so-khdt's day; a push does.
+    probe = Transaction(*khdt, NOW, True, "probe")
+    state.on_written([probe], WriteResult(1, 0, {(*khdt, "probe", True): 1}))
+    assert state.successes_today.get(khdt, 0) == 0
+    push = Transaction(*khdt, NOW, True, "push")
+    state.on_written([push], WriteResult(1, 0, {(*khdt, "push", True): 1}))
+    assert state.successes_today[khdt] == 1
+
+
+def test_missable_days_gauge_for_a_fresh_month(engine: Engine, bac_ninh: Registry) -> None:
+    state = MetricsState(bac_ninh, clock=datetime(2026, 10, 1, 3, 0, tzinfo=UTC).timestamp)
+    state.absorb_calendar(read_calendar(engine, bac_ninh, list(bac_ninh.obligations), state.today))
+    text = Exposition(state, lambda: None).render_bytes().decode()
+    # 22 required days in October, target 90 %: 20 must be met, 2 may be missed.
+    assert gauge(text, "lienthong_month_missable_required_workdays", "so-khdt", "csdl-dkdn") == 2
+    # A new installation: no stored record, no streak of missed days to page anyone for.
+    assert gauge(text, "lienthong_missed_required_workdays", "so-khdt", "csdl-dkdn") == 0
+    # `connect` obligations have no monthly target: no budget gauge.
+    assert (
+        gauge(text, "lienthong_month_missable_required_workdays", "so-tnmt", "csdl-dat-dai") is None
+    )
