@@ -24,8 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, LienthongCollector
 from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
-from exporter.status import obligation_statuses
-from exporter.status_page import status_page
+from exporter.web import Web, WebOptions, add_pages
 from intake.push.api import PushApi, PushOptions, add_push_api
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
@@ -49,6 +48,7 @@ class ServiceOptions:
     # Daily excusal proposals for national systems down all office hours (`[excusals]`).
     detect_outages: bool = True
     office_hours: OfficeHours = field(default_factory=OfficeHours)
+    web: WebOptions = field(default_factory=WebOptions)
 
 
 @dataclass
@@ -105,7 +105,16 @@ def create_app(
         app.cleanup_ctx.append(probes)
     if service.options.detect_outages:
         app.cleanup_ctx.append(outages_context)
-    app.router.add_get("/", status_handler)
+    pages = Web(
+        registry=registry,
+        store=store,
+        clock=clock,
+        health=lambda: service.probes,
+        last_success=lambda: state.last_success,
+        refresh=service.options.status_refresh,
+        options=service.options.web,
+    )
+    add_pages(app, pages)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
     if service.options.push.enabled:
@@ -242,11 +251,3 @@ async def healthz_handler(request: web.Request) -> web.Response:
             "push_failed_commits": push.commits.failed_groups if push else 0,
         }
     )
-
-
-async def status_handler(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    rows = obligation_statuses(service.state, service.probes)
-    now = datetime.fromtimestamp(service.clock(), service.registry.tz)
-    page = status_page(service.registry.province.name, rows, now, service.options.status_refresh)
-    return web.Response(text=page, content_type="text/html", charset="utf-8")

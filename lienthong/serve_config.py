@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from compliance.outages import OfficeHours
 from exporter.app import ServiceOptions
+from exporter.web import WebOptions
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings, UrlRewrite
@@ -79,6 +80,12 @@ class ExcusalsTable(_Table):
         return value
 
 
+class WebTable(_Table):
+    # Whether the overview, the department pages and GET /api/v1/status need signing in;
+    # filing an explanation always does.
+    require_login: bool = False
+
+
 class ServeConfig(_Table):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
@@ -89,6 +96,7 @@ class ServeConfig(_Table):
     push: PushTable = PushTable()
     exports: ExportsSettings = ExportsSettings()
     excusals: ExcusalsTable = ExcusalsTable()
+    web: WebTable = WebTable()
 
     def probe_settings(self) -> ProbeSettings:
         p = self.probes
@@ -120,6 +128,7 @@ class ServeConfig(_Table):
             ),
             detect_outages=self.excusals.detect,
             office_hours=OfficeHours.parse(self.excusals.office_hours),
+            web=WebOptions(require_login=self.web.require_login),
         )
 
 
