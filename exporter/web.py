@@ -98,7 +98,8 @@ def add_pages(app: web.Application, pages: Web) -> None:
     app.router.add_post("/dang-nhap", signin_handler)
     app.router.add_post("/dang-xuat", signout_handler)
     app.router.add_get("/api/v1/status", status_api_handler)
-    app.router.add_get("/api/v1/status/{code}", status_api_handler)
+    # Any code, empty or with a slash, reaches the handler: a JSON 404, never the router's.
+    app.router.add_get("/api/v1/status/{code:.*}", status_api_handler)
 
 
 # -- sessions and CSRF ---------------------------------------------------------------

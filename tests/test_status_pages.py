@@ -249,6 +249,12 @@ async def test_status_api_and_require_login(hue: Registry, store: Engine) -> Non
         assert body["days"]["csdl-dkdn"][1] == {"day": "2026-12-02", "state": "open"}
         async with client.get(url + "/api/v1/status/khong-co", headers=headers) as answer:
             assert answer.status == 404
+        async with client.get(url + "/api/v1/openapi.json") as answer:
+            document = await answer.json()
+        assert {"/api/v1/status", "/api/v1/status/{code}"} <= set(document["paths"])
+        # The document's schema holds what the API answers (Schemathesis checks it too).
+        status_keys = set(document["components"]["schemas"]["ObligationStatus"]["properties"])
+        assert set(duty) == status_keys
         async with client.get(url + "/api/v1/status", headers=headers) as answer:
             everything = await answer.json()
         assert len(everything["obligations"]) == len(
