@@ -51,10 +51,11 @@ EXCUSAL_STATES = {
     "rejected": "Bị từ chối",
     "withdrawn": "Đã thu hồi",
 }
+# The record sources, named as the reports name them (reports/excused.py).
 SOURCES = {
     "probe": "thăm dò",
-    "push": "đơn vị gửi",
-    "gateway": "trục liên thông",
+    "push": "đẩy (API)",
+    "gateway": "cổng (LGSP, X-Road)",
     "import": "nhập tệp",
 }
 COLUMNS = {
