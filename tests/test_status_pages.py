@@ -195,6 +195,15 @@ async def test_sign_in_file_an_explanation_and_nothing_for_another_department(
         with store.connect() as conn:
             assert len(excusals_between(conn)) == 1
         await context.close()
+        # A person's explain token pushes no records.
+        headers = {"Authorization": f"Bearer {explain}"}
+        async with (
+            aiohttp.ClientSession() as client,
+            client.post(
+                url + "/api/v1/transactions", json=[record(1, "success")], headers=headers
+            ) as answer,
+        ):
+            assert answer.status == 403
 
 
 async def test_phone_layout_has_no_sideways_scroll(hue: Registry, store: Engine) -> None:
