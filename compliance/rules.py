@@ -112,8 +112,16 @@ def covers(excusal: Excusal, obligation: Obligation, day: date) -> bool:
     return applies(excusal, obligation) and excusal.first_day <= day <= excusal.last_day
 
 
-def counting(day: DaySources, evidence: frozenset[str]) -> DayCount:
+NOTHING = DayCount()
+
+
+def counting(day: DaySources | None, evidence: frozenset[str]) -> DayCount:
     """One day's records of the sources that count, added together."""
+    if not day:
+        return NOTHING
+    if len(day) == 1:  # the common case, and the report's hot loop: no adding up
+        ((source, c),) = day.items()
+        return c if source in evidence else NOTHING
     return combined(c for source, c in day.items() if source in evidence)
 
 
@@ -132,15 +140,29 @@ def day_state(
 ) -> DayState:
     """A day before or on the as-of day: met (by real traffic or only by probes), excused,
     missed, or not required. The one rule behind every day of every figure."""
-    if not (registry.in_force_on(obligation, day) and is_working_day(day, registry.calendar)):
+    in_force = registry.in_force_on(obligation, day)
+    counted = counting(records, evidence).successes
+    return _state(registry, obligation, day, in_force, records, counted, evidence, excusals)
+
+
+def _state(
+    registry: Registry,
+    obligation: Obligation,
+    day: date,
+    in_force: bool,
+    records: DaySources | None,
+    counted: int,
+    evidence: frozenset[str],
+    excusals: Sequence[Excusal],
+) -> DayState:
+    """`day_state` given whether the obligation is in force and the counting successes."""
+    if not (in_force and is_working_day(day, registry.calendar)):
         return DayState.NOT_REQUIRED
     need = obligation.min_daily_successes
-    counted = counting(records, evidence) if records else DayCount()
-    if counted.successes >= need:
-        if "probe" in evidence and records:
-            without_probes = counting(records, evidence - {"probe"})
-            if without_probes.successes < need:
-                return DayState.PROBE_ONLY
+    if counted >= need:
+        probe = records.get("probe") if records and "probe" in evidence else None
+        if probe is not None and counted - probe.successes < need:
+            return DayState.PROBE_ONLY
         return DayState.MET
     if any(covers(e, obligation, day) for e in excusals):
         return DayState.EXCUSED
@@ -177,15 +199,15 @@ def compliance_row(
             states.append((d, DayState.AFTER_AS_OF))
             continue
         records = counts.get(d)
-        if records and registry.in_force_on(obligation, d):
-            c = counting(records, evidence)
-            successes += c.successes
-            failures += c.failures
-            if c.first_success is not None and (first is None or c.first_success < first):
-                first = c.first_success
-            if c.last_success is not None and (last is None or c.last_success > last):
-                last = c.last_success
-        state = day_state(registry, obligation, d, records, evidence, mine)
+        in_force = registry.in_force_on(obligation, d)
+        c = counting(records, evidence) if in_force else NOTHING
+        successes += c.successes
+        failures += c.failures
+        if c.first_success is not None and (first is None or c.first_success < first):
+            first = c.first_success
+        if c.last_success is not None and (last is None or c.last_success > last):
+            last = c.last_success
+        state = _state(registry, obligation, d, in_force, records, c.successes, evidence, mine)
         states.append((d, state))
         if state in (DayState.MET, DayState.PROBE_ONLY, DayState.MISSED):
             required += 1
