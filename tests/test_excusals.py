@@ -91,7 +91,7 @@ def test_reject_and_list(
     db = ("--db", store_url)
     ids = []
     for first, last, dept in (
-        ("2026-09-28", "2026-10-02", "so-khdt"),
+        ("2026-09-28", "2026-10-02", "so-taichinh"),
         ("2026-10-12", None, None),
         ("2026-11-02", None, None),
     ):
@@ -113,7 +113,7 @@ def test_reject_and_list(
     listed = json.loads(out)
     assert [(x["id"], x["state"]) for x in listed] == [(ids[0], "approved"), (ids[1], "rejected")]
     assert listed[1]["decision_reason"] == "không đủ căn cứ"
-    assert listed[0]["department"] == "so-khdt" and listed[1]["department"] is None
+    assert listed[0]["department"] == "so-taichinh" and listed[1]["department"] is None
     code, out, _ = run(capsys, "excuse", "list", "--state", "proposed", "--format", "json", *db)
     assert [x["id"] for x in json.loads(out)] == [ids[2]]
     code, out, _ = run(capsys, "excuse", "list", *db)
@@ -162,7 +162,7 @@ def test_an_approved_excusal_changes_the_report_and_a_withdrawal_undoes_it(
         header = lines[0].split(",")
         assert header[-2:] == ["excused_days", "probe_only_days"]
         found = [dict(zip(header, r.split(","), strict=False)) for r in lines[1:]]
-        return next(r for r in found if r["department"] == "so-khdt" and r["system"] == "csdl-dkdn")
+        return next(r for r in found if r["department"] == "so-taichinh" and r["system"] == "csdl-dkdn")
 
     before = row()
     assert (before["required_days"], before["excused_days"]) == ("22", "0")
@@ -185,10 +185,10 @@ def test_evidence_of_one_day(
     day = date(2026, 10, 5)
     records = [
         Transaction(
-            "so-khdt", "csdl-dkdn", at("2026-10-05T09:00:00+07:00"), True, "probe", record_id="p1"
+            "so-taichinh", "csdl-dkdn", at("2026-10-05T09:00:00+07:00"), True, "probe", record_id="p1"
         ),
         Transaction(
-            "so-khdt",
+            "so-taichinh",
             "csdl-dkdn",
             at("2026-10-05T10:00:00+07:00"),
             False,
@@ -198,11 +198,11 @@ def test_evidence_of_one_day(
         ),
     ]
     records += [
-        Transaction("so-khdt", "csdl-dkdn", at("2026-10-05T11:00:00+07:00") + timedelta(seconds=i), False, "probe", record_id=f"f{i}")
+        Transaction("so-taichinh", "csdl-dkdn", at("2026-10-05T11:00:00+07:00") + timedelta(seconds=i), False, "probe", record_id=f"f{i}")
         for i in range(120)
     ]  # fmt: skip
     write_transactions(engine, HANOI, records)
-    base = ("evidence", "--department", "so-khdt", "--system", "csdl-dkdn", "--db", store_url)
+    base = ("evidence", "--department", "so-taichinh", "--system", "csdl-dkdn", "--db", store_url)
     code, out, _ = run(capsys, *base, "--day", day.isoformat(), "--format", "json")
     assert code == 0
     found = json.loads(out)
@@ -224,7 +224,7 @@ def test_evidence_of_one_day(
     code, out, _ = run(capsys, *base, "--day", "2026-10-03", "--format", "json")
     assert json.loads(out)["state"] == "not_required"
     _, out, _ = run(
-        capsys, "excuse", "propose", "--system", "csdl-dkdn", "--department", "so-khdt",
+        capsys, "excuse", "propose", "--system", "csdl-dkdn", "--department", "so-taichinh",
         "--from", "2026-10-06", "--reason", "Mất điện", "--by", "A", "--db", store_url,
     )  # fmt: skip
     run(capsys, "excuse", "approve", out.splitlines()[-1], "--by", "B", "--db", store_url)
@@ -235,7 +235,7 @@ def test_evidence_of_one_day(
         ("Mất điện", "A", "B")
     ]
     code, _, err = run(
-        capsys, *base[:3], "--system", "csdl-gia", "--day", "2026-10-06", "--db", store_url
+        capsys, *base[:3], "--system", "ho-tich", "--day", "2026-10-06", "--db", store_url
     )
     assert code == 1 and "has no obligation" in err
 
@@ -354,26 +354,26 @@ def explanation(**fields: Any) -> dict[str, Any]:
 
 
 async def test_a_department_explains_its_own_missed_days(client: Client, engine: Engine) -> None:
-    token = issue_token(engine, "so-khdt", "Sở KHĐT")
+    token = issue_token(engine, "so-taichinh", "Sở KHĐT")
     status, body = await client.post(explanation(), token)
     assert status == 201
     (e,) = all_excusals(engine)
     assert body == {"id": e.id}
-    assert (e.department, e.state, e.origin) == ("so-khdt", ExcusalState.PROPOSED, "api")
-    assert e.proposed_by == f"so-khdt (push token {token[:11]}…, Sở KHĐT)"
-    status, body = await client.post(explanation(department="so-khdt"), token)
+    assert (e.department, e.state, e.origin) == ("so-taichinh", ExcusalState.PROPOSED, "api")
+    assert e.proposed_by == f"so-taichinh (push token {token[:11]}…, Sở KHĐT)"
+    status, body = await client.post(explanation(department="so-taichinh"), token)
     assert status == 201 and body["id"] == e.id + 1
 
 
 async def test_excusal_api_refusals_store_nothing(client: Client, engine: Engine) -> None:
-    token = issue_token(engine, "so-khdt")
+    token = issue_token(engine, "so-taichinh")
     operator = issue_token(engine, None)
     cases: list[tuple[Any, str | None, int, str | None]] = [
         (explanation(), None, 401, None),
         (explanation(), "lt_unknown", 401, None),
-        (explanation(department="so-taichinh"), token, 403, "department"),
+        (explanation(department="so-tuphap"), token, 403, "department"),
         (explanation(system="csdl-nope"), token, 400, "system"),
-        (explanation(system="csdl-gia"), token, 400, "department"),  # not its obligation
+        (explanation(system="ho-tich"), token, 400, "department"),  # not its obligation
         (explanation(last_day="2026-10-01"), token, 400, "last_day"),
         (explanation(first_day="5/10/2026"), token, 400, "first_day"),
         (explanation(reason=""), token, 400, "reason"),

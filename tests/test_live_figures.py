@@ -31,16 +31,16 @@ def at(day: int, hour: int = 9) -> datetime:
 
 
 def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh: Registry) -> None:
-    # Probes do not count for so-khdt's obligation in this registry.
+    # Probes do not count for so-taichinh's obligation in this registry.
     obligations = tuple(
         o.model_copy(update={"evidence": ("push", "gateway", "import")})
-        if o.key == ("so-khdt", "csdl-dkdn")
+        if o.key == ("so-taichinh", "csdl-dkdn")
         else o
         for o in bac_ninh.obligations
     )
     registry = bac_ninh.model_copy(update={"obligations": obligations})
-    khdt, tuphap = ("so-khdt", "csdl-dkdn"), ("so-tuphap", "ho-tich")
-    # 12 and 13 October: probes only (do not count for so-khdt); 9 October: a push.
+    khdt, tuphap = ("so-taichinh", "csdl-dkdn"), ("so-tuphap", "ho-tich")
+    # 12 and 13 October: probes only (do not count for so-taichinh); 9 October: a push.
     records = [Transaction(*khdt, at(d), True, "probe") for d in (12, 13)]
     records.append(Transaction(*khdt, at(9), True, "push"))
     # so-tuphap: first stored record on 12 October, nothing since.
@@ -60,7 +60,7 @@ def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh
     state.absorb_calendar(read_calendar(engine, registry, list(registry.obligations), today))
     text = Exposition(state, lambda: None).render_bytes().decode()
 
-    # so-khdt: of 1, 2, 5–9, 12, 13 October (9 required days before today) only the 9th
+    # so-taichinh: of 1, 2, 5–9, 12, 13 October (9 required days before today) only the 9th
     # is met: the probe-only 12th and 13th are missed under its policy.
     assert gauge(text, "lienthong_month_met_workdays", *khdt) == 1
     assert gauge(text, "lienthong_missed_required_workdays", *khdt) == 2
@@ -70,7 +70,7 @@ def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh
     assert gauge(text, "lienthong_missed_required_workdays", *tuphap) == 1
     assert gauge(text, "lienthong_month_required_workdays", *tuphap) == 21
 
-    # A probe success today does not meet so-khdt's day; a push does.
+    # A probe success today does not meet so-taichinh's day; a push does.
     probe = Transaction(*khdt, NOW, True, "probe")
     state.on_written([probe], WriteResult(1, 0, {(*khdt, "probe", True): 1}))
     assert state.successes_today.get(khdt, 0) == 0
@@ -84,9 +84,9 @@ def test_missable_days_gauge_for_a_fresh_month(engine: Engine, bac_ninh: Registr
     state.absorb_calendar(read_calendar(engine, bac_ninh, list(bac_ninh.obligations), state.today))
     text = Exposition(state, lambda: None).render_bytes().decode()
     # 22 required days in October, target 90 %: 20 must be met, 2 may be missed.
-    assert gauge(text, "lienthong_month_missable_required_workdays", "so-khdt", "csdl-dkdn") == 2
+    assert gauge(text, "lienthong_month_missable_required_workdays", "so-taichinh", "csdl-dkdn") == 2
     # A new installation: no stored record, no streak of missed days to page anyone for.
-    assert gauge(text, "lienthong_missed_required_workdays", "so-khdt", "csdl-dkdn") == 0
+    assert gauge(text, "lienthong_missed_required_workdays", "so-taichinh", "csdl-dkdn") == 0
     # `connect` obligations have no monthly target: no budget gauge.
     assert (
         gauge(text, "lienthong_month_missable_required_workdays", "so-tnmt", "csdl-dat-dai") is None

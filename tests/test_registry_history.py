@@ -196,7 +196,7 @@ def test_a_quarter_across_the_merger_sums_each_row_over_its_own_days() -> None:
     # One success every day of the quarter for both the old and the new department.
     counts = {
         pair: {
-            date(2025, m, d): DayCount(1, 0, None, None)
+            date(2025, m, d): {"push": DayCount(1, 0, None, None)}
             for m, last in ((1, 31), (2, 28), (3, 31))
             for d in range(1, last + 1)
         }
