@@ -162,7 +162,9 @@ def test_an_approved_excusal_changes_the_report_and_a_withdrawal_undoes_it(
         header = lines[0].split(",")
         assert header[-2:] == ["excused_days", "probe_only_days"]
         found = [dict(zip(header, r.split(","), strict=False)) for r in lines[1:]]
-        return next(r for r in found if r["department"] == "so-taichinh" and r["system"] == "csdl-dkdn")
+        return next(
+            r for r in found if r["department"] == "so-taichinh" and r["system"] == "csdl-dkdn"
+        )
 
     before = row()
     assert (before["required_days"], before["excused_days"]) == ("22", "0")
@@ -185,7 +187,12 @@ def test_evidence_of_one_day(
     day = date(2026, 10, 5)
     records = [
         Transaction(
-            "so-taichinh", "csdl-dkdn", at("2026-10-05T09:00:00+07:00"), True, "probe", record_id="p1"
+            "so-taichinh",
+            "csdl-dkdn",
+            at("2026-10-05T09:00:00+07:00"),
+            True,
+            "probe",
+            record_id="p1",
         ),
         Transaction(
             "so-taichinh",

@@ -84,7 +84,9 @@ def test_missable_days_gauge_for_a_fresh_month(engine: Engine, bac_ninh: Registr
     state.absorb_calendar(read_calendar(engine, bac_ninh, list(bac_ninh.obligations), state.today))
     text = Exposition(state, lambda: None).render_bytes().decode()
     # 22 required days in October, target 90 %: 20 must be met, 2 may be missed.
-    assert gauge(text, "lienthong_month_missable_required_workdays", "so-taichinh", "csdl-dkdn") == 2
+    assert (
+        gauge(text, "lienthong_month_missable_required_workdays", "so-taichinh", "csdl-dkdn") == 2
+    )
     # A new installation: no stored record, no streak of missed days to page anyone for.
     assert gauge(text, "lienthong_missed_required_workdays", "so-taichinh", "csdl-dkdn") == 0
     # `connect` obligations have no monthly target: no budget gauge.
