@@ -111,6 +111,7 @@ def create_app(
         clock=clock,
         health=lambda: service.probes,
         last_success=lambda: state.last_success,
+        writes=lambda: state.writes,
         refresh=service.options.status_refresh,
         options=service.options.web,
     )

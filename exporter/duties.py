@@ -131,7 +131,7 @@ def read_view(
     first = min(month.first, today - timedelta(days=LOOKBACK_DAYS))
     tz = registry.tz
     with engine.connect() as conn:
-        counts = daily_source_counts_between(conn, first, today)
+        counts = daily_source_counts_between(conn, first, today, department)
         first_days = first_success_days_by_source(conn, today)
         first_records = first_record_days(conn)
         excusals = excusals_between(conn, month.first, month.last)
@@ -139,8 +139,6 @@ def read_view(
         # Only the pairs with a failure on some day in the window, from their latest such day
         # (the rollup says which): a look-up by department, never a scan of every record.
         for pair, by_day in counts.items():
-            if department is not None and pair[0] != department:
-                continue
             failed = [
                 d for d, sources in by_day.items() if any(c.failures for c in sources.values())
             ]

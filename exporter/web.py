@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -44,6 +45,9 @@ SESSION_SECONDS = 8 * 3600  # a working day
 MAX_SESSIONS = 10_000  # signed-in sessions kept; the oldest go first
 SIGNIN_RATE = 1 / 12  # attempts per second per client address (5 a minute)
 SIGNIN_BURST = 5
+# The figures of a page are read again at most this often, and at once after this process
+# wrote records or an explanation: many officers reloading cost one read of the store.
+CACHE_SECONDS = 2.0
 FIELD_WORDS = {
     "system": "Hệ thống không thuộc nghĩa vụ của đơn vị.",
     "department": "Đơn vị không có nghĩa vụ với hệ thống này.",
@@ -70,6 +74,15 @@ class Session:
     expires: float
 
 
+@dataclass(frozen=True)
+class _Cached:
+    at: float  # time.monotonic(): real time, whatever the service's clock says
+    writes: int
+    today: date
+    rows: list[DutyStatus]
+    excusals: list[Excusal]
+
+
 @dataclass
 class Web:
     """What the pages need from the running service."""
@@ -79,11 +92,15 @@ class Web:
     clock: Callable[[], float]
     health: Callable[[], ProbeHealth | None]
     last_success: Callable[[], dict[tuple[str, str], float]]
+    writes: Callable[[], int]  # changes whenever this process commits records
     refresh: int
     options: WebOptions
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     sessions: dict[str, Session] = field(default_factory=dict)
     signin_limits: RateLimit = field(default_factory=lambda: RateLimit(SIGNIN_RATE, SIGNIN_BURST))
+    cache_seconds: float = CACHE_SECONDS
+    cache: dict[str | None, _Cached] = field(default_factory=dict)
+    reading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 WEB = web.AppKey("web", Web)
@@ -187,9 +204,18 @@ def _today(pages: Web) -> datetime:
 async def _duties(
     pages: Web, now: datetime, department: str | None
 ) -> tuple[list[DutyStatus], list[Excusal]]:
-    view = await asyncio.to_thread(read_view, pages.store, pages.registry, now.date(), department)
-    rows = duty_statuses(pages.registry, view, pages.health(), pages.last_success(), department)
-    return rows, list(view.excusals)
+    """The page's figures: read from the store, or from the last read when it is fresh."""
+    async with pages.reading:  # one read at a time; those waiting take its result
+        writes, today = pages.writes(), now.date()
+        hit = pages.cache.get(department)
+        fresh = hit is not None and time.monotonic() - hit.at < pages.cache_seconds
+        if hit is not None and fresh and hit.writes == writes and hit.today == today:
+            return hit.rows, hit.excusals
+        view = await asyncio.to_thread(read_view, pages.store, pages.registry, today, department)
+        rows = duty_statuses(pages.registry, view, pages.health(), pages.last_success(), department)
+        excusals = list(view.excusals)
+        pages.cache[department] = _Cached(time.monotonic(), writes, today, rows, excusals)
+        return rows, excusals
 
 
 def _own_excusals(excusals: list[Excusal], code: str, systems: set[str]) -> list[Excusal]:
@@ -367,6 +393,7 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
         log.exception("explanation not stored")
         return await _department(request, ("Chưa lưu được giải trình: thử lại sau.", False), 503)
     log.info("explanation %d proposed by %s", new_id, code)
+    pages.cache.clear()  # the page shows it at once
     text = f"Đã gửi giải trình số {new_id}: chờ Sở Khoa học và Công nghệ duyệt."
     return await _department(request, (text, True), 201)
 

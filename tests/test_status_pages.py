@@ -18,13 +18,14 @@ from playwright.async_api import Browser, async_playwright
 from sqlalchemy import Engine
 
 from exporter.app import ServiceOptions, create_app
-from exporter.web import WebOptions
+from exporter.web import WEB, WebOptions
 from exporter.words import percent
 from registry import Registry, load_registry
-from store import open_store
+from store import open_store, write_transactions
 from store.excusals import ExcusalState, excusals_between
 from store.tokens import issue_token
 from tests.harness import serving
+from tests.stores import tx
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -121,6 +122,17 @@ async def test_overview_of_push_only_duties_follows_the_records(
         assert percent(duty.target_ratio).endswith(",0 %")
         other = page.locator("tr", has_text="so-noivu").filter(has_text="csdl-cbccvc")
         assert "Chưa có giao dịch" in await other.inner_text()
+
+        # Another writer (an import, a gateway log) goes straight to the store: the page
+        # reads it once its cache is older than cache_seconds (0 here, 2 s by default).
+        app[WEB].cache_seconds = 0
+        write_transactions(
+            store,
+            hue.timezone,
+            [tx("so-noivu", "csdl-cbccvc", "2026-12-02T08:30:00+07:00", source="import")],
+        )
+        await page.reload()
+        assert "Đạt hôm nay" in await other.inner_text()
         assert await page.locator('a[href="/metrics"]').count() == 0
         assert await page.locator('a[href="/don-vi/so-taichinh"]').count() >= 1
 
