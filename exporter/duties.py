@@ -187,9 +187,7 @@ def _duty(
     month = Month.of(today)
     first = first_success(registry, o, {k: dict(v) for k, v in view.first_days.items()})
     row = compliance_row(registry, o, month, today, dict(by_day), first, approved)
-    strip = tuple(
-        (d, "open" if d == today and s == DayState.MISSED else str(s)) for d, s in row.days
-    )
+    strip = tuple((d, _strip_state(registry, o, d, s, today)) for d, s in row.days)
     excused = sum(s == DayState.EXCUSED for _, s in row.days) + sum(
         required_on(registry, o, d) and any(covers(e, o, d) for e in approved)
         for d, s in row.days
@@ -233,6 +231,16 @@ def _duty(
         strip=strip,
         failures=failures,
     )
+
+
+def _strip_state(registry: Registry, o: Obligation, d: date, s: DayState, today: date) -> str:
+    """A day of the month strip: today not yet met is still open; a day to come that is no
+    working day (or outside the duty's window) is shown as not required already."""
+    if d == today and s == DayState.MISSED:
+        return "open"
+    if s == DayState.AFTER_AS_OF and not required_on(registry, o, d):
+        return str(DayState.NOT_REQUIRED)
+    return str(s)
 
 
 def _today_state(

@@ -207,7 +207,8 @@ def _duty_section(r: DutyStatus) -> str:
     lines = [
         f"<h2>{escape(r.system_name)} <small>({escape(r.system)})</small></h2>",
         f"<p>{_badge(r.today, words.TODAY_STATES[r.today])}"
-        f" · {words.COLUMNS['state']}: {_probe_cell(r)}</p>",
+        + ("" if r.probe == "passive" else f" · {words.COLUMNS['state']}: {_probe_cell(r)}")
+        + "</p>",
         f"<p>{words.COLUMNS['last_success']}: {words.when(r.last_success)}<br>"
         f"{words.COLUMNS['last_failure']}: {_failure_cell(r)}</p>",
     ]

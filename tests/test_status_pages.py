@@ -268,6 +268,9 @@ async def test_status_api_and_require_login(hue: Registry, store: Engine) -> Non
         assert duty["probe"] == "passive"
         assert body["days"]["csdl-dkdn"][0] == {"day": "2026-12-01", "state": "missed"}
         assert body["days"]["csdl-dkdn"][1] == {"day": "2026-12-02", "state": "open"}
+        # Days to come: a working day is still to come, a Saturday is not required.
+        assert body["days"]["csdl-dkdn"][2] == {"day": "2026-12-03", "state": "after_as_of"}
+        assert body["days"]["csdl-dkdn"][4] == {"day": "2026-12-05", "state": "not_required"}
         async with client.get(url + "/api/v1/status/khong-co", headers=headers) as answer:
             assert answer.status == 404
         async with client.get(url + "/api/v1/openapi.json") as answer:
