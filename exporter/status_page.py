@@ -17,14 +17,16 @@ from store.excusals import Excusal
 STYLE = """
 *{box-sizing:border-box}
 body{font-family:"Noto Sans","DejaVu Sans",Arial,sans-serif;margin:1rem;color:#1b1f24;
- line-height:1.4;overflow-wrap:anywhere}
+ line-height:1.4;overflow-wrap:break-word}
 h1{font-size:1.35rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin:1.2rem 0 .4rem}
 p.meta{color:#57606a;margin:0 0 1rem}
 nav{margin:0 0 .8rem}nav form{display:inline}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #d0d7de;padding:.4rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}
-.badge{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-weight:600}
+.badge{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-weight:600;
+ white-space:nowrap}
+.when{white-space:nowrap}
 .met,.up,.connected{background:#dafbe1;color:#116329}
 .failing,.down,.not_connected,.risk{background:#ffebe9;color:#a40e26}
 .waiting,.paused{background:#fff8c5;color:#7d4e00}
@@ -52,6 +54,7 @@ button{font:inherit;padding:.35rem .9rem}
  tr{border:1px solid #d0d7de;border-radius:6px;margin:0 0 .6rem;padding:.2rem .4rem}
  td{border:none;padding:.2rem 0}
  td::before{content:attr(data-label);display:block;font-size:.8rem;color:#57606a}
+ body{overflow-wrap:anywhere}.badge{white-space:normal}
 }
 """
 
@@ -91,6 +94,11 @@ def _nav(viewer: Viewer, back: bool) -> str:
     return f"<nav>{' · '.join(links)}</nav>"
 
 
+def _when(at: datetime | None) -> str:
+    """A time that does not break inside its digits on a wide screen."""
+    return f'<span class="when">{words.when(at)}</span>' if at else words.NOTHING
+
+
 def _badge(css: str, text: str) -> str:
     return f'<span class="badge {css}">{escape(text)}</span>'
 
@@ -112,10 +120,9 @@ def _failure_cell(r: DutyStatus) -> str:
     f = r.last_failure
     if f is None:
         return words.NOTHING
-    return (
-        f"{words.when(f.at)}<br><small>{escape(words.SOURCES.get(f.source, f.source))}:"
-        f" {escape(f.reason)}</small>"
-    )
+    source = escape(words.SOURCES.get(f.source, f.source))
+    why = f": {escape(f.reason)}" if f.detail else ""
+    return f"{_when(f.at)}<br><small>{source}{why}</small>"
 
 
 def _ratio_cell(r: DutyStatus) -> str:
@@ -144,7 +151,7 @@ def _cells(r: DutyStatus, link: bool) -> list[tuple[str, str]]:
         (c["system"], f"{escape(r.system_name)}<br><small>{escape(r.system)}</small>"),
         (c["today"], _badge(r.today, words.TODAY_BADGES[r.today])),
         (c["state"], _probe_cell(r)),
-        (c["last_success"], words.when(r.last_success)),
+        (c["last_success"], _when(r.last_success)),
         (c["last_failure"], _failure_cell(r)),
         (c["ratio"], _ratio_cell(r)),
         (c["budget"], _budget_cell(r)),
