@@ -5,6 +5,10 @@ the phone layout; and the JSON status API beside them."""
 
 from __future__ import annotations
 
+import logging
+import re
+import ssl
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -14,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 from sqlalchemy import Engine
 
 from exporter.app import ServiceOptions, create_app
 from exporter.web import WEB, WebOptions
 from exporter.words import percent
+from lienthong.server import bound_socket, url_of
 from registry import Registry, load_registry
 from store import open_store, write_transactions
 from store.excusals import ExcusalState, excusals_between
@@ -299,3 +305,45 @@ async def test_sign_in_attempts_are_rate_limited(hue: Registry, store: Engine) -
                 statuses.append(answer.status)
         assert statuses[:5] == [403] * 5  # no CSRF token: refused, but counted
         assert statuses[5:] == [429, 429]
+
+
+async def test_over_tls_the_session_cookie_is_secure_and_no_token_is_logged(
+    hue: Registry, store: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    explain = issue_token(store, "so-taichinh", scope="explain")
+    app = create_app(hue, store, options=options(), clock=lambda: NOW)
+    sock = bound_socket("127.0.0.1", 0)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.SockSite(runner, sock, ssl_context=context).start()
+    url = url_of(sock).replace("http://", "https://")
+    caplog.set_level(logging.DEBUG)
+    try:
+        jar = aiohttp.CookieJar(unsafe=True)  # cookies of an IP address too
+        connector = aiohttp.TCPConnector(ssl=False)
+        async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as client:
+            async with client.get(url + "/dang-nhap") as answer:
+                page = await answer.text()
+            (csrf,) = re.findall(r'name="csrf" value="([0-9a-f]+)"', page)
+            form = {"csrf": csrf, "token": explain}
+            async with client.post(url + "/dang-nhap", data=form, allow_redirects=False) as answer:
+                assert answer.status == 303
+                cookie = answer.headers["Set-Cookie"]
+        attributes = {a.strip().split("=")[0].lower() for a in cookie.split(";")}
+        assert {"secure", "httponly", "samesite"} <= attributes and "SameSite=Strict" in cookie
+        assert explain not in cookie
+    finally:
+        await runner.cleanup()
+    assert "signed in for so-taichinh" in caplog.text
+    assert explain not in caplog.text and explain[11:] not in caplog.text
