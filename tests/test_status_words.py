@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -123,3 +124,16 @@ def test_open_circuit_shows_paused_with_the_next_try(bac_ninh: Registry) -> None
     assert "Tạm dừng thăm dò (ngắt mạch), thử lại lúc 10:45" in page
     assert "Máy chủ trả mã HTTP 503 (sau 3 lần thử)" in page
     assert "HTTP status" not in page
+
+
+def test_web_require_login_setting(tmp_path: Path) -> None:
+    from lienthong.errors import UsageError
+    from lienthong.serve_config import load_config
+
+    assert load_config(None).service_options().web.require_login is False
+    config = tmp_path / "serve.toml"
+    config.write_text("[web]\nrequire_login = true\n", encoding="utf-8")
+    assert load_config(config).service_options().web.require_login is True
+    config.write_text("[web]\nrequire_logon = true\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"web\.require_logon"):
+        load_config(config)
