@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from compliance.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date, required_on
 from compliance.periods import Month
 from compliance.report import first_success
-from compliance.rules import DayState, compliance_row, counting, covers
+from compliance.rules import DayState, applies, compliance_row, counting, covers
 from exporter import words
 from probes.breaker import CircuitState
 from probes.health import ProbeHealth
@@ -117,7 +117,7 @@ class StoreView:
 
     today: date
     counts: Mapping[Pair, Mapping[date, DaySources]]  # LOOKBACK_DAYS before today to today
-    first_days: Mapping[Pair, Mapping[str, date]]
+    first_days: dict[Pair, dict[str, date]]
     first_records: Mapping[Pair, date]
     excusals: Sequence[Excusal]  # every state, with a day in this month
     failures: Mapping[Pair, Sequence[StoredRecord]]  # latest first
@@ -185,13 +185,15 @@ def _duty(
     failed_today = sum(c.failures for c in day.values())
     figures = month_to_date(registry, o, today, by_day, approved, view.first_records.get(o.key))
     month = Month.of(today)
-    first = first_success(registry, o, {k: dict(v) for k, v in view.first_days.items()})
+    first = first_success(registry, o, view.first_days)
     row = compliance_row(registry, o, month, today, dict(by_day), first, approved)
     strip = tuple((d, _strip_state(registry, o, d, s, today)) for d, s in row.days)
+    # Excused days of the month: those past, and those to come already covered.
+    own = [e for e in approved if applies(e, o)]
     excused = sum(s == DayState.EXCUSED for _, s in row.days) + sum(
-        required_on(registry, o, d) and any(covers(e, o, d) for e in approved)
-        for d, s in row.days
-        if d > today
+        required_on(registry, o, d) and any(covers(e, o, d) for e in own)
+        for d, _ in row.days
+        if d > today and own
     )
     ratio: float | None
     if o.kind == "connect":
