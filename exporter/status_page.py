@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from html import escape
 
+from compliance.day_evidence import DayEvidence
 from exporter import words
 from exporter.duties import DutyStatus
 from store.excusals import Excusal
@@ -39,6 +40,7 @@ small,.note{color:#57606a}
 .d-missed{background:#cf222e;color:#fff}.d-excused{background:#8250df;color:#fff}
 .d-not_required{background:#eaeef2;color:#8c959f}.d-after_as_of{background:#fff;
  border:1px solid #d0d7de;color:#8c959f}.d-open{background:#fff8c5;border:1px solid #d4a72c}
+.strip a{color:inherit;text-decoration:none;display:block;width:100%;text-align:center}
 .legend span{display:inline-block;margin-right:.6rem}
 .legend i{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin-right:.2rem}
 section.duty{border:1px solid #d0d7de;border-radius:6px;padding:.6rem .8rem;margin:.6rem 0}
@@ -195,11 +197,15 @@ def overview_page(
 
 
 def _strip(r: DutyStatus) -> str:
-    days = "".join(
-        f'<span class="d-{state}" title="{words.day(d)}: {escape(words.DAY_STATES[state])}">'
-        f"{d.day}</span>"
-        for d, state in r.strip
-    )
+    def box(d: date, state: str) -> str:
+        title = f"{words.day(d)}: {words.DAY_STATES[state]}"
+        inner = str(d.day)
+        if state != "after_as_of":  # a day with records to look at: its own page
+            href = f"/don-vi/{escape(r.department)}/{escape(r.system)}/{d.isoformat()}"
+            inner = f'<a href="{href}">{inner}</a>'
+        return f'<span class="d-{state}" title="{escape(title)}">{inner}</span>'
+
+    days = "".join(box(d, state) for d, state in r.strip)
     return f'<div class="strip" aria-label="Các ngày trong tháng">{days}</div>'
 
 
@@ -325,3 +331,51 @@ def signin_page(province: str, viewer: Viewer, error: str | None = None) -> str:
 (<code>lienthong tokens issue --department MÃ --scope explain</code>).</p>
 </form>"""
     return _page(f"Đăng nhập — {province}", body, None)
+
+
+def day_page(
+    province: str,
+    department_name: str,
+    system_name: str,
+    code: str,
+    evidence: DayEvidence,
+    why: str,
+    tz: tzinfo,
+    viewer: Viewer,
+) -> str:
+    """One duty's day: its state and why, the records behind it (counting or not), excusals."""
+    e = evidence
+    head = ("Thời điểm", "Nguồn", "Kết quả", "Lý do lỗi", "Được tính")
+    rows = "".join(
+        "<tr>"
+        f'<td data-label="{head[0]}">{_when(r.ts.astimezone(tz))}</td>'
+        f'<td data-label="{head[1]}">{escape(words.SOURCES.get(r.source, r.source))}</td>'
+        f'<td data-label="{head[2]}">{words.OUTCOMES[r.success]}</td>'
+        f'<td data-label="{head[3]}">{escape(words.reason(r.detail)) if r.detail else ""}</td>'
+        f'<td data-label="{head[4]}">{"có" if r.source in e.evidence else "không"}</td>'
+        "</tr>"
+        for r in e.records
+    )
+    ths = "".join(f"<th>{h}</th>" for h in head)
+    shown = len(e.records)
+    more = (
+        f'<p class="note">{shown} trong số {e.record_count} giao dịch của ngày.</p>'
+        if e.record_count > shown
+        else ""
+    )
+    table = (
+        f"<table><thead><tr>{ths}</tr></thead><tbody>{rows}</tbody></table>{more}"
+        if e.records
+        else '<p class="note">Không có giao dịch nào được ghi trong ngày.</p>'
+    )
+    state = str(e.state)
+    body = f"""<h1>{escape(system_name)} — {words.day(e.day)}</h1>
+{_nav(viewer, back=True)}
+<p class="meta">{escape(department_name)} · {escape(province)}
+ · <a href="/don-vi/{escape(code)}">Trang của đơn vị</a></p>
+<p>{_badge("d-" + state, words.DAY_STATES[state])} {escape(why)}</p>
+<h2>Giao dịch trong ngày</h2>
+{table}
+<h2>Giải trình và miễn trừ của ngày</h2>
+{_excusals(list(e.excusals), {e.system: system_name})}"""
+    return _page(f"{system_name} — {words.day(e.day)}", body, None)

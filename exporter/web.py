@@ -28,9 +28,18 @@ from aiohttp import web
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from compliance.day_evidence import EvidenceError, day_evidence, obligation_on
 from compliance.periods import Month
+from compliance.rules import counting, covers
+from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
-from exporter.status_page import Viewer, department_page, overview_page, signin_page
+from exporter.status_page import (
+    Viewer,
+    day_page,
+    department_page,
+    overview_page,
+    signin_page,
+)
 from intake.push.rate_limit import RateLimit, retry_after
 from probes.health import ProbeHealth
 from registry import Registry
@@ -111,6 +120,7 @@ def add_pages(app: web.Application, pages: Web) -> None:
     app.router.add_get("/", overview_handler)
     app.router.add_get("/don-vi/{code}", department_handler)
     app.router.add_post("/don-vi/{code}/giai-trinh", explain_handler)
+    app.router.add_get("/don-vi/{code}/{system}/{day:[0-9]{4}-[0-9]{2}-[0-9]{2}}", day_handler)
     app.router.add_get("/dang-nhap", signin_form_handler)
     app.router.add_post("/dang-nhap", signin_handler)
     app.router.add_post("/dang-xuat", signout_handler)
@@ -269,6 +279,51 @@ async def _department(
         pages.registry.province.name, code, name, rows, own, now, pages.refresh, viewer, message
     )
     return _html(page, request, sid, status)
+
+
+async def day_handler(request: web.Request) -> web.StreamResponse:
+    """One duty's day: why it is met, missed, excused or not required, with its records."""
+    pages = request.app[WEB]
+    code, system = request.match_info["code"], request.match_info["system"]
+    viewer, sid = _viewer(pages, request)
+    if _login_needed(pages, viewer):
+        raise web.HTTPSeeOther("/dang-nhap")
+    try:
+        day = date.fromisoformat(request.match_info["day"])
+        evidence = await asyncio.to_thread(
+            day_evidence, pages.store, pages.registry, code, system, day
+        )
+    except (ValueError, EvidenceError):
+        return _html(
+            "<!doctype html><html lang='vi'><meta charset='utf-8'><p>Không có nhiệm vụ hay"
+            " ngày này.</p><p><a href='/'>Tất cả đơn vị</a></p></html>",
+            request,
+            sid,
+            404,
+        )
+    registry = pages.registry
+    obligation = obligation_on(registry, code, system, day)
+    counted = counting(evidence.by_source, registry.evidence_for(obligation)).successes
+    why = words.day_why(
+        str(evidence.state),
+        counted,
+        evidence.min_daily_successes,
+        sum(c.failures for c in evidence.by_source.values()),
+        day.weekday() >= 5,
+        registry.in_force_on(obligation, day),
+        [e.id for e in evidence.excusals if covers(e, obligation, day)],
+    )
+    page = day_page(
+        registry.province.name,
+        registry.department(code).name,
+        registry.system(system).name,
+        code,
+        evidence,
+        why,
+        registry.tz,
+        viewer,
+    )
+    return _html(page, request, sid)
 
 
 # -- sign-in -------------------------------------------------------------------------

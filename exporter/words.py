@@ -217,3 +217,35 @@ def reason(detail: str | None) -> str:
         if m is not None:
             return text(m)
     return detail
+
+
+OUTCOMES = {True: "Thành công", False: "Lỗi"}
+
+
+def day_why(
+    state: str,
+    counted: int,
+    need: int,
+    failures: int,
+    weekend: bool,
+    in_force: bool,
+    excusal_ids: list[int],
+) -> str:
+    """Why a day is in its state, in one Vietnamese sentence (the day page)."""
+    if state == "not_required":
+        if not in_force:
+            return "Không bắt buộc: ngoài thời hạn của nhiệm vụ."
+        if weekend:
+            return "Không bắt buộc: ngày nghỉ cuối tuần."
+        return "Không bắt buộc: ngày lễ hoặc ngày nghỉ theo lịch của tỉnh."
+    have = f"{counted}/{need} giao dịch thành công từ các nguồn được tính"
+    if state in ("met", "probe_only"):
+        text = f"Đạt: {have}."
+        if state == "probe_only":
+            text += " Nếu bỏ các giao dịch thăm dò của hệ thống giám sát thì ngày này không đạt."
+        return text
+    if state == "excused":
+        ids = ", ".join(f"số {n}" for n in excusal_ids)
+        return f"Được miễn trừ (miễn trừ {ids}): {have}."
+    tail = f"; {failures} giao dịch lỗi" if failures else "; không có giao dịch lỗi nào được ghi"
+    return f"Không đạt: {have}{tail}."

@@ -129,6 +129,17 @@ async def test_overview_of_push_only_duties_follows_the_records(
         other = page.locator("tr", has_text="so-noivu").filter(has_text="csdl-cbccvc")
         assert "Chưa có giao dịch" in await other.inner_text()
 
+        # A day of the strip: why it was missed, with its records and their reasons.
+        await page.goto(url + "/don-vi/so-taichinh")
+        await page.click('.strip a[href="/don-vi/so-taichinh/csdl-dkdn/2026-12-01"]')
+        text = await page.locator("body").inner_text()
+        assert "Không đạt: 0/1 giao dịch thành công từ các nguồn được tính" in text
+        await page.goto(url + "/don-vi/so-taichinh/csdl-dkdn/2026-12-02")
+        text = await page.locator("body").inner_text()
+        assert "Đạt: 1/1 giao dịch thành công" in text
+        assert "Máy chủ trả mã HTTP 503 (sau 3 lần thử)" in text and "09:01:00 02/12/2026" in text
+        await page.goto(url + "/")
+
         # Another writer (an import, a gateway log) goes straight to the store: the page
         # reads it once its cache is older than cache_seconds (0 here, 2 s by default).
         app[WEB].cache_seconds = 0
@@ -279,6 +290,10 @@ async def test_status_api_and_require_login(hue: Registry, store: Engine) -> Non
         assert body["days"]["csdl-dkdn"][4] == {"day": "2026-12-05", "state": "not_required"}
         async with client.get(url + "/api/v1/status/khong-co", headers=headers) as answer:
             assert answer.status == 404
+        # The pages need signing in too; a day of a pair that owes nothing is a 404.
+        day = url + "/don-vi/so-taichinh/ho-tich/2026-12-01"
+        async with client.get(day, allow_redirects=False) as answer:
+            assert answer.status == 303
         async with client.get(url + "/api/v1/openapi.json") as answer:
             document = await answer.json()
         assert {"/api/v1/status", "/api/v1/status/{code}"} <= set(document["paths"])
@@ -347,3 +362,16 @@ async def test_over_tls_the_session_cookie_is_secure_and_no_token_is_logged(
         await runner.cleanup()
     assert "signed in for so-taichinh" in caplog.text
     assert explain not in caplog.text and explain[11:] not in caplog.text
+
+
+async def test_a_day_of_no_duty_is_not_found(hue: Registry, store: Engine) -> None:
+    app = create_app(hue, store, options=options(), clock=lambda: NOW)
+    async with serving(app) as url, aiohttp.ClientSession() as client:
+        for path in ("so-taichinh/ho-tich/2026-12-01", "khong-co/csdl-dkdn/2026-12-01"):
+            async with client.get(f"{url}/don-vi/{path}") as answer:
+                assert answer.status == 404
+        async with client.get(f"{url}/don-vi/so-taichinh/csdl-dkdn/2026-02-30") as answer:
+            assert answer.status == 404
+        async with client.get(f"{url}/don-vi/so-taichinh/csdl-dkdn/2026-11-28") as answer:
+            assert answer.status == 200
+            assert "Không bắt buộc: ngày nghỉ cuối tuần." in await answer.text()
