@@ -65,6 +65,13 @@ def vi_duration(value: str) -> str:
     return " ".join(f"{n} {_UNITS[unit]}" for n, unit in parts) or value
 
 
+def vi_hour(hour: float) -> str:
+    """A local hour as people say it: 10 -> '10 giờ', 10.5 -> '10 giờ 30'."""
+    minutes = round(hour * 60)
+    h, m = divmod(minutes, 60)
+    return f"{h} giờ" + (f" {m:02d}" if m else "")
+
+
 def vi_percent(ratio: float) -> str:
     """0.5 -> '50 %' (a threshold, written once in a rule's text)."""
     return f"{ratio * 100:g} %".replace(".", ",")
@@ -332,7 +339,7 @@ def _no_success_today(
 ) -> dict[str, Any]:
     """No success yet on a required day: a warning at one local hour, critical at a later one."""
     on = f"on ({m.OBLIGATION})"
-    shown = f"{hour:g}".replace(".", ",")
+    shown = vi_hour(hour)
     return {
         "alert": NO_SUCCESS_TODAY,
         "expr": (
@@ -346,7 +353,7 @@ def _no_success_today(
             "summary": f"{department}: chưa có giao dịch thành công nào với {system} hôm nay",
             "description": (
                 f"Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
-                f" {shown} giờ vẫn chưa có giao dịch thành công nào của {department} với"
+                f" {shown} vẫn chưa có giao dịch thành công nào của {department} với"
                 f" {system}."
             ),
             **common,

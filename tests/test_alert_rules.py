@@ -641,7 +641,7 @@ def test_thresholds_are_options(tmp_path: Path, bac_ninh: Registry) -> None:
     assert "lienthong_local_hour >= 8.5" in text
     assert "lienthong_missed_required_workdays >= 3" in text
     assert "lienthong:probe_failure_ratio:15m > 0.2" in text
-    assert "đến 8,5 giờ" in text
+    assert "đến 8 giờ 30 vẫn" in text
     assert "lienthong_local_hour >= 15" in text  # the critical stage, by default at 15:00
     t = Thresholds(no_success_critical_hour=14.5)
     assert "lienthong_local_hour >= 14.5" in render(tmp_path, bac_ninh, t).read_text()
