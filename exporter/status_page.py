@@ -151,7 +151,7 @@ def _cells(r: DutyStatus, link: bool) -> list[tuple[str, str]]:
     return [
         (c["department"], department),
         (c["system"], f"{escape(r.system_name)}<br><small>{escape(r.system)}</small>"),
-        (c["today"], _badge(r.today, words.TODAY_BADGES[r.today])),
+        (c["today"], _badge(r.today, words.TODAY_STATES[r.today])),
         (c["state"], _probe_cell(r)),
         (c["last_success"], _when(r.last_success)),
         (c["last_failure"], _failure_cell(r)),
@@ -175,8 +175,8 @@ def _table(rows: Sequence[DutyStatus], link: bool) -> str:
 
 
 def _tally(rows: Sequence[DutyStatus]) -> str:
-    counts = {state: sum(r.today == state for r in rows) for state in words.TODAY_BADGES}
-    shown = [f"{n} {words.TODAY_BADGES[s].lower()}" for s, n in counts.items() if n]
+    counts = {state: sum(r.today == state for r in rows) for state in words.TODAY_STATES}
+    shown = [f"{n} {words.TODAY_STATES[s].lower()}" for s, n in counts.items() if n]
     at_risk = sum(r.at_risk for r in rows)
     if at_risk:
         shown.append(f"{at_risk} {words.AT_RISK.lower()}")

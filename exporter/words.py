@@ -17,31 +17,23 @@ PROBE_STATES = {
 }
 # What today looks like for a duty, from its records of every source (exporter.duties).
 TODAY_STATES = {
-    "met": "Đã có giao dịch thành công hôm nay",
-    "failing": "Có lỗi, chưa có giao dịch thành công hôm nay",
-    "waiting": "Chưa có giao dịch hôm nay",
-    "excused": "Hôm nay được miễn trừ",
-    "not_required": "Hôm nay không bắt buộc",
-    "connected": "Đã kết nối",
-    "not_connected": "Chưa kết nối",
-}
-# Short names of the same states, for the overview's badge.
-TODAY_BADGES = {
     "met": "Đạt hôm nay",
     "failing": "Đang lỗi",
     "waiting": "Chưa có giao dịch",
-    "excused": "Miễn trừ",
-    "not_required": "Không bắt buộc",
+    "excused": "Được miễn trừ",
+    "not_required": "Không yêu cầu",
     "connected": "Đã kết nối",
     "not_connected": "Chưa kết nối",
 }
 # A day of the month strip (compliance.rules.DayState values, and `open` for today not yet met).
 DAY_STATES = {
-    "met": "Đạt (giao dịch thật)",
-    "probe_only": "Đạt nhờ thăm dò",
-    "missed": "Không đạt",
+    # The reports' names (reports/words.py DAY_STATES), so the PDF and the page agree.
+    "met": "Ngày đạt",
+    "probe_only": "Đạt chỉ nhờ thăm dò",
+    "missed": "Ngày không đạt",
     "excused": "Được miễn trừ",
-    "not_required": "Không bắt buộc",
+    "not_required": "Không yêu cầu (nghỉ, lễ, ngoài thời hạn)",
+    # Only the live page has these: the days after today, and today while not yet met.
     "after_as_of": "Chưa đến",
     "open": "Hôm nay, chưa có giao dịch",
 }
@@ -234,13 +226,13 @@ def day_why(
     """Why a day is in its state, in one Vietnamese sentence (the day page)."""
     if state == "not_required":
         if not in_force:
-            return "Không bắt buộc: ngoài thời hạn của nhiệm vụ."
+            return "Không yêu cầu: ngoài thời hạn của nhiệm vụ."
         if weekend:
-            return "Không bắt buộc: ngày nghỉ cuối tuần."
-        return "Không bắt buộc: ngày lễ hoặc ngày nghỉ theo lịch của tỉnh."
+            return "Không yêu cầu: ngày nghỉ cuối tuần."
+        return "Không yêu cầu: ngày lễ hoặc ngày nghỉ theo lịch của tỉnh."
     have = f"{counted}/{need} giao dịch thành công từ các nguồn được tính"
     if state in ("met", "probe_only"):
-        text = f"Đạt: {have}."
+        text = f"Ngày đạt: {have}."
         if state == "probe_only":
             text += " Nếu bỏ các giao dịch thăm dò của hệ thống giám sát thì ngày này không đạt."
         return text
@@ -248,4 +240,4 @@ def day_why(
         ids = ", ".join(f"số {n}" for n in excusal_ids)
         return f"Được miễn trừ (miễn trừ {ids}): {have}."
     tail = f"; {failures} giao dịch lỗi" if failures else "; không có giao dịch lỗi nào được ghi"
-    return f"Không đạt: {have}{tail}."
+    return f"Ngày không đạt: {have}{tail}."

@@ -133,10 +133,10 @@ async def test_overview_of_push_only_duties_follows_the_records(
         await page.goto(url + "/don-vi/so-taichinh")
         await page.click('.strip a[href="/don-vi/so-taichinh/csdl-dkdn/2026-12-01"]')
         text = await page.locator("body").inner_text()
-        assert "Không đạt: 0/1 giao dịch thành công từ các nguồn được tính" in text
+        assert "Ngày không đạt: 0/1 giao dịch thành công từ các nguồn được tính" in text
         await page.goto(url + "/don-vi/so-taichinh/csdl-dkdn/2026-12-02")
         text = await page.locator("body").inner_text()
-        assert "Đạt: 1/1 giao dịch thành công" in text
+        assert "Ngày đạt: 1/1 giao dịch thành công" in text
         assert "Máy chủ trả mã HTTP 503 (sau 3 lần thử)" in text and "09:01:00 02/12/2026" in text
         await page.goto(url + "/")
 
@@ -374,4 +374,4 @@ async def test_a_day_of_no_duty_is_not_found(hue: Registry, store: Engine) -> No
             assert answer.status == 404
         async with client.get(f"{url}/don-vi/so-taichinh/csdl-dkdn/2026-11-28") as answer:
             assert answer.status == 200
-            assert "Không bắt buộc: ngày nghỉ cuối tuần." in await answer.text()
+            assert "Không yêu cầu: ngày nghỉ cuối tuần." in await answer.text()
