@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from dashboards import rules
@@ -36,11 +36,21 @@ BODY = """\
 {{ end }}{{ with .Annotations.last_success }}Giao dịch thành công gần nhất: {{ . }}
 {{ end }}{{ with .Annotations.departments }}Sở, ngành phụ thuộc: {{ . }}
 {{ end }}Cần kiểm tra: {{ .Annotations.check }}
-Bắt đầu lúc: {{ .StartsAt }}
+Bắt đầu lúc: {{ (.StartsAt.Add OFFSET_NS).Format "15:04 02/01/2006" }} (OFFSET_NAME)
 
 {{ end }}\
 Thư này do hệ thống giám sát liên thông dữ liệu (lienthong) gửi tự động.
 """
+
+
+def body(offset: timedelta) -> str:
+    """The mail's text, its times in the registry's local time: Alertmanager's templates load
+    no time zone, so the start is shifted by the registry's offset (Vietnam has no daylight
+    saving) and the offset is named."""
+    nanoseconds = int(offset.total_seconds()) * 1_000_000_000
+    return BODY.replace("OFFSET_NS", str(nanoseconds)).replace(
+        "OFFSET_NAME", rules.offset_name(offset)
+    )
 
 
 class SecretSourceError(ValueError):
@@ -105,7 +115,7 @@ class RoutePlan:
     inlines_secret: bool = False
 
 
-def _receiver(department: Department) -> dict[str, Any]:
+def _receiver(department: Department, text: str) -> dict[str, Any]:
     receiver: dict[str, Any] = {"name": department.code}
     emails = [
         {
@@ -113,7 +123,7 @@ def _receiver(department: Department) -> dict[str, Any]:
             "send_resolved": True,
             "headers": {"Subject": SUBJECT},
             "html": "",
-            "text": BODY,
+            "text": text,
         }
         for c in department.contacts
         if c.email
@@ -223,7 +233,8 @@ def alertmanager_config(
             }
         )
 
-    receivers = [_receiver(d) for d in reachable]
+    text = body(rules.utc_offset(registry, today))
+    receivers = [_receiver(d, text) for d in reachable]
     if fallback == NOBODY:
         receivers.append({"name": NOBODY})
     document: dict[str, Any] = {

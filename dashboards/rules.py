@@ -41,6 +41,43 @@ class ThresholdError(ValueError):
     """A threshold Prometheus would refuse (said in one line)."""
 
 
+# Prometheus's humanize functions write English ("2h 5m 3s", "12.5%"): each is piped
+# through rewrites into what a Vietnamese reader expects ("2 giờ 5 phút 3 giây", "12,5 %").
+VI_PERCENT = '| humanizePercentage | reReplaceAll "[.]" "," | reReplaceAll "%" " %"'
+VI_DURATION = (
+    '| humanizeDuration | reReplaceAll "([0-9]+)d" "$1 ngày" | reReplaceAll "([0-9]+)h" "$1 giờ"'
+    ' | reReplaceAll "([0-9]+)m " "$1 phút " | reReplaceAll "([0-9.]+)s$" "$1 giây"'
+    ' | reReplaceAll "[.]" ","'
+)
+_UNITS = {
+    "ms": "mili giây",
+    "s": "giây",
+    "m": "phút",
+    "h": "giờ",
+    "d": "ngày",
+    "w": "tuần",
+    "y": "năm",
+}
+
+
+def vi_duration(value: str) -> str:
+    """A Prometheus duration as people read it: '15m' -> '15 phút', '1h30m' -> '1 giờ 30 phút'."""
+    parts = re.findall(r"([0-9]+)(ms|[smhdwy])", value)
+    return " ".join(f"{n} {_UNITS[unit]}" for n, unit in parts) or value
+
+
+def vi_hour(hour: float) -> str:
+    """A local hour as people say it: 10 -> '10 giờ', 10.5 -> '10 giờ 30'."""
+    minutes = round(hour * 60)
+    h, m = divmod(minutes, 60)
+    return f"{h} giờ" + (f" {m:02d}" if m else "")
+
+
+def vi_percent(ratio: float) -> str:
+    """0.5 -> '50 %' (a threshold, written once in a rule's text)."""
+    return f"{ratio * 100:g} %".replace(".", ",")
+
+
 def check_duration(flag: str, value: str) -> None:
     """Raise ThresholdError unless `value` is a Prometheus/Alertmanager duration."""
     if not _DURATION.match(value):
@@ -126,12 +163,12 @@ def _with_selector(annotations: dict[str, str], preamble: str, variable: str) ->
     return {k: (preamble + v if variable in v else v) for k, v in annotations.items()}
 
 
-def _utc_offset(registry: Registry, today: date) -> timedelta:
+def utc_offset(registry: Registry, today: date) -> timedelta:
     offset = datetime.combine(today, time(12), registry.tz).utcoffset()
     return offset if offset is not None else timedelta(0)
 
 
-def _offset_name(offset: timedelta) -> str:
+def offset_name(offset: timedelta) -> str:
     minutes = int(offset.total_seconds()) // 60
     sign = "+" if minutes >= 0 else "-"
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
@@ -140,15 +177,15 @@ def _offset_name(offset: timedelta) -> str:
 def _last_success(registry: Registry, today: date) -> str:
     # Prometheus templates cannot load a time zone: shift by the registry's offset
     # (no daylight saving in Vietnam) and say which offset it is.
-    offset = _utc_offset(registry, today)
+    offset = utc_offset(registry, today)
     nanoseconds = int(offset.total_seconds()) * 1_000_000_000
     at = (
         f'{{{{ ((toTime .Value).Add {nanoseconds}).Format "15:04 02/01/2006" }}}}'
-        f" ({_offset_name(offset)})"
+        f" ({offset_name(offset)})"
     )
     ago = _lookup(
         f'print "time() - {m.LAST_SUCCESS.series}" $o',
-        ", cách đây {{ .Value | humanizeDuration }}",
+        f", cách đây {{{{ .Value {VI_DURATION} }}}}",
         "",
     )
     return _value(m.LAST_SUCCESS.series, at, "chưa có giao dịch thành công nào") + ago
@@ -238,13 +275,13 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
             "labels": {"severity": "warning"},
             "annotations": {
                 "summary": (
-                    f"{department}: {{{{ $value | humanizePercentage }}}} lần thăm dò {system}"
-                    f" thất bại trong {t.failure_window} qua"
+                    f"{department}: {{{{ $value {VI_PERCENT} }}}} lần thăm dò {system}"
+                    f" thất bại trong {vi_duration(t.failure_window)} qua"
                 ),
                 "description": (
-                    f"Tỷ lệ lần thăm dò thất bại trong {t.failure_window} qua là"
-                    f" {{{{ $value | humanizePercentage }}}}, vượt ngưỡng"
-                    f" {t.failure_ratio:.0%}."
+                    f"Tỷ lệ lần thăm dò thất bại trong {vi_duration(t.failure_window)} qua là"
+                    f" {{{{ $value {VI_PERCENT} }}}}, vượt ngưỡng"
+                    f" {vi_percent(t.failure_ratio)}."
                 ),
                 **common,
                 "check": (
@@ -277,7 +314,7 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
                     f"{_value(m.MONTH_REQUIRED_DAYS.series)} ngày làm việc; còn {{{{ $value }}}} ngày"
                     " làm việc. Dù tất cả những ngày còn lại đều có giao dịch thành công, tỷ"
                     " lệ cả tháng cũng không đạt mục tiêu"
-                    f" {_value(m.TARGET_RATIO.series, '{{ .Value | humanizePercentage }}')}."
+                    f" {_value(m.TARGET_RATIO.series, f'{{{{ .Value {VI_PERCENT} }}}}')}."
                 ),
                 **common,
                 "check": (
@@ -305,7 +342,7 @@ def _no_success_today(
 ) -> dict[str, Any]:
     """No success yet on a required day: a warning at one local hour, critical at a later one."""
     on = f"on ({m.OBLIGATION})"
-    shown = f"{hour:g}".replace(".", ",")
+    shown = vi_hour(hour)
     return {
         "alert": NO_SUCCESS_TODAY,
         "expr": (
@@ -319,7 +356,7 @@ def _no_success_today(
             "summary": f"{department}: chưa có giao dịch thành công nào với {system} hôm nay",
             "description": (
                 f"Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
-                f" {shown} giờ vẫn chưa có giao dịch thành công nào của {department} với"
+                f" {shown} vẫn chưa có giao dịch thành công nào của {department} với"
                 f" {system}."
             ),
             **common,
@@ -363,7 +400,7 @@ def _miss_budget(
                 f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS.series)}/{_value(m.MONTH_REQUIRED_DAYS.series)}"
                 " ngày làm việc; còn {{ $value }} ngày làm việc phải có giao dịch thành công."
                 f" {stake} mục tiêu"
-                f" {_value(m.TARGET_RATIO.series, '{{ .Value | humanizePercentage }}')}."
+                f" {_value(m.TARGET_RATIO.series, f'{{{{ .Value {VI_PERCENT} }}}}')}."
             ),
             **common,
             "check": (
@@ -410,7 +447,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
                 " hệ thống này đều thất bại"
             ),
             "description": (
-                f"Mọi lần thăm dò tới {system_name} ({owner}) trong {t.failure_window} qua"
+                f"Mọi lần thăm dò tới {system_name} ({owner}) trong {vi_duration(t.failure_window)} qua"
                 " đều thất bại (hoặc bộ ngắt mạch đã tạm dừng thăm dò). Các sở, ngành"
                 f" phụ thuộc: {departments}"
             ),

@@ -26,8 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, LienthongCollector
 from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
-from exporter.status import obligation_statuses
-from exporter.status_page import status_page
+from exporter.web import Web, WebOptions, add_pages
 from intake.push.api import PushApi, PushOptions, add_push_api
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
@@ -89,6 +88,7 @@ class ServiceOptions:
     push: PushOptions = field(default_factory=PushOptions)
     probes_enabled: bool = True
     excusals: ExcusalOptions = field(default_factory=ExcusalOptions)
+    web: WebOptions = field(default_factory=WebOptions)
 
 
 @dataclass
@@ -148,7 +148,17 @@ def create_app(
         app.cleanup_ctx.append(probes)
     if service.options.excusals.detect:
         app.cleanup_ctx.append(outages_context)
-    app.router.add_get("/", status_handler)
+    pages = Web(
+        registry=registry,
+        store=store,
+        clock=clock,
+        health=lambda: service.probes,
+        last_success=lambda: state.last_success,
+        writes=lambda: state.writes,
+        refresh=service.options.metrics.status_refresh,
+        options=service.options.web,
+    )
+    add_pages(app, pages)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
     if service.options.push.enabled:
@@ -313,10 +323,11 @@ async def healthz_handler(request: web.Request) -> web.Response:
     )
 
 
-# The status page is the only HTML: no script, no frame, nothing from elsewhere.
+# The pages are the only HTML: no script, no frame, nothing from elsewhere; their
+# forms (sign-in, explanations) post to this origin only.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none';"
-    " form-action 'none'; frame-ancestors 'none'",
+    " form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -329,13 +340,3 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
-
-
-async def status_handler(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    rows = obligation_statuses(service.state, service.probes)
-    now = datetime.fromtimestamp(service.clock(), service.registry.tz)
-    page = status_page(
-        service.registry.province.name, rows, now, service.options.metrics.status_refresh
-    )
-    return web.Response(text=page, content_type="text/html", charset="utf-8")

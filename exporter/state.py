@@ -68,6 +68,7 @@ class MetricsState:
         self.durations: dict[Pair, DurationHistogram] = {}
         self.calendar: dict[Pair, MonthToDate] = {}
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
+        self.writes = 0  # batches this process committed (the status pages' cache key)
         self.calendar_version = 0
         self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
         self.store_up: bool | None = None  # whether the store took a write at the last check
@@ -130,6 +131,7 @@ class MetricsState:
 
     def on_written(self, batch: Sequence[Transaction], result: WriteResult) -> None:
         """A batch this process just committed (the recorder's or the push API's)."""
+        self.writes += 1
         for key, n in result.added.items():
             self.counters[key] = self.counters.get(key, 0) + n
             self._touch(key[:2])

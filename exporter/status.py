@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from exporter.state import MetricsState, current_obligations
+from probes.breaker import CircuitState
 from probes.health import ProbeHealth
 
 
@@ -15,7 +16,8 @@ class ObligationStatus:
     department_name: str
     system: str
     system_name: str
-    state: str  # "up", "down", "waiting" (probe not yet run), "passive" (no probe)
+    # "up", "down", "waiting" (probe not yet run), "passive" (no probe), "paused" (circuit open)
+    state: str
     last_run: datetime | None  # local time of the latest probe run
     detail: str | None
     last_success: datetime | None  # local time
@@ -37,6 +39,9 @@ def obligation_statuses(state: MetricsState, health: ProbeHealth | None) -> list
         else:
             status = "up" if last.outcome.success else "down"
             run, detail = last.at.astimezone(tz), last.outcome.detail
+        system = health.systems().get(o.system) if health is not None else None
+        if o.probe is not None and system is not None and system.circuit == CircuitState.OPEN:
+            status = "paused"
         success = state.last_success.get(o.key)
         today = state.successes_today.get(o.key, 0)
         figures = state.calendar.get(o.key)

@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.table import Table
 
 from exporter.status import ObligationStatus, obligation_statuses
-from exporter.words import COLUMNS, PROBE_STATES, tally
+from exporter.words import LIVE_COLUMNS, PROBE_STATES, reason, tally
 from lienthong.cli_simulate import faults_from_flags
 from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
@@ -24,6 +24,7 @@ MARKS = {
     "down": "[red]● {}[/red]",
     "waiting": "[yellow]○ {}[/yellow]",
     "passive": "[dim]– {}[/dim]",
+    "paused": "[yellow]‖ {}[/yellow]",
 }
 
 
@@ -64,22 +65,22 @@ async def _demo(registry, listen, database, faults, live: bool) -> int:  # type:
             finally:
                 summary.cancel()
                 await asyncio.gather(summary, return_exceptions=True)
-                console.print("stopping: finishing probes in flight, writing what is buffered…")
-    console.print("demo stopped.")
+                console.print("đang dừng: chờ các lần thăm dò đang chạy, ghi nốt dữ liệu đệm…")
+    console.print("đã dừng demo.")
     return 0
 
 
 def _print_urls(console: Console, demo: Demo) -> None:
     s, sim = demo.service_url, demo.simulator_url
     console.print(f"[bold]lienthong demo[/bold] — {demo.service.registry.province.name}")
-    console.print(f"  status page   {s}/")
-    console.print(f"  metrics       {s}/metrics")
-    console.print(f"  health        {s}/healthz")
-    console.print(f"  simulator     {sim}  (faults: {sim}/admin/faults)")
+    console.print(f"  trang tình trạng   {s}/")
+    console.print(f"  số liệu (metrics)  {s}/metrics")
+    console.print(f"  kiểm tra sức khỏe  {s}/healthz")
+    console.print(f"  hệ thống giả lập   {sim}  (sự cố: {sim}/admin/faults)")
     console.print(
-        f"  try a fault:  curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn"
+        f"  thử một sự cố:     curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn"
     )
-    console.print("  Ctrl-C stops.")
+    console.print("  Ctrl-C để dừng.")
 
 
 def _table(rows: list[ObligationStatus]) -> Table:
@@ -87,12 +88,13 @@ def _table(rows: list[ObligationStatus]) -> Table:
     down = sum(r.state == "down" for r in rows)
     table = Table(title=tally(up, down, len(rows)), expand=False)
     for column in ("department", "system", "state", "successes_today", "last_success", "detail"):
-        table.add_column(COLUMNS[column], overflow="ellipsis", no_wrap=True)
+        table.add_column(LIVE_COLUMNS[column], overflow="ellipsis", no_wrap=True)
     for r in rows:
         state = MARKS[r.state].format(PROBE_STATES[r.state].lower())
         # last_success is in the registry's timezone already: what a person there reads.
         last = f"{r.last_success:%H:%M:%S}" if r.last_success else "—"
-        table.add_row(r.department, r.system, state, str(r.successes_today), last, r.detail or "")
+        detail = reason(r.detail) if r.detail else ""
+        table.add_row(r.department, r.system, state, str(r.successes_today), last, detail)
     return table
 
 
@@ -110,6 +112,6 @@ async def _summary(console: Console, demo: Demo, live: bool) -> None:
         rows = obligation_statuses(service.state, service.probes)
         counts = (sum(r.state == "up" for r in rows), sum(r.state == "down" for r in rows))
         if counts != last:
-            console.print(f"{counts[0]} up, {counts[1]} down of {len(rows)} obligations")
+            console.print(tally(counts[0], counts[1], len(rows)))
             last = counts
         await asyncio.sleep(2.0)

@@ -9,7 +9,14 @@ import sys
 from lienthong import settings
 from lienthong.errors import UsageError
 from store import open_store
-from store.tokens import PushToken, TokenError, issue_token, list_tokens, revoke_token
+from store.tokens import (
+    SCOPES,
+    PushToken,
+    TokenError,
+    issue_token,
+    list_tokens,
+    revoke_token,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +34,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="may submit for every department (the provincial gateway operator)",
     )
     issue.add_argument("--label", metavar="TEXT", help="a note for `tokens list` (who holds it)")
+    issue.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="push",
+        help="push: records and explanations through the push API (default); explain: sign in"
+        " to the department's page and file explanations only",
+    )
     settings.add_store_options(issue)
     settings.add_registry_options(issue)
     issue.set_defaults(run=run_issue)
@@ -55,11 +69,13 @@ def run_issue(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown department code {department!r} in the registry")
     engine = open_store(settings.database_url(args))
     try:
-        token = issue_token(engine, department, args.label)
+        token = issue_token(engine, department, args.label, args.scope)
+    except TokenError as e:
+        raise UsageError(str(e)) from None
     finally:
         engine.dispose()
-    scope = department or "all departments"
-    print(f"push-API token for {scope} ({token[:11]}…); it is shown only this once:")
+    who = department or "all departments"
+    print(f"{args.scope} token for {who} ({token[:11]}…); it is shown only this once:")
     print(token)
     return 0
 
@@ -79,11 +95,11 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     tz = settings.registry(args).tz  # people read local time; JSON keeps UTC offsets
     print(f"times in {tz.key}")
-    print(f"{'prefix':<12} {'scope':<20} {'issued':<16} {'revoked':<16} label")
+    print(f"{'prefix':<12} {'department':<20} {'scope':<8} {'issued':<16} {'revoked':<16} label")
     for t in tokens:
         issued = f"{t.created.astimezone(tz):%Y-%m-%d %H:%M}"
         revoked = f"{t.revoked.astimezone(tz):%Y-%m-%d %H:%M}" if t.revoked else "-"
-        print(f"{t.prefix:<12} {t.scope:<20} {issued:<16} {revoked:<16} {t.label or ''}")
+        print(f"{t.prefix:<12} {t.who:<20} {t.scope:<8} {issued:<16} {revoked:<16} {t.label or ''}")
     return 0
 
 
@@ -91,6 +107,7 @@ def _as_json(t: PushToken) -> dict[str, object]:
     return {
         "prefix": t.prefix,
         "department": t.department,
+        "scope": t.scope,
         "label": t.label,
         "issued": t.created.isoformat(),
         "revoked": t.revoked.isoformat() if t.revoked else None,
@@ -105,5 +122,5 @@ def run_revoke(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     finally:
         engine.dispose()
-    print(f"revoked token {found.prefix}… ({found.scope}); the server refuses it within seconds")
+    print(f"revoked token {found.prefix}… ({found.who}); the server refuses it within seconds")
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
+from exporter.web import WebOptions
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
@@ -43,6 +44,7 @@ class ServeConfig(BaseModel):
     push: PushOptions = PushOptions()
     exports: ExportsSettings = ExportsSettings()
     excusals: ExcusalOptions = ExcusalOptions()
+    web: WebOptions = WebOptions()
 
     def probe_settings(self) -> ProbeSettings:
         return self.probes
@@ -54,6 +56,7 @@ class ServeConfig(BaseModel):
             push=self.push,
             probes_enabled=self.probes.enabled,
             excusals=self.excusals,
+            web=self.web,
         )
 
 

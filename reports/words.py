@@ -215,8 +215,8 @@ RULES: dict[Lang, tuple[str, ...]] = {
         " còn lại là Không đạt.",
         "Kết quả nhiệm vụ triển khai kết nối: Đã kết nối nếu đã có giao dịch thành công đến hết"
         " kỳ (và ngày chốt số liệu); còn lại là Chưa kết nối.",
-        "Nguồn giao dịch được tính: chỉ các nguồn mà sổ đăng ký cho phép (khóa evidence; mặc"
-        " định cả bốn nguồn: thăm dò probe, đẩy push, cổng gateway, nhập tệp import); giao dịch"
+        "Nguồn giao dịch được tính: chỉ các nguồn mà sổ đăng ký cho phép (mặc định cả bốn"
+        " nguồn: thăm dò, đẩy (API), cổng (LGSP, X-Road), nhập tệp); giao dịch"
         " của nguồn khác vẫn được lưu nhưng không vào số liệu nào. Ngày đạt chỉ nhờ thăm dò: ngày"
         " đạt mà không còn đạt nếu bỏ giao dịch thăm dò do hệ thống giám sát tự thực hiện.",
         "Ngày được miễn trừ: ngày phải có giao dịch, không đạt, nằm trong một miễn trừ đã được"

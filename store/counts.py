@@ -45,9 +45,10 @@ def combined(counts: Iterable[DayCount]) -> DayCount:
 
 
 def daily_source_counts_between(
-    conn: Connection, first: date, last: date
+    conn: Connection, first: date, last: date, department: str | None = None
 ) -> dict[Pair, dict[date, dict[str, DayCount]]]:
-    """Counts per pair, local day and source for every day in [first, last]: the rollup's rows."""
+    """Counts per pair, local day and source for every day in [first, last]: the rollup's rows
+    (of one department's pairs only, when given)."""
     c = daily_counts.c
     query = select(
         c.department,
@@ -59,6 +60,8 @@ def daily_source_counts_between(
         c.first_success_us,
         c.last_success_us,
     ).where(c.day >= first, c.day <= last)
+    if department is not None:
+        query = query.where(c.department == department)
     found: dict[Pair, dict[date, dict[str, DayCount]]] = defaultdict(dict)
     for dept, system, day, source, ok, failed, first_us, last_us in conn.execute(query):
         found[(dept, system)].setdefault(day, {})[source] = DayCount(

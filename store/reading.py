@@ -87,3 +87,20 @@ def count_between(
         .where(*_where(start, end, department, system))
     )
     return int(conn.execute(query).scalar_one())
+
+
+def latest_failures(
+    conn: Connection, start: datetime, end: datetime, department: str, system: str, limit: int
+) -> list[StoredRecord]:
+    """The pair's latest failed records with start <= ts < end, newest first."""
+    c = transactions.c
+    query = (
+        select(c.ts_us, c.source, c.record_id, c.detail, c.latency_ms)
+        .where(*_where(start, end, department, system), c.success.is_(False))
+        .order_by(c.ts_us.desc(), c.id.desc())
+        .limit(limit)
+    )
+    return [
+        StoredRecord(from_us(ts), department, system, False, src, rid, detail, latency)
+        for ts, src, rid, detail, latency in conn.execute(query)
+    ]

@@ -20,6 +20,9 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from store.schema import push_tokens
 
 TOKEN_PREFIX = "lt_"
+# What a token may do: `push` records (and explanations) through the push API, or
+# `explain`: sign in to its department's page and file explanations, nothing else.
+SCOPES = ("push", "explain")
 SHOWN_CHARS = len(TOKEN_PREFIX) + 8
 
 
@@ -37,9 +40,10 @@ class PushToken:
     label: str | None
     created: datetime
     revoked: datetime | None
+    scope: str = "push"
 
     @property
-    def scope(self) -> str:
+    def who(self) -> str:
         return self.department if self.department is not None else "all departments"
 
     def allows(self, department: str) -> bool:
@@ -74,11 +78,18 @@ def _token(row: object) -> PushToken:
         label=r["label"],
         created=created,
         revoked=_at(r["revoked_us"]),
+        scope=r["scope"],
     )
 
 
-def issue_token(engine: Engine, department: str | None, label: str | None = None) -> str:
+def issue_token(
+    engine: Engine, department: str | None, label: str | None = None, scope: str = "push"
+) -> str:
     """A new token for one department (None: all departments); returns the token itself."""
+    if scope not in SCOPES:
+        raise TokenError(f"unknown token scope {scope!r}: one of {', '.join(SCOPES)}")
+    if scope == "explain" and department is None:
+        raise TokenError("an explain token is for one department: give --department")
     token = new_token()
     with engine.begin() as conn:
         conn.execute(
@@ -88,6 +99,7 @@ def issue_token(engine: Engine, department: str | None, label: str | None = None
                 department=department,
                 label=label,
                 created_us=_now_us(),
+                scope=scope,
             )
         )
     return token

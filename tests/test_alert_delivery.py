@@ -98,6 +98,7 @@ async def test_an_outage_reaches_exactly_the_departments_that_depend_on_the_syst
     delivery: Delivery,
 ) -> None:
     outage = alert(rules.NATIONAL_SYSTEM_DOWN, "critical", OUTAGE_SUMMARY, system=SHARED_SYSTEM)
+    outage["startsAt"] = "2025-06-02T02:30:00Z"  # 09:30 in Bắc Ninh, in the past
     # The per-department alerts the same outage causes: inhibited by it.
     caused = [
         alert(
@@ -149,6 +150,9 @@ async def test_an_outage_reaches_exactly_the_departments_that_depend_on_the_syst
     body = text_of(message)
     assert "ĐANG XẢY RA (mức nghiêm trọng): " + OUTAGE_SUMMARY in body
     assert "Cần kiểm tra: Kiểm tra." in body
+    # The start in the registry's local time, day first; not Go's raw UTC.
+    assert "Bắt đầu lúc: 09:30 02/06/2025 (UTC+07:00)" in body
+    assert "+0000 UTC" not in body
 
 
 async def test_a_department_problem_reaches_that_department_and_criticals_a_copy(

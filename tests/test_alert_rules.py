@@ -182,7 +182,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                             **obligation_annotations(
                                 "so-gtvt",
                                 "ql-phuong-tien",
-                                "07:01 01/01/1970 (UTC+07:00), cách đây 44m 0s",
+                                "07:01 01/01/1970 (UTC+07:00), cách đây 44 phút 0 giây",
                             ),
                             "check": CHECK_NO_SUCCESS,
                         },
@@ -304,7 +304,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             "exp_annotations": {
                 "summary": f"Hệ thống quốc gia {system_name} không hoạt động: mọi kết nối của"
                 " tỉnh tới hệ thống này đều thất bại",
-                "description": f"Mọi lần thăm dò tới {system_name} ({owner}) trong 15m qua đều"
+                "description": f"Mọi lần thăm dò tới {system_name} ({owner}) trong 15 phút qua đều"
                 " thất bại (hoặc bộ ngắt mạch đã tạm dừng thăm dò). Các sở, ngành phụ thuộc:"
                 f" {departments}",
                 "system_name": system_name,
@@ -417,7 +417,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                             " việc)",
                             "description": "Tháng này đã đạt 10/22 ngày làm việc; còn 5 ngày làm"
                             " việc. Dù tất cả những ngày còn lại đều có giao dịch thành công, tỷ"
-                            " lệ cả tháng cũng không đạt mục tiêu 90%.",
+                            " lệ cả tháng cũng không đạt mục tiêu 90 %.",
                             **obligation_annotations(
                                 "so-gtvt", "ql-phuong-tien", "chưa có giao dịch thành công nào"
                             ),
@@ -590,7 +590,7 @@ def budget_annotations(department: str, system: str, what: str, stake: str) -> d
     return {
         "summary": f"{name}: {what} {system_name}",
         "description": "Tháng này đã đạt 12/22 ngày làm việc; còn 8 ngày làm việc phải có giao"
-        f" dịch thành công. {stake}, tỷ lệ cả tháng sẽ không đạt mục tiêu 90%.",
+        f" dịch thành công. {stake}, tỷ lệ cả tháng sẽ không đạt mục tiêu 90 %.",
         **obligation_annotations(department, system, "chưa có giao dịch thành công nào"),
         "check": "Bảo đảm từng ngày làm việc còn lại của tháng đều có giao dịch thành công; nếu"
         " ngày không đạt không do lỗi của đơn vị (hệ thống quốc gia ngừng hoạt động), đề nghị"
@@ -609,8 +609,8 @@ def probes_failing(department: str, system: str) -> dict[str, Any]:
             "severity": "warning",
         },
         "exp_annotations": {
-            "summary": f"{name}: 100% lần thăm dò {system_name} thất bại trong 15m qua",
-            "description": "Tỷ lệ lần thăm dò thất bại trong 15m qua là 100%, vượt ngưỡng 50%.",
+            "summary": f"{name}: 100 % lần thăm dò {system_name} thất bại trong 15 phút qua",
+            "description": "Tỷ lệ lần thăm dò thất bại trong 15 phút qua là 100 %, vượt ngưỡng 50 %.",
             **obligation_annotations(department, system, "chưa có giao dịch thành công nào"),
             "check": CHECK_PROBES,
         },
@@ -668,7 +668,7 @@ def test_thresholds_are_options(tmp_path: Path, bac_ninh: Registry) -> None:
     assert "lienthong_local_hour >= 8.5" in text
     assert "lienthong_missed_required_workdays >= 3" in text
     assert "lienthong:probe_failure_ratio:15m > 0.2" in text
-    assert "đến 8,5 giờ" in text
+    assert "đến 8 giờ 30 vẫn" in text
     assert "lienthong_local_hour >= 15" in text  # the critical stage, by default at 15:00
     t = Thresholds(no_success_critical_hour=14.5)
     assert "lienthong_local_hour >= 14.5" in render(tmp_path, bac_ninh, t).read_text()

@@ -102,14 +102,14 @@ def test_demo_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     lines = []
     for line in process.stdout:  # waits for the demo to say it is up
         lines.append(line)
-        if "Ctrl-C stops" in line:
+        if "Ctrl-C để dừng" in line:
             break
     process.send_signal(signal.SIGTERM)
     rest, _ = process.communicate(timeout=30)
     output = "".join(lines) + rest
     assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}/metrics" in output
-    assert "demo stopped." in output
+    assert "đã dừng demo." in output
     assert (tmp_path / "lienthong-demo.db").exists()
 
 

@@ -72,7 +72,15 @@ def test_month_pdf_names_figures_and_pages(
     assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text and "THÔNG TIN VÀ TRUYỀN THÔNG" not in text
     assert "Số liệu tính đến hết ngày 30/09/2026" in text
     assert "lập tự động lúc 08:30:00 02/11/2026" in text
-    assert SOURCE.registry in text and SOURCE.database in text
+    assert "Số: ……/BC" in text and "Nơi nhận:" in text and "- Lưu: VT." in text
+    # The database URL and the registry's digest: in the method annex, not on page 1.
+    first_page = text.split("Trang 1/")[0]
+    annex = text[text.index("III. CÁCH TÍNH SỐ LIỆU") :]
+    assert SOURCE.database not in first_page and "sha256" not in first_page
+    assert SOURCE.registry in annex and SOURCE.database in annex
+    # No English codes in the Vietnamese text: the zone by its offset, sources by their names.
+    assert "múi giờ UTC+07:00" in text and "Asia/Ho_Chi_Minh" not in text
+    assert "thăm dò probe" not in text and "khóa evidence" not in text
     owing = {row.department for row in report.rows}
     for department in bac_ninh.departments:
         if department.code in owing:

@@ -59,3 +59,24 @@ def test_issue_refuses_an_unknown_department(
     with pytest.raises(SystemExit) as e:
         main(["tokens", "issue", "--db", store_url])
     assert e.value.code == 2
+
+
+def test_scopes_push_by_default_explain_for_one_department_only(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ("--db", store_url)
+    assert main(["tokens", "issue", "--department", "so-taichinh", *db]) == 0
+    pusher = capsys.readouterr().out.splitlines()[-1]
+    argv = ["tokens", "issue", "--department", "so-taichinh", "--scope", "explain", *db]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("explain token for so-taichinh")
+    assert main(["tokens", "issue", "--all-departments", "--scope", "explain", *db]) == 1
+    assert "an explain token is for one department" in capsys.readouterr().err
+    engine = open_store(store_url)
+    found, explain = find_token(engine, pusher), find_token(engine, out[-1])
+    engine.dispose()
+    assert found is not None and found.scope == "push"
+    assert explain is not None and explain.scope == "explain"
+    assert main(["tokens", "list", "--format", "json", *db]) == 0
+    assert [t["scope"] for t in json.loads(capsys.readouterr().out)] == ["push", "explain"]

@@ -206,6 +206,8 @@ async def push_handler(request: web.Request) -> web.Response:
     if refusal is not None:
         return refusal
     assert token is not None
+    if token.scope != "push":
+        return error(403, f"this token's scope is {token.scope!r}: it cannot push records")
     wait = api.limits.take(token.id)
     if wait > 0:
         return error(

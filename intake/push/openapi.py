@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake.push.excusals import excusal_openapi
+from intake.push.status_openapi import status_openapi
 from registry import Registry
 
 MAX_BODY = 5_000_000
@@ -122,6 +123,7 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
     retry = {"Retry-After": {"required": True, "schema": SECONDS, "description": "seconds"}}
     challenge = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
     excusal_paths, excusal_schemas = excusal_openapi(registry)
+    status_paths, status_schemas = status_openapi(registry)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -192,6 +194,7 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                 }
             },
             **excusal_paths,
+            **status_paths,
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -219,6 +222,7 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                 "Accepted": ACCEPTED,
                 "Error": ERROR,
                 **excusal_schemas,
+                **status_schemas,
             },
         },
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 
@@ -23,9 +23,9 @@ class RateLimit:
         self.rate = rate
         self.burst = burst
         self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[Hashable, _Bucket] = {}
 
-    def take(self, key: int) -> float:
+    def take(self, key: Hashable) -> float:
         """Spend one request of `key`'s bucket: 0 if allowed, else seconds until one is."""
         now = self._clock()
         bucket = self._buckets.get(key)

@@ -9,6 +9,7 @@ shaping engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -78,8 +79,14 @@ PHRASES = {
         "as_of": "Số liệu tính đến hết ngày {as_of} (ngày tính theo múi giờ {tz}).",
         "deadline": "Hạn gửi báo cáo quý: trước ngày 25 của tháng cuối quý, tức chậm nhất"
         " ngày {deadline} (Quy chế, Điều 10).",
-        "generated": "Báo cáo lập tự động lúc {at} bởi {software}, từ sổ đăng ký {registry}"
-        " và cơ sở dữ liệu {database}.",
+        "number": "Số: ……/BC",
+        "generated": "Báo cáo lập tự động lúc {at} bởi phần mềm giám sát liên thông dữ liệu.",
+        "provenance": "Nguồn số liệu: sổ đăng ký {registry}; cơ sở dữ liệu {database};"
+        " phần mềm {software}.",
+        "recipients": "Nơi nhận:",
+        "recipient_1": "- Ủy ban nhân dân tỉnh (để báo cáo);",
+        "recipient_2": "- Các sở, ban, ngành (để thực hiện);",
+        "recipient_3": "- Lưu: VT.",
         "summary": "I. TỔNG HỢP",
         "summary_line": "{n} nhiệm vụ của {d} đơn vị: {m} nhiệm vụ duy trì giao dịch,"
         " {c} nhiệm vụ triển khai kết nối.",
@@ -130,8 +137,14 @@ PHRASES = {
         "as_of": "Figures to the end of {as_of} (days in the {tz} timezone).",
         "deadline": "Quarterly report deadline: before the 25th of the quarter's last month,"
         " so {deadline} at the latest (operating rules, Art. 10).",
-        "generated": "Generated automatically at {at} by {software}, from registry {registry}"
-        " and database {database}.",
+        "number": "No.: ……/BC",
+        "generated": "Generated automatically at {at} by the data-connection monitor.",
+        "provenance": "Sources of the figures: registry {registry}; database {database};"
+        " software {software}.",
+        "recipients": "Recipients:",
+        "recipient_1": "- Provincial People's Committee (for its information);",
+        "recipient_2": "- Departments and agencies (for action);",
+        "recipient_3": "- Archive.",
         "summary": "I. SUMMARY",
         "summary_line": "{n} obligation(s) of {d} department(s): {m} to maintain"
         " transactions, {c} to establish a connection.",
@@ -253,6 +266,7 @@ def _heading_block(filing: Filing) -> list[Flowable]:
     left.append(
         HRFlowable(width="30%", thickness=0.6, color=colors.black, spaceBefore=2, hAlign="CENTER")
     )
+    left.append(_p(words["number"], CENTER))  # the clerk writes the number when it is filed
     at = report.generated_at
     when = (
         words["place_date"].format(province=province, d=at.day, m=at.month, y=at.year)
@@ -286,25 +300,27 @@ def _heading_block(filing: Filing) -> list[Flowable]:
     if report.department is not None:
         story.insert(-1, _p(words["department"].format(name=text(report.department.name)), SUBJECT))
     story.append(
-        _p(words["as_of"].format(as_of=labels.date(report.as_of), tz=report.timezone), SMALL)
+        _p(
+            words["as_of"].format(as_of=labels.date(report.as_of), tz=_zone(report.generated_at)),
+            SMALL,
+        )
     )
     if filing.period.deadline is not None:
         story.append(
             _p(words["deadline"].format(deadline=labels.date(filing.period.deadline)), SMALL)
         )
-    p = filing.provenance
-    story.append(
-        _p(
-            words["generated"].format(
-                at=labels.datetime(report.generated_at),
-                software=p.software,
-                registry=p.registry,
-                database=p.database,
-            ),
-            SMALL,
-        )
-    )
+    # The database URL and the registry's digests are for whoever checks the figures:
+    # they are in the method annex (III), not on the first page.
+    story.append(_p(words["generated"].format(at=labels.datetime(report.generated_at)), SMALL))
     return story
+
+
+def _zone(at: datetime) -> str:
+    """The timezone as people read it: its UTC offset ('UTC+07:00'), not its tz database name."""
+    offset = at.utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _status_chip(code: str, labels: Labels, bold: bool = False) -> Paragraph:
@@ -612,6 +628,15 @@ def _how_computed(filing: Filing) -> list[Flowable]:
     )
     story.append(_p(words["overrides"].format(days=overrides or words["none"]), BODY))
     story.append(_p(_sources_line(filing), BODY))
+    p = filing.provenance
+    story.append(
+        _p(
+            words["provenance"].format(
+                registry=p.registry, database=p.database, software=p.software
+            ),
+            BODY,
+        )
+    )
     return story
 
 
@@ -631,9 +656,12 @@ def _sources_line(filing: Filing) -> str:
 
 def _signature(filing: Filing) -> list[Flowable]:
     words = PHRASES[filing.lang]
+    recipients = [_p(words["recipients"], CELL_BOLD)] + [
+        _p(words[f"recipient_{n}"], CELL_SMALL) for n in (1, 2, 3)
+    ]
     block = _table(
-        [["", [_p(words["signer"], CENTER_BOLD), _p(words["sign_hint"], CENTER)]]],
+        [[recipients, [_p(words["signer"], CENTER_BOLD), _p(words["sign_hint"], CENTER)]]],
         [WIDTH * 0.55, WIDTH * 0.45],
-        [],
+        [("VALIGN", (0, 0), (-1, -1), "TOP")],
     )
     return [Spacer(1, 8 * mm), KeepTogether([block, Spacer(1, 25 * mm)])]
