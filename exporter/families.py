@@ -97,6 +97,12 @@ CIRCUIT_STATE = Family(
     "gauge",
     "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
 )
+LEADER = Family(
+    "lienthong_leader",
+    "gauge",
+    "1 if this instance leads its probe shard (it probes and exports the shard's"
+    " per-obligation series), 0 if it stands by.",
+)
 
 # Per-obligation families, in exposition order; every series carries OBLIGATION_LABELS.
 OBLIGATION_FAMILIES = (
@@ -113,5 +119,5 @@ OBLIGATION_FAMILIES = (
     MONTH_MET_DAYS,
     MONTH_REMAINING_DAYS,
 )
-SERVICE_FAMILIES = (LOCAL_HOUR, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
+SERVICE_FAMILIES = (LOCAL_HOUR, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE, LEADER)
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

@@ -16,11 +16,12 @@ from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
-from lienthong.service import create_service
+from lienthong.service import create_service, while_leading
 from probes.auth import check_secrets
 from probes.secrets import SecretError
+from probes.shard import Shard
 from registry import Registry, load_registry
-from reports.scheduled import exports_schedule
+from reports.scheduled import run_schedule
 from store import open_store, sync_registry
 from store.database import DEFAULT_URL
 
@@ -32,6 +33,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
     parser.add_argument(
         "--listen", metavar="HOST:PORT", help="address of the HTTP service (default 127.0.0.1:9464)"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="probe and export shard I of N of the obligations (overrides [probes] shard)",
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -58,6 +64,14 @@ def check_probe_secrets(registry: Registry) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.shard is not None:
+        try:
+            shard = str(Shard.parse(args.shard))
+        except ValueError as e:
+            raise UsageError(f"--shard: {e}") from None
+        config = config.model_copy(
+            update={"probes": config.probes.model_copy(update={"shard": shard})}
+        )
     host, port = parse_listen(args.listen or config.listen)
     url = args.db or config.database or os.environ.get(settings.DB_ENV) or DEFAULT_URL
     registry = load_registry(
@@ -73,9 +87,16 @@ def run(args: argparse.Namespace) -> int:
         if config.exports.enabled:
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
             spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV)
+            # Written by one instance of those sharing the store: the holder of the lock.
             app.cleanup_ctx.append(
-                exports_schedule(
-                    store, registry, config.exports, registry_spec=spec, database_url=url
+                while_leading(
+                    store,
+                    registry.province.code,
+                    "exports",
+                    config.ha.takeover,
+                    lambda: run_schedule(
+                        store, registry, config.exports, registry_spec=spec, database_url=url
+                    ),
                 )
             )
         setup_logging()

@@ -16,7 +16,9 @@ from exporter.app import ServiceOptions
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings, UrlRewrite
+from probes.shard import Shard
 from reports.scheduled import ExportsSettings
+from store.leadership import DEFAULT_TAKEOVER
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
 Seconds = Annotated[float, Field(gt=0)]
@@ -42,6 +44,12 @@ class ProbesTable(_Table):
     breaker_max_cooldown: Seconds = 600.0
     grace: float = Field(default=5.0, ge=0)
     url_rewrite: list[Rewrite] = Field(default_factory=list)
+    shard: str = "0/1"  # I/N: this instance probes and exports shard I of N
+
+    @field_validator("shard")
+    @classmethod
+    def _shard(cls, value: str) -> str:
+        return str(Shard.parse(value))
 
     @field_validator("url_rewrite", mode="before")
     @classmethod
@@ -67,6 +75,11 @@ class PushTable(_Table):
     token_refresh: Seconds = 5.0
 
 
+class HaTable(_Table):
+    # The longest a shard's probes or the scheduled exports go without a leader.
+    takeover: Annotated[float, Field(ge=2, le=600)] = DEFAULT_TAKEOVER
+
+
 class ServeConfig(_Table):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
@@ -75,6 +88,7 @@ class ServeConfig(_Table):
     recorder: RecorderTable = RecorderTable()
     metrics: MetricsTable = MetricsTable()
     push: PushTable = PushTable()
+    ha: HaTable = HaTable()
     exports: ExportsSettings = ExportsSettings()
 
     def probe_settings(self) -> ProbeSettings:
@@ -89,6 +103,8 @@ class ServeConfig(_Table):
             breaker_max_cooldown=p.breaker_max_cooldown,
             rewrites=tuple(UrlRewrite(r.from_, r.to) for r in p.url_rewrite),
             grace=p.grace,
+            shard=Shard.parse(p.shard),
+            takeover=self.ha.takeover,
         )
 
     def service_options(self) -> ServiceOptions:

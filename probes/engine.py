@@ -15,7 +15,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiohttp
@@ -26,7 +26,8 @@ from probes.health import LagHistogram, LastResult, Pair, SystemHealth
 from probes.http import ProbeOutcome, ProbeTarget
 from probes.kinds import KINDS
 from probes.recorder import TransactionRecorder
-from probes.schedule import first_due, next_due
+from probes.schedule import first_due, next_due, slot_start
+from probes.shard import Shard
 from registry import Registry
 
 log = logging.getLogger("lienthong.probes")
@@ -60,6 +61,10 @@ class ProbeSettings:
     breaker_max_cooldown: float = 600.0
     rewrites: tuple[UrlRewrite, ...] = ()
     grace: float = 5.0  # seconds in-flight probes get to finish on shutdown
+    shard: Shard = field(
+        default_factory=Shard
+    )  # the obligations this instance probes (`[probes] shard`)
+    takeover: float = 30.0  # seconds a standby takes at most to lead when the leader is gone
 
     def rewrite(self, url: str) -> str:
         for r in self.rewrites:
@@ -70,10 +75,10 @@ class ProbeSettings:
 def probe_targets(
     registry: Registry, settings: ProbeSettings, credentials: CredentialStore
 ) -> list[ProbeTarget]:
-    """The registry's obligations that have a probe, ready to run."""
+    """The registry's obligations of this shard that have a probe, ready to run."""
     targets = []
     for o in registry.obligations:
-        if o.probe is None:
+        if o.probe is None or not settings.shard.owns(o.key):
             continue
         targets.append(
             ProbeTarget(
@@ -148,8 +153,10 @@ class ProbeEngine:
     def interval(self, target: ProbeTarget) -> float:
         return self.settings.interval or target.spec.interval
 
-    def start(self) -> None:
-        self._scheduler = asyncio.create_task(self._schedule(), name="probe-scheduler")
+    def start(self, since: float | None = None) -> None:
+        """Start probing; with `since`, each probe's first slot is its first at or after it
+        (a new leader runs the slots its predecessor may have left, once each)."""
+        self._scheduler = asyncio.create_task(self._schedule(since), name="probe-scheduler")
 
     async def stop(self) -> None:
         """Stop scheduling; give runs in flight `grace` seconds, then cancel the rest."""
@@ -164,8 +171,8 @@ class ProbeEngine:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
-    async def _schedule(self) -> None:
-        now = self._clock()
+    async def _schedule(self, since: float | None) -> None:
+        now = self._clock() if since is None else since
         heap = [(first_due(t.key, self.interval(t), now), i) for i, t in enumerate(self.targets)]
         heapq.heapify(heap)
         while heap:
@@ -216,6 +223,7 @@ class ProbeEngine:
             outcome.success,
             outcome.seconds * 1000,
             outcome.detail,
+            slot=datetime.fromtimestamp(slot_start(target.key, self.interval(target), due), UTC),
         )
         self._last[(target.department, target.system)] = LastResult(ts, outcome)
         for observer in self.observers:
