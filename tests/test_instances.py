@@ -1,0 +1,151 @@
+"""Several instances on one PostgreSQL: shards split the probes and the series, an HA pair hands over.
+
+Real processes (`lienthong serve`, `lienthong simulate`) on loopback ports,
+stopped by the fixtures whatever happens; the HA test kills its leader with
+SIGKILL, as a crash would.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lienthong.demo import BAC_NINH_GATEWAY
+from probes.shard import Shard
+from registry import load_registry
+from tests.instances import serve, simulator, until
+from tests.stores import new_postgres_database
+
+pytestmark = pytest.mark.postgres
+
+BAC_NINH = load_registry("bac-ninh")
+PROBED = {o.key for o in BAC_NINH.obligations if o.probe is not None}
+
+
+def config(simulator_url: str, shard: str, interval: float, takeover: float = 30.0) -> str:
+    return f"""
+[probes]
+interval = {interval}
+shard = "{shard}"
+url_rewrite = {{from = "{BAC_NINH_GATEWAY}", to = "{simulator_url}"}}
+[metrics]
+totals_refresh = 0.5
+[ha]
+takeover = {takeover}
+[exports]
+enabled = false
+"""
+
+
+def probe_slots(database: str) -> dict[tuple[str, str], list[datetime]]:
+    """The stored probe records' slots (from their ids), per obligation, in order."""
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT department, system, record_id FROM transactions WHERE source = 'probe'")
+        ).all()
+    engine.dispose()
+    found: dict[tuple[str, str], list[datetime]] = {}
+    for department, system, record_id in rows:
+        prefix, d, s, slot = record_id.split(":")
+        assert (prefix, d, s) == ("probe", department, system)
+        when = datetime.strptime(slot, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=UTC)
+        found.setdefault((department, system), []).append(when)
+    return {pair: sorted(slots) for pair, slots in found.items()}
+
+
+def gaps(slots: list[datetime]) -> list[float]:
+    return [round((b - a).total_seconds(), 3) for a, b in zip(slots, slots[1:], strict=False)]
+
+
+def per_obligation(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> set[object]:
+    return {key for key in metrics if any(k == "department" for k, _ in key[1])}
+
+
+def test_two_shards_probe_each_obligation_once_and_split_the_series(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    database = new_postgres_database(postgres_url)
+    interval = 2.0
+    with (
+        simulator(tmp_path) as sim,
+        serve(tmp_path, "shard0", database, config(sim, "0/2", interval)) as first,
+        serve(tmp_path, "shard1", database, config(sim, "1/2", interval)) as second,
+        serve(tmp_path, "whole", database, "[probes]\nenabled = false\n") as whole,
+    ):
+        until(
+            lambda: all(len(probe_slots(database).get(p, [])) >= 3 for p in PROBED),
+            60,
+            "three slots of every probed obligation",
+        )
+        until(first.leads, 10, "shard 0 leads")
+        until(second.leads, 10, "shard 1 leads")
+        m0, m1, m_all = first.metrics(), second.metrics(), whole.metrics()
+
+    # Every probed obligation, each slot stored once, slots one interval apart.
+    slots = probe_slots(database)
+    assert set(slots) == PROBED
+    for pair, found in slots.items():
+        assert len(set(found)) == len(found), pair
+        assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+
+    # Each shard exports its own obligations' series and no other's.
+    s0, s1 = per_obligation(m0), per_obligation(m1)
+    assert s0 and s1 and not s0 & s1
+    for (name, labels), _value in {**m0, **m1}.items():
+        if name == "lienthong_probe_duration_seconds_count":
+            pair = (dict(labels)["department"], dict(labels)["system"])
+            owner = m0 if Shard(0, 2).owns(pair) else m1
+            assert (name, labels) in owner
+
+    # The union of the shards' series is what one instance shows for the whole registry.
+    assert s0 | s1 == per_obligation(m_all)
+    for key in s0 | s1:
+        if key[0] in ("lienthong_obligation_info", "lienthong_target_ratio"):
+            assert {**m0, **m1}[key] == m_all[key]
+    # Each instance says whether it leads, and which shard.
+    assert m0[("lienthong_leader", (("province", "24"), ("shard", "0/2")))] == 1
+    assert m1[("lienthong_leader", (("province", "24"), ("shard", "1/2")))] == 1
+
+
+def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    database = new_postgres_database(postgres_url)
+    interval, takeover = 8.0, 3.0
+    settings = config("{sim}", "0/1", interval, takeover)
+    with simulator(tmp_path) as sim:
+        settings = settings.replace("{sim}", sim)
+        with serve(tmp_path, "first", database, settings) as first:
+            until(first.leads, 20, "the first instance leads")
+            with serve(tmp_path, "second", database, settings) as second:
+                assert not second.leads()
+                assert not per_obligation(second.metrics())  # a standby exports none
+                until(
+                    lambda: set(probe_slots(database)) == PROBED,
+                    30,
+                    "a slot of every probed obligation",
+                )
+                first.process.kill()  # SIGKILL: no goodbye, the lock goes with the session
+                killed = datetime.now(UTC)
+                took = until(second.leads, 4 * takeover, "the standby leads", step=0.1)
+                assert took <= takeover
+                until(
+                    lambda: all(
+                        probe_slots(database)[p][-1] > killed.replace(microsecond=0)
+                        and (probe_slots(database)[p][-1] - killed).total_seconds() > interval
+                        for p in PROBED
+                    ),
+                    4 * interval,
+                    "every obligation probed twice by the new leader",
+                )
+    slots = probe_slots(database)
+    assert set(slots) == PROBED
+    for pair, found in slots.items():
+        # No slot missing across the handover, none stored twice.
+        assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+    (tmp_path / "takeover.txt").write_text(f"{took:.2f}\n")
+    print(f"takeover after kill -9: {took:.2f} s (bound {takeover} s)")
