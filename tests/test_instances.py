@@ -8,6 +8,7 @@ SIGKILL, as a crash would.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def probe_slots(database: str) -> dict[tuple[str, str], list[datetime]]:
 
 
 def gaps(slots: list[datetime]) -> list[float]:
-    return [round((b - a).total_seconds(), 3) for a, b in zip(slots, slots[1:], strict=False)]
+    return [round((b - a).total_seconds(), 3) for a, b in pairwise(slots)]
 
 
 def per_obligation(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> set[object]:
