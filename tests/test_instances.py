@@ -26,7 +26,14 @@ BAC_NINH = load_registry("bac-ninh")
 PROBED = {o.key for o in BAC_NINH.obligations if o.probe is not None}
 
 
-def config(simulator_url: str, shard: str, interval: float, takeover: float = 30.0) -> str:
+def config(
+    simulator_url: str,
+    shard: str,
+    interval: float,
+    takeover: float = 30.0,
+    exports: Path | None = None,
+) -> str:
+    exporting = f'dir = "{exports}"' if exports else "enabled = false"
     return f"""
 [probes]
 interval = {interval}
@@ -37,7 +44,7 @@ totals_refresh = 0.5
 [ha]
 takeover = {takeover}
 [exports]
-enabled = false
+{exporting}
 """
 
 
@@ -60,6 +67,10 @@ def probe_slots(database: str) -> dict[tuple[str, str], list[datetime]]:
 
 def gaps(slots: list[datetime]) -> list[float]:
     return [round((b - a).total_seconds(), 3) for a, b in pairwise(slots)]
+
+
+def exported(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/lienthong-*.json"))
 
 
 def per_obligation(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> set[object]:
@@ -117,12 +128,12 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
 ) -> None:
     database = new_postgres_database(postgres_url)
     interval, takeover = 8.0, 3.0
-    settings = config("{sim}", "0/1", interval, takeover)
+    folders = {name: tmp_path / f"exports-{name}" for name in ("first", "second")}
     with simulator(tmp_path) as sim:
-        settings = settings.replace("{sim}", sim)
-        with serve(tmp_path, "first", database, settings) as first:
+        settings = {n: config(sim, "0/1", interval, takeover, folders[n]) for n in folders}
+        with serve(tmp_path, "first", database, settings["first"]) as first:
             until(first.leads, 20, "the first instance leads")
-            with serve(tmp_path, "second", database, settings) as second:
+            with serve(tmp_path, "second", database, settings["second"]) as second:
                 assert not second.leads()
                 assert not per_obligation(second.metrics())  # a standby exports none
                 until(
@@ -130,19 +141,28 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
                     30,
                     "a slot of every probed obligation",
                 )
+                # The leader wrote the latest month's exports when it started.
+                until(lambda: exported(folders["first"]), 60, "the first instance's exports")
                 first.process.kill()  # SIGKILL: no goodbye, the lock goes with the session
                 killed = datetime.now(UTC)
                 took = until(second.leads, 4 * takeover, "the standby leads", step=0.1)
                 assert took <= takeover
                 until(
                     lambda: all(
-                        probe_slots(database)[p][-1] > killed.replace(microsecond=0)
-                        and (probe_slots(database)[p][-1] - killed).total_seconds() > interval
+                        (probe_slots(database)[p][-1] - killed).total_seconds() > interval
                         for p in PROBED
                     ),
                     4 * interval,
                     "every obligation probed twice by the new leader",
                 )
+                until(
+                    lambda: "scheduled exports: pass done" in second.log.read_text(),
+                    30,
+                    "the new leader's exports pass",
+                )
+    # Exports written once: the new leader's folder holds none of the same period.
+    assert exported(folders["first"])
+    assert not exported(folders["second"])
     slots = probe_slots(database)
     assert set(slots) == PROBED
     for pair, found in slots.items():
