@@ -18,6 +18,7 @@ from lienthong import (
     cli_demo,
     cli_exports,
     cli_ingest,
+    cli_national,
     cli_registry,
     cli_report,
     cli_serve,
@@ -43,6 +44,7 @@ COMMANDS = (
     cli_alerts,
     cli_dashboards,
     cli_db,
+    cli_national,
 )
 
 

@@ -9,7 +9,15 @@ import sys
 from lienthong import settings
 from lienthong.errors import UsageError
 from store import open_store
-from store.tokens import PushToken, TokenError, issue_token, list_tokens, revoke_token
+from store.tokens import (
+    PUSH,
+    READ,
+    PushToken,
+    TokenError,
+    issue_token,
+    list_tokens,
+    revoke_token,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +33,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--all-departments",
         action="store_true",
         help="may submit for every department (the provincial gateway operator)",
+    )
+    scope.add_argument(
+        "--read-reports",
+        action="store_true",
+        help="may only read the monthly reports (GET /api/v1/reports/YYYY-MM: the ministry)",
     )
     issue.add_argument("--label", metavar="TEXT", help="a note for `tokens list` (who holds it)")
     settings.add_store_options(issue)
@@ -50,11 +63,16 @@ def run_issue(args: argparse.Namespace) -> int:
         registry = settings.registry(args)
         if not registry.has_department(department):
             raise UsageError(f"unknown department code {department!r} in the registry")
+    kind = READ if args.read_reports else PUSH
     engine = open_store(settings.database_url(args))
     try:
-        token = issue_token(engine, department, args.label)
+        token = issue_token(engine, department, args.label, kind)
     finally:
         engine.dispose()
+    if kind == READ:
+        print(f"read-only reports token ({token[:11]}…); it is shown only this once:")
+        print(token)
+        return 0
     scope = department or "all departments"
     print(f"push-API token for {scope} ({token[:11]}…); it is shown only this once:")
     print(token)
@@ -87,6 +105,7 @@ def _as_json(t: PushToken) -> dict[str, object]:
     return {
         "prefix": t.prefix,
         "department": t.department,
+        "kind": t.kind,
         "label": t.label,
         "issued": t.created.isoformat(),
         "revoked": t.revoked.isoformat() if t.revoked else None,

@@ -20,6 +20,7 @@ from probes.auth import CredentialStore
 from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder
 from registry import Registry
+from reports.api import add_reports_api
 from store.leadership import Leadership
 
 
@@ -30,8 +31,10 @@ def create_service(
     options: ServiceOptions | None = None,
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
-    """The app of `lienthong serve` and the demo: HTTP service, probes, push API."""
-    return create_app(registry, store, probe_settings, options, clock, probes=probes_context)
+    """The app of `lienthong serve` and the demo: HTTP service, probes, push API, reports API."""
+    app = create_app(registry, store, probe_settings, options, clock, probes=probes_context)
+    add_reports_api(app, registry, store)
+    return app
 
 
 async def probes_context(app: web.Application) -> AsyncIterator[None]:

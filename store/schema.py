@@ -142,6 +142,8 @@ class PushToken(Base):
     label: Mapped[str | None] = mapped_column(Text)
     created_us: Mapped[int] = mapped_column(BigInteger)
     revoked_us: Mapped[int | None] = mapped_column(BigInteger)
+    # "push" (the push API) or "read" (GET /api/v1/reports/…: the ministry's collector).
+    kind: Mapped[str] = mapped_column(String(8), default="push", server_default="push")
 
 
 class StoreMeta(Base):

@@ -21,6 +21,7 @@ from store.schema import push_tokens
 
 TOKEN_PREFIX = "lt_"
 SHOWN_CHARS = len(TOKEN_PREFIX) + 8
+PUSH, READ = "push", "read"
 
 
 class TokenError(Exception):
@@ -37,9 +38,12 @@ class PushToken:
     label: str | None
     created: datetime
     revoked: datetime | None
+    kind: str = "push"  # or "read": may read the monthly reports, never push
 
     @property
     def scope(self) -> str:
+        if self.kind == READ:
+            return "reports (read only)"
         return self.department if self.department is not None else "all departments"
 
     def allows(self, department: str) -> bool:
@@ -74,11 +78,17 @@ def _token(row: object) -> PushToken:
         label=r["label"],
         created=created,
         revoked=_at(r["revoked_us"]),
+        kind=r["kind"],
     )
 
 
-def issue_token(engine: Engine, department: str | None, label: str | None = None) -> str:
-    """A new token for one department (None: all departments); returns the token itself."""
+def issue_token(
+    engine: Engine, department: str | None, label: str | None = None, kind: str = PUSH
+) -> str:
+    """A new token for one department (None: all departments); returns the token itself.
+
+    A `read` token reads the monthly reports (`GET /api/v1/reports/…`) and pushes nothing.
+    """
     token = new_token()
     with engine.begin() as conn:
         conn.execute(
@@ -88,6 +98,7 @@ def issue_token(engine: Engine, department: str | None, label: str | None = None
                 department=department,
                 label=label,
                 created_us=_now_us(),
+                kind=kind,
             )
         )
     return token
@@ -101,17 +112,20 @@ def list_tokens(engine: Engine) -> list[PushToken]:
 
 
 def active_tokens(conn: Connection) -> dict[str, PushToken]:
-    """The tokens not revoked, by hash (what the push API authenticates against)."""
-    rows = conn.execute(select(push_tokens).where(push_tokens.c.revoked_us.is_(None))).all()
+    """The push tokens not revoked, by hash (what the push API authenticates against)."""
+    c = push_tokens.c
+    rows = conn.execute(select(push_tokens).where(c.revoked_us.is_(None), c.kind == PUSH)).all()
     return {r.sha256: _token(r) for r in rows}
 
 
-def find_token(engine: Engine, token: str) -> PushToken | None:
-    """The active token with this secret, if any."""
+def find_token(engine: Engine, token: str, kind: str = PUSH) -> PushToken | None:
+    """The active token of this kind with this secret, if any."""
     with engine.connect() as conn:
         row = conn.execute(
             select(push_tokens).where(
-                push_tokens.c.sha256 == token_hash(token), push_tokens.c.revoked_us.is_(None)
+                push_tokens.c.sha256 == token_hash(token),
+                push_tokens.c.revoked_us.is_(None),
+                push_tokens.c.kind == kind,
             )
         ).first()
     return None if row is None else _token(row)

@@ -1,4 +1,4 @@
-"""each store belongs to one province: claim an existing store for its province
+"""each store belongs to one province (claim an existing store); read tokens for reports
 
 Revision ID: 0007_province
 Revises: 0003_push_tokens
@@ -34,6 +34,11 @@ META = sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa
 
 
 def upgrade() -> None:
+    # A token's kind: "push" (every token issued so far) or "read" (the reports API).
+    with op.batch_alter_table("push_tokens", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=8), nullable=False, server_default="push")
+        )
     province = context.config.attributes.get("province")
     if province is None:
         return
@@ -48,4 +53,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("push_tokens", schema=None) as batch_op:
+        batch_op.drop_column("kind")
     op.execute(META.delete().where(META.c.key.in_(("province_code", "province_name"))))

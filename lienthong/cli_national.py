@@ -1,0 +1,102 @@
+"""`lienthong national report`: every province's month fetched from its `serve`, ranked."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tomllib
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from compliance.periods import Month
+from lienthong.errors import UsageError
+from reports.files import write_atomically
+from reports.national import NationalError, national_report
+from reports.national_files import NATIONAL_FORMATS
+
+TOKEN_ENV = "LIENTHONG_READ_TOKEN"
+TIMEOUT = 120.0  # seconds per province: a large province's month takes a few seconds
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("national", help="the ministry's view over every province")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    report = actions.add_parser(
+        "report", help="fetch every province's monthly report and write the national ranking"
+    )
+    report.add_argument("--month", required=True, metavar="YYYY-MM")
+    report.add_argument(
+        "--source",
+        required=True,
+        nargs="+",
+        metavar="URL",
+        help="each province's lienthong serve (e.g. https://lienthong.bacninh.gov.vn)",
+    )
+    report.add_argument("--format", choices=tuple(NATIONAL_FORMATS), default="json")
+    report.add_argument("--out", required=True, metavar="PATH", type=Path)
+    report.add_argument(
+        "--tokens",
+        metavar="FILE",
+        type=Path,
+        help='TOML file of read tokens per source: "https://…" = "lt_…"'
+        f" (otherwise the one token in env {TOKEN_ENV})",
+    )
+    report.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    month = str(Month.parse(args.month))
+    if not args.out.parent.is_dir():
+        raise UsageError(f"cannot write {args.out}: folder {args.out.parent} does not exist")
+    tokens = _tokens(args.tokens)
+    fetched = [(url, fetch_report(url, month, _token_for(url, tokens))) for url in args.source]
+    try:
+        ranking = national_report(month, fetched)
+    except NationalError as e:
+        raise UsageError(str(e)) from None
+    write_atomically(args.out, lambda f: NATIONAL_FORMATS[args.format](ranking, f))
+    best = ranking.provinces[0] if ranking.provinces else None
+    lead = f"; first {best.name} ({best.share.ratio})" if best else ""
+    print(f"{args.out}: {month}: {len(ranking.provinces)} provinces ranked{lead}")
+    return 0
+
+
+def _tokens(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: not valid TOML: {e}") from None
+    if not all(isinstance(v, str) for v in data.values()):
+        raise UsageError(f"{path}: each source's token must be a string")
+    return {k.rstrip("/"): v for k, v in data.items()}
+
+
+def _token_for(url: str, tokens: dict[str, str]) -> str:
+    token = tokens.get(url.rstrip("/")) or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise UsageError(f"{url}: no read token (give --tokens FILE or set {TOKEN_ENV})")
+    return token
+
+
+def fetch_report(url: str, month: str, token: str) -> dict[str, Any]:
+    """One province's report of `month` from its service; a failure is one line."""
+    address = f"{url.rstrip('/')}/api/v1/reports/{month}"
+    request = urllib.request.Request(address, headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+            found = json.loads(answer.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        raise UsageError(f"{address}: HTTP {e.code} {e.reason}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise UsageError(f"{address}: cannot fetch: {reason}") from None
+    except ValueError as e:
+        raise UsageError(f"{address}: not a JSON report: {e}") from None
+    if not isinstance(found, dict):
+        raise UsageError(f"{address}: not a JSON report")
+    return found
