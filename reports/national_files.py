@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -28,6 +29,7 @@ from reports.pdf.styles import (
     PAGE,
     PERIOD,
     TITLE,
+    WIDTH,
     register_fonts,
 )
 from reports.words import STATUSES, Labels
@@ -42,7 +44,7 @@ PROVINCE_HEAD = (
     "Đạt",
     "Tỷ lệ đạt",
 )
-SYSTEM_HEAD = ("Hệ thống thông tin quốc gia", "Nghĩa vụ", "Đạt", "Tỷ lệ đạt")
+SYSTEM_HEAD = ("Mã", "Hệ thống thông tin quốc gia", "Nghĩa vụ", "Đạt", "Tỷ lệ đạt")
 LAPSE_HEAD = ("Tỉnh, thành phố", "Cơ quan", "Hệ thống", "Trạng thái", "Tỷ lệ")
 EXCUSED_HEAD = ("Hệ thống gián đoạn ở mọi tỉnh", "Số tỉnh", "Ngày được miễn trừ")
 CSV_FIELDS = (
@@ -65,6 +67,10 @@ def ratio_text(ratio: float | None) -> str:
 
 def percent(share: Share) -> str:
     return ratio_text(share.ratio)
+
+
+def _day(iso: str) -> str:
+    return Labels("vi").date(date.fromisoformat(iso))
 
 
 def month_title(month: str) -> str:
@@ -106,10 +112,11 @@ def _tables(report: NationalReport) -> list[tuple[str, Sequence[str], list[list[
     status = STATUSES["vi"]
     systems = {s.code: s.name for s in report.systems}
     provinces = [
-        [p.rank, p.code, p.name, p.as_of, p.share.applicable, p.share.met, percent(p.share)]
+        [p.rank, p.code, p.name, _day(p.as_of), p.share.applicable, p.share.met, percent(p.share)]
         for p in report.provinces
     ]
-    matrix_head = ("Tỉnh, thành phố", *(systems[s] for s in systems))
+    # System codes head the columns: the names, in the table after, are too long for a grid.
+    matrix_head = ("Tỉnh, thành phố", *systems)
     matrix = [
         [p.name, *(percent(report.cells.get((p.code, s), Share())) for s in systems)]
         for p in report.provinces
@@ -168,7 +175,10 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
             [Paragraph(escape(str(v)), CELL_RIGHT if isinstance(v, int) else CELL) for v in row]
             for row in rows
         ]
-        table = Table(data, repeatRows=1)
+        # The first column (names) gets room; the rest share the width evenly.
+        first = 40 * mm
+        rest = (WIDTH - first) / (len(head) - 1)
+        table = Table(data, repeatRows=1, colWidths=[first, *([rest] * (len(head) - 1))])
         table.setStyle(
             TableStyle(
                 [
