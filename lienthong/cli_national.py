@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from compliance.periods import Month
+from dashboards.national import UID as NATIONAL_UID
+from dashboards.national import federation_config, national_dashboard, national_rules
+from dashboards.yamlout import dump
 from lienthong.errors import UsageError
-from reports.files import write_atomically
+from reports.files import write_atomically, write_text_atomically
 from reports.national import NationalError, national_report
 from reports.national_files import NATIONAL_FORMATS
 
@@ -46,6 +49,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     report.set_defaults(run=run_report)
 
+    render = actions.add_parser(
+        "render",
+        help="the national Prometheus's federation config and rules, and the ranking dashboard",
+    )
+    render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
+    render.add_argument(
+        "--federate",
+        required=True,
+        nargs="+",
+        metavar="HOST:PORT",
+        help="each province's Prometheus (the one scraping its lienthong serve)",
+    )
+    render.add_argument(
+        "--interval", default="1m", metavar="DURATION", help="scrape and rule interval (1m)"
+    )
+    render.set_defaults(run=run_render)
+
 
 def run_report(args: argparse.Namespace) -> int:
     month = str(Month.parse(args.month))
@@ -61,6 +81,25 @@ def run_report(args: argparse.Namespace) -> int:
     best = ranking.provinces[0] if ranking.provinces else None
     lead = f"; first {best.name} ({best.share.ratio})" if best else ""
     print(f"{args.out}: {month}: {len(ranking.provinces)} provinces ranked{lead}")
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dashboards").mkdir(exist_ok=True)
+    header = "# Written by `lienthong national render`: edit the command line, not this file.\n"
+    files = {
+        out / "prometheus.yml": dump(federation_config(args.federate, args.interval), header),
+        out / "rules.yml": dump(national_rules(), header),
+        out / "dashboards" / f"{NATIONAL_UID}.json": json.dumps(
+            national_dashboard(), ensure_ascii=False, indent=2, sort_keys=True
+        )
+        + "\n",
+    }
+    for path, text in files.items():
+        write_text_atomically(path, text)
+        print(path)
     return 0
 
 

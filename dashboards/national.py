@@ -1,0 +1,205 @@
+"""The national view: a Prometheus federating the provinces' Prometheus servers, its
+recording rules for province-level figures, and a Grafana dashboard ranking the
+provinces and the national systems.
+
+The rules read only series every province exports whatever the day (the month's
+met and required working days, the obligations' info, the counters), so each
+province shows from its first scrape. With one leader per shard (HA pairs), each
+per-obligation series comes from one instance: sums over instances count once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grafana_foundation_sdk.builders import bargauge, table, timeseries
+from grafana_foundation_sdk.builders.dashboard import Dashboard, DatasourceVariable, Row
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import DataTransformerConfig, VariableOption
+
+from dashboards.grafana import (
+    DATASOURCE,
+    DATASOURCE_UID,
+    RATIO_STEPS,
+    TAG,
+    _number_panels,
+    _organize,
+    _query,
+    _stat,
+    _thresholds,
+)
+from exporter import families as m
+
+FEDERATE_JOB = "lienthong-federate"
+UID = "lienthong-toan-quoc"
+
+# Recording rules: name → expression. Each `province…` series has one per province.
+OBLIGATIONS = "province:lienthong_obligations:count"
+MET_DAYS = "province:lienthong_month_met_workdays:sum"
+REQUIRED_DAYS = "province:lienthong_month_required_workdays:sum"
+PROVINCE_RATIO = "province:lienthong_month_met:ratio"
+PROVINCE_SYSTEM_RATIO = "province_system:lienthong_month_met:ratio"
+SYSTEM_RATIO = "system:lienthong_month_met:ratio"
+TRANSACTIONS_RATE = "province:lienthong_transactions:rate1h"
+LEADERS = "province:lienthong_leaders:sum"
+
+
+def _met_ratio(by: str) -> str:
+    met, required = m.MONTH_MET_DAYS.series, m.MONTH_REQUIRED_DAYS.series
+    return f"sum by ({by}) ({met})\n/\n(sum by ({by}) ({required}) > 0)"
+
+
+RULES: dict[str, str] = {
+    OBLIGATIONS: f"count by (province) ({m.OBLIGATION_INFO.series})",
+    MET_DAYS: f"sum by (province) ({m.MONTH_MET_DAYS.series})",
+    REQUIRED_DAYS: f"sum by (province) ({m.MONTH_REQUIRED_DAYS.series})",
+    # The share of this month's required working days met so far (all obligations).
+    PROVINCE_RATIO: _met_ratio("province"),
+    PROVINCE_SYSTEM_RATIO: _met_ratio("province, system"),
+    SYSTEM_RATIO: _met_ratio("system"),
+    TRANSACTIONS_RATE: f"sum by (province) (rate({m.TRANSACTIONS.series}[1h]))",
+    LEADERS: f"sum by (province) ({m.LEADER.series})",
+}
+
+
+def national_rules() -> dict[str, Any]:
+    """The national Prometheus's rule file."""
+    return {
+        "groups": [
+            {
+                "name": "lienthong-national",
+                "interval": "1m",
+                "rules": [{"record": name, "expr": expr} for name, expr in RULES.items()],
+            }
+        ]
+    }
+
+
+def federation_config(
+    provinces: list[str], interval: str = "1m", rule_file: str = "rules.yml"
+) -> dict[str, Any]:
+    """The national Prometheus's configuration: federate every province's lienthong series.
+
+    `provinces` are the provincial Prometheus servers (HOST:PORT). `honor_labels`
+    keeps each series' own `province`; the provinces' external labels are not needed.
+    """
+    return {
+        "global": {"scrape_interval": interval, "evaluation_interval": interval},
+        "rule_files": [rule_file],
+        "scrape_configs": [
+            {
+                "job_name": FEDERATE_JOB,
+                "honor_labels": True,
+                "metrics_path": "/federate",
+                "params": {"match[]": [f'{{job="{m.JOB}"}}']},
+                "scrape_interval": interval,
+                # A province's whole exposition in one answer: allow it time.
+                "scrape_timeout": "50s" if interval == "1m" else interval,
+                "static_configs": [{"targets": list(provinces)}],
+            }
+        ],
+    }
+
+
+def national_dashboard() -> dict[str, Any]:
+    """The ranking dashboard, as Grafana JSON."""
+    matrix = DataTransformerConfig(
+        id_val="groupingToMatrix",
+        options={"columnField": "system", "rowField": "province", "valueField": "Value"},
+    )
+    board = (
+        Dashboard("Liên thông dữ liệu — Toàn quốc")
+        .uid(UID)
+        .tags([TAG, "toan-quoc"])
+        .timezone("Asia/Ho_Chi_Minh")
+        .time("now-7d", "now")
+        .refresh("5m")
+        .readonly()
+        .description(
+            "Các tỉnh, thành phố và các hệ thống thông tin quốc gia: tỷ lệ ngày làm việc"
+            " đạt trong tháng đến nay. Số liệu chính thức: lienthong national report."
+        )
+        .with_variable(
+            DatasourceVariable("datasource")
+            .label("Nguồn dữ liệu")
+            .type("prometheus")
+            .current(
+                VariableOption(selected=True, text="Prometheus (toàn quốc)", value=DATASOURCE_UID)
+            )
+        )
+        .with_row(Row("Tháng này"))
+        .with_panel(_stat("Tỉnh, thành phố báo cáo", f"count({OBLIGATIONS})"))
+        .with_panel(_stat("Nghĩa vụ được theo dõi", f"sum({OBLIGATIONS})"))
+        .with_panel(
+            _stat("Tỷ lệ ngày đạt toàn quốc", f"sum({MET_DAYS}) / sum({REQUIRED_DAYS})")
+            .unit("percentunit")
+            .thresholds(_thresholds(*RATIO_STEPS))
+        )
+        .with_panel(
+            _stat(
+                "Tỉnh có phiên bản dẫn đầu",
+                f"count({LEADERS} > 0)",
+                "Tỉnh có ít nhất một phiên bản lienthong đang dẫn đầu phân đoạn thăm dò.",
+            )
+        )
+        .with_panel(
+            bargauge.Panel()
+            .title("Xếp hạng tỉnh, thành phố")
+            .description("Ngày làm việc đạt / ngày phải có giao dịch, từ đầu tháng, mọi nghĩa vụ.")
+            .datasource(DATASOURCE)
+            .with_target(_query(f"sort_desc({PROVINCE_RATIO})", "{{province}}", instant=True))
+            .unit("percentunit")
+            .min(0)
+            .max(1)
+            .thresholds(_thresholds(*RATIO_STEPS))
+            .height(14)
+            .span(12)
+        )
+        .with_panel(
+            bargauge.Panel()
+            .title("Xếp hạng hệ thống thông tin quốc gia")
+            .description("Cùng tỷ lệ, theo hệ thống quốc gia, trên mọi tỉnh.")
+            .datasource(DATASOURCE)
+            .with_target(_query(f"sort_desc({SYSTEM_RATIO})", "{{system}}", instant=True))
+            .unit("percentunit")
+            .min(0)
+            .max(1)
+            .thresholds(_thresholds(*RATIO_STEPS))
+            .height(14)
+            .span(12)
+        )
+        .with_panel(
+            table.Panel()
+            .title("Tỉnh, thành phố × hệ thống quốc gia")
+            .description("Hàng: mã tỉnh; cột: mã hệ thống quốc gia; ô: tỷ lệ ngày đạt tháng này.")
+            .datasource(DATASOURCE)
+            .with_target(_query(PROVINCE_SYSTEM_RATIO, instant=True))
+            .with_transformation(matrix)
+            .unit("percentunit")
+            .height(14)
+            .span(24)
+        )
+        .with_row(Row("Hoạt động"))
+        .with_panel(
+            timeseries.Panel()
+            .title("Giao dịch mỗi giây, theo tỉnh")
+            .datasource(DATASOURCE)
+            .with_target(_query(TRANSACTIONS_RATE, "{{province}}"))
+            .unit("reqps")
+            .height(8)
+            .span(24)
+        )
+        .with_panel(
+            table.Panel()
+            .title("Số nghĩa vụ theo tỉnh")
+            .datasource(DATASOURCE)
+            .with_target(_query(OBLIGATIONS, instant=True))
+            .with_transformation(_organize({"province": "Mã tỉnh", "Value": "Nghĩa vụ"}))
+            .height(8)
+            .span(24)
+        )
+    )
+    document: dict[str, Any] = json.loads(JSONEncoder(sort_keys=True).encode(board.build()))
+    _number_panels(document)
+    return document
