@@ -170,3 +170,40 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
         assert all(g == interval for g in gaps(found)), (pair, gaps(found))
     (tmp_path / "takeover.txt").write_text(f"{took:.2f}\n")
     print(f"takeover after kill -9: {took:.2f} s (bound {takeover} s)")
+
+
+def test_a_leader_that_loses_its_database_session_stands_down(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The server ends the leader's session (as after a network cut): it stops leading
+    within the bound, and one instance leads again."""
+    database = new_postgres_database(postgres_url)
+    takeover = 3.0
+    with simulator(tmp_path) as sim:
+        settings = config(sim, "0/1", 30.0, takeover)
+        with serve(tmp_path, "first", database, settings) as first:
+            until(first.leads, 20, "the first instance leads")
+            with serve(tmp_path, "second", database, settings) as second:
+                assert not second.leads()
+                admin = create_engine(database, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    ended = conn.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                            " WHERE locktype = 'advisory' AND granted"
+                        )
+                    ).all()
+                admin.dispose()
+                assert len(ended) == 1  # the one lock: probes of shard 0/1
+                until(
+                    lambda: "leadership of probes 0/1 lost" in first.log.read_text(),
+                    takeover,
+                    "the first instance notices it lost its session",
+                    step=0.1,
+                )
+                until(
+                    lambda: first.leads() + second.leads() == 1,
+                    takeover,
+                    "exactly one instance leads again",
+                    step=0.1,
+                )
