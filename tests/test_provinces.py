@@ -140,3 +140,44 @@ def test_a_schema_name_is_checked() -> None:
         create_store_engine("postgresql://localhost/x?schema=Bad-Name")
     with pytest.raises(StoreError, match="PostgreSQL only"):
         create_store_engine("sqlite:///x.db?schema=hue")
+
+
+# docs/operations-national.md gives this to move a store of before provinces (its tables
+# in `public`) into its province's schema, so that other provinces can share the database.
+MOVE_TO_SCHEMA = """
+DO $$
+DECLARE t text;
+BEGIN
+  CREATE SCHEMA IF NOT EXISTS bac_ninh;
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('ALTER TABLE public.%I SET SCHEMA bac_ninh', t);
+  END LOOP;
+END $$;
+"""
+
+
+def test_an_existing_store_moves_into_its_provinces_schema(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = new_postgres_database(postgres_url)  # tables in public, as before provinces
+    bac_ninh = load_registry("bac-ninh")
+    _records(bac_ninh, 5, tmp_path / "bn.jsonl")
+    assert main(["ingest", "--db", database, "--registry", "bac-ninh",
+                 str(tmp_path / "bn.jsonl")]) == 0  # fmt: skip
+    admin = create_engine(database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(MOVE_TO_SCHEMA))
+    admin.dispose()
+    moved = f"{database}?schema=bac_ninh"
+    assert main(["db", "upgrade", "--db", moved]) == 0
+    report = _report(moved, "bac-ninh", tmp_path / "moved.json")
+    rows = report["rows"]
+    assert isinstance(rows, list)
+    assert sum(r["successes"] for r in rows) == 5
+    # New records still get ids from the moved sequence, and the province stays claimed.
+    _records(bac_ninh, 8, tmp_path / "more.jsonl")
+    assert main(["ingest", "--db", moved, "--registry", "bac-ninh",
+                 str(tmp_path / "more.jsonl")]) == 0  # fmt: skip
+    assert main(["ingest", "--db", moved, "--registry", "hue",
+                 str(tmp_path / "more.jsonl")]) == 1  # fmt: skip
+    assert "holds province" in capsys.readouterr().err
