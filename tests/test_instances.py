@@ -7,6 +7,8 @@ SIGKILL, as a crash would.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -17,6 +19,8 @@ from sqlalchemy import create_engine, text
 from lienthong.demo import BAC_NINH_GATEWAY
 from probes.shard import Shard
 from registry import load_registry
+from store import open_store
+from store.tokens import issue_token
 from tests.instances import serve, simulator, until
 from tests.stores import new_postgres_database
 
@@ -67,6 +71,23 @@ def probe_slots(database: str) -> dict[tuple[str, str], list[datetime]]:
 
 def gaps(slots: list[datetime]) -> list[float]:
     return [round((b - a).total_seconds(), 3) for a, b in pairwise(slots)]
+
+
+def push_one(base: str, database: str) -> tuple[int, object]:
+    """One record through an instance's push API (a standby serves it as well)."""
+    engine = open_store(database)
+    token = issue_token(engine, None, "test")
+    engine.dispose()
+    o = BAC_NINH.obligations[0]
+    record = {"department": o.department, "system": o.system, "outcome": "success",
+              "ts": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    request = urllib.request.Request(
+        f"{base}/api/v1/transactions",
+        data=json.dumps(record).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return answer.status, json.loads(answer.read())
 
 
 def exported(folder: Path) -> list[Path]:
@@ -136,6 +157,7 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
             with serve(tmp_path, "second", database, settings["second"]) as second:
                 assert not second.leads()
                 assert not per_obligation(second.metrics())  # a standby exports none
+                assert push_one(second.url, database) == (202, {"accepted": 1, "duplicates": 0})
                 until(
                     lambda: set(probe_slots(database)) == PROBED,
                     30,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from lienthong.cli import main
 from registry import Registry, load_registry
 from store import StoreError, open_store, sync_registry
 from store.database import create_store_engine
-from tests.servers import lienthong_serve
+from tests.servers import free_port, lienthong_serve
 from tests.stores import new_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -103,6 +105,32 @@ def test_two_provinces_share_one_database_and_never_mix(
                 transactions += sample.value
     assert provinces == {hue.province.code}
     assert transactions == 3
+
+    # Scheduled exports: each province's folder holds its own figures, and the
+    # period written by one province is still due for the other (marks are per store).
+    now = "2026-11-01T07:00:00+07:00"
+    for name, url, registry, n in (
+        ("bac-ninh", bac_ninh_url, bac_ninh, 7),
+        ("hue", hue_url, hue, 3),
+    ):
+        folder = tmp_path / f"exports-{name}"
+        assert main(["exports", "run-due", "--db", url, "--registry", name,
+                     "--exports-dir", str(folder), "--now", now]) == 0  # fmt: skip
+        filed = json.loads((folder / "2026-10" / "lienthong-2026-10.json").read_text("utf-8"))
+        assert filed["province"]["code"] == registry.province.code
+        assert sum(r["successes"] for r in filed["rows"]) == n
+    capsys.readouterr()
+
+    # `serve` with Huế's registry on Bắc Ninh's store: refused in one line, exit 1.
+    argv = ["serve", "--db", bac_ninh_url, "--registry", "hue"]
+    started = subprocess.run(
+        [sys.executable, "-m", "lienthong", *argv, "--listen", f"127.0.0.1:{free_port()}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 1
+    assert started.stderr.count("\n") == 1 and "holds province" in started.stderr
 
     # Huế's registry on Bắc Ninh's store: refused in one line, nothing written.
     code = main(["report", "--db", bac_ninh_url, "--registry", "hue", "--month", "2026-10",
