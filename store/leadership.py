@@ -2,10 +2,11 @@
 
 Instances sharing a store compete for a lock named by the province and the
 role (`probes 0/2`, `exports`); the holder leads until its process dies (the
-server frees the lock with the session) or it loses the database (it steps
-down when a check fails or hangs; the server frees the lock when TCP
-keepalives find the session dead). Both fit within `takeover` seconds, so a
-standby polling every `takeover / 6` leads within the bound. A SQLite store
+server frees the lock with the session) or it loses the database. Then it
+stands down when a check (every `takeover / 6`) fails or hangs, and the
+server ends the silent session after `takeover / 3` (`idle_session_timeout`,
+whatever lies between them: a proxy, a dead host; TCP keepalives as well), so
+a standby polling every `takeover / 6` leads within the bound. A SQLite store
 has one host and one writer: the instance always leads.
 """
 
@@ -47,13 +48,17 @@ class AdvisoryLock:
         conn: Any = pooled.driver_connection  # psycopg's own connection
         conn.autocommit = True
         self._pooled = pooled
-        # The server's side of the session: find a vanished leader within 2/3 of the bound.
+        # The server's side: a leader that stops checking (every takeover / 6) loses
+        # its session, hence the lock, after takeover / 3 of silence.
+        silence_ms = max(1000, math.floor(self._takeover / 3 * 1000))
         idle = max(1, math.floor(self._takeover / 3))
         interval = max(1, math.floor(self._takeover / 9))
         with conn.cursor() as cur:
             cur.execute(f"SET tcp_keepalives_idle = {idle}")
             cur.execute(f"SET tcp_keepalives_interval = {interval}")
             cur.execute("SET tcp_keepalives_count = 3")
+            with contextlib.suppress(Exception):  # PostgreSQL 14 and later
+                cur.execute(f"SET idle_session_timeout = {silence_ms}")
         return conn
 
     def try_acquire(self) -> bool:
@@ -83,10 +88,18 @@ class AdvisoryLock:
 
     def drop(self) -> None:
         """Close the session (which frees the lock, if the server still hears us)."""
+        close_quietly(self.detach())
+
+    def detach(self) -> Any:
+        """Forget the session without touching it (a thread may still be using it)."""
         pooled, self._pooled, self._conn = self._pooled, None, None
-        if pooled is not None:
-            with contextlib.suppress(Exception):
-                pooled.invalidate()  # closed, never handed back to the pool
+        return pooled
+
+
+def close_quietly(pooled: Any) -> None:
+    if pooled is not None:
+        with contextlib.suppress(Exception):
+            pooled.invalidate()  # closed, never handed back to the pool
 
 
 OnChange = Callable[[bool], Awaitable[None]]
@@ -121,24 +134,41 @@ class Leadership:
             while True:
                 if self.leading:
                     try:
-                        held = await asyncio.wait_for(
-                            asyncio.to_thread(self._lock.still_held), poll
-                        )
-                    except TimeoutError:
+                        held = await self._call(self._lock.still_held, poll)
+                    except TimeoutError:  # a check that hangs is a lost database
                         held = False
-                        self._lock.drop()
                     if not held:
                         log.warning("leadership of %s lost: standing by", self.role)
                         await self._set(False)
-                elif await asyncio.to_thread(self._lock.try_acquire):
-                    log.info("leading %s", self.role)
-                    await self._set(True)
-                    self.decided.set()
-                    continue  # start checking right away
+                else:
+                    try:
+                        acquired = await self._call(self._lock.try_acquire, self.takeover)
+                    except TimeoutError:
+                        acquired = False
+                    if acquired:
+                        log.info("leading %s", self.role)
+                        await self._set(True)
+                        self.decided.set()
+                        continue  # start checking right away
                 self.decided.set()
                 await asyncio.sleep(poll)
         finally:
-            await asyncio.shield(asyncio.to_thread(self._lock.drop))
+            self._lock.drop()
+
+    async def _call(self, blocking: Callable[[], bool], timeout: float) -> bool:
+        """Run a blocking lock call in a thread, for at most `timeout` seconds.
+
+        Given up (timed out or cancelled), the call may still be using the session
+        in its thread: the session is detached now and closed once the call returns,
+        never under its feet.
+        """
+        future = asyncio.ensure_future(asyncio.to_thread(blocking))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except BaseException:
+            stuck = self._lock.detach()
+            future.add_done_callback(lambda _done: close_quietly(stuck))
+            raise
 
     async def _set(self, leading: bool) -> None:
         self.leading = leading

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -122,3 +123,63 @@ def until(condition: object, timeout: float, what: str, step: float = 0.2) -> fl
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(step)
     return time.monotonic() - start
+
+
+class FrozenLink:
+    """A TCP relay to a server that can stop relaying while keeping both sockets open:
+    a network cut that neither end is told of (no reset, no close)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._open = asyncio.Event()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> FrozenLink:
+        self._thread.start()
+        self._started.wait(10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._cancel_relays(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _cancel_relays(self) -> None:
+        relays = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in relays:
+            task.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
+
+    def freeze(self) -> None:
+        self._loop.call_soon_threadsafe(self._open.clear)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._open.set()
+        server = self._loop.run_until_complete(
+            asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        )
+        self._started.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            server.close()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        await asyncio.gather(
+            self._pump(reader, upstream_writer),
+            self._pump(upstream_reader, writer),
+            return_exceptions=True,
+        )
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            await self._open.wait()  # frozen: hold the bytes, answer nothing
+            writer.write(data)
+            await writer.drain()
+        writer.close()

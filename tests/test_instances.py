@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from lienthong.demo import BAC_NINH_GATEWAY
 from probes.shard import Shard
 from registry import load_registry
 from store import open_store
 from store.tokens import issue_token
-from tests.instances import serve, simulator, until
+from tests.instances import FrozenLink, serve, simulator, until
 from tests.stores import new_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -229,3 +230,33 @@ def test_a_leader_that_loses_its_database_session_stands_down(
                     "exactly one instance leads again",
                     step=0.1,
                 )
+
+
+def test_a_leader_cut_off_from_the_database_loses_the_lead_within_the_bound(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A network cut between the leader and PostgreSQL that no TCP reset reveals: the
+    leader's checks hang, the server ends its silent session, the standby leads."""
+    database = new_postgres_database(postgres_url)
+    takeover = 3.0
+    direct = make_url(database)
+    assert direct.host is not None and direct.port is not None
+    with simulator(tmp_path) as sim, FrozenLink(direct.host, direct.port) as link:
+        cut_off = direct.set(port=link.port).render_as_string(hide_password=False)
+        settings = config(sim, "0/1", 30.0, takeover)
+        with serve(tmp_path, "first", cut_off, settings) as first:
+            until(first.leads, 20, "the first instance leads")
+            with serve(tmp_path, "second", database, settings) as second:
+                assert not second.leads()
+                link.freeze()
+                took = until(second.leads, 2 * takeover, "the standby leads", step=0.1)
+                assert took <= takeover
+                until(
+                    lambda: "leadership of probes 0/1 lost" in first.log.read_text(),
+                    takeover,
+                    "the cut-off leader stands down",
+                    step=0.1,
+                )
+                assert not first.leads()
+                first.process.kill()  # its store writes hang on the cut link: no clean stop
+    print(f"takeover after a silent network cut: {took:.2f} s (bound {takeover} s)")
