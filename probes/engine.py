@@ -61,9 +61,8 @@ class ProbeSettings:
     breaker_max_cooldown: float = 600.0
     rewrites: tuple[UrlRewrite, ...] = ()
     grace: float = 5.0  # seconds in-flight probes get to finish on shutdown
-    shard: Shard = field(
-        default_factory=Shard
-    )  # the obligations this instance probes (`[probes] shard`)
+    # The obligations this instance probes (`[probes] shard`).
+    shard: Shard = field(default_factory=Shard)
     takeover: float = 30.0  # seconds a standby takes at most to lead when the leader is gone
 
     def rewrite(self, url: str) -> str:
