@@ -201,3 +201,18 @@ def test_systems_excused_everywhere_and_the_ranking_order() -> None:
         ("01", "non_compliant"),
         ("02", "partial"),
     }
+
+
+def test_an_unreachable_province_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers import free_port
+
+    monkeypatch.setenv("LIENTHONG_READ_TOKEN", "lt_x")
+    down = f"http://127.0.0.1:{free_port()}"
+    code = main(["national", "report", "--month", MONTH, "--source", down,
+                 "--out", str(tmp_path / "n.json")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert f"{down}/api/v1/reports/{MONTH}: cannot fetch" in err
+    assert not (tmp_path / "n.json").exists()
