@@ -43,6 +43,7 @@ PROVINCE_SYSTEM_RATIO = "province_system:lienthong_month_met:ratio"
 SYSTEM_RATIO = "system:lienthong_month_met:ratio"
 TRANSACTIONS_RATE = "province:lienthong_transactions:rate1h"
 LEADERS = "province:lienthong_leaders:sum"
+NAMES = "province:lienthong_province_info:max"  # value 1, with `province_name`
 
 
 def _met_ratio(by: str) -> str:
@@ -60,7 +61,14 @@ RULES: dict[str, str] = {
     SYSTEM_RATIO: _met_ratio("system"),
     TRANSACTIONS_RATE: f"sum by (province) (rate({m.TRANSACTIONS.series}[1h]))",
     LEADERS: f"sum by (province) ({m.LEADER.series})",
+    # One series per province however many instances it runs.
+    NAMES: f"max by (province, province_name) ({m.PROVINCE_INFO.series})",
 }
+
+
+def named(expr: str) -> str:
+    """`expr` (by province) with each province's name joined, for people to read."""
+    return f"({expr})\n* on (province) group_left (province_name) {NAMES}"
 
 
 def national_rules() -> dict[str, Any]:
@@ -106,7 +114,7 @@ def national_dashboard() -> dict[str, Any]:
     """The ranking dashboard, as Grafana JSON."""
     matrix = DataTransformerConfig(
         id_val="groupingToMatrix",
-        options={"columnField": "system", "rowField": "province", "valueField": "Value"},
+        options={"columnField": "system", "rowField": "province_name", "valueField": "Value"},
     )
     board = (
         Dashboard("Liên thông dữ liệu — Toàn quốc")
@@ -148,7 +156,9 @@ def national_dashboard() -> dict[str, Any]:
             .title("Xếp hạng tỉnh, thành phố")
             .description("Ngày làm việc đạt / ngày phải có giao dịch, từ đầu tháng, mọi nghĩa vụ.")
             .datasource(DATASOURCE)
-            .with_target(_query(f"sort_desc({PROVINCE_RATIO})", "{{province}}", instant=True))
+            .with_target(
+                _query(f"sort_desc({named(PROVINCE_RATIO)})", "{{province_name}}", instant=True)
+            )
             .unit("percentunit")
             .min(0)
             .max(1)
@@ -172,9 +182,9 @@ def national_dashboard() -> dict[str, Any]:
         .with_panel(
             table.Panel()
             .title("Tỉnh, thành phố × hệ thống quốc gia")
-            .description("Hàng: mã tỉnh; cột: mã hệ thống quốc gia; ô: tỷ lệ ngày đạt tháng này.")
+            .description("Hàng: tỉnh; cột: mã hệ thống quốc gia; ô: tỷ lệ ngày đạt tháng này.")
             .datasource(DATASOURCE)
-            .with_target(_query(PROVINCE_SYSTEM_RATIO, instant=True))
+            .with_target(_query(named(PROVINCE_SYSTEM_RATIO), instant=True))
             .with_transformation(matrix)
             .unit("percentunit")
             .height(14)
@@ -185,7 +195,7 @@ def national_dashboard() -> dict[str, Any]:
             timeseries.Panel()
             .title("Giao dịch mỗi giây, theo tỉnh")
             .datasource(DATASOURCE)
-            .with_target(_query(TRANSACTIONS_RATE, "{{province}}"))
+            .with_target(_query(named(TRANSACTIONS_RATE), "{{province_name}}"))
             .unit("reqps")
             .height(8)
             .span(24)
@@ -194,8 +204,12 @@ def national_dashboard() -> dict[str, Any]:
             table.Panel()
             .title("Số nghĩa vụ theo tỉnh")
             .datasource(DATASOURCE)
-            .with_target(_query(OBLIGATIONS, instant=True))
-            .with_transformation(_organize({"province": "Mã tỉnh", "Value": "Nghĩa vụ"}))
+            .with_target(_query(named(OBLIGATIONS), instant=True))
+            .with_transformation(
+                _organize(
+                    {"province": "Mã tỉnh", "province_name": "Tỉnh, thành phố", "Value": "Nghĩa vụ"}
+                )
+            )
             .height(8)
             .span(24)
         )

@@ -103,6 +103,11 @@ LEADER = Family(
     "1 if this instance leads its probe shard (it probes and exports the shard's"
     " per-obligation series), 0 if it stands by.",
 )
+PROVINCE_INFO = Family(
+    "lienthong_province_info",
+    "gauge",
+    "The province this instance watches, with its name (always 1).",
+)
 
 # Per-obligation families, in exposition order; every series carries OBLIGATION_LABELS.
 OBLIGATION_FAMILIES = (
@@ -119,5 +124,12 @@ OBLIGATION_FAMILIES = (
     MONTH_MET_DAYS,
     MONTH_REMAINING_DAYS,
 )
-SERVICE_FAMILIES = (LOCAL_HOUR, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE, LEADER)
+SERVICE_FAMILIES = (
+    LOCAL_HOUR,
+    SCHEDULE_LAG,
+    PROBES_IN_FLIGHT,
+    CIRCUIT_STATE,
+    LEADER,
+    PROVINCE_INFO,
+)
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

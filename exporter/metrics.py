@@ -32,6 +32,7 @@ from exporter.families import (
     OBLIGATION_INFO,
     PROBE_DURATION,
     PROBES_IN_FLIGHT,
+    PROVINCE_INFO,
     REQUIRED_DAY,
     SCHEDULE_LAG,
     SUCCESSES_TODAY,
@@ -130,8 +131,14 @@ def engine_samples(
     province = state.registry.province.code
     local = datetime.fromtimestamp(state.clock(), state.registry.tz)
     hour = local.hour + local.minute / 60 + local.second / 3600
+    name = state.registry.province.name
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
-        (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))])
+        (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))]),
+        # The name, for the national dashboards (series carry only the code).
+        (
+            PROVINCE_INFO,
+            [(PROVINCE_INFO.name, (("province", province), ("province_name", name)), 1)],
+        ),
     ]
     if state.shard is not None:
         leader = (LEADER.name, (("province", province), ("shard", state.shard)), int(state.leading))

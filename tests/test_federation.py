@@ -132,8 +132,13 @@ def test_a_national_prometheus_federates_the_provinces(postgres_url: str, tmp_pa
     assert {r["metric"]["province"]: float(r["value"][1]) for r in leaders} == {
         code: 1.0 for code in codes
     }
-    # Every query of the ranking dashboard answers, and those by province show each.
+    # Every query of the ranking dashboard answers, and those by province show each,
+    # named as its registry names it.
+    names = {r.province.code: r.province.name for r in registries.values()}
     for title, result in answers.items():
         assert result, title
         if any("province" in r["metric"] for r in result):
             assert provinces_in(result) == codes, title
+            assert {r["metric"]["province"]: r["metric"]["province_name"] for r in result} == (
+                names
+            ), title
