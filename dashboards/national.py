@@ -35,35 +35,46 @@ FEDERATE_JOB = "lienthong-federate"
 UID = "lienthong-toan-quoc"
 
 # Recording rules: name → expression. Each `province…` series has one per province.
+# The per-(province, system) sums every national figure is made of:
+PS_MET = "province_system:lienthong_month_met_workdays:sum"
+PS_REQUIRED = "province_system:lienthong_month_required_workdays:sum"
+PS_OBLIGATIONS = "province_system:lienthong_obligations:count"
+TRANSACTIONS_RATE = "province:lienthong_transactions:rate1h"
+LEADERS = "province:lienthong_leaders:sum"
+NAMES = "province:lienthong_province_info:max"  # value 1, with `province_name`
+# … and the figures the dashboard reads:
 OBLIGATIONS = "province:lienthong_obligations:count"
 MET_DAYS = "province:lienthong_month_met_workdays:sum"
 REQUIRED_DAYS = "province:lienthong_month_required_workdays:sum"
 PROVINCE_RATIO = "province:lienthong_month_met:ratio"
 PROVINCE_SYSTEM_RATIO = "province_system:lienthong_month_met:ratio"
 SYSTEM_RATIO = "system:lienthong_month_met:ratio"
-TRANSACTIONS_RATE = "province:lienthong_transactions:rate1h"
-LEADERS = "province:lienthong_leaders:sum"
-NAMES = "province:lienthong_province_info:max"  # value 1, with `province_name`
 
-
-def _met_ratio(by: str) -> str:
-    met, required = m.MONTH_MET_DAYS.series, m.MONTH_REQUIRED_DAYS.series
-    return f"sum by ({by}) ({met})\n/\n(sum by ({by}) ({required}) > 0)"
-
-
-RULES: dict[str, str] = {
-    OBLIGATIONS: f"count by (province) ({m.OBLIGATION_INFO.series})",
-    MET_DAYS: f"sum by (province) ({m.MONTH_MET_DAYS.series})",
-    REQUIRED_DAYS: f"sum by (province) ({m.MONTH_REQUIRED_DAYS.series})",
-    # The share of this month's required working days met so far (all obligations).
-    PROVINCE_RATIO: _met_ratio("province"),
-    PROVINCE_SYSTEM_RATIO: _met_ratio("province, system"),
-    SYSTEM_RATIO: _met_ratio("system"),
+# Over one province's raw series: in the national Prometheus when it federates
+# everything, or in each provincial one (`--aggregates`).
+PROVINCIAL_RULES: dict[str, str] = {
+    PS_MET: f"sum by (province, system) ({m.MONTH_MET_DAYS.series})",
+    PS_REQUIRED: f"sum by (province, system) ({m.MONTH_REQUIRED_DAYS.series})",
+    PS_OBLIGATIONS: f"count by (province, system) ({m.OBLIGATION_INFO.series})",
     TRANSACTIONS_RATE: f"sum by (province) (rate({m.TRANSACTIONS.series}[1h]))",
     LEADERS: f"sum by (province) ({m.LEADER.series})",
     # One series per province however many instances it runs.
     NAMES: f"max by (province, province_name) ({m.PROVINCE_INFO.series})",
 }
+# Over the provincial sums only: a few series per province and system.
+NATIONAL_RULES: dict[str, str] = {
+    OBLIGATIONS: f"sum by (province) ({PS_OBLIGATIONS})",
+    MET_DAYS: f"sum by (province) ({PS_MET})",
+    REQUIRED_DAYS: f"sum by (province) ({PS_REQUIRED})",
+    # The share of this month's required working days met so far (all obligations).
+    PROVINCE_RATIO: f"{MET_DAYS}\n/\n({REQUIRED_DAYS} > 0)",
+    PROVINCE_SYSTEM_RATIO: f"{PS_MET}\n/\n({PS_REQUIRED} > 0)",
+    SYSTEM_RATIO: f"sum by (system) ({PS_MET})\n/\n(sum by (system) ({PS_REQUIRED}) > 0)",
+}
+RULES = {**PROVINCIAL_RULES, **NATIONAL_RULES}
+# What the national Prometheus federates from each province.
+FEDERATE_ALL = f'{{job="{m.JOB}"}}'
+FEDERATE_AGGREGATES = '{__name__=~"province(_system)?:lienthong_.+"}'
 
 
 def named(expr: str) -> str:
@@ -71,26 +82,35 @@ def named(expr: str) -> str:
     return f"({expr})\n* on (province) group_left (province_name) {NAMES}"
 
 
-def national_rules() -> dict[str, Any]:
-    """The national Prometheus's rule file."""
+def _rule_file(name: str, rules: dict[str, str]) -> dict[str, Any]:
+    # Rules of one group run in order: each reads those before it, same evaluation.
     return {
-        "groups": [
-            {
-                "name": "lienthong-national",
-                "interval": "1m",
-                "rules": [{"record": name, "expr": expr} for name, expr in RULES.items()],
-            }
-        ]
+        "groups": [{"name": name, "rules": [{"record": k, "expr": v} for k, v in rules.items()]}]
     }
 
 
+def national_rules(aggregates: bool = False) -> dict[str, Any]:
+    """The national Prometheus's rule file (only the national rules when the provinces
+    send their aggregates, all of them when it federates every series)."""
+    return _rule_file("lienthong-national", NATIONAL_RULES if aggregates else RULES)
+
+
+def provincial_rules() -> dict[str, Any]:
+    """The rule file each provincial Prometheus loads when only aggregates are federated."""
+    return _rule_file("lienthong-provincial", PROVINCIAL_RULES)
+
+
 def federation_config(
-    provinces: list[str], interval: str = "1m", rule_file: str = "rules.yml"
+    provinces: list[str],
+    interval: str = "1m",
+    rule_file: str = "rules.yml",
+    aggregates: bool = False,
 ) -> dict[str, Any]:
-    """The national Prometheus's configuration: federate every province's lienthong series.
+    """The national Prometheus's configuration: federate the provinces' lienthong series.
 
     `provinces` are the provincial Prometheus servers (HOST:PORT). `honor_labels`
     keeps each series' own `province`; the provinces' external labels are not needed.
+    With `aggregates`, only the provincial recording rules' series are federated.
     """
     return {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
@@ -100,7 +120,7 @@ def federation_config(
                 "job_name": FEDERATE_JOB,
                 "honor_labels": True,
                 "metrics_path": "/federate",
-                "params": {"match[]": [f'{{job="{m.JOB}"}}']},
+                "params": {"match[]": [FEDERATE_AGGREGATES if aggregates else FEDERATE_ALL]},
                 "scrape_interval": interval,
                 # A province's whole exposition in one answer: allow it time.
                 "scrape_timeout": "50s" if interval == "1m" else interval,

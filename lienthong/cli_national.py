@@ -13,7 +13,12 @@ from typing import Any
 
 from compliance.periods import Month
 from dashboards.national import UID as NATIONAL_UID
-from dashboards.national import federation_config, national_dashboard, national_rules
+from dashboards.national import (
+    federation_config,
+    national_dashboard,
+    national_rules,
+    provincial_rules,
+)
 from dashboards.yamlout import dump
 from lienthong.errors import UsageError
 from reports.files import write_atomically, write_text_atomically
@@ -64,6 +69,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render.add_argument(
         "--interval", default="1m", metavar="DURATION", help="scrape and rule interval (1m)"
     )
+    render.add_argument(
+        "--aggregates",
+        action="store_true",
+        help="federate only the provinces' sums (they load provincial-rules.yml):"
+        " for commune-level registries",
+    )
     render.set_defaults(run=run_render)
 
 
@@ -89,14 +100,17 @@ def run_render(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "dashboards").mkdir(exist_ok=True)
     header = "# Written by `lienthong national render`: edit the command line, not this file.\n"
+    config = federation_config(args.federate, args.interval, aggregates=args.aggregates)
     files = {
-        out / "prometheus.yml": dump(federation_config(args.federate, args.interval), header),
-        out / "rules.yml": dump(national_rules(), header),
+        out / "prometheus.yml": dump(config, header),
+        out / "rules.yml": dump(national_rules(args.aggregates), header),
         out / "dashboards" / f"{NATIONAL_UID}.json": json.dumps(
             national_dashboard(), ensure_ascii=False, indent=2, sort_keys=True
         )
         + "\n",
     }
+    if args.aggregates:
+        files[out / "provincial-rules.yml"] = dump(provincial_rules(), header)
     for path, text in files.items():
         write_text_atomically(path, text)
         print(path)

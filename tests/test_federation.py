@@ -45,7 +45,12 @@ def provinces_in(result: list[dict[str, Any]]) -> set[str]:
     return {r["metric"].get("province", "") for r in result}
 
 
-def test_a_national_prometheus_federates_the_provinces(postgres_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("aggregates", [False, True], ids=["every-series", "aggregates"])
+def test_a_national_prometheus_federates_the_provinces(
+    postgres_url: str, tmp_path: Path, aggregates: bool
+) -> None:
+    """Federating every series, or (`--aggregates`, for commune-level registries) only
+    the sums the provincial Prometheus servers record: the same national figures."""
     database = new_postgres_database(postgres_url)
     registries = {name: load_registry(name) for name in PROVINCES}
     codes = {registries[name].province.code for name in PROVINCES}
@@ -64,6 +69,11 @@ def test_a_national_prometheus_federates_the_provinces(postgres_url: str, tmp_pa
                  str(tmp_path / "hue.jsonl")]) == 0  # fmt: skip
 
     national = tmp_path / "national"
+    mode = ["--aggregates"] if aggregates else []
+    # The provincial rules do not depend on the addresses: rendered before the servers start.
+    assert main(["national", "render", "--out", str(tmp_path / "provincial"),
+                 "--federate", "x:1", "--interval", "1s", *mode]) == 0  # fmt: skip
+    provincial_rules = [tmp_path / "provincial" / "provincial-rules.yml"] if aggregates else []
     with simulator(tmp_path) as sim:
         settings = {
             name: f'registry = "{name}"\n[probes]\ninterval = 2\n'
@@ -80,17 +90,20 @@ def test_a_national_prometheus_federates_the_provinces(postgres_url: str, tmp_pa
                 folder.mkdir()
             with (
                 prometheus_server(
-                    folders["bac-ninh"], [bac_ninh.url.removeprefix("http://")], "1s"
+                    folders["bac-ninh"],
+                    [bac_ninh.url.removeprefix("http://")],
+                    "1s",
+                    provincial_rules,
                 ) as bac_ninh_prometheus,
                 prometheus_server(
-                    folders["hue"], [hue_serve.url.removeprefix("http://")], "1s"
+                    folders["hue"], [hue_serve.url.removeprefix("http://")], "1s", provincial_rules
                 ) as hue_prometheus,
             ):
                 provincial = [
                     p.removeprefix("http://") for p in (bac_ninh_prometheus, hue_prometheus)
                 ]
                 assert main(["national", "render", "--out", str(national),
-                             "--federate", *provincial, "--interval", "1s"]) == 0  # fmt: skip
+                             "--federate", *provincial, "--interval", "1s", *mode]) == 0  # fmt: skip
                 checked = subprocess.run(
                     ["promtool", "check", "config", str(national / "prometheus.yml")],
                     capture_output=True,
@@ -114,6 +127,7 @@ def test_a_national_prometheus_federates_the_provinces(postgres_url: str, tmp_pa
                     }
                     systems = {r["metric"]["system"] for r in query(central, SYSTEM_RATIO)}
                     leaders = query(central, LEADERS)
+                    raw = query(central, 'count({__name__=~"lienthong_.+"})')
                     board = json.loads(
                         (national / "dashboards" / "lienthong-toan-quoc.json").read_text()
                     )
@@ -129,6 +143,8 @@ def test_a_national_prometheus_federates_the_provinces(postgres_url: str, tmp_pa
     }
     assert counts == {code: len(obligations) for code, obligations in current.items()}
     assert systems == {o.system for obligations in current.values() for o in obligations}
+    # With --aggregates the national Prometheus holds no raw series at all.
+    assert bool(raw) is not aggregates
     assert {r["metric"]["province"]: float(r["value"][1]) for r in leaders} == {
         code: 1.0 for code in codes
     }
