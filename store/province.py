@@ -45,7 +45,11 @@ def claim_province(conn: Connection, code: str, name: str) -> tuple[str, str]:
 
 
 def check_province(conn: Connection, registry: Registry) -> None:
-    """Claim the store for the registry's province, or refuse another province's store."""
+    """Claim the store for the registry's province, or refuse another province's store.
+
+    A province whose code changes (a merger) must keep its store: when the registry
+    learns a province's former codes, accept those here and rewrite the claim.
+    """
     mine = registry.province
     code, name = claim_province(conn, mine.code, mine.name)
     if code != mine.code:

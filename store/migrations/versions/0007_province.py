@@ -17,6 +17,9 @@ of store/leadership.py already carry the province in their keys.
 An existing store gets its province here when `lienthong db upgrade` is given
 the province's registry (`--registry` or LIENTHONG_REGISTRY); otherwise the
 first instance that brings its registry claims it.
+
+Also: `push_tokens.kind`, "push" for every token so far or "read" for the
+reports API (`GET /api/v1/reports/YYYY-MM`, `tokens issue --read-reports`).
 """
 
 from collections.abc import Sequence
