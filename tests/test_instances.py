@@ -53,6 +53,10 @@ takeover = {takeover}
 """
 
 
+# One instance over the whole registry, probing nothing: the reference for the shards.
+WHOLE = "[probes]\nenabled = false\n[metrics]\ntotals_refresh = 0.5\n"
+
+
 def probe_slots(database: str) -> dict[tuple[str, str], list[datetime]]:
     """The stored probe records' slots (from their ids), per obligation, in order."""
     engine = create_engine(database)
@@ -103,12 +107,12 @@ def test_two_shards_probe_each_obligation_once_and_split_the_series(
     postgres_url: str, tmp_path: Path
 ) -> None:
     database = new_postgres_database(postgres_url)
-    interval = 2.0
+    interval = 4.0
     with (
         simulator(tmp_path) as sim,
         serve(tmp_path, "shard0", database, config(sim, "0/2", interval)) as first,
         serve(tmp_path, "shard1", database, config(sim, "1/2", interval)) as second,
-        serve(tmp_path, "whole", database, "[probes]\nenabled = false\n") as whole,
+        serve(tmp_path, "whole", database, WHOLE) as whole,
     ):
         until(
             lambda: all(len(probe_slots(database).get(p, [])) >= 3 for p in PROBED),
@@ -117,6 +121,15 @@ def test_two_shards_probe_each_obligation_once_and_split_the_series(
         )
         until(first.leads, 10, "shard 0 leads")
         until(second.leads, 10, "shard 1 leads")
+        # Each instance reads the store's totals every 0.5 s: wait for them to agree.
+        until(
+            lambda: (
+                per_obligation(first.metrics()) | per_obligation(second.metrics())
+                == per_obligation(whole.metrics())
+            ),
+            10,
+            "the shards' series to be the whole registry's",
+        )
         m0, m1, m_all = first.metrics(), second.metrics(), whole.metrics()
 
     # Every probed obligation, each slot stored once, slots one interval apart.
