@@ -30,6 +30,7 @@ NATIONAL_SYSTEM_DOWN = "LienthongNationalSystemDown"
 EXPORTER_DOWN = "LienthongExporterDown"
 EXPORTER_ABSENT = "LienthongExporterAbsent"
 STORE_DOWN = "LienthongStoreDown"
+NO_LEADER = "LienthongNoLeader"
 
 # The per-obligation alerts a national-system outage causes: inhibited by it.
 CAUSED_BY_SYSTEM_DOWN = (NO_SUCCESS_TODAY, PROBES_FAILING, MISSED_REQUIRED_DAYS)
@@ -521,6 +522,28 @@ def exporter_alerts(t: Thresholds) -> list[dict[str, Any]]:
     ]
 
 
+def leadership_alerts(t: Thresholds) -> list[dict[str, Any]]:
+    """Instances of a shard that all stand by: nobody probes it or exports its series."""
+    return [
+        {
+            "alert": NO_LEADER,
+            "expr": f'max by (province, shard) ({m.LEADER.name}{{job="{m.JOB}"}}) == 0',
+            "for": t.exporter_down_for,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "Không phiên bản lienthong nào dẫn đầu phân đoạn {{ $labels.shard }}"
+                " (tỉnh {{ $labels.province }})",
+                "description": (
+                    "Mọi phiên bản của phân đoạn này đều đang chờ: không có thăm dò nào chạy,"
+                    " số liệu của các nghĩa vụ trong phân đoạn không được xuất."
+                ),
+                "check": "Kết nối từ các phiên bản lienthong serve tới PostgreSQL (khóa"
+                " pg_advisory_lock trong pg_locks), dòng 'leadership' trong nhật ký dịch vụ.",
+            },
+        }
+    ]
+
+
 def rule_groups(registry: Registry, t: Thresholds, today: date) -> dict[str, Any]:
     """The whole rules file (`rules.yml`) as a document."""
     t.check()
@@ -531,7 +554,7 @@ def rule_groups(registry: Registry, t: Thresholds, today: date) -> dict[str, Any
                 "name": "lienthong-obligations",
                 "rules": obligation_alerts(registry, t, today) + system_alerts(t),
             },
-            {"name": "lienthong-exporter", "rules": exporter_alerts(t)},
+            {"name": "lienthong-exporter", "rules": exporter_alerts(t) + leadership_alerts(t)},
         ]
     }
 

@@ -109,6 +109,17 @@ STORE_UP = Family(
     "gauge",
     "1 when the store took a write at the last check, 0 when it refused or did not answer.",
 )
+LEADER = Family(
+    "lienthong_leader",
+    "gauge",
+    "1 if this instance leads its probe shard (it probes and exports the shard's"
+    " per-obligation series), 0 if it stands by.",
+)
+PROVINCE_INFO = Family(
+    "lienthong_province_info",
+    "gauge",
+    "The province this instance watches, with its name (always 1).",
+)
 
 # Per-obligation families, in exposition order; every series carries OBLIGATION_LABELS.
 OBLIGATION_FAMILIES = (
@@ -126,5 +137,13 @@ OBLIGATION_FAMILIES = (
     MONTH_REMAINING_DAYS,
     MONTH_MISSABLE_DAYS,
 )
-SERVICE_FAMILIES = (LOCAL_HOUR, STORE_UP, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
+SERVICE_FAMILIES = (
+    LOCAL_HOUR,
+    STORE_UP,
+    SCHEDULE_LAG,
+    PROBES_IN_FLIGHT,
+    CIRCUIT_STATE,
+    LEADER,
+    PROVINCE_INFO,
+)
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

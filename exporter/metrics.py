@@ -22,6 +22,7 @@ from exporter.families import (
     CIRCUIT_STATE,
     COMPLIANCE_RATIO,
     LAST_SUCCESS,
+    LEADER,
     LOCAL_HOUR,
     MISSED_REQUIRED_DAYS,
     MONTH_MET_DAYS,
@@ -32,6 +33,7 @@ from exporter.families import (
     OBLIGATION_INFO,
     PROBE_DURATION,
     PROBES_IN_FLIGHT,
+    PROVINCE_INFO,
     REQUIRED_DAY,
     SCHEDULE_LAG,
     STORE_UP,
@@ -136,25 +138,37 @@ def engine_samples(
     province = state.registry.province.code
     local = datetime.fromtimestamp(state.clock(), state.registry.tz)
     hour = local.hour + local.minute / 60 + local.second / 3600
+    name = state.registry.province.name
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
-        (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))])
+        (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))]),
+        # The name, for the national dashboards (series carry only the code).
+        (
+            PROVINCE_INFO,
+            [(PROVINCE_INFO.name, (("province", province), ("province_name", name)), 1)],
+        ),
     ]
     if state.store_up is not None:
         found.append((STORE_UP, [(STORE_UP.name, (("province", province),), int(state.store_up))]))
+    if state.shard is not None:
+        leader = (LEADER.name, (("province", province), ("shard", state.shard)), int(state.leading))
+        found.append((LEADER, [leader]))
     if health is None:
         return found
     lag: list[tuple[str, tuple[tuple[str, str], ...], float]] = [
-        (f"{SCHEDULE_LAG.name}_bucket", (("le", _le(b)),), n)
+        (f"{SCHEDULE_LAG.name}_bucket", (("province", province), ("le", _le(b))), n)
         for b, n in zip(LAG_BUCKETS, health.lag.counts, strict=True)
     ]
-    lag.append((f"{SCHEDULE_LAG.name}_sum", (), health.lag.total))
-    lag.append((f"{SCHEDULE_LAG.name}_count", (), health.lag.observed))
+    lag.append((f"{SCHEDULE_LAG.name}_sum", (("province", province),), health.lag.total))
+    lag.append((f"{SCHEDULE_LAG.name}_count", (("province", province),), health.lag.observed))
     systems = sorted(health.systems().items())
     found.append((SCHEDULE_LAG, lag))
     found.append(
         (
             PROBES_IN_FLIGHT,
-            [(PROBES_IN_FLIGHT.name, (("system", s),), h.in_flight) for s, h in systems],
+            [
+                (PROBES_IN_FLIGHT.name, (("province", province), ("system", s)), h.in_flight)
+                for s, h in systems
+            ],
         )
     )
     found.append(
@@ -242,10 +256,13 @@ class Exposition:
         self._blocks: list[list[bytes]] = []
 
     def obligations(self) -> list[Obligation]:
-        today = self.state.today
-        if today != self._day:
-            self._obligations = current_obligations(self.state.registry, today)
-            self._day = today
+        """Today's obligations that this instance exports (its shard's, when it leads one)."""
+        state = self.state
+        scope = (state.today, state.scope_version)
+        if scope != self._day:
+            current = current_obligations(state.registry, state.today)
+            self._obligations = [o for o in current if state.shows(o.key)]
+            self._day = scope
         return self._obligations
 
     def _rebuild(self) -> None:
@@ -278,7 +295,8 @@ class Exposition:
     def render_bytes(self) -> bytes:
         state = self.state
         dirty = state.take_dirty()
-        if self._day != state.today or self._calendar_version != state.calendar_version:
+        scope = (state.today, state.scope_version)
+        if self._day != scope or self._calendar_version != state.calendar_version:
             self.obligations()
             self._rebuild()
         else:

@@ -77,6 +77,22 @@ class MetricsState:
         self.counting: dict[Pair, frozenset[str]] = {}
         for o in registry.obligations:
             self.counting.setdefault(o.key, registry.evidence_for(o))
+        # Which obligations this instance exports: all of them, unless it takes
+        # part in a shard's leadership (then only its shard's, and only while it leads).
+        self.shard: str | None = None
+        self.leading = False
+        self._owns: Callable[[Pair], bool] = lambda _pair: True
+        self.scope_version = 0
+
+    def lead(self, shard: str, leading: bool, owns: Callable[[Pair], bool]) -> None:
+        """This instance now leads `shard` (exports the pairs it `owns`) or stands by (none)."""
+        self.shard, self.leading = shard, leading
+        self._owns = owns if leading else (lambda _pair: False)
+        self.scope_version += 1
+
+    def shows(self, pair: Pair) -> bool:
+        """Whether this instance exports the pair's series (one instance per shard does)."""
+        return self._owns(pair)
 
     def local_day(self) -> date:
         return datetime.fromtimestamp(self.clock(), self.registry.tz).date()

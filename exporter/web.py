@@ -126,9 +126,10 @@ def add_pages(app: web.Application, pages: Web) -> None:
     app.router.add_get("/dang-nhap", signin_form_handler)
     app.router.add_post("/dang-nhap", signin_handler)
     app.router.add_post("/dang-xuat", signout_handler)
-    app.router.add_get("/api/v1/status", status_api_handler)
-    # Any code, empty or with a slash, reaches the handler: a JSON 404, never the router's.
-    app.router.add_get("/api/v1/status/{code:.*}", status_api_handler)
+    # Every method reaches the handler: under /api/ even a 405 is JSON, never the router's
+    # (nor the /api sub-application's 404). Any code, empty or with a slash, likewise.
+    app.router.add_route("*", "/api/v1/status", status_api_handler)
+    app.router.add_route("*", "/api/v1/status/{code:.*}", status_api_handler)
 
 
 # -- sessions and CSRF ---------------------------------------------------------------
@@ -487,6 +488,11 @@ async def _api_allowed(pages: Web, request: web.Request) -> bool:
 
 async def status_api_handler(request: web.Request) -> web.Response:
     """GET /api/v1/status[/CODE]: the pages' figures as JSON."""
+    if request.method not in ("GET", "HEAD"):
+        message = f"{request.method} is not allowed here: GET only"
+        answer = _json({"errors": [{"index": None, "field": None, "message": message}]}, 405)
+        answer.headers["Allow"] = "GET, HEAD"
+        return answer
     pages = request.app[WEB]
     if not await _api_allowed(pages, request):
         return _json(

@@ -21,6 +21,7 @@ from lienthong import (
     cli_excuse,
     cli_exports,
     cli_ingest,
+    cli_national,
     cli_registry,
     cli_report,
     cli_serve,
@@ -49,6 +50,7 @@ COMMANDS = (
     cli_alerts,
     cli_dashboards,
     cli_db,
+    cli_national,
 )
 
 

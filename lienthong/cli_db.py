@@ -14,14 +14,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     up = actions.add_parser("upgrade", help="apply schema migrations")
     settings.add_store_options(up)
+    # Optional: an existing store without a province is claimed for this registry's.
+    settings.add_registry_options(up)
     up.set_defaults(run=run_upgrade)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
     url = settings.database_url(args)
+    spec = settings.registry_spec(args)
+    province = None
+    if spec is not None:
+        p = settings.registry(args).province
+        province = (p.code, p.name)
     engine = create_store_engine(url)
     try:
-        before, after = upgrade(engine)
+        before, after = upgrade(engine, province)
     finally:
         engine.dispose()
     if before == after:

@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,10 +28,11 @@ from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
 from lienthong.serve_config import load_config, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
-from lienthong.service import create_service
+from lienthong.service import create_service, while_leading
 from probes.auth import secret_problems
+from probes.shard import Shard
 from registry import Registry, RegistryError, load_registry
-from reports.scheduled import exports_schedule
+from reports.scheduled import run_schedule
 from store import open_store, sync_registry
 from store.database import first_line
 
@@ -44,6 +46,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
     parser.add_argument(
         "--listen", metavar="HOST:PORT", help="address of the HTTP service (default 127.0.0.1:9464)"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="probe and export shard I of N of the obligations (overrides [probes] shard)",
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -78,6 +85,12 @@ def check_probe_secrets(registry: Registry) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.shard is not None:
+        try:
+            shard = Shard.parse(args.shard)
+        except ValueError as e:
+            raise UsageError(f"--shard: {e}") from None
+        config = config.model_copy(update={"probes": replace(config.probes, shard=shard)})
     host, port = parse_listen(args.listen or config.listen)
     url = settings.database_url(args, config.database)
     spec = settings.registry_spec(args, config.registry)
@@ -90,9 +103,16 @@ def run(args: argparse.Namespace) -> int:
         app = create_service(registry, store, config.probe_settings(), config.service_options())
         if config.exports.enabled:
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
+            # Written by one instance of those sharing the store: the holder of the lock.
             app.cleanup_ctx.append(
-                exports_schedule(
-                    store, registry, config.exports, registry_spec=spec, database_url=url
+                while_leading(
+                    store,
+                    registry.province.code,
+                    "exports",
+                    config.ha.takeover,
+                    lambda: run_schedule(
+                        store, registry, config.exports, registry_spec=spec, database_url=url
+                    ),
                 )
             )
         return app

@@ -10,6 +10,7 @@ from lienthong import settings
 from lienthong.errors import UsageError
 from store import open_store
 from store.tokens import (
+    READ,
     SCOPES,
     PushToken,
     TokenError,
@@ -33,13 +34,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="may submit for every department (the provincial gateway operator)",
     )
+    scope.add_argument(
+        "--read-reports",
+        action="store_true",
+        help="may only read the monthly reports (GET /api/v1/reports/YYYY-MM: the ministry);"
+        " the same as --scope read",
+    )
     issue.add_argument("--label", metavar="TEXT", help="a note for `tokens list` (who holds it)")
     issue.add_argument(
         "--scope",
         choices=SCOPES,
         default="push",
         help="push: records and explanations through the push API (default); explain: sign in"
-        " to the department's page and file explanations only",
+        " to the department's page and file explanations only; read: read the monthly reports",
     )
     settings.add_store_options(issue)
     settings.add_registry_options(issue)
@@ -67,15 +74,19 @@ def run_issue(args: argparse.Namespace) -> int:
         registry = settings.registry(args)
         if not registry.has_department(department):
             raise UsageError(f"unknown department code {department!r} in the registry")
+    scope = READ if args.read_reports else args.scope
     engine = open_store(settings.database_url(args))
     try:
-        token = issue_token(engine, department, args.label, args.scope)
+        token = issue_token(engine, department, args.label, scope)
     except TokenError as e:
         raise UsageError(str(e)) from None
     finally:
         engine.dispose()
-    who = department or "all departments"
-    print(f"{args.scope} token for {who} ({token[:11]}…); it is shown only this once:")
+    if scope == READ:
+        print(f"read-only reports token ({token[:11]}…); it is shown only this once:")
+    else:
+        who = department or "all departments"
+        print(f"{scope} token for {who} ({token[:11]}…); it is shown only this once:")
     print(token)
     return 0
 

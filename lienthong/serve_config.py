@@ -7,10 +7,11 @@ the environment (`LIENTHONG_DB`, `LIENTHONG_REGISTRY`), then the default.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config
 
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
@@ -18,6 +19,7 @@ from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings
+from store.leadership import DEFAULT_TAKEOVER
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
 
@@ -29,11 +31,28 @@ class ProbesTable(ProbeSettings):
     enabled: bool = True
 
 
+@with_config(ConfigDict(extra="forbid"))
+@dataclass(frozen=True)
+class HaOptions:
+    """`[ha]`: the longest a shard's probes or the scheduled exports go without a leader."""
+
+    takeover: Annotated[float, Field(ge=2, le=600)] = DEFAULT_TAKEOVER
+
+
 class ServeConfig(BaseModel):
     """The file's tables are the settings classes themselves: each key and default is
     declared once, beside the code that reads it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _takeover_is_ha(cls, data: object) -> object:
+        # ProbeSettings carries the takeover bound for the engine; the file sets it in [ha].
+        probes = data.get("probes") if isinstance(data, dict) else None
+        if isinstance(probes, dict) and "takeover" in probes:
+            raise ValueError("probes.takeover: set it as `takeover` in [ha]")
+        return data
 
     listen: str = DEFAULT_LISTEN
     database: str | None = None
@@ -42,12 +61,13 @@ class ServeConfig(BaseModel):
     recorder: RecorderOptions = RecorderOptions()
     metrics: MetricsOptions = MetricsOptions()
     push: PushOptions = PushOptions()
+    ha: HaOptions = HaOptions()
     exports: ExportsSettings = ExportsSettings()
     excusals: ExcusalOptions = ExcusalOptions()
     web: WebOptions = WebOptions()
 
     def probe_settings(self) -> ProbeSettings:
-        return self.probes
+        return replace(self.probes, takeover=self.ha.takeover)
 
     def service_options(self) -> ServiceOptions:
         return ServiceOptions(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Engine
@@ -19,6 +20,8 @@ from probes.auth import CredentialStore
 from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder
 from registry import Registry
+from reports.api import add_reports_api
+from store.leadership import Leadership
 
 
 def create_service(
@@ -28,8 +31,10 @@ def create_service(
     options: ServiceOptions | None = None,
     clock: Callable[[], float] = time.time,
 ) -> web.Application:
-    """The app of `lienthong serve` and the demo: HTTP service, probes, push API."""
-    return create_app(registry, store, probe_settings, options, clock, probes=probes_context)
+    """The app of `lienthong serve` and the demo: HTTP service, probes, push API, reports API."""
+    app = create_app(registry, store, probe_settings, options, clock, probes=probes_context)
+    add_reports_api(app, registry, store)
+    return app
 
 
 async def probes_context(app: web.Application) -> AsyncIterator[None]:
@@ -55,15 +60,78 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
     engine.observers.append(
         lambda t, _ts, outcome: service.state.on_probe((t.department, t.system), outcome.seconds)
     )
-    service.probes, service.recorder = engine, recorder
+    service.recorder = recorder
+    shard = settings.shard
+
+    async def on_change(leading: bool) -> None:
+        # The leader of a shard probes it and exports its per-obligation series;
+        # a standby does neither, so sums over instances count each once.
+        service.state.lead(str(shard), leading, shard.owns)
+        if leading:
+            service.probes = engine
+            # Taking over from another instance: first the slots of the last two
+            # bounds, those a dead leader may have left unprobed (ids make a slot
+            # it did probe count once). Leading from the start: from now on.
+            took_over = leadership.decided.is_set()
+            engine.start(since=service.clock() - 2 * settings.takeover if took_over else None)
+        else:
+            service.probes = None
+            await engine.stop()
+
     writer = asyncio.create_task(recorder.run(), name="recorder")
-    engine.start()
+    leadership = Leadership(
+        service.store,
+        service.registry.province.code,
+        f"probes {shard}",
+        on_change,
+        settings.takeover,
+    )
+    service.state.lead(str(shard), False, shard.owns)
+    contender = asyncio.create_task(leadership.run(), name="leadership-probes")
+    await leadership.decided.wait()
     if service.ready is not None:
         service.ready.set()
     yield
-    await engine.stop()
+    contender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await contender
+    if leadership.leading:
+        await engine.stop()
     writer.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await writer
     await recorder.close()
     await session.close()
+
+
+def while_leading(
+    store: Engine,
+    province: str,
+    role: str,
+    takeover: float,
+    work: Callable[[], Coroutine[Any, Any, None]],
+) -> Callable[[Any], AsyncIterator[None]]:
+    """An aiohttp cleanup context running `work` only while this instance holds `role`."""
+
+    async def context(_app: Any) -> AsyncIterator[None]:
+        task: asyncio.Task[None] | None = None
+
+        async def on_change(leading: bool) -> None:
+            nonlocal task
+            if leading:
+                task = asyncio.create_task(work(), name=role)
+            elif task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                task = None
+
+        leadership = Leadership(store, province, role, on_change, takeover)
+        contender = asyncio.create_task(leadership.run(), name=f"leadership-{role}")
+        yield
+        contender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await contender
+        await on_change(False)
+
+    return context

@@ -15,7 +15,7 @@ import heapq
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -28,8 +28,10 @@ from probes.health import LagHistogram, LastResult, Pair, SystemHealth
 from probes.http import ProbeOutcome, ProbeTarget
 from probes.kinds import KINDS
 from probes.recorder import TransactionRecorder
-from probes.schedule import first_due, next_due
+from probes.schedule import first_due, next_due, slot_start
+from probes.shard import Shard
 from registry import Registry
+from store.leadership import DEFAULT_TAKEOVER
 
 log = logging.getLogger("lienthong.probes")
 
@@ -37,6 +39,10 @@ Observer = Callable[[ProbeTarget, datetime, ProbeOutcome], None]
 
 
 Seconds = Annotated[float, Field(gt=0)]
+
+
+def _shard(value: object) -> object:
+    return Shard.parse(value) if isinstance(value, str) else value
 
 
 def _one_or_many(value: object) -> object:
@@ -74,6 +80,10 @@ class ProbeSettings:
         tuple[UrlRewrite, ...], Field(alias="url_rewrite"), BeforeValidator(_one_or_many)
     ] = ()
     grace: Annotated[float, Field(ge=0)] = 5.0  # seconds in-flight probes get to finish on shutdown
+    # The obligations this instance probes (`[probes] shard = "I/N"`).
+    shard: Annotated[Shard, BeforeValidator(_shard)] = field(default_factory=Shard)
+    # Seconds a standby takes at most to lead when the leader is gone: set from `[ha]`.
+    takeover: Seconds = DEFAULT_TAKEOVER
 
     def rewrite(self, url: str) -> str:
         for r in self.rewrites:
@@ -87,11 +97,11 @@ def probe_targets(
     credentials: CredentialStore,
     today: date | None = None,
 ) -> list[ProbeTarget]:
-    """The registry's obligations that have a probe, ready to run (given `today`, only those
-    not ended by then: a merged department's probe passes to its successor's obligation)."""
+    """The registry's obligations of this shard that have a probe, ready to run (given `today`,
+    only those not ended by then: a merged department's probe passes to its successor's)."""
     targets = []
     for o in registry.obligations:
-        if o.probe is None:
+        if o.probe is None or not settings.shard.owns(o.key):
             continue
         until = registry.window(o)[1]
         if today is not None and until is not None and until <= today:
@@ -174,8 +184,10 @@ class ProbeEngine:
         """Whether the scheduler is alive (it stops only on `stop`, or by a bug)."""
         return self._scheduler is not None and not self._scheduler.done()
 
-    def start(self) -> None:
-        self._scheduler = asyncio.create_task(self._schedule(), name="probe-scheduler")
+    def start(self, since: float | None = None) -> None:
+        """Start probing; with `since`, each probe's first slot is its first at or after it
+        (a new leader runs the slots its predecessor may have left, once each)."""
+        self._scheduler = asyncio.create_task(self._schedule(since), name="probe-scheduler")
 
     async def stop(self) -> None:
         """Stop scheduling; give runs in flight `grace` seconds, then cancel the rest."""
@@ -190,8 +202,8 @@ class ProbeEngine:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
-    async def _schedule(self) -> None:
-        now = self._clock()
+    async def _schedule(self, since: float | None) -> None:
+        now = self._clock() if since is None else since
         heap = [(first_due(t.key, self.interval(t), now), i) for i, t in enumerate(self.targets)]
         heapq.heapify(heap)
         while heap:
@@ -242,6 +254,7 @@ class ProbeEngine:
             outcome.success,
             outcome.seconds * 1000,
             outcome.detail,
+            slot=datetime.fromtimestamp(slot_start(target.key, self.interval(target), due), UTC),
         )
         self._last[(target.department, target.system)] = LastResult(ts, outcome)
         for observer in self.observers:

@@ -1,6 +1,7 @@
 """Probe results into the store, through the push API's batch writer, in small batches.
 
-Each run becomes a contract record (source `probe`, with an idempotency id),
+Each run becomes a contract record (source `probe`, with an idempotency id
+`probe:DEPARTMENT:SYSTEM:SLOT`, the slot's UTC time to the millisecond),
 is validated by `store.records.parse_record`, and waits in a buffer that a
 background task hands to a `GroupCommit` every `flush_interval` seconds or
 `max_batch` records. A failed or timed-out write keeps the buffer and tries
@@ -61,15 +62,22 @@ class TransactionRecorder:
         success: bool,
         latency_ms: float,
         detail: str | None,
+        slot: datetime | None = None,
     ) -> None:
-        """Queue one probe run as a transaction record."""
+        """Queue one probe run as a transaction record.
+
+        Its id names the scheduled `slot` (default: `ts`), not the instant it
+        started: two instances that probe the same slot store it once.
+        """
+        slot_utc = (slot or ts).astimezone(UTC)
         raw = {
             "department": department,
             "system": system,
             "ts": ts.astimezone(UTC).isoformat(),
             "outcome": "success" if success else "failure",
             "latency_ms": round(latency_ms, 3),
-            "id": f"probe:{system}:{ts.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}",
+            "id": f"probe:{department}:{system}:{slot_utc.strftime('%Y%m%dT%H%M%S')}"
+            f".{slot_utc.microsecond // 1000:03d}Z",
             "source": "probe",
             "detail": detail,
         }

@@ -28,3 +28,10 @@ def next_due(previous: float, interval: float, now: float) -> float:
     if due < now:
         due += math.ceil((now - due) / interval) * interval
     return due
+
+
+def slot_start(key: str, interval: float, due: float) -> float:
+    """The slot `due` stands for, computed afresh (offset + k × interval): the same
+    number on every instance, however many intervals each one has added up."""
+    offset = phase(key, interval)
+    return offset + round((due - offset) / interval) * interval

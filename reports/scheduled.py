@@ -40,6 +40,7 @@ from reports.mailing import MailError, MailSettings, message, recipients, send
 from reports.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
 from reports.provenance import provenance
 from reports.words import Labels, Lang
+from store.exported import exported_periods, mark_exported
 
 log = logging.getLogger("lienthong.exports")
 
@@ -93,7 +94,9 @@ def run_due(
         records = read_manifest(folder)
         written: list[WrittenExport] = []
         source = provenance(registry_spec, database_url)
-        for due in due_exports(now, registry.tz, records, settings.hour, settings.catch_up):
+        # Written already by this folder or by another instance of the same store.
+        done = set(records) | exported_periods(engine)
+        for due in due_exports(now, registry.tz, done, settings.hour, settings.catch_up):
             report = _report(engine, registry, due, now)
             files = _write_period(folder, due, Filing(report, registry, source, settings.lang))
             records[due.key] = ExportRecord(
@@ -104,6 +107,7 @@ def run_due(
                 mail_pending=settings.mail is not None,
             )
             write_manifest(folder, records)  # after each period: a crash keeps what is done
+            mark_exported(engine, due.key, records[due.key].written_at)
             log.info("%s: wrote the %s exports (as of %s)", folder, due.key, due.as_of)
             written.append(WrittenExport(due.key, due.as_of.isoformat(), files))
         mailed, errors = _mail_pending(folder, records, registry, settings, now)
@@ -269,7 +273,9 @@ async def run_schedule(
             # the error is logged and the next pass tries again.
             log.exception("scheduled exports failed; trying again within the hour")
         now = clock()
-        wait = (next_due_at(now, registry.tz, settings.hour) - now).total_seconds()
+        upcoming = next_due_at(now, registry.tz, settings.hour)
+        log.info("scheduled exports: pass done, next due %s", upcoming.isoformat())
+        wait = (upcoming - now).total_seconds()
         await sleep(max(1.0, min(wait, PASS_SECONDS)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,11 +13,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///lienthong.db"
+# A PostgreSQL schema name as lienthong accepts it: plain, so it needs no quoting.
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class StoreError(Exception):
@@ -40,10 +43,33 @@ def shown(url: str | Engine) -> str:
         return "<invalid URL>"
 
 
+def _schema_option(url: str) -> tuple[URL | str, dict[str, Any]]:
+    """`?schema=NAME` of a PostgreSQL URL → the URL without it and the connect arguments.
+
+    Every connection then works in that schema (its `search_path`): one database
+    holds one schema per province, and no query of one province sees another's.
+    """
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return url, {}
+    schema = u.query.get("schema")
+    if schema is None:
+        return url, {}
+    if not isinstance(schema, str) or SCHEMA_NAME.fullmatch(schema) is None:
+        raise StoreError(
+            f"database URL {shown(url)}: schema must be lower-case letters, digits and _"
+        )
+    if u.get_backend_name() != "postgresql":
+        raise StoreError(f"database URL {shown(url)}: ?schema= is for PostgreSQL only")
+    return u.difference_update_query(["schema"]), {"options": f"-c search_path={schema}"}
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine for the URL, with SQLite set up for one writer and many readers."""
+    target, connect_args = _schema_option(_normalise(url))
     try:
-        engine = create_engine(_normalise(url))
+        engine = create_engine(target, connect_args=connect_args)
     except (ArgumentError, ImportError) as e:
         raise StoreError(f"cannot use database URL {shown(url)}: {e}") from None
     if engine.dialect.name == "sqlite":
@@ -76,10 +102,12 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _alembic(connection: Connection) -> Config:
+def _alembic(connection: Connection, province: tuple[str, str] | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    if province is not None:
+        config.attributes["province"] = province  # read by 0007_province
     return config
 
 
@@ -100,13 +128,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Apply every pending migration; returns (revision before, revision after)."""
+def upgrade(engine: Engine, province: tuple[str, str] | None = None) -> tuple[str | None, str]:
+    """Apply every pending migration; returns (revision before, revision after).
+
+    `province` (code, name) claims a store that has no province yet for it.
+    """
     with translated_errors(engine):
+        if engine.dialect.name == "postgresql":
+            _create_schema(engine)
         before = current_revision(engine)
         with engine.begin() as conn:
-            command.upgrade(_alembic(conn), "head")
+            command.upgrade(_alembic(conn, province), "head")
     return before, head_revision()
+
+
+def _create_schema(engine: Engine) -> None:
+    """Create the province's schema (the first of the search path) if it is missing."""
+    with engine.begin() as conn:
+        path = conn.exec_driver_sql("SHOW search_path").scalar_one()
+        first = str(path).split(",")[0].strip().strip('"')
+        if SCHEMA_NAME.fullmatch(first):
+            conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {first}")
 
 
 @contextmanager

@@ -142,7 +142,8 @@ class PushToken(Base):
     label: Mapped[str | None] = mapped_column(Text)
     created_us: Mapped[int] = mapped_column(BigInteger)
     revoked_us: Mapped[int | None] = mapped_column(BigInteger)
-    # push (records and explanations) or explain (the department page's sign-in only)
+    # push (records and explanations), explain (the department page's sign-in only) or
+    # read (GET /api/v1/reports/…: the ministry's collector, never pushes)
     scope: Mapped[str] = mapped_column(String(16), default="push", server_default="push")
 
 

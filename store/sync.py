@@ -8,12 +8,18 @@ from __future__ import annotations
 from sqlalchemy import Engine, delete, insert
 
 from registry import Registry
+from store.province import check_province
 from store.schema import DepartmentRow, ObligationRow, SystemRow
 
 
 def sync_registry(engine: Engine, registry: Registry) -> None:
-    """Replace the stored copy of departments, systems and obligations with the registry's."""
+    """Replace the stored copy of departments, systems and obligations with the registry's.
+
+    Every command that brings a registry to a store comes here first, so this is
+    where a store refuses another province's registry (`store.province`).
+    """
     with engine.begin() as conn:
+        check_province(conn, registry)
         for table in (ObligationRow, DepartmentRow, SystemRow):
             conn.execute(delete(table))
         if registry.departments:

@@ -22,7 +22,8 @@ from store.schema import push_tokens
 TOKEN_PREFIX = "lt_"
 # What a token may do: `push` records (and explanations) through the push API, or
 # `explain`: sign in to its department's page and file explanations, nothing else.
-SCOPES = ("push", "explain")
+PUSH, EXPLAIN, READ = "push", "explain", "read"
+SCOPES = (PUSH, EXPLAIN, READ)  # read: reads the monthly reports, pushes nothing
 SHOWN_CHARS = len(TOKEN_PREFIX) + 8
 
 
@@ -88,6 +89,8 @@ def issue_token(
     """A new token for one department (None: all departments); returns the token itself."""
     if scope not in SCOPES:
         raise TokenError(f"unknown token scope {scope!r}: one of {', '.join(SCOPES)}")
+    if scope == READ and department is not None:
+        raise TokenError("a read token reads the province's reports: give no --department")
     if scope == "explain" and department is None:
         raise TokenError("an explain token is for one department: give --department")
     token = new_token()
@@ -113,17 +116,21 @@ def list_tokens(engine: Engine) -> list[PushToken]:
 
 
 def active_tokens(conn: Connection) -> dict[str, PushToken]:
-    """The tokens not revoked, by hash (what the push API authenticates against)."""
-    rows = conn.execute(select(push_tokens).where(push_tokens.c.revoked_us.is_(None))).all()
+    """The tokens not revoked, by hash (what the push API authenticates against: a token of
+    another scope than push is then refused with 403, not taken for an unknown one)."""
+    c = push_tokens.c
+    rows = conn.execute(select(push_tokens).where(c.revoked_us.is_(None))).all()
     return {r.sha256: _token(r) for r in rows}
 
 
-def find_token(engine: Engine, token: str) -> PushToken | None:
-    """The active token with this secret, if any."""
+def find_token(engine: Engine, token: str, scope: str | None = None) -> PushToken | None:
+    """The active token with this secret (and, given one, this scope), if any."""
     with engine.connect() as conn:
         row = conn.execute(
             select(push_tokens).where(
-                push_tokens.c.sha256 == token_hash(token), push_tokens.c.revoked_us.is_(None)
+                push_tokens.c.sha256 == token_hash(token),
+                push_tokens.c.revoked_us.is_(None),
+                *([] if scope is None else [push_tokens.c.scope == scope]),
             )
         ).first()
     return None if row is None else _token(row)

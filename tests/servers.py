@@ -241,6 +241,24 @@ def alertmanager_server(base: Path, config: Path) -> Iterator[str]:
 
 
 @contextmanager
+def prometheus_with_config(base: Path, config: Path) -> Iterator[str]:
+    """A real Prometheus run with a config file written elsewhere (e.g. by lienthong)."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise RuntimeError("Prometheus is not installed: run `make test` (it installs it)")
+    port = free_port()
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={base / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _running(argv, base, f"{url}/-/ready", "Prometheus"):
+        yield url
+
+
+@contextmanager
 def prometheus_on_tsdb(base: Path, tsdb: Path, rule_files: Sequence[Path] = ()) -> Iterator[str]:
     """A real Prometheus serving an existing TSDB folder (e.g. backfilled), scraping nothing."""
     binary = shutil.which("prometheus")

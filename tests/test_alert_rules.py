@@ -560,6 +560,37 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             },
         ],
     }
+    # An HA pair: the leader stands down at minute 5 and the standby never takes over.
+    shard = {**JOB, "province": "24", "shard": "0/1"}
+    no_leader = {
+        "interval": minute,
+        "input_series": [
+            series("lienthong_leader", shard, "1x5 0x20"),
+            series("lienthong_leader", {**shard, "instance": "127.0.0.1:9465"}, "0x25"),
+        ],
+        "alert_rule_test": [
+            {"eval_time": "8m", "alertname": rules.NO_LEADER, "exp_alerts": []},
+            {
+                "eval_time": "12m",
+                "alertname": rules.NO_LEADER,
+                "exp_alerts": [
+                    {
+                        "exp_labels": {"province": "24", "shard": "0/1", "severity": "critical"},
+                        "exp_annotations": {
+                            "summary": "Không phiên bản lienthong nào dẫn đầu phân đoạn 0/1"
+                            " (tỉnh 24)",
+                            "description": "Mọi phiên bản của phân đoạn này đều đang chờ:"
+                            " không có thăm dò nào chạy, số liệu của các nghĩa vụ trong phân"
+                            " đoạn không được xuất.",
+                            "check": "Kết nối từ các phiên bản lienthong serve tới PostgreSQL"
+                            " (khóa pg_advisory_lock trong pg_locks), dòng 'leadership' trong"
+                            " nhật ký dịch vụ.",
+                        },
+                    }
+                ],
+            },
+        ],
+    }
     return [
         no_success,
         no_success_critical,
@@ -570,6 +601,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
         exporter_down,
         exporter_absent,
         store_down,
+        no_leader,
     ]
 
 
@@ -633,7 +665,7 @@ def test_rendered_rules_pass_promtool_check(tmp_path: Path, bac_ninh: Registry) 
     assert main(["alerts", "render", "--out", str(tmp_path)]) == 0
     result = promtool("check", "rules", str(tmp_path / "rules.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 12 rules found" in result.stdout
+    assert "SUCCESS: 13 rules found" in result.stdout
 
 
 def test_every_alert_fires_when_it_should_and_only_then(tmp_path: Path, bac_ninh: Registry) -> None:

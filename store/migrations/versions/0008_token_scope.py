@@ -1,7 +1,7 @@
-"""token scopes: push (as before) or explain (sign in and file explanations only)
+"""token scopes: push (as before), explain (sign in and file explanations only), read (reports)
 
 Revision ID: 0008_token_scope
-Revises: 0005_excusals
+Revises: 0007_province
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision: str = "0008_token_scope"
-down_revision: str | None = "0005_excusals"
+down_revision: str | None = "0007_province"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,211 @@
+"""The national ranking written out: JSON and CSV for software, XLSX and PDF in Vietnamese."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from compliance.periods import Month
+from reports.national import NationalReport, Share, as_json
+from reports.pdf.styles import (
+    CELL,
+    CELL_RIGHT,
+    FONT,
+    GRID,
+    HEAD,
+    HEAD_FILL,
+    HEADING,
+    MARGIN,
+    PAGE,
+    PERIOD,
+    TITLE,
+    WIDTH,
+    register_fonts,
+)
+from reports.words import STATUSES, Labels
+
+TITLE_VI = "Xếp hạng tuân thủ kết nối, chia sẻ dữ liệu với các hệ thống thông tin quốc gia"
+PROVINCE_HEAD = (
+    "Hạng",
+    "Mã",
+    "Tỉnh, thành phố",
+    "Số liệu đến ngày",
+    "Nghĩa vụ",
+    "Đạt",
+    "Tỷ lệ đạt",
+)
+SYSTEM_HEAD = ("Mã", "Hệ thống thông tin quốc gia", "Nghĩa vụ", "Đạt", "Tỷ lệ đạt")
+LAPSE_HEAD = ("Tỉnh, thành phố", "Cơ quan", "Hệ thống", "Trạng thái", "Tỷ lệ")
+EXCUSED_HEAD = ("Hệ thống gián đoạn ở mọi tỉnh", "Số tỉnh", "Ngày được miễn trừ")
+CSV_FIELDS = (
+    "province",
+    "province_name",
+    "province_rank",
+    "province_share",
+    "system",
+    "system_name",
+    "applicable",
+    "compliant",
+    "share",
+)
+
+
+def ratio_text(ratio: float | None) -> str:
+    """'87,5 %' (Vietnamese decimal comma), or '—' when nothing applied."""
+    return "—" if ratio is None else f"{ratio * 100:.1f} %".replace(".", ",")
+
+
+def percent(share: Share) -> str:
+    return ratio_text(share.ratio)
+
+
+def _day(iso: str) -> str:
+    return Labels("vi").date(date.fromisoformat(iso))
+
+
+def month_title(month: str) -> str:
+    return Labels("vi").period(Month.parse(month))
+
+
+def write_json(report: NationalReport, out: IO[bytes]) -> None:
+    out.write((json.dumps(as_json(report), ensure_ascii=False, indent=2) + "\n").encode())
+
+
+def write_csv(report: NationalReport, out: IO[bytes]) -> None:
+    """One row per province × national system, with the province's rank and share."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    systems = {s.code: s.name for s in report.systems}
+    for p in report.provinces:
+        for (code, system), share in sorted(report.cells.items()):
+            if code != p.code:
+                continue
+            writer.writerow(
+                {
+                    "province": p.code,
+                    "province_name": p.name,
+                    "province_rank": p.rank,
+                    "province_share": "" if p.share.ratio is None else p.share.ratio,
+                    "system": system,
+                    "system_name": systems[system],
+                    "applicable": share.applicable,
+                    "compliant": share.met,
+                    "share": "" if share.ratio is None else share.ratio,
+                }
+            )
+    out.write(text.getvalue().encode())
+
+
+def _tables(report: NationalReport) -> list[tuple[str, Sequence[str], list[list[Any]]]]:
+    """The four tables every human format shows: (heading, columns, rows)."""
+    status = STATUSES["vi"]
+    systems = {s.code: s.name for s in report.systems}
+    provinces = [
+        [p.rank, p.code, p.name, _day(p.as_of), p.share.applicable, p.share.met, percent(p.share)]
+        for p in report.provinces
+    ]
+    # System codes head the columns: the names, in the table after, are too long for a grid.
+    matrix_head = ("Tỉnh, thành phố", *systems)
+    matrix = [
+        [p.name, *(percent(report.cells.get((p.code, s), Share())) for s in systems)]
+        for p in report.provinces
+    ]
+    by_system = [
+        [s.name, s.share.applicable, s.share.met, percent(s.share)] for s in report.systems
+    ]
+    lapses = [
+        [x.province_name, x.department_name, x.system_name, status[x.status], ratio_text(x.ratio)]
+        for x in report.lapses
+    ]
+    excused = [[e.name, e.provinces, e.excused_days] for e in report.excused_everywhere]
+    return [
+        ("Xếp hạng các tỉnh, thành phố", PROVINCE_HEAD, provinces),
+        ("Tỷ lệ đạt theo tỉnh và hệ thống", matrix_head, matrix),
+        ("Các hệ thống thông tin quốc gia", SYSTEM_HEAD, by_system),
+        ("Cơ quan chưa đạt", LAPSE_HEAD, lapses),
+        ("Hệ thống gián đoạn ở mọi tỉnh (ngày được miễn trừ)", EXCUSED_HEAD, excused),
+    ]
+
+
+SHEET_NAMES = ("Xếp hạng", "Tỉnh × hệ thống", "Hệ thống", "Chưa đạt", "Gián đoạn")
+
+
+def write_xlsx(report: NationalReport, out: IO[bytes]) -> None:
+    book = Workbook()
+    first = True
+    for sheet_name, (heading, head, rows) in zip(SHEET_NAMES, _tables(report), strict=True):
+        sheet = book.active if first else book.create_sheet()
+        assert sheet is not None
+        first = False
+        sheet.title = sheet_name
+        sheet.append([f"{TITLE_VI} — {month_title(report.month)}"])
+        sheet.append([heading])
+        sheet.append(list(head))
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet["A1"].font = Font(bold=True, size=13)
+    book.save(out)
+
+
+def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
+    register_fonts()
+    story: list[Any] = [
+        Paragraph(escape(TITLE_VI), TITLE),
+        Paragraph(escape(month_title(report.month)), PERIOD),
+    ]
+    for heading, head, rows in _tables(report):
+        story.append(Paragraph(escape(heading), HEADING))
+        if not rows:
+            story.append(Paragraph("Không có.", CELL))
+            continue
+        data = [[Paragraph(escape(str(h)), HEAD) for h in head]] + [
+            [Paragraph(escape(str(v)), CELL_RIGHT if isinstance(v, int) else CELL) for v in row]
+            for row in rows
+        ]
+        # The first column (names) gets room; the rest share the width evenly.
+        first = 40 * mm
+        rest = (WIDTH - first) / (len(head) - 1)
+        table = Table(data, repeatRows=1, colWidths=[first, *([rest] * (len(head) - 1))])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                    ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            )
+        )
+        story.extend([table, Spacer(1, 4 * mm)])
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"{TITLE_VI} — {month_title(report.month)}",
+        lang="vi",
+    )
+    doc.build(story)
+
+
+NATIONAL_FORMATS: dict[str, Callable[[NationalReport, IO[bytes]], None]] = {
+    "json": write_json,
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "pdf": write_pdf,
+}

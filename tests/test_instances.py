@@ -1,0 +1,277 @@
+"""Several instances on one PostgreSQL: shards split the probes and the series, an HA pair hands over.
+
+Real processes (`lienthong serve`, `lienthong simulate`) on loopback ports,
+stopped by the fixtures whatever happens; the HA test kills its leader with
+SIGKILL, as a crash would.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lienthong.demo import BAC_NINH_GATEWAY
+from probes.shard import Shard
+from registry import load_registry
+from store import open_store
+from store.tokens import issue_token
+from tests.instances import FrozenLink, serve, simulator, until
+from tests.stores import new_postgres_database
+
+pytestmark = pytest.mark.postgres
+
+BAC_NINH = load_registry("bac-ninh")
+# The obligations in force now (those of departments merged away in 2025 are not probed).
+CURRENT = BAC_NINH.obligations_between(date(2026, 1, 1), date.max)
+PROBED = {o.key for o in CURRENT if o.probe is not None}
+
+
+def config(
+    simulator_url: str,
+    shard: str,
+    interval: float,
+    takeover: float = 30.0,
+    exports: Path | None = None,
+) -> str:
+    exporting = f'dir = "{exports}"' if exports else "enabled = false"
+    return f"""
+[probes]
+interval = {interval}
+shard = "{shard}"
+url_rewrite = {{from = "{BAC_NINH_GATEWAY}", to = "{simulator_url}"}}
+[metrics]
+totals_refresh = 0.5
+[ha]
+takeover = {takeover}
+[exports]
+{exporting}
+"""
+
+
+# One instance over the whole registry, probing nothing: the reference for the shards.
+WHOLE = "[probes]\nenabled = false\n[metrics]\ntotals_refresh = 0.5\n"
+
+
+def probe_slots(database: str) -> dict[tuple[str, str], list[datetime]]:
+    """The stored probe records' slots (from their ids), per obligation, in order."""
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT department, system, record_id FROM transactions WHERE source = 'probe'")
+        ).all()
+    engine.dispose()
+    found: dict[tuple[str, str], list[datetime]] = {}
+    for department, system, record_id in rows:
+        prefix, d, s, slot = record_id.split(":")
+        assert (prefix, d, s) == ("probe", department, system)
+        when = datetime.strptime(slot, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=UTC)
+        found.setdefault((department, system), []).append(when)
+    return {pair: sorted(slots) for pair, slots in found.items()}
+
+
+def gaps(slots: list[datetime]) -> list[float]:
+    return [round((b - a).total_seconds(), 3) for a, b in pairwise(slots)]
+
+
+def push_one(base: str, database: str) -> tuple[int, object]:
+    """One record through an instance's push API (a standby serves it as well)."""
+    engine = open_store(database)
+    token = issue_token(engine, None, "test")
+    engine.dispose()
+    o = CURRENT[0]
+    record = {"department": o.department, "system": o.system, "outcome": "success",
+              "ts": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    request = urllib.request.Request(
+        f"{base}/api/v1/transactions",
+        data=json.dumps(record).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return answer.status, json.loads(answer.read())
+
+
+def exported(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/lienthong-*.json"))
+
+
+def per_obligation(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> set[object]:
+    return {key for key in metrics if any(k == "department" for k, _ in key[1])}
+
+
+def test_two_shards_probe_each_obligation_once_and_split_the_series(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    database = new_postgres_database(postgres_url)
+    interval = 4.0
+    with (
+        simulator(tmp_path) as sim,
+        serve(tmp_path, "shard0", database, config(sim, "0/2", interval)) as first,
+        serve(tmp_path, "shard1", database, config(sim, "1/2", interval)) as second,
+        serve(tmp_path, "whole", database, WHOLE) as whole,
+    ):
+        until(
+            lambda: all(len(probe_slots(database).get(p, [])) >= 3 for p in PROBED),
+            60,
+            "three slots of every probed obligation",
+        )
+        until(first.leads, 10, "shard 0 leads")
+        until(second.leads, 10, "shard 1 leads")
+        # Each instance reads the store's totals every 0.5 s: wait for them to agree.
+        until(
+            lambda: (
+                per_obligation(first.metrics()) | per_obligation(second.metrics())
+                == per_obligation(whole.metrics())
+            ),
+            10,
+            "the shards' series to be the whole registry's",
+        )
+        m0, m1, m_all = first.metrics(), second.metrics(), whole.metrics()
+
+    # Every probed obligation, each slot stored once, slots one interval apart.
+    slots = probe_slots(database)
+    assert set(slots) == PROBED
+    for pair, found in slots.items():
+        assert len(set(found)) == len(found), pair
+        assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+
+    # Each shard exports its own obligations' series and no other's.
+    s0, s1 = per_obligation(m0), per_obligation(m1)
+    assert s0 and s1 and not s0 & s1
+    for (name, labels), _value in {**m0, **m1}.items():
+        if name == "lienthong_probe_duration_seconds_count":
+            pair = (dict(labels)["department"], dict(labels)["system"])
+            owner = m0 if Shard(0, 2).owns(pair) else m1
+            assert (name, labels) in owner
+
+    # The union of the shards' series is what one instance shows for the whole registry.
+    assert s0 | s1 == per_obligation(m_all)
+    for key in s0 | s1:
+        if key[0] in ("lienthong_obligation_info", "lienthong_target_ratio"):
+            assert {**m0, **m1}[key] == m_all[key]
+    # Each instance says whether it leads, and which shard.
+    assert m0[("lienthong_leader", (("province", "24"), ("shard", "0/2")))] == 1
+    assert m1[("lienthong_leader", (("province", "24"), ("shard", "1/2")))] == 1
+
+
+def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    database = new_postgres_database(postgres_url)
+    interval, takeover = 8.0, 3.0
+    folders = {name: tmp_path / f"exports-{name}" for name in ("first", "second")}
+    with simulator(tmp_path) as sim:
+        settings = {n: config(sim, "0/1", interval, takeover, folders[n]) for n in folders}
+        with serve(tmp_path, "first", database, settings["first"]) as first:
+            until(first.leads, 20, "the first instance leads")
+            with serve(tmp_path, "second", database, settings["second"]) as second:
+                assert not second.leads()
+                assert not per_obligation(second.metrics())  # a standby exports none
+                assert push_one(second.url, database) == (202, {"accepted": 1, "duplicates": 0})
+                until(
+                    lambda: set(probe_slots(database)) == PROBED,
+                    30,
+                    "a slot of every probed obligation",
+                )
+                # The leader wrote the latest month's exports when it started.
+                until(lambda: exported(folders["first"]), 60, "the first instance's exports")
+                first.process.kill()  # SIGKILL: no goodbye, the lock goes with the session
+                killed = datetime.now(UTC)
+                took = until(second.leads, 4 * takeover, "the standby leads", step=0.1)
+                assert took <= takeover
+                until(
+                    lambda: all(
+                        (probe_slots(database)[p][-1] - killed).total_seconds() > interval
+                        for p in PROBED
+                    ),
+                    4 * interval,
+                    "every obligation probed twice by the new leader",
+                )
+                until(
+                    lambda: "scheduled exports: pass done" in second.log.read_text(),
+                    30,
+                    "the new leader's exports pass",
+                )
+    # Exports written once: the new leader's folder holds none of the same period.
+    assert exported(folders["first"])
+    assert not exported(folders["second"])
+    slots = probe_slots(database)
+    assert set(slots) == PROBED
+    for pair, found in slots.items():
+        # No slot missing across the handover, none stored twice.
+        assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+    (tmp_path / "takeover.txt").write_text(f"{took:.2f}\n")
+    print(f"takeover after kill -9: {took:.2f} s (bound {takeover} s)")
+
+
+def test_a_leader_that_loses_its_database_session_stands_down(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The server ends the leader's session (as after a network cut): it stops leading
+    within the bound, and one instance leads again."""
+    database = new_postgres_database(postgres_url)
+    takeover = 3.0
+    with simulator(tmp_path) as sim:
+        settings = config(sim, "0/1", 30.0, takeover)
+        with serve(tmp_path, "first", database, settings) as first:
+            until(first.leads, 20, "the first instance leads")
+            with serve(tmp_path, "second", database, settings) as second:
+                assert not second.leads()
+                admin = create_engine(database, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    ended = conn.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                            " WHERE locktype = 'advisory' AND granted"
+                        )
+                    ).all()
+                admin.dispose()
+                assert len(ended) == 1  # the one lock: probes of shard 0/1
+                until(
+                    lambda: "leadership of probes 0/1 lost" in first.log.read_text(),
+                    takeover,
+                    "the first instance notices it lost its session",
+                    step=0.1,
+                )
+                until(
+                    lambda: first.leads() + second.leads() == 1,
+                    takeover,
+                    "exactly one instance leads again",
+                    step=0.1,
+                )
+
+
+def test_a_leader_cut_off_from_the_database_loses_the_lead_within_the_bound(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A network cut between the leader and PostgreSQL that no TCP reset reveals: the
+    leader's checks hang, the server ends its silent session, the standby leads."""
+    database = new_postgres_database(postgres_url)
+    takeover = 3.0
+    direct = make_url(database)
+    assert direct.host is not None and direct.port is not None
+    with simulator(tmp_path) as sim, FrozenLink(direct.host, direct.port) as link:
+        cut_off = direct.set(port=link.port).render_as_string(hide_password=False)
+        settings = config(sim, "0/1", 30.0, takeover)
+        with serve(tmp_path, "first", cut_off, settings) as first:
+            until(first.leads, 20, "the first instance leads")
+            with serve(tmp_path, "second", database, settings) as second:
+                assert not second.leads()
+                link.freeze()
+                took = until(second.leads, 2 * takeover, "the standby leads", step=0.1)
+                assert took <= takeover
+                until(
+                    lambda: "leadership of probes 0/1 lost" in first.log.read_text(),
+                    takeover,
+                    "the cut-off leader stands down",
+                    step=0.1,
+                )
+                assert not first.leads()
+                first.process.kill()  # its store writes hang on the cut link: no clean stop
+    print(f"takeover after a silent network cut: {took:.2f} s (bound {takeover} s)")
