@@ -14,33 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dashboards import rules
+from dashboards import rules, words
 from registry import Department, Registry, holds
 
 NOBODY = "lienthong-khong-nguoi-nhan"  # a receiver with no channel, when nobody is named
 
-SUBJECT = (
-    '[Liên thông dữ liệu] {{ if eq .Status "firing" }}CẢNH BÁO{{ else }}ĐÃ KHẮC PHỤC{{ end }}'
-    " ({{ len .Alerts }}): {{ (index .Alerts 0).Annotations.summary }}"
-)
-# Plain text: it survives every mail client a department uses.
-BODY = """\
-{{ range .Alerts }}\
-{{ if eq .Status "firing" }}ĐANG XẢY RA{{ else }}ĐÃ KHẮC PHỤC{{ end }} \
-(mức {{ if eq .Labels.severity "critical" }}nghiêm trọng{{ else }}cảnh báo{{ end }}): \
-{{ .Annotations.summary }}
-{{ .Annotations.description }}
-{{ with .Annotations.department_name }}Sở, ngành: {{ . }}
-{{ end }}{{ with .Annotations.system_name }}Hệ thống quốc gia: {{ . }}
-{{ end }}{{ with .Annotations.basis }}Căn cứ: {{ . }}
-{{ end }}{{ with .Annotations.last_success }}Giao dịch thành công gần nhất: {{ . }}
-{{ end }}{{ with .Annotations.departments }}Sở, ngành phụ thuộc: {{ . }}
-{{ end }}Cần kiểm tra: {{ .Annotations.check }}
-Bắt đầu lúc: {{ (.StartsAt.Add OFFSET_NS).Format "15:04 02/01/2006" }} (OFFSET_NAME)
-
-{{ end }}\
-Thư này do hệ thống giám sát liên thông dữ liệu (lienthong) gửi tự động.
-"""
+SUBJECT, BODY = words.MAIL_SUBJECT, words.MAIL_BODY
 
 
 def body(offset: timedelta) -> str:

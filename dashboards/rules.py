@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from dashboards import words
+from dashboards.words import UNITS
 from exporter import families as m
 from registry import Registry
 
@@ -46,32 +48,24 @@ class ThresholdError(ValueError):
 # through rewrites into what a Vietnamese reader expects ("2 giờ 5 phút 3 giây", "12,5 %").
 VI_PERCENT = '| humanizePercentage | reReplaceAll "[.]" "," | reReplaceAll "%" " %"'
 VI_DURATION = (
-    '| humanizeDuration | reReplaceAll "([0-9]+)d" "$1 ngày" | reReplaceAll "([0-9]+)h" "$1 giờ"'
-    ' | reReplaceAll "([0-9]+)m " "$1 phút " | reReplaceAll "([0-9.]+)s$" "$1 giây"'
+    f'| humanizeDuration | reReplaceAll "([0-9]+)d" "$1 {UNITS["d"]}"'
+    f' | reReplaceAll "([0-9]+)h" "$1 {UNITS["h"]}"'
+    f' | reReplaceAll "([0-9]+)m " "$1 {UNITS["m"]} " | reReplaceAll "([0-9.]+)s$" "$1 {UNITS["s"]}"'
     ' | reReplaceAll "[.]" ","'
 )
-_UNITS = {
-    "ms": "mili giây",
-    "s": "giây",
-    "m": "phút",
-    "h": "giờ",
-    "d": "ngày",
-    "w": "tuần",
-    "y": "năm",
-}
 
 
 def vi_duration(value: str) -> str:
     """A Prometheus duration as people read it: '15m' -> '15 phút', '1h30m' -> '1 giờ 30 phút'."""
     parts = re.findall(r"([0-9]+)(ms|[smhdwy])", value)
-    return " ".join(f"{n} {_UNITS[unit]}" for n, unit in parts) or value
+    return " ".join(f"{n} {UNITS[unit]}" for n, unit in parts) or value
 
 
 def vi_hour(hour: float) -> str:
     """A local hour as people say it: 10 -> '10 giờ', 10.5 -> '10 giờ 30'."""
     minutes = round(hour * 60)
     h, m = divmod(minutes, 60)
-    return f"{h} giờ" + (f" {m:02d}" if m else "")
+    return f"{h} {UNITS['h']}" + (f" {m:02d}" if m else "")
 
 
 def vi_percent(ratio: float) -> str:
@@ -186,10 +180,10 @@ def _last_success(registry: Registry, today: date) -> str:
     )
     ago = _lookup(
         f'print "time() - {m.LAST_SUCCESS.series}" $o',
-        f", cách đây {{{{ .Value {VI_DURATION} }}}}",
+        words.AGO.format(duration=f"{{{{ .Value {VI_DURATION} }}}}"),
         "",
     )
-    return _value(m.LAST_SUCCESS.series, at, "chưa có giao dịch thành công nào") + ago
+    return _value(m.LAST_SUCCESS.series, at, words.NEVER_SUCCEEDED) + ago
 
 
 def _obligation_annotations(registry: Registry, today: date) -> dict[str, str]:
@@ -197,8 +191,31 @@ def _obligation_annotations(registry: Registry, today: date) -> dict[str, str]:
     return {
         "department_name": _info("department_name", "{{ $labels.department }}"),
         "system_name": _info("system_name", "{{ $labels.system }}"),
-        "basis": _info("basis", "(không rõ: xem sổ đăng ký)"),
+        "basis": _info("basis", words.UNKNOWN_BASIS),
         "last_success": _last_success(registry, today),
+    }
+
+
+VALUE = "{{ $value }}"  # the alert's value, at alert time
+
+
+def _texts(texts: dict[str, str], between: dict[str, str], **fields: str) -> dict[str, str]:
+    """An alert's summary and description, the `between` annotations, then its check: each
+    of its words' templates filled with `fields`."""
+    return {
+        "summary": texts["summary"].format(**fields),
+        "description": texts["description"].format(**fields),
+        **between,
+        "check": texts["check"].format(**fields),
+    }
+
+
+def _month_figures() -> dict[str, str]:
+    """The month's met and required days and its target, looked up at alert time."""
+    return {
+        "met": _value(m.MONTH_MET_DAYS.series),
+        "required": _value(m.MONTH_REQUIRED_DAYS.series),
+        "target": _value(m.TARGET_RATIO.series, f"{{{{ .Value {VI_PERCENT} }}}}"),
     }
 
 
@@ -212,7 +229,7 @@ def _standing_name(registry: Registry, today: date) -> str:
     code = registry.standing_department_on(today)
     if code is not None and registry.has_department(code):
         return registry.department(code).name
-    return "Sở Thông tin và Truyền thông"
+    return words.STANDING_FALLBACK
 
 
 def recording_rules(t: Thresholds) -> list[dict[str, Any]]:
@@ -233,7 +250,7 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
     on = f"on ({m.OBLIGATION})"
     department, system = _both()
     common = _obligation_annotations(registry, today)
-    owner = _info("owner", "đơn vị chủ quản")
+    owner = _info("owner", words.UNKNOWN_OWNER)
     standing = _standing_name(registry, today)
     alerts: list[dict[str, Any]] = [
         *(
@@ -252,20 +269,14 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
             "for": t.missed_for,
             "labels": {"severity": "critical"},
             "annotations": {
-                "summary": (
-                    f"{department}: {{{{ $value }}}} ngày làm việc liên tiếp không có giao dịch"
-                    f" thành công với {system}"
-                ),
-                "description": (
-                    f"{{{{ $value }}}} ngày làm việc liên tiếp gần nhất (tính đến hôm qua)"
-                    f" {department} không phát sinh giao dịch thành công nào với {system}, và"
-                    " hôm nay cũng chưa có."
-                ),
-                **common,
-                "check": (
-                    "Kết nối đã gián đoạn nhiều ngày: kiểm tra ngay cấu hình kết nối, tài khoản"
-                    " và chứng thư trên trục LGSP; nếu lỗi ở hệ thống quốc gia, liên hệ"
-                    f" {owner} và báo {standing}."
+                **_texts(
+                    words.MISSED_REQUIRED_DAYS,
+                    common,
+                    department=department,
+                    system=system,
+                    value=VALUE,
+                    owner=owner,
+                    standing=standing,
                 ),
             },
         },
@@ -275,19 +286,14 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
             "for": t.failure_for,
             "labels": {"severity": "warning"},
             "annotations": {
-                "summary": (
-                    f"{department}: {{{{ $value {VI_PERCENT} }}}} lần thăm dò {system}"
-                    f" thất bại trong {vi_duration(t.failure_window)} qua"
-                ),
-                "description": (
-                    f"Tỷ lệ lần thăm dò thất bại trong {vi_duration(t.failure_window)} qua là"
-                    f" {{{{ $value {VI_PERCENT} }}}}, vượt ngưỡng"
-                    f" {vi_percent(t.failure_ratio)}."
-                ),
-                **common,
-                "check": (
-                    "Chi tiết lỗi (detail) của các lần thăm dò trong lienthong; mạng và trục"
-                    " LGSP; token OAuth2 của kết nối; trạng thái của hệ thống quốc gia."
+                **_texts(
+                    words.PROBES_FAILING,
+                    common,
+                    department=department,
+                    system=system,
+                    value=f"{{{{ $value {VI_PERCENT} }}}}",
+                    window=vi_duration(t.failure_window),
+                    threshold=vi_percent(t.failure_ratio),
                 ),
             },
         },
@@ -306,22 +312,13 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
             "for": t.unreachable_for,
             "labels": {"severity": "warning"},
             "annotations": {
-                "summary": (
-                    f"{department}: tháng này không còn đạt được tỷ lệ tuân thủ với {system}"
-                    " (còn {{ $value }} ngày làm việc)"
-                ),
-                "description": (
-                    f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS.series)}/"
-                    f"{_value(m.MONTH_REQUIRED_DAYS.series)} ngày làm việc; còn {{{{ $value }}}} ngày"
-                    " làm việc. Dù tất cả những ngày còn lại đều có giao dịch thành công, tỷ"
-                    " lệ cả tháng cũng không đạt mục tiêu"
-                    f" {_value(m.TARGET_RATIO.series, f'{{{{ .Value {VI_PERCENT} }}}}')}."
-                ),
-                **common,
-                "check": (
-                    "Rà soát nguyên nhân các ngày không đạt trong tháng (lienthong report"
-                    " --month ...); bảo đảm mọi ngày làm việc còn lại đều có giao dịch thành"
-                    " công và chuẩn bị giải trình trong báo cáo tháng."
+                **_texts(
+                    words.MONTH_TARGET_UNREACHABLE,
+                    common,
+                    department=department,
+                    system=system,
+                    value=VALUE,
+                    **_month_figures(),
                 ),
             },
         },
@@ -353,20 +350,9 @@ def _no_success_today(
         ),
         "for": t.no_success_for,
         "labels": {"severity": severity},
-        "annotations": {
-            "summary": f"{department}: chưa có giao dịch thành công nào với {system} hôm nay",
-            "description": (
-                f"Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến"
-                f" {shown} vẫn chưa có giao dịch thành công nào của {department} với"
-                f" {system}."
-            ),
-            **common,
-            "check": (
-                "Phần mềm nghiệp vụ của đơn vị có còn gửi dữ liệu lên hệ thống quốc gia"
-                " (qua trục LGSP/NDXP) không; tài khoản, mã kết nối (client_id, token)"
-                " còn hiệu lực không; nhật ký lỗi của trục liên thông."
-            ),
-        },
+        "annotations": _texts(
+            words.NO_SUCCESS_TODAY, common, department=department, system=system, hour=shown
+        ),
     }
 
 
@@ -375,18 +361,9 @@ def _miss_budget(
 ) -> dict[str, Any]:
     """`left` more required days may be missed this month (while more than that remain)."""
     on = f"on ({m.OBLIGATION})"
-    if left == 0:
-        summary = (
-            f"{department}: tháng này không được để thêm ngày làm việc nào không có giao dịch"
-            f" thành công với {system}"
-        )
-        stake = "Chỉ cần thêm một ngày làm việc không đạt, tỷ lệ cả tháng sẽ không đạt"
-    else:
-        summary = (
-            f"{department}: tháng này chỉ còn được để {left} ngày làm việc không có giao dịch"
-            f" thành công với {system}"
-        )
-        stake = f"Nếu thêm quá {left} ngày làm việc không đạt, tỷ lệ cả tháng sẽ không đạt"
+    texts = words.MONTH_MISS_BUDGET
+    which = "none" if left == 0 else "some"
+    stake = texts[f"stake_{which}"].format(left=left)
     return {
         "alert": MONTH_MISS_BUDGET,
         # The value is the number of required days left this month.
@@ -396,20 +373,14 @@ def _miss_budget(
         "for": t.unreachable_for,
         "labels": {"severity": severity},
         "annotations": {
-            "summary": summary,
-            "description": (
-                f"Tháng này đã đạt {_value(m.MONTH_MET_DAYS.series)}/{_value(m.MONTH_REQUIRED_DAYS.series)}"
-                " ngày làm việc; còn {{ $value }} ngày làm việc phải có giao dịch thành công."
-                f" {stake} mục tiêu"
-                f" {_value(m.TARGET_RATIO.series, f'{{{{ .Value {VI_PERCENT} }}}}')}."
+            "summary": texts[f"summary_{which}"].format(
+                department=department, system=system, left=left
+            ),
+            "description": texts["description"].format(
+                value=VALUE, stake=stake, **_month_figures()
             ),
             **common,
-            "check": (
-                "Bảo đảm từng ngày làm việc còn lại của tháng đều có giao dịch thành công;"
-                " nếu ngày không đạt không do lỗi của đơn vị (hệ thống quốc gia ngừng hoạt"
-                " động), đề nghị miễn trừ (POST /api/v1/excusals hoặc lienthong excuse"
-                " propose)."
-            ),
+            "check": texts["check"],
         },
     }
 
@@ -422,7 +393,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
     preamble = '{{ $s := printf "{province=%q,system=%q}" $labels.province $labels.system }}'
     info = f'print "{m.OBLIGATION_INFO.series}" $s'
     system_name = _lookup(info, "{{ .Labels.system_name }}", "{{ $labels.system }}")
-    owner = _lookup(info, "{{ .Labels.owner }}", "đơn vị chủ quản")
+    owner = _lookup(info, "{{ .Labels.owner }}", words.UNKNOWN_OWNER)
     departments = (
         f'{{{{ range query ({info}) | sortByLabel "department" }}}}{{{{ .Labels.department_name }}}}'
         " ({{ .Labels.basis }}); {{ end }}"
@@ -442,82 +413,44 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
         ),
         "for": t.system_down_for,
         "labels": {"severity": "critical"},
-        "annotations": {
-            "summary": (
-                f"Hệ thống quốc gia {system_name} không hoạt động: mọi kết nối của tỉnh tới"
-                " hệ thống này đều thất bại"
-            ),
-            "description": (
-                f"Mọi lần thăm dò tới {system_name} ({owner}) trong {vi_duration(t.failure_window)} qua"
-                " đều thất bại (hoặc bộ ngắt mạch đã tạm dừng thăm dò). Các sở, ngành"
-                f" phụ thuộc: {departments}"
-            ),
-            "system_name": system_name,
-            "owner": owner,
-            "departments": departments,
-            "check": (
-                "Sự cố ở phía hệ thống quốc gia hoặc đường truyền chung, không riêng một"
-                f" sở: liên hệ {owner}, kiểm tra trục LGSP/NDXP của tỉnh; theo dõi đến khi"
-                " khôi phục. Cảnh báo riêng của từng sở về hệ thống này được gộp vào cảnh"
-                " báo này."
-            ),
-        },
+        "annotations": _texts(
+            words.NATIONAL_SYSTEM_DOWN,
+            {"system_name": system_name, "owner": owner, "departments": departments},
+            system=system_name,
+            owner=owner,
+            window=vi_duration(t.failure_window),
+            departments=departments,
+        ),
     }
     alert["annotations"] = _with_selector(alert["annotations"], preamble, "$s")
     return [alert]
 
 
 def exporter_alerts(t: Thresholds) -> list[dict[str, Any]]:
-    check = (
-        "Dịch vụ lienthong serve có đang chạy không (systemctl status lienthong), cổng"
-        " /metrics có truy cập được từ Prometheus không, nhật ký lỗi của dịch vụ."
-    )
+    instance = "{{ $labels.instance }}"
     return [
         {
             "alert": EXPORTER_DOWN,
             "expr": f'up{{job="{m.JOB}"}} == 0',
             "for": t.exporter_down_for,
             "labels": {"severity": "critical"},
-            "annotations": {
-                "summary": "Không thu thập được số liệu từ lienthong ({{ $labels.instance }})",
-                "description": (
-                    "Prometheus không đọc được /metrics của lienthong: mọi cảnh báo về kết nối"
-                    " của các sở, ngành đang không được đánh giá."
-                ),
-                "check": check,
-            },
+            "annotations": _texts(words.EXPORTER_DOWN, {}, instance=instance),
         },
         {
             "alert": EXPORTER_ABSENT,
             "expr": f'absent(up{{job="{m.JOB}"}})',
             "for": t.exporter_absent_for,
             "labels": {"severity": "critical"},
-            "annotations": {
-                "summary": f"Prometheus không có mục tiêu thu thập nào của job {m.JOB}",
-                "description": (
-                    f'Không có chuỗi up{{job="{m.JOB}"}}: cấu hình thu thập của Prometheus'
-                    " đã mất lienthong, nên không có cảnh báo nào về các kết nối."
-                ),
-                "check": "Mục scrape_configs job_name: lienthong trong prometheus.yml. " + check,
-            },
+            "annotations": _texts(
+                words.EXPORTER_ABSENT, {}, job=m.JOB, series=f'up{{job="{m.JOB}"}}'
+            ),
         },
         {
             "alert": STORE_DOWN,
             "expr": f"{m.STORE_UP.series} == 0",
             "for": t.store_down_for,
             "labels": {"severity": "critical"},
-            "annotations": {
-                "summary": "Cơ sở dữ liệu của lienthong không ghi được ({{ $labels.instance }})",
-                "description": (
-                    "lienthong không ghi được vào cơ sở dữ liệu: API tiếp nhận trả lời 503 (các"
-                    " sở, ngành phải gửi lại) và kết quả thăm dò chưa được lưu."
-                ),
-                "check": (
-                    "GET /healthz của lienthong (trường store nêu lý do); PostgreSQL có đang chạy"
-                    " và nhận kết nối không; ổ đĩa còn chỗ trống không; tệp SQLite có bị khoá"
-                    " hoặc chỉ đọc không."
-                ),
-            },
+            "annotations": _texts(words.STORE_DOWN, {}, instance=instance),
         },
     ]
 
@@ -530,16 +463,9 @@ def leadership_alerts(t: Thresholds) -> list[dict[str, Any]]:
             "expr": f'max by (province, shard) ({m.LEADER.name}{{job="{m.JOB}"}}) == 0',
             "for": t.exporter_down_for,
             "labels": {"severity": "critical"},
-            "annotations": {
-                "summary": "Không phiên bản lienthong nào dẫn đầu phân đoạn {{ $labels.shard }}"
-                " (tỉnh {{ $labels.province }})",
-                "description": (
-                    "Mọi phiên bản của phân đoạn này đều đang chờ: không có thăm dò nào chạy,"
-                    " số liệu của các nghĩa vụ trong phân đoạn không được xuất."
-                ),
-                "check": "Kết nối từ các phiên bản lienthong serve tới PostgreSQL (khóa"
-                " pg_advisory_lock trong pg_locks), dòng 'leadership' trong nhật ký dịch vụ.",
-            },
+            "annotations": _texts(
+                words.NO_LEADER, {}, shard="{{ $labels.shard }}", province="{{ $labels.province }}"
+            ),
         }
     ]
 
