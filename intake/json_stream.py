@@ -57,6 +57,11 @@ def _lines(
             line += 1
             if text.strip():
                 yield line, _value(text)
+        if len(buffer) > MAX_VALUE:
+            # One record is a few kB: a longer line is refused before it is held whole.
+            raise FileFormatError(
+                f"{name}:{line + 1}: the line is longer than {MAX_VALUE:,} characters"
+            )
         more = _read(binary, decoder, name)
         if not more:
             break

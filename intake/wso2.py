@@ -40,6 +40,7 @@ from typing import IO, Any
 from sqlalchemy import Connection
 
 from intake.files import (
+    MAX_LINE,
     FileFormatError,
     Malformed,
     Raw,
@@ -138,7 +139,12 @@ def _line_events(
     binary: IO[bytes], name: str, skipped: Counter[str]
 ) -> Iterator[tuple[int, Event, str | None]]:
     """apim_metrics.log lines and JSON lines, each with its event type if the line gives one."""
-    for n, line in enumerate(binary, start=1):
+    n = 0
+    while line := binary.readline(MAX_LINE + 1):
+        n += 1
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            # An analytics event is a few kB: a longer line is refused before it is held.
+            raise FileFormatError(f"{name}:{n}: the line is longer than {MAX_LINE:,} bytes")
         text = _text(line, name, n).strip()
         if not text:
             continue

@@ -77,3 +77,23 @@ def test_an_xroad_time_no_calendar_holds_is_an_error_of_its_file(
     assert "Traceback" not in err
     assert f"{bad}:" in err and "nothing stored" in err
     assert len(stored(store_url)) == 1
+
+
+@pytest.mark.parametrize("fmt", ["wso2", "xroad-opmon"])
+def test_an_overlong_gateway_line_is_refused_before_it_is_held(
+    fmt: str, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One line far longer than any event or record: refused at its line, the next file read.
+    registry = registry_file(tmp_path)
+    long_file = tmp_path / f"long-{fmt}.jsonl"
+    long_file.write_bytes(b'{"x": "' + b"x" * (20 << 20) + b'"}\n')
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"records": [xroad_record("m2", "Client", T0)]}), encoding="utf-8")
+    files = [str(long_file)] + ([str(good)] if fmt == "xroad-opmon" else [])
+    args = ["--format", fmt, "--registry", str(registry), "--db", store_url]
+    code, err = run(capsys, *args, *files)
+    assert code == 1
+    assert "Traceback" not in err
+    assert f"{long_file}:1: the line is longer than" in err
+    if fmt == "xroad-opmon":
+        assert len(stored(store_url)) == 1
