@@ -97,6 +97,12 @@ CIRCUIT_STATE = Family(
     "gauge",
     "Circuit breaker per national system: 0 closed, 1 open (probes paused), 2 half-open.",
 )
+PROBE_STARTS_SKIPPED = Family(
+    "lienthong_probe_starts_skipped",
+    "counter",
+    "Probe starts skipped, by reason: overlap (the run before still going),"
+    " circuit_open, overload (the engine shed load to keep up).",
+)
 STORE_UP = Family(
     "lienthong_store_up",
     "gauge",
@@ -118,5 +124,12 @@ OBLIGATION_FAMILIES = (
     MONTH_MET_DAYS,
     MONTH_REMAINING_DAYS,
 )
-SERVICE_FAMILIES = (LOCAL_HOUR, STORE_UP, SCHEDULE_LAG, PROBES_IN_FLIGHT, CIRCUIT_STATE)
+SERVICE_FAMILIES = (
+    LOCAL_HOUR,
+    STORE_UP,
+    SCHEDULE_LAG,
+    PROBES_IN_FLIGHT,
+    CIRCUIT_STATE,
+    PROBE_STARTS_SKIPPED,
+)
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

@@ -30,6 +30,7 @@ from exporter.families import (
     OBLIGATION_FAMILIES,
     OBLIGATION_INFO,
     PROBE_DURATION,
+    PROBE_STARTS_SKIPPED,
     PROBES_IN_FLIGHT,
     REQUIRED_DAY,
     SCHEDULE_LAG,
@@ -157,6 +158,15 @@ def engine_samples(
             [
                 (CIRCUIT_STATE.name, (("province", province), ("system", s)), int(h.circuit))
                 for s, h in systems
+            ],
+        )
+    )
+    found.append(
+        (
+            PROBE_STARTS_SKIPPED,
+            [
+                (f"{PROBE_STARTS_SKIPPED.name}_total", (("province", province), ("reason", r)), n)
+                for r, n in sorted(health.skipped.items())
             ],
         )
     )
