@@ -69,6 +69,7 @@ class ProbeSettings:
     grace: float = 5.0  # seconds in-flight probes get to finish on shutdown
     backlog: int = 1024  # runs waiting for a slot, at most; a start beyond is shed
     max_lateness: float = 30.0  # a start reached later than this after its due time is shed
+    keep_alive: bool = True  # False: a new connection per probe (the benchmarks compare both)
 
     def rewrite(self, url: str) -> str:
         for r in self.rewrites:
@@ -297,7 +298,12 @@ class ProbeEngine:
 
 def client_session(settings: ProbeSettings) -> aiohttp.ClientSession:
     """The HTTP client all probes share (keep-alive connections, the global limit)."""
-    connector = aiohttp.TCPConnector(limit=settings.total, limit_per_host=0, ttl_dns_cache=300)
+    connector = aiohttp.TCPConnector(
+        limit=settings.total,
+        limit_per_host=0,
+        ttl_dns_cache=300,
+        force_close=not settings.keep_alive,
+    )
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout)
     return aiohttp.ClientSession(
         connector=connector,
