@@ -28,7 +28,7 @@ SCRAPES = 10
 
 
 async def main(args: argparse.Namespace) -> None:
-    n = args.obligations
+    n = args.obligations or 20_000
     registry = synthetic_registry(n)
     folder = tempfile.mkdtemp(prefix="lienthong-bench-")
     store = open_store(f"sqlite:///{folder}/bench.db")
