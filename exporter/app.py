@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -168,12 +169,47 @@ async def check_store(service: Service) -> str | None:
     return problem
 
 
-async def metrics_handler(request: web.Request) -> web.Response:
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+GZIP_PIECE = 1 << 20  # bytes of exposition compressed at a time, in a worker thread
+
+
+async def metrics_handler(request: web.Request) -> web.StreamResponse:
+    """The exposition, streamed: OpenMetrics when Accept asks for it, gzip when allowed."""
     service = request.app[SERVICE]
-    return web.Response(
-        body=service.exposition.render_bytes(),
-        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    openmetrics = "application/openmetrics-text" in request.headers.get("Accept", "")
+    gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": OPENMETRICS if openmetrics else TEXT_FORMAT,
+            "Vary": "Accept, Accept-Encoding",
+        }
     )
+    if gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    await response.prepare(request)
+    parts = service.exposition.render_parts(openmetrics)
+    if not gzip:
+        for part in parts:
+            await response.write(part)
+        await response.write_eof()
+        return response
+    # Level 1: at 100,000 obligations the body is compressed ~8× at a fraction of
+    # level 6's CPU; the compression runs beside the event loop (zlib drops the GIL).
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    piece: list[bytes] = []
+    size = 0
+    for part in parts:
+        piece.append(part)
+        size += len(part)
+        if size >= GZIP_PIECE:
+            data = b"".join(piece)
+            piece, size = [], 0
+            await response.write(await asyncio.to_thread(compressor.compress, data))
+    data = b"".join(piece)
+    await response.write(await asyncio.to_thread(compressor.compress, data) + compressor.flush())
+    await response.write_eof()
+    return response
 
 
 async def healthz_handler(request: web.Request) -> web.Response:

@@ -224,6 +224,10 @@ def _header(f: Family) -> str:
     return f"# HELP {name} {f.help}\n# TYPE {name} {f.type}\n"
 
 
+def _om_header(f: Family) -> str:
+    return f"# HELP {f.name} {f.help}\n# TYPE {f.name} {f.type}\n"
+
+
 CHUNK = 500  # obligations per cached block of text
 
 
@@ -279,7 +283,13 @@ class Exposition:
     def _join(self, family: int, start: int) -> bytes:
         return b"".join(t[family] for t in self._texts[start : start + CHUNK])
 
-    def render_bytes(self) -> bytes:
+    def render_parts(self, openmetrics: bool = False) -> Iterator[bytes]:
+        """The exposition in pieces (cached blocks, not one joined copy of the whole body).
+
+        `openmetrics`: the OpenMetrics text format (a counter's TYPE line names the
+        family without `_total`, and the body ends with `# EOF`); the samples are the same.
+        """
+        header = _om_header if openmetrics else _header
         state = self.state
         dirty = state.take_dirty()
         if self._day != state.today or self._calendar_version != state.calendar_version:
@@ -299,20 +309,25 @@ class Exposition:
                 stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
             for f, start in stale:
                 self._blocks[f][start // CHUNK] = self._join(f, start)
-        out: list[bytes] = []
-        for family, blocks in zip(OBLIGATION_FAMILIES, self._blocks, strict=True):
-            out.append(_header(family).encode())
-            out.extend(blocks)
+        # The blocks of this moment: a scrape streaming them is not torn by a later one.
+        blocks = [list(b) for b in self._blocks]
         tail: list[str] = []
         for family, samples in engine_samples(state, self.health()):
-            tail.append(_header(family))
+            tail.append(header(family))
             for name, labels, value in samples:
                 text = ",".join(f'{k}="{escape(v)}"' for k, v in labels)
                 tail.append(
                     f"{name}{{{text}}} {number(value)}\n" if text else f"{name} {number(value)}\n"
                 )
-        out.append("".join(tail).encode())
-        return b"".join(out)
+        if openmetrics:
+            tail.append("# EOF\n")
+        for family, family_blocks in zip(OBLIGATION_FAMILIES, blocks, strict=True):
+            yield header(family).encode()
+            yield from family_blocks
+        yield "".join(tail).encode()
+
+    def render_bytes(self, openmetrics: bool = False) -> bytes:
+        return b"".join(self.render_parts(openmetrics))
 
     def render(self) -> str:
         return self.render_bytes().decode()
