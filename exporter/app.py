@@ -47,6 +47,7 @@ class ServiceOptions:
     flush_batch: int = 500
     status_refresh: int = 10  # the status page reloads itself every so many seconds
     probes_enabled: bool = True
+    durations_per_obligation: bool = False  # the contract's per-obligation histogram, opt-in
     push: PushOptions = field(default_factory=PushOptions)
 
 
@@ -86,15 +87,18 @@ def create_app(
 ) -> web.Application:
     """The service's aiohttp app over an open store; `probes` runs the probe engine."""
     state = MetricsState(registry, clock)
+    options = options or ServiceOptions()
     service = Service(
         registry=registry,
         store=store,
         probe_settings=probe_settings or ProbeSettings(),
-        options=options or ServiceOptions(),
+        options=options,
         clock=clock,
         state=state,
-        exposition=Exposition(state, lambda: service.probes),
-        collector=LienthongCollector(Exposition(state, lambda: service.probes)),
+        exposition=Exposition(state, lambda: service.probes, options.durations_per_obligation),
+        collector=LienthongCollector(
+            Exposition(state, lambda: service.probes, options.durations_per_obligation)
+        ),
         ready=asyncio.Event(),
         watch=StoreWatch(store),
     )

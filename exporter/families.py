@@ -41,6 +41,9 @@ LAST_SUCCESS = Family(
     "gauge",
     "Time of the latest successful transaction (Unix seconds).",
 )
+# Per national system by default (an 11-series histogram per obligation was half of
+# /metrics at 100,000 obligations); per obligation with `[metrics]
+# durations_per_obligation = true`. Queries read it `by (system, le)`, valid for both.
 PROBE_DURATION = Family("lienthong_probe_duration_seconds", "histogram", "Duration of probe runs.")
 COMPLIANCE_RATIO = Family(
     "lienthong_compliance_ratio",

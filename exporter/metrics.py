@@ -46,6 +46,7 @@ from registry import Obligation
 
 ExtraLabels = tuple[tuple[str, str], ...]
 Sample = tuple[str, ExtraLabels, float]  # metric name (with suffix), extra labels, value
+LabelledSample = tuple[str, ExtraLabels, float]  # the same with every label given in full
 
 SOURCES = ("probe", "push", "gateway", "import")
 # Families whose samples change only with the registry or the calendar figures,
@@ -55,7 +56,9 @@ STATIC_FAMILIES = frozenset(
 )
 
 
-def obligation_samples(state: MetricsState, o: Obligation) -> dict[Family, list[Sample]]:
+def obligation_samples(
+    state: MetricsState, o: Obligation, durations_per_obligation: bool = True
+) -> dict[Family, list[Sample]]:
     """The samples of each per-obligation family that has any, keyed by family."""
     registry = state.registry
     pair = o.key
@@ -89,7 +92,7 @@ def obligation_samples(state: MetricsState, o: Obligation) -> dict[Family, list[
     last = state.last_success.get(pair)
     last_success: list[Sample] = [] if last is None else [(LAST_SUCCESS.name, (), last)]
     durations: list[Sample] = []
-    if probed:
+    if probed and durations_per_obligation:
         histogram = state.durations.get(pair)
         counts = histogram.buckets if histogram else [0] * len(DURATION_BUCKETS)
         for le, n in zip(_DURATION_LE, counts, strict=True):
@@ -126,7 +129,7 @@ def _calendar_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family,
 
 def engine_samples(
     state: MetricsState, health: ProbeHealth | None
-) -> list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]]:
+) -> list[tuple[Family, list[LabelledSample]]]:
     """The engine-health families and the local hour (labels given in full)."""
     province = state.registry.province.code
     local = datetime.fromtimestamp(state.clock(), state.registry.tz)
@@ -171,6 +174,19 @@ def engine_samples(
         )
     )
     return found
+
+
+def system_duration_samples(state: MetricsState) -> tuple[Family, list[LabelledSample]]:
+    """The probe-duration histogram per national system (the default form)."""
+    province = state.registry.province.code
+    found: list[LabelledSample] = []
+    for system, histogram in sorted(state.system_durations.items()):
+        labels = (("province", province), ("system", system))
+        for le, n in zip(_DURATION_LE, histogram.buckets, strict=True):
+            found.append((f"{PROBE_DURATION.name}_bucket", (*labels, *le), n))
+        found.append((f"{PROBE_DURATION.name}_sum", labels, histogram.total))
+        found.append((f"{PROBE_DURATION.name}_count", labels, histogram.count))
+    return PROBE_DURATION, found
 
 
 def _le(bound: float) -> str:
@@ -239,9 +255,19 @@ class Exposition:
     re-joins only their blocks, and joins the blocks.
     """
 
-    def __init__(self, state: MetricsState, health: Callable[[], ProbeHealth | None]) -> None:
+    def __init__(
+        self,
+        state: MetricsState,
+        health: Callable[[], ProbeHealth | None],
+        durations_per_obligation: bool = False,
+    ) -> None:
         self.state = state
         self.health = health
+        self.durations_per_obligation = durations_per_obligation
+        # The per-obligation families this exposition renders, in order.
+        self.families = tuple(
+            f for f in OBLIGATION_FAMILIES if durations_per_obligation or f is not PROBE_DURATION
+        )
         self._day: object = None
         self._calendar_version = -1
         self._obligations: list[Obligation] = []
@@ -262,7 +288,7 @@ class Exposition:
         self._texts = [self._render_one(o, None) for o in obligations]
         chunks = range(0, len(obligations), CHUNK)
         self._blocks = [
-            [self._join(f, start) for start in chunks] for f in range(len(OBLIGATION_FAMILIES))
+            [self._join(f, start) for start in chunks] for f in range(len(self.families))
         ]
         self._calendar_version = self.state.calendar_version
 
@@ -272,12 +298,12 @@ class Exposition:
         base = (
             f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
         )
-        samples = obligation_samples(self.state, o)
+        samples = obligation_samples(self.state, o, self.durations_per_obligation)
         return [
             old[i]
             if old is not None and family in STATIC_FAMILIES
             else _lines(samples.get(family, ()), base).encode()
-            for i, family in enumerate(OBLIGATION_FAMILIES)
+            for i, family in enumerate(self.families)
         ]
 
     def _join(self, family: int, start: int) -> bytes:
@@ -312,7 +338,7 @@ class Exposition:
         # The blocks of this moment: a scrape streaming them is not torn by a later one.
         blocks = [list(b) for b in self._blocks]
         tail: list[str] = []
-        for family, samples in engine_samples(state, self.health()):
+        for family, samples in self.service_samples():
             tail.append(header(family))
             for name, labels, value in samples:
                 text = ",".join(f'{k}="{escape(v)}"' for k, v in labels)
@@ -321,10 +347,17 @@ class Exposition:
                 )
         if openmetrics:
             tail.append("# EOF\n")
-        for family, family_blocks in zip(OBLIGATION_FAMILIES, blocks, strict=True):
+        for family, family_blocks in zip(self.families, blocks, strict=True):
             yield header(family).encode()
             yield from family_blocks
         yield "".join(tail).encode()
+
+    def service_samples(self) -> list[tuple[Family, list[LabelledSample]]]:
+        """The families with their labels given in full: per-system durations, the engine's."""
+        found = engine_samples(self.state, self.health())
+        if not self.durations_per_obligation:
+            found.insert(0, system_duration_samples(self.state))
+        return found
 
     def render_bytes(self, openmetrics: bool = False) -> bytes:
         return b"".join(self.render_parts(openmetrics))
@@ -342,15 +375,16 @@ class LienthongCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         state = self.exposition.state
         province = state.registry.province.code
-        families = [Metric(f.name, f.help, f.type) for f in OBLIGATION_FAMILIES]
+        rendered = self.exposition.families
+        families = [Metric(f.name, f.help, f.type) for f in rendered]
         for o in self.exposition.obligations():
             base = {"province": province, "department": o.department, "system": o.system}
-            by_family = obligation_samples(state, o)
-            for family, metric in zip(OBLIGATION_FAMILIES, families, strict=True):
+            by_family = obligation_samples(state, o, self.exposition.durations_per_obligation)
+            for family, metric in zip(rendered, families, strict=True):
                 for name, extra, value in by_family.get(family, ()):
                     metric.add_sample(name, {**base, **dict(extra)}, value)
         yield from families
-        for f, samples in engine_samples(state, self.exposition.health()):
+        for f, samples in self.exposition.service_samples():
             service_metric = Metric(f.name, f.help, f.type)
             for name, labels, value in samples:
                 service_metric.add_sample(name, dict(labels), value)

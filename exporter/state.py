@@ -33,7 +33,7 @@ CounterKey = tuple[str, str, str, bool]  # department, system, source, success
 
 @dataclass
 class DurationHistogram:
-    """One obligation's probe durations, with Prometheus's cumulative buckets."""
+    """Probe durations (one obligation's, or one system's), with Prometheus's cumulative buckets."""
 
     buckets: list[int] = field(default_factory=lambda: [0] * len(DURATION_BUCKETS))
     total: float = 0.0
@@ -58,6 +58,10 @@ class MetricsState:
         self.today: date = self.local_day()
         self.successes_today: dict[Pair, int] = {}
         self.durations: dict[Pair, DurationHistogram] = {}
+        self.system_durations: dict[str, DurationHistogram] = {
+            system: DurationHistogram()
+            for system in sorted({o.system for o in registry.obligations if o.probe is not None})
+        }
         self.calendar: dict[Pair, MonthToDate] = {}
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.calendar_version = 0
@@ -135,6 +139,10 @@ class MetricsState:
         if histogram is None:
             histogram = self.durations[pair] = DurationHistogram()
         histogram.observe(seconds)
+        by_system = self.system_durations.get(pair[1])
+        if by_system is None:
+            by_system = self.system_durations[pair[1]] = DurationHistogram()
+        by_system.observe(seconds)
         self._touch(pair)
 
 

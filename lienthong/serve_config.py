@@ -58,6 +58,7 @@ class MetricsTable(_Table):
     totals_refresh: Seconds = 5.0
     calendar_refresh: Seconds = 300.0
     status_refresh: int = Field(default=10, ge=1)
+    durations_per_obligation: bool = False
 
 
 class PushTable(_Table):
@@ -102,6 +103,7 @@ class ServeConfig(_Table):
             flush_interval=self.recorder.flush_interval,
             flush_batch=self.recorder.flush_batch,
             status_refresh=self.metrics.status_refresh,
+            durations_per_obligation=self.metrics.durations_per_obligation,
             probes_enabled=self.probes.enabled,
             push=PushOptions(
                 enabled=self.push.enabled,

@@ -36,9 +36,17 @@ def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
     second = kept.render_bytes()
     assert second == fresh(state)
     text = second.decode()
+    # Durations per national system by default, …
+    assert (
+        'lienthong_probe_duration_seconds_bucket{province="24",system="csdl-dkdn",le="0.5"} 1\n'
+        in text
+    )
+    assert 'lienthong_probe_duration_seconds_bucket{province="24",department=' not in text
+    # … per obligation when asked (the contract's form).
+    per_obligation = Exposition(state, lambda: None, durations_per_obligation=True).render()
     assert (
         'lienthong_probe_duration_seconds_bucket{province="24",department="so-taichinh",'
-        'system="csdl-dkdn",le="0.5"} 1\n' in text
+        'system="csdl-dkdn",le="0.5"} 1\n' in per_obligation
     )
     # A success today meets today's required day: a month figure moves with it.
     assert (
