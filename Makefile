@@ -1,44 +1,69 @@
 # `make demo` and `make test` work on a fresh machine: they create .venv,
 # install the project into it, and (for tests) the Debian packages of the real
-# servers the tests start. Nothing else needs installing by hand.
+# servers the tests start and the npm packages of Grafana's dashboard types.
+# Nothing else needs installing by hand.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# What `make demo` needs (the runtime dependencies), and what `make test` adds.
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
+DEV_STAMP     := $(VENV)/.dev-stamp
+# Grafana's published dashboard types and TypeScript, pinned in tests/grafana_schema/.
+NODE_STAMP    := tests/grafana_schema/node_modules/.installed-stamp
 # Real servers the tests run against (and the PDF tools they read reports with).
-DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium
+DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium sqlite3
 # Only `make bench` needs this one (the side-by-side CPU figure).
 BENCH_PACKAGES := prometheus-blackbox-exporter curl
-
-.PHONY: demo test lint bench system-packages clean
 
 # grafana-client's HTTP library (niquests) brings urllib3-future, whose wheel
 # replaces the urllib3 package at every interpreter start; requests (used by
 # schemathesis) then breaks. Built from source with URLLIB3_NO_OVERRIDE it
 # stays in its own urllib3_future namespace, which is all niquests needs.
-$(STAMP): pyproject.toml
+# setuptools notes every editable install with a warning ("Editable
+# installation", nothing to act on): silenced by its text, nothing else.
+PIP_INSTALL := URLLIB3_NO_OVERRIDE=1 PYTHONWARNINGS='ignore:Editable installation' \
+  $(BIN)/pip install --quiet --no-binary urllib3-future
+
+.PHONY: demo test lint bench system-packages node-packages clean
+
+$(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	URLLIB3_NO_OVERRIDE=1 $(BIN)/pip install --quiet -e '.[dev]' \
-	  --config-settings editable_mode=compat --no-binary urllib3-future
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/pip
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/pip
+	$(PIP_INSTALL) -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+demo: $(RUNTIME_STAMP)
 	$(BIN)/lienthong demo
 
-test: $(STAMP) system-packages lint
+test: $(DEV_STAMP) system-packages node-packages lint
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(MAKE) system-packages DEBIAN_PACKAGES="$(DEBIAN_PACKAGES) $(BENCH_PACKAGES)"
 	$(BIN)/python -m bench
+
+node-packages: $(NODE_STAMP)
+
+# Node.js from Debian only when no node and npm are on the PATH (one installed
+# otherwise, e.g. with its bundled npm, is used as it is).
+$(NODE_STAMP): tests/grafana_schema/package.json tests/grafana_schema/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	  $(MAKE) system-packages DEBIAN_PACKAGES="nodejs npm"
+	cd tests/grafana_schema && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 system-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
@@ -51,4 +76,4 @@ system-packages:
 	fi
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache tests/grafana_schema/node_modules

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench._support import free_port, synthetic_registry, wait_ready
-from exporter.app import SERVICE, ServiceOptions, create_app
+from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
 from lienthong.cli_serve import settle_heap
 from lienthong.server import bound_socket, start_site, url_of
 from store import open_store, write_transactions
@@ -59,7 +59,9 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
         ],
     )
     app = create_app(
-        registry, store, options=ServiceOptions(probes_enabled=False, totals_refresh=3600)
+        registry,
+        store,
+        options=ServiceOptions(probes_enabled=False, metrics=MetricsOptions(totals_refresh=3600)),
     )
     sock = bound_socket("127.0.0.1", 0)
     runner = await start_site(app, sock)

@@ -233,12 +233,13 @@ def _base(registry: Registry, board: Board) -> Dashboard:
 
 
 def _variable(name: str, label: str, query: str, default: str) -> QueryVariable:
+    # No `.definition(query)`: Grafana's published dashboard schema has no such key (its
+    # variables list shows the query itself).
     return (
         QueryVariable(name)
         .label(label)
         .datasource(DATASOURCE)
         .query(query)
-        .definition(query)
         .refresh(VariableRefresh.ON_DASHBOARD_LOAD)
         .sort(VariableSort.ALPHABETICAL_ASC)
         .current(VariableOption(selected=True, text=default, value=default))
@@ -679,8 +680,21 @@ def dashboards(registry: Registry) -> list[dict[str, Any]]:
     for board in BOARDS:
         document: dict[str, Any] = json.loads(encoder.encode(BUILDERS[board](registry).build()))
         _number_panels(document)
+        _drop_interval_settings(document)
         found.append(document)
     return found
+
+
+INTERVAL_ONLY = ("auto", "auto_count", "auto_min")
+
+
+def _drop_interval_settings(document: dict[str, Any]) -> None:
+    # The SDK writes an interval variable's `auto*` settings on every variable; they mean
+    # nothing elsewhere, and Grafana's published Dashboard type refuses them there.
+    for variable in document.get("templating", {}).get("list", []):
+        if variable.get("type") != "interval":
+            for key in INTERVAL_ONLY:
+                variable.pop(key, None)
 
 
 def _number_panels(document: dict[str, Any]) -> None:

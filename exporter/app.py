@@ -17,8 +17,10 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Annotated
 
 from aiohttp import web
+from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,18 +39,39 @@ from store.health import StoreWatch
 log = logging.getLogger("lienthong.serve")
 
 
+Seconds = Annotated[float, Field(gt=0)]
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass(frozen=True)
+class MetricsOptions:
+    """How often the metrics are refreshed, declared once: also the `[metrics]` config table."""
+
+    totals_refresh: Seconds = 5.0  # seconds between reads of the store's totals
+    calendar_refresh: Seconds = 300.0  # seconds between recomputations of the month's figures
+    status_refresh: Annotated[int, Field(ge=1)] = 10  # the status page reloads every so often
+    # The contract's per-obligation probe-duration histogram (11 series per obligation);
+    # per national system by default.
+    durations_per_obligation: bool = False
+
+
+@with_config(ConfigDict(extra="forbid"))
+@dataclass(frozen=True)
+class RecorderOptions:
+    """How probe results are buffered, declared once: also the `[recorder]` config table."""
+
+    flush_interval: Seconds = 0.5
+    flush_batch: Annotated[int, Field(ge=1, le=10_000)] = 500
+
+
 @dataclass(frozen=True)
 class ServiceOptions:
-    """How often the background work runs (the `[metrics]` and `[recorder]` config tables)."""
+    """How the background work runs: the `[metrics]`, `[recorder]` and `[push]` tables."""
 
-    totals_refresh: float = 5.0  # seconds between reads of the store's totals
-    calendar_refresh: float = 300.0  # seconds between recomputations of the month's figures
-    flush_interval: float = 0.5
-    flush_batch: int = 500
-    status_refresh: int = 10  # the status page reloads itself every so many seconds
-    probes_enabled: bool = True
-    durations_per_obligation: bool = False  # the contract's per-obligation histogram, opt-in
+    metrics: MetricsOptions = field(default_factory=MetricsOptions)
+    recorder: RecorderOptions = field(default_factory=RecorderOptions)
     push: PushOptions = field(default_factory=PushOptions)
+    probes_enabled: bool = True
 
 
 @dataclass
@@ -95,9 +118,11 @@ def create_app(
         options=options,
         clock=clock,
         state=state,
-        exposition=Exposition(state, lambda: service.probes, options.durations_per_obligation),
+        exposition=Exposition(
+            state, lambda: service.probes, options.metrics.durations_per_obligation
+        ),
         collector=LienthongCollector(
-            Exposition(state, lambda: service.probes, options.durations_per_obligation)
+            Exposition(state, lambda: service.probes, options.metrics.durations_per_obligation)
         ),
         ready=asyncio.Event(),
         watch=StoreWatch(store),
@@ -153,12 +178,15 @@ async def _refresh_loop(service: Service) -> None:
     last_calendar = time.monotonic()
     calendar_day = service.state.local_day()
     while True:
-        await asyncio.sleep(options.totals_refresh)
+        await asyncio.sleep(options.metrics.totals_refresh)
         try:
             await check_store(service)
             await refresh_totals(service)
             day = service.state.local_day()
-            if day != calendar_day or time.monotonic() - last_calendar >= options.calendar_refresh:
+            if (
+                day != calendar_day
+                or time.monotonic() - last_calendar >= options.metrics.calendar_refresh
+            ):
                 await refresh_calendar(service)
                 last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
@@ -267,5 +295,7 @@ async def status_handler(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     rows = obligation_statuses(service.state, service.probes)
     now = datetime.fromtimestamp(service.clock(), service.registry.tz)
-    page = status_page(service.registry.province.name, rows, now, service.options.status_refresh)
+    page = status_page(
+        service.registry.province.name, rows, now, service.options.metrics.status_refresh
+    )
     return web.Response(text=page, content_type="text/html", charset="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +73,9 @@ class RecordStream:
     # and after the last (what a gateway format learns and keeps across files).
     start: Callable[[Connection], None] = lambda conn: None
     finish: Callable[[Connection], None] = lambda conn: None
+    # The format gives one id to records that differ by design (X-Road: the client's and
+    # the producer's record of one exchange): a duplicate with other content is no reuse.
+    shared_ids: bool = False
 
 
 def detect_format(path: Path) -> str:
@@ -105,7 +108,11 @@ def open_records(path: Path, fmt: str) -> RecordStream:
     if fmt == "jsonl":
         records = _jsonl(binary, raw)
     elif fmt == "csv":
-        records = _csv(binary, raw, str(path))
+        notes: list[str] = []
+        records = _csv(binary, raw, str(path), notes)
+        return RecordStream(
+            records, lambda: size if raw.closed else raw.tell(), size, lambda: notes
+        )
     else:
         raw.close()
         raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(CONTRACT_FORMATS)})")
@@ -135,27 +142,40 @@ def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:
                 yield n, line
 
 
-def _bounded_text(text: IO[str], name: str) -> Iterator[str]:
-    """Text lines for the CSV reader; one over MAX_LINE characters stops the file."""
+def utf8_lines(binary: IO[bytes], name: str) -> Iterator[str]:
+    """The file's lines as text (a leading BOM dropped); a line that is not UTF-8 stops
+    the file at its own number, with what to do about it."""
     n = 0
-    while line := text.readline(MAX_LINE + 1):
+    while line := binary.readline(MAX_LINE + 1):
         n += 1
-        if len(line) > MAX_LINE and not line.endswith("\n"):
-            raise FileFormatError(f"{name}:{n}: the line is longer than {MAX_LINE:,} characters")
-        yield line
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            raise FileFormatError(f"{name}:{n}: the line is longer than {MAX_LINE:,} bytes")
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise FileFormatError(
+                f"{name}:{n}: not UTF-8 text (byte {line[e.start]:#04x} at column"
+                f" {e.start + 1}): save the file as UTF-8 — in Excel, 'CSV UTF-8'"
+            ) from None
+        yield text.removeprefix("\ufeff") if n == 1 else text
 
 
-def _csv(binary: IO[bytes], raw: IO[bytes], name: str) -> Iterator[tuple[int, Raw]]:
+def _csv(
+    binary: IO[bytes], raw: IO[bytes], name: str, notes: list[str]
+) -> Iterator[tuple[int, Raw]]:
     fields = set(RECORD_FIELDS)
     required = REQUIRED_FIELDS
-    with raw, binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
-        reader = csv.reader(_bounded_text(text, name))
-        try:
-            header = next(reader)
-        except StopIteration:
+    with raw, binary:
+        lines = utf8_lines(binary, name)
+        first = next(lines, None)
+        if first is None:
             return
-        except UnicodeDecodeError as e:
-            raise FileFormatError(f"{name}:1: not UTF-8 text ({e.reason})") from None
+        # Excel in a Vietnamese (or European) locale saves CSV with `;` between cells.
+        separator = ";" if ";" in first and "," not in first else ","
+        if separator == ";":
+            notes.append("read as ';'-separated CSV (as Excel saves it in some locales)")
+        reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
+        header = next(reader)
         columns = [h.strip() for h in header]
         unknown = [c for c in columns if c not in fields]
         missing = sorted(required - set(columns))

@@ -120,6 +120,8 @@ def ingest_file(
             f"{path}:" if isinstance(e, OSError | EOFError | zlib.error) else f"{path}:{line + 1}:"
         )
         raise FileFormatError(f"{where} cannot be read: {_reason(e)}; nothing stored") from None
+    if stream.shared_ids:
+        result.written.conflicts = 0
     result.notes = stream.notes()
     result.unit = stream.unit
     _report(progress, stream, result)

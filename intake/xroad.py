@@ -127,7 +127,12 @@ def open_xroad(path: Path, registry: Registry) -> RecordStream:
                 yield exchange[0].line, to_record(exchange, gateway)
 
     return RecordStream(
-        records(), lambda: size if raw.closed else raw.tell(), size, counts.notes, "exchanges"
+        records(),
+        lambda: size if raw.closed else raw.tell(),
+        size,
+        counts.notes,
+        "exchanges",
+        shared_ids=True,
     )
 
 

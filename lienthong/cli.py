@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,7 +25,8 @@ from lienthong import (
     cli_simulate,
     cli_tokens,
 )
-from lienthong.errors import UsageError
+from lienthong.cli_args import use_help_formatter
+from lienthong.errors import BadUsage, UsageError, UsageErrors
 from registry import RegistryError
 from reports.mailing import MailError
 from reports.manifest import ManifestError
@@ -66,10 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lienthong",
         description="Watches each department's data connection to its national systems.",
     )
+    parser.add_argument("-V", "--version", action="version", version=f"lienthong {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.register(sub)
+    use_help_formatter(parser)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject.toml's), else the source tree's."""
+    try:
+        return metadata.version("lienthong")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RegistryError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)
+        return 1
+    except BadUsage as e:
+        print(f"lienthong {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except UsageErrors as e:
+        for line in e.problems:
+            print(f"lienthong: {line}", file=sys.stderr)
         return 1
     except USER_ERRORS as e:
         print(f"lienthong: {_describe(e)}", file=sys.stderr)

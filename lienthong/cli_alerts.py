@@ -11,6 +11,7 @@ from dashboards.files import write_alerts
 from dashboards.routes import SecretSourceError, Smtp, Timing
 from dashboards.rules import ThresholdError, Thresholds
 from lienthong import settings
+from lienthong.cli_args import DURATION
 from lienthong.errors import UsageError
 
 DEFAULTS = Thresholds()
@@ -24,7 +25,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render = actions.add_parser(
         "render",
         help="write DIR/rules.yml and DIR/alertmanager.yml from the registry",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
     settings.add_registry_options(render)
@@ -37,7 +37,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="H",
         help="local hour by which a required day needs a success (warning; 10.5 = 10:30)",
     )
-    rules.add_argument("--no-success-for", default=DEFAULTS.no_success_for, metavar="DURATION")
+    rules.add_argument(
+        "--no-success-for",
+        default=DEFAULTS.no_success_for,
+        metavar="DURATION",
+        help=f"how long LienthongNoSuccessToday holds before it fires ({DURATION})",
+    )
     rules.add_argument(
         "--missed-days",
         type=int,
@@ -45,7 +50,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="consecutive required days without a success before the critical alert",
     )
-    rules.add_argument("--missed-for", default=DEFAULTS.missed_for, metavar="DURATION")
+    rules.add_argument(
+        "--missed-for",
+        default=DEFAULTS.missed_for,
+        metavar="DURATION",
+        help=f"how long LienthongMissedRequiredDays holds before it fires ({DURATION})",
+    )
     rules.add_argument(
         "--failure-ratio",
         type=float,
@@ -53,8 +63,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="R",
         help="share of failed probes over the window that warns",
     )
-    rules.add_argument("--failure-window", default=DEFAULTS.failure_window, metavar="DURATION")
-    rules.add_argument("--failure-for", default=DEFAULTS.failure_for, metavar="DURATION")
+    rules.add_argument(
+        "--failure-window",
+        default=DEFAULTS.failure_window,
+        metavar="DURATION",
+        help=f"the window the failure ratio is taken over ({DURATION})",
+    )
+    rules.add_argument(
+        "--failure-for",
+        default=DEFAULTS.failure_for,
+        metavar="DURATION",
+        help=f"how long LienthongProbesFailing holds before it fires ({DURATION})",
+    )
     rules.add_argument(
         "--system-down-ratio",
         type=float,
@@ -62,26 +82,64 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="R",
         help="a national system is down when every obligation on it fails at least this share",
     )
-    rules.add_argument("--system-down-for", default=DEFAULTS.system_down_for, metavar="DURATION")
-    rules.add_argument("--unreachable-for", default=DEFAULTS.unreachable_for, metavar="DURATION")
     rules.add_argument(
-        "--exporter-down-for", default=DEFAULTS.exporter_down_for, metavar="DURATION"
+        "--system-down-for",
+        default=DEFAULTS.system_down_for,
+        metavar="DURATION",
+        help=f"how long LienthongNationalSystemDown holds before it fires ({DURATION})",
     )
     rules.add_argument(
-        "--exporter-absent-for", default=DEFAULTS.exporter_absent_for, metavar="DURATION"
+        "--unreachable-for",
+        default=DEFAULTS.unreachable_for,
+        metavar="DURATION",
+        help=f"how long LienthongMonthTargetUnreachable holds before it fires ({DURATION})",
     )
-    rules.add_argument("--store-down-for", default=DEFAULTS.store_down_for, metavar="DURATION")
+    rules.add_argument(
+        "--exporter-down-for",
+        default=DEFAULTS.exporter_down_for,
+        metavar="DURATION",
+        help=f"how long LienthongExporterDown holds before it fires ({DURATION})",
+    )
+    rules.add_argument(
+        "--exporter-absent-for",
+        default=DEFAULTS.exporter_absent_for,
+        metavar="DURATION",
+        help=f"how long LienthongExporterAbsent holds before it fires ({DURATION})",
+    )
+    rules.add_argument(
+        "--store-down-for",
+        default=DEFAULTS.store_down_for,
+        metavar="DURATION",
+        help=f"how long the store refuses writes before LienthongStoreDown fires ({DURATION})",
+    )
 
     pacing = render.add_argument_group("notifications (alertmanager.yml)")
-    pacing.add_argument("--group-wait", default=TIMING.group_wait, metavar="DURATION")
-    pacing.add_argument("--group-interval", default=TIMING.group_interval, metavar="DURATION")
-    pacing.add_argument("--repeat-interval", default=TIMING.repeat_interval, metavar="DURATION")
+    pacing.add_argument(
+        "--group-wait",
+        default=TIMING.group_wait,
+        metavar="DURATION",
+        help=f"wait before a new group's first notification ({DURATION})",
+    )
+    pacing.add_argument(
+        "--group-interval",
+        default=TIMING.group_interval,
+        metavar="DURATION",
+        help=f"wait before notifying of new alerts in a group ({DURATION})",
+    )
+    pacing.add_argument(
+        "--repeat-interval",
+        default=TIMING.repeat_interval,
+        metavar="DURATION",
+        help=f"wait before repeating a notification still firing ({DURATION})",
+    )
 
     mail = render.add_argument_group("e-mail (alertmanager.yml)")
-    mail.add_argument("--smtp-smarthost", default=SMTP.smarthost, metavar="HOST:PORT")
-    mail.add_argument("--smtp-from", default=SMTP.sender, metavar="ADDRESS")
+    mail.add_argument(
+        "--smtp-smarthost", default=SMTP.smarthost, metavar="HOST:PORT", help="SMTP server"
+    )
+    mail.add_argument("--smtp-from", default=SMTP.sender, metavar="ADDRESS", help="sender address")
     mail.add_argument("--smtp-hello", metavar="NAME", help="EHLO name (Alertmanager's default)")
-    mail.add_argument("--smtp-auth-username", metavar="USER")
+    mail.add_argument("--smtp-auth-username", metavar="USER", help="SMTP login (default: none)")
     secret = mail.add_mutually_exclusive_group()
     secret.add_argument(
         "--smtp-auth-password-file",

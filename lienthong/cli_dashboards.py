@@ -10,6 +10,7 @@ from dashboards.files import write_dashboards
 from dashboards.provisioning import Options
 from dashboards.push import PushError, public_url, push
 from lienthong import settings
+from lienthong.cli_args import DURATION
 from lienthong.errors import UsageError
 
 TOKEN_ENV = "GRAFANA_TOKEN"
@@ -23,7 +24,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render = actions.add_parser(
         "render",
         help="write the dashboards' JSON and a Grafana file-provisioning bundle to DIR",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
     render.add_argument(
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--scrape-interval",
         default=DEFAULTS.scrape_interval,
         metavar="DURATION",
-        help="Prometheus's scrape interval (the data source's minimum step)",
+        help=f"Prometheus's scrape interval, the data source's minimum step ({DURATION})",
     )
     render.add_argument(
         "--dashboards-path",
@@ -49,7 +49,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     upload = actions.add_parser(
         "push",
         help=f"create the folder and upsert every dashboard in a Grafana (token in ${TOKEN_ENV})",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     upload.add_argument("--url", required=True, metavar="URL", help="Grafana's base URL")
     upload.add_argument(
@@ -58,7 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="environment variable holding a Grafana service-account token",
     )
-    upload.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
+    upload.add_argument(
+        "--timeout", type=float, default=10.0, metavar="SECONDS", help="per request, in seconds"
+    )
     settings.add_registry_options(upload)
     upload.set_defaults(run=run_push)
 

@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "demo",
         help="the simulator of the national systems, probes against it, metrics, status page",
     )
-    parser.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
+    parser.add_argument(
+        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="the service's address"
+    )
     parser.add_argument("--db", default=DEMO_DB, metavar="URL", help=f"default {DEMO_DB}")
     parser.add_argument(
         "--fault",
@@ -84,11 +86,13 @@ def _table(rows: list[ObligationStatus]) -> Table:
     up = sum(r.state == "up" for r in rows)
     down = sum(r.state == "down" for r in rows)
     table = Table(title=tally(up, down, len(rows)), expand=False)
-    for column in ("department", "system", "state", "successes_today", "detail"):
+    for column in ("department", "system", "state", "successes_today", "last_success", "detail"):
         table.add_column(COLUMNS[column], overflow="ellipsis", no_wrap=True)
     for r in rows:
         state = MARKS[r.state].format(PROBE_STATES[r.state].lower())
-        table.add_row(r.department, r.system, state, str(r.successes_today), r.detail or "")
+        # last_success is in the registry's timezone already: what a person there reads.
+        last = f"{r.last_success:%H:%M:%S}" if r.last_success else "—"
+        table.add_row(r.department, r.system, state, str(r.successes_today), last, r.detail or "")
     return table
 
 

@@ -7,11 +7,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from lienthong import settings
+from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config
-from reports.due import next_due_at
-from reports.scheduled import run_due, utc_now
+from registry import Registry, load_registry
+from reports.due import due_exports, next_due_at
+from reports.manifest import read_manifest
+from reports.scheduled import ExportsSettings, run_due, utc_now
 from reports.words import LANGS
 from store import open_store, sync_registry
 
@@ -28,7 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " 24th of its last month), at the configured hour, local time.",
     )
     due.add_argument(
-        "--config", metavar="FILE", type=Path, help="TOML file with an [exports] table"
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="the service's TOML config: its [exports] table, database and registry",
     )
     due.add_argument(
         "--exports-dir", metavar="DIR", type=Path, help="default: exports.dir, or ./exports"
@@ -42,38 +47,52 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     due.add_argument(
         "--now",
         metavar="RFC3339",
-        help="the time to act as of, with its offset (default: the clock): e.g. 2026-11-01T07:00:00+07:00",
+        type=cli_args.rfc3339,
+        help="the time to act as of, with its offset, e.g. 2026-11-01T07:00:00+07:00;"
+        " not later than the clock (default: the clock)",
+    )
+    due.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say which exports are due as of --now, and write, record and mail nothing"
+        " (any --now is accepted)",
     )
     settings.add_store_options(due)
     settings.add_registry_options(due)
     due.set_defaults(run=run_due_command)
 
 
-def _now(text: str | None) -> datetime:
-    if text is None:
-        return utc_now()
-    try:
-        now = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"--now {text!r} is not an RFC 3339 time") from None
-    if now.tzinfo is None:
-        raise UsageError(f"--now {text!r} needs an offset, e.g. +07:00")
-    return now
+def _now(given: datetime | None, dry_run: bool) -> datetime:
+    """The clock, or an earlier time to catch up as of: a later one would file periods not over."""
+    clock = utc_now()
+    if given is None:
+        return clock
+    if given > clock and not dry_run:
+        raise UsageError(
+            f"--now {given.isoformat()} is later than the clock ({clock.isoformat(timespec='seconds')}):"
+            " exports of periods not over would be filed; use --dry-run to preview"
+        )
+    return given
 
 
 def run_due_command(args: argparse.Namespace) -> int:
-    now = _now(args.now)
-    # The [exports] table of the service's own config file, read by the same loader.
-    config = load_config(args.config).exports
+    now = _now(args.now, args.dry_run)
+    # The service's own config file, read by the same loader: its [exports] table, and
+    # its database and registry unless given here.
+    serve_config = load_config(args.config)
+    config = serve_config.exports
     overrides = {
         k: v
         for k, v in (("dir", args.exports_dir), ("hour", args.hour), ("lang", args.lang))
         if v is not None
     }
     config = config.model_copy(update=overrides)
-    registry = settings.registry(args)
-    url = settings.database_url(args)
-    engine = open_store(url)
+    spec = settings.registry_spec(args, serve_config.registry)
+    registry = load_registry(spec)
+    if args.dry_run:
+        return _dry_run(config, registry, now)
+    url = settings.database_url(args, serve_config.database)
+    engine = open_store(url, create=False)  # a mistyped --db must not file an empty period
     try:
         sync_registry(engine, registry)
         result = run_due(
@@ -81,7 +100,7 @@ def run_due_command(args: argparse.Namespace) -> int:
             registry,
             config,
             now=now,
-            registry_spec=settings.registry_spec(args),
+            registry_spec=spec,
             database_url=url,
         )
     finally:
@@ -100,3 +119,15 @@ def run_due_command(args: argparse.Namespace) -> int:
         upcoming = next_due_at(now, registry.tz, config.hour)
         print(f"{config.dir}: nothing due; next at {upcoming.isoformat(timespec='minutes')}")
     return 1 if result.mail_errors else 0
+
+
+def _dry_run(config: ExportsSettings, registry: Registry, now: datetime) -> int:
+    """What a run as of `now` would write: the manifest is read, nothing is written."""
+    written = read_manifest(config.dir)
+    due = due_exports(now, registry.tz, written, config.hour, config.catch_up)
+    for d in due:
+        print(f"{config.dir / d.key}: would write {d.key} as of {d.as_of} (dry run)")
+    if not due:
+        upcoming = next_due_at(now, registry.tz, config.hour)
+        print(f"{config.dir}: nothing due; next at {upcoming.isoformat(timespec='minutes')}")
+    return 0

@@ -108,9 +108,11 @@ def _print_result(r: FileResult) -> None:
         return
     unmapped = sum(r.unmapped.values())
     skipped = f", {unmapped:,} of no obligation (not stored)" if unmapped else ""
+    conflicts = r.written.conflicts
+    reused = f" ({conflicts:,} of them with different content)" if conflicts else ""
     print(
         f"{r.path}: {r.records:,} {r.unit}: {r.written.accepted:,} stored,"
-        f" {r.written.duplicates:,} duplicates{skipped}, in {r.seconds:.1f} s"
+        f" {r.written.duplicates:,} duplicates{reused}{skipped}, in {r.seconds:.1f} s"
         f" ({rate:,.0f} {r.unit}/s)"
     )
     for key, n in r.unmapped.most_common(MAX_UNMAPPED):
@@ -123,6 +125,12 @@ def _print_result(r: FileResult) -> None:
         print(
             f"{r.path}: {r.written.replaced:,} {r.unit} stored from the producer's record"
             " now as the client saw them"
+        )
+    if r.written.conflicts:
+        print(
+            f"{r.path}: warning: {_records(r.written.conflicts)} reuse an id with different"
+            " content (another system, time or outcome): the stored record was kept",
+            file=sys.stderr,
         )
     if unmapped and not r.written.accepted and not r.written.duplicates:
         first = next(iter(r.unmapped))

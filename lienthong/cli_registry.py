@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import sys
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,13 +13,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from compliance.periods import parse_day
-from lienthong import settings
+from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from registry import Registry, load_files, resolve
 from registry.history import changes, lineage
 from registry.loader import BUNDLED, load_texts
 from registry.merge import Kind, MergeError, plan_merge
+from reports.files import write_text_atomically
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,8 +32,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate.set_defaults(run=run_validate)
 
     show = actions.add_parser("show", help="the obligations as a table, or JSON for scripts")
-    show.add_argument("--format", choices=("table", "json"), default="table")
-    show.add_argument("--on", metavar="YYYY-MM-DD", help="only the obligations in force that day")
+    show.add_argument(
+        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+    )
+    show.add_argument(
+        "--on",
+        metavar="YYYY-MM-DD",
+        type=cli_args.day,
+        help="only the obligations in force that day",
+    )
     settings.add_registry_options(show)
     show.set_defaults(run=run_show)
 
@@ -43,7 +48,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "history", help="a department's or system's lineage, or every change of the registry"
     )
     history.add_argument("code", nargs="?", metavar="CODE", help="a department or system code")
-    history.add_argument("--format", choices=("text", "json"), default="text")
+    history.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: for scripts"
+    )
     settings.add_registry_options(history)
     history.set_defaults(run=run_history)
 
@@ -56,7 +63,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     old.add_argument("--system", metavar="OLD", help="the system that merges away")
     merge.add_argument("--into", metavar="NEW", required=True, help="its successor's code")
     merge.add_argument(
-        "--on", metavar="YYYY-MM-DD", required=True, help="the successor's first day"
+        "--on",
+        metavar="YYYY-MM-DD",
+        type=cli_args.day,
+        required=True,
+        help="the successor's first day",
     )
     merge.add_argument("--name", help="the successor's name, to create it when it is not there")
     merge.add_argument("--yes", action="store_true", help="write without asking")
@@ -108,7 +119,7 @@ def _obligations(registry: Registry, day: date | None) -> list[dict[str, Any]]:
 
 def run_show(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
-    day = parse_day(args.on) if args.on else None
+    day: date | None = args.on
     rows = _obligations(registry, day)
     province = registry.province_on(day) if day else registry.province
     standing = registry.standing_department_on(day) if day else registry.standing_department
@@ -209,7 +220,7 @@ def _lineage_lines(story: dict[str, Any]) -> list[str]:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    day = parse_day(args.on)
+    day: date = args.on
     kind: Kind = "department" if args.department else "system"
     old = args.department or args.system
     files = [Path(f) for f in args.files]
@@ -238,7 +249,7 @@ def run_merge(args: argparse.Namespace) -> int:
     if not args.yes and not _confirm("write these changes? [y/N] "):
         raise UsageError("nothing written (answer y, or give --yes)")
     for path, text in plan.texts.items():
-        _write_atomically(path, text)
+        write_text_atomically(path, text)
     print(f"written: {', '.join(str(p) for p in plan.texts)}")
     return 0
 
@@ -271,15 +282,3 @@ def _confirm(question: str) -> bool:
         return input(question).strip().lower() in ("y", "yes", "c", "có")
     except EOFError:
         return False
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace the file whole or not at all (a crash leaves the old file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

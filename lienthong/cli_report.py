@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+from datetime import date
 from pathlib import Path
 
 from compliance.packs import department_pack, pack_department
-from compliance.periods import Month, Quarter, parse_day
+from compliance.periods import Month, Quarter
 from compliance.quarterly import build_period_report
-from lienthong import settings
-from lienthong.errors import UsageError
+from lienthong import cli_args, settings
+from lienthong.errors import BadUsage, UsageError
 from reports import (
     FORMATS,
     Filing,
     write_export,
     write_export_file,
 )
+from reports.files import write_text_atomically
 from reports.provenance import provenance
+from reports.tabular import write_csv
 from reports.words import LANGS
 from store import open_store, sync_registry
+from store.database import shown
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,18 +34,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="The compliance export: JSON and CSV for scripts, XLSX and PDF for people.",
     )
     period = parser.add_mutually_exclusive_group(required=True)
-    period.add_argument("--month", metavar="YYYY-MM")
+    period.add_argument(
+        "--month", metavar="YYYY-MM", type=cli_args.month, help="a month (e.g. 2026-10)"
+    )
     period.add_argument(
         "--quarter",
         metavar="YYYYQn",
+        type=cli_args.quarter,
         help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
     )
-    parser.add_argument("--format", choices=tuple(FORMATS), default="json")
+    parser.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default="json",
+        help="json and csv for scripts, xlsx and pdf for people",
+    )
     parser.add_argument(
         "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
     )
     parser.add_argument(
         "--lang", choices=LANGS, default="vi", help="for people's formats (default: vi)"
+    )
+    parser.add_argument(
+        "--excel",
+        action="store_true",
+        help="CSV for Excel in the --lang locale: UTF-8 with a BOM; vi: ';' between cells"
+        " and a decimal comma, en: ',' and a decimal point",
     )
     parser.add_argument(
         "--department",
@@ -50,6 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
+        type=cli_args.day,
         help="the period as it stood at the end of this day (default: today, or the"
         " period's end; a current quarter stops at its reporting deadline, the 24th of its"
         " last month)",
@@ -60,8 +80,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    period = Quarter.parse(args.quarter) if args.quarter else Month.parse(args.month)
-    as_of = parse_day(args.as_of) if args.as_of else None
+    if args.excel and args.format != "csv":
+        raise BadUsage("--excel is for --format csv (XLSX opens in Excel as it is)")
+    period: Month | Quarter = args.quarter or args.month
+    as_of: date | None = args.as_of
     registry = settings.registry(args)
     if args.department:
         pack_department(registry, args.department)  # an unknown code fails before any work
@@ -72,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if to_stdout and FORMATS[args.format].binary and sys.stdout.isatty():
         raise UsageError(f"{args.format} is a binary format: give --out PATH")
     url = settings.database_url(args)
-    engine = open_store(url)
+    engine = open_store(url, create=False)
     try:
         sync_registry(engine, registry)
         report = build_period_report(engine, registry, period, as_of)
@@ -80,13 +102,29 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.department:
         report = department_pack(report, registry, args.department)
+    if not any(row.successes or row.failures for row in report.rows):
+        scope = f" for {args.department}" if args.department else ""
+        print(
+            f"lienthong: warning: database {shown(url)} holds no transaction{scope} in {period}:"
+            " every obligation reads as non-compliant (is --db the right database?)",
+            file=sys.stderr,
+        )
     filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
-    if to_stdout:
+    if args.excel:
+        text = io.StringIO(newline="")
+        write_csv(report, text, excel=args.lang)
+        if to_stdout:
+            sys.stdout.buffer.write(text.getvalue().encode("utf-8"))
+            sys.stdout.buffer.flush()
+            return 0
+        write_text_atomically(out, text.getvalue())
+    elif to_stdout:
         sys.stdout.flush()
         write_export(args.format, filing, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return 0
-    write_export_file(args.format, filing, out)
+    else:
+        write_export_file(args.format, filing, out)
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1

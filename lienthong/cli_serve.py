@@ -14,27 +14,26 @@ import argparse
 import asyncio
 import gc
 import logging
-import os
 import signal
 import socket
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import settings
-from lienthong.errors import UsageError
+from lienthong.errors import UsageError, UsageErrors
 from lienthong.serve_config import load_config, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from lienthong.service import create_service
-from probes.auth import check_secrets
-from probes.secrets import SecretError
+from probes.auth import secret_problems
 from registry import Registry, RegistryError, load_registry
 from reports.scheduled import exports_schedule
 from store import open_store, sync_registry
-from store.database import DEFAULT_URL, first_line
+from store.database import first_line
 
 log = logging.getLogger("lienthong.serve")
 
@@ -60,21 +59,29 @@ def setup_logging() -> None:
 
 
 def check_probe_secrets(registry: Registry) -> None:
-    """Refuse to start when a probe's secret cannot be read (named, never shown)."""
-    for o in registry.obligations:
-        if o.probe is None:
-            continue
-        try:
-            check_secrets(o.probe.auth)
-        except SecretError as e:
-            raise UsageError(f"probe of {o.department}/{o.system}: {e}") from None
+    """Refuse to start while any probe that will run lacks its secret: each named once, never
+    shown (an obligation that has ended runs no probe, so needs no secret)."""
+    users: dict[str, list[str]] = {}  # problem → the probes it stops
+    today = datetime.now(registry.tz).date()
+    for o in registry.obligations_between(today, date.max):
+        if o.probe is not None:
+            for problem in secret_problems(o.probe.auth):
+                users.setdefault(problem, []).append(f"{o.department}/{o.system}")
+    if users:
+        raise UsageErrors(
+            [
+                f"{problem} (probe of {probes[0]}"
+                + (f" and {len(probes) - 1} more)" if len(probes) > 1 else ")")
+                for problem, probes in users.items()
+            ]
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     host, port = parse_listen(args.listen or config.listen)
-    url = args.db or config.database or os.environ.get(settings.DB_ENV) or DEFAULT_URL
-    spec = args.registry or config.registry or os.environ.get(settings.REGISTRY_ENV) or None
+    url = settings.database_url(args, config.database)
+    spec = settings.registry_spec(args, config.registry)
     registry = load_registry(spec)
     if config.probes.enabled:
         check_probe_secrets(registry)

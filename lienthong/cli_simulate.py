@@ -10,7 +10,7 @@ import socket
 from aiohttp import web
 
 from lienthong import settings
-from lienthong.errors import UsageError
+from lienthong.errors import BadUsage
 from lienthong.serve_config import parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from simulator.apis import base_path
@@ -36,7 +36,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
         help="a fault from the start, e.g. csdl-dkdn:outage=true or ho-tich:sequence=ok+error_body",
     )
-    parser.add_argument("--token-life", type=int, default=3600, metavar="SECONDS")
+    parser.add_argument(
+        "--token-life",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="how long an issued token is valid, in seconds",
+    )
     parser.add_argument(
         "--open", action="store_true", help="answer API calls without a token (for benchmarks)"
     )
@@ -50,9 +56,9 @@ def faults_from_flags(flags: list[str], systems: set[str]) -> dict[str, Fault]:
         try:
             system, fault = parse_fault_flag(flag)
         except ValueError as e:
-            raise UsageError(first_line(e)) from None
+            raise BadUsage(first_line(e)) from None
         if system not in systems:
-            raise UsageError(f"--fault {flag!r}: unknown system {system!r}")
+            raise BadUsage(f"--fault {flag!r}: unknown system {system!r}")
         faults[system] = fault
     return faults
 

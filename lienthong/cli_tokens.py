@@ -32,8 +32,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     issue.set_defaults(run=run_issue)
 
     listing = actions.add_parser("list", help="every token: prefix, scope, label, dates")
-    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument(
+        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+    )
     settings.add_store_options(listing)
+    settings.add_registry_options(listing)  # its timezone is the table's
     listing.set_defaults(run=run_list)
 
     revoke = actions.add_parser("revoke", help="take a token back (by its prefix or whole)")
@@ -62,7 +65,7 @@ def run_issue(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         tokens = list_tokens(engine)
     finally:
@@ -74,12 +77,13 @@ def run_list(args: argparse.Namespace) -> int:
     if not tokens:
         print("no tokens issued: `lienthong tokens issue --department CODE`")
         return 0
-    print(f"{'prefix':<12} {'scope':<20} {'issued (UTC)':<17} {'revoked (UTC)':<17} label")
+    tz = settings.registry(args).tz  # people read local time; JSON keeps UTC offsets
+    print(f"times in {tz.key}")
+    print(f"{'prefix':<12} {'scope':<20} {'issued':<16} {'revoked':<16} label")
     for t in tokens:
-        revoked = f"{t.revoked:%Y-%m-%d %H:%M}" if t.revoked else "-"
-        print(
-            f"{t.prefix:<12} {t.scope:<20} {t.created:%Y-%m-%d %H:%M} {revoked:<17} {t.label or ''}"
-        )
+        issued = f"{t.created.astimezone(tz):%Y-%m-%d %H:%M}"
+        revoked = f"{t.revoked.astimezone(tz):%Y-%m-%d %H:%M}" if t.revoked else "-"
+        print(f"{t.prefix:<12} {t.scope:<20} {issued:<16} {revoked:<16} {t.label or ''}")
     return 0
 
 
@@ -94,7 +98,7 @@ def _as_json(t: PushToken) -> dict[str, object]:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         found = revoke_token(engine, args.token)
     except TokenError as e:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from exporter.app import SERVICE, Service, ServiceOptions
+from exporter.app import SERVICE, MetricsOptions, Service, ServiceOptions
 from lienthong.server import bound_socket, start_site, url_of
 from lienthong.service import create_service
 from probes.engine import ProbeSettings, UrlRewrite
@@ -74,7 +74,9 @@ async def running_demo(
                 breaker_max_cooldown=12 * interval,
                 grace=2.0,
             ),
-            ServiceOptions(totals_refresh=1.0, calendar_refresh=30.0, status_refresh=5),
+            ServiceOptions(
+                metrics=MetricsOptions(totals_refresh=1.0, calendar_refresh=30.0, status_refresh=5)
+            ),
         )
         runner = await start_site(app, service_socket)
         try:

@@ -7,114 +7,51 @@ the environment (`LIENTHONG_DB`, `LIENTHONG_REGISTRY`), then the default.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from exporter.app import ServiceOptions
+from exporter.app import MetricsOptions, RecorderOptions, ServiceOptions
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
-from probes.engine import ProbeSettings, UrlRewrite
+from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
-Seconds = Annotated[float, Field(gt=0)]
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+@dataclass(frozen=True)
+class ProbesTable(ProbeSettings):
+    """`[probes]`: the engine's settings, plus whether `serve` runs the probes at all."""
 
-
-class Rewrite(_Table):
-    from_: str = Field(alias="from", min_length=1)
-    to: str = Field(min_length=1)
-
-
-class ProbesTable(_Table):
     enabled: bool = True
-    per_system: int = Field(default=4, ge=1, le=1000)
-    total: int = Field(default=256, ge=1, le=100_000)
-    connect_timeout: Seconds = 5.0
-    interval: Seconds | None = None
-    breaker_failures: int = Field(default=5, ge=1)
-    breaker_cooldown: Seconds = 60.0
-    breaker_max_cooldown: Seconds = 600.0
-    grace: float = Field(default=5.0, ge=0)
-    url_rewrite: list[Rewrite] = Field(default_factory=list)
-
-    @field_validator("url_rewrite", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return [value] if isinstance(value, dict) else value
 
 
-class RecorderTable(_Table):
-    flush_interval: Seconds = 0.5
-    flush_batch: int = Field(default=500, ge=1, le=10_000)
+class ServeConfig(BaseModel):
+    """The file's tables are the settings classes themselves: each key and default is
+    declared once, beside the code that reads it."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-class MetricsTable(_Table):
-    totals_refresh: Seconds = 5.0
-    calendar_refresh: Seconds = 300.0
-    status_refresh: int = Field(default=10, ge=1)
-    durations_per_obligation: bool = False
-
-
-class PushTable(_Table):
-    enabled: bool = True
-    rate: Annotated[float, Field(gt=0)] = 50.0
-    burst: int = Field(default=100, ge=1)
-    token_refresh: Seconds = 5.0
-    commit_deadline: Seconds = 5.0
-    max_pending: int = Field(default=200_000, ge=10_000)
-    body_memory: int = Field(default=64 * 1024 * 1024, ge=5_000_000)
-    body_timeout: Seconds = 30.0
-
-
-class ServeConfig(_Table):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
     registry: str | None = None
     probes: ProbesTable = ProbesTable()
-    recorder: RecorderTable = RecorderTable()
-    metrics: MetricsTable = MetricsTable()
-    push: PushTable = PushTable()
+    recorder: RecorderOptions = RecorderOptions()
+    metrics: MetricsOptions = MetricsOptions()
+    push: PushOptions = PushOptions()
     exports: ExportsSettings = ExportsSettings()
 
     def probe_settings(self) -> ProbeSettings:
-        p = self.probes
-        return ProbeSettings(
-            per_system=p.per_system,
-            total=p.total,
-            connect_timeout=p.connect_timeout,
-            interval=p.interval,
-            breaker_failures=p.breaker_failures,
-            breaker_cooldown=p.breaker_cooldown,
-            breaker_max_cooldown=p.breaker_max_cooldown,
-            rewrites=tuple(UrlRewrite(r.from_, r.to) for r in p.url_rewrite),
-            grace=p.grace,
-        )
+        return self.probes
 
     def service_options(self) -> ServiceOptions:
         return ServiceOptions(
-            totals_refresh=self.metrics.totals_refresh,
-            calendar_refresh=self.metrics.calendar_refresh,
-            flush_interval=self.recorder.flush_interval,
-            flush_batch=self.recorder.flush_batch,
-            status_refresh=self.metrics.status_refresh,
-            durations_per_obligation=self.metrics.durations_per_obligation,
+            metrics=self.metrics,
+            recorder=self.recorder,
+            push=self.push,
             probes_enabled=self.probes.enabled,
-            push=PushOptions(
-                enabled=self.push.enabled,
-                rate=self.push.rate,
-                burst=self.push.burst,
-                token_refresh=self.push.token_refresh,
-                commit_deadline=self.push.commit_deadline,
-                max_pending=self.push.max_pending,
-                body_memory=self.push.body_memory,
-                body_timeout=self.push.body_timeout,
-            ),
         )
 
 

@@ -38,7 +38,10 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
     settings = service.probe_settings
     options = service.options
     recorder = TransactionRecorder(
-        service.store, service.registry, options.flush_interval, options.flush_batch
+        service.store,
+        service.registry,
+        options.recorder.flush_interval,
+        options.recorder.flush_batch,
     )
     recorder.listeners.append(service.state.on_written)
     session = client_session(settings)

@@ -1,4 +1,5 @@
-"""Where the database and the registry are, from flags, then environment, then defaults."""
+"""Where the database and the registry are: the flag, else the config file (commands that
+read one), else the environment, else the default. The one place this order is written."""
 
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ DB_ENV = "LIENTHONG_DB"
 REGISTRY_ENV = "LIENTHONG_REGISTRY"
 
 
-def database_url(args: argparse.Namespace) -> str:
-    return getattr(args, "db", None) or os.environ.get(DB_ENV) or DEFAULT_URL
+def database_url(args: argparse.Namespace, configured: str | None = None) -> str:
+    return getattr(args, "db", None) or configured or os.environ.get(DB_ENV) or DEFAULT_URL
 
 
-def registry_spec(args: argparse.Namespace) -> str | None:
-    return getattr(args, "registry", None) or os.environ.get(REGISTRY_ENV) or None
+def registry_spec(args: argparse.Namespace, configured: str | None = None) -> str | None:
+    return getattr(args, "registry", None) or configured or os.environ.get(REGISTRY_ENV) or None
 
 
-def registry(args: argparse.Namespace) -> Registry:
-    return load_registry(registry_spec(args))
+def registry(args: argparse.Namespace, configured: str | None = None) -> Registry:
+    return load_registry(registry_spec(args, configured))
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:

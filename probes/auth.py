@@ -140,12 +140,20 @@ class CredentialStore:
         return Credentials(header=key_spec.header, secret=read_key)
 
 
-def check_secrets(auth: OAuth2ClientCredentials | BearerToken | ApiKey | None) -> None:
-    """Raise SecretError now if a secret the probe needs cannot be read."""
+def secret_problems(auth: OAuth2ClientCredentials | BearerToken | ApiKey | None) -> list[str]:
+    """Every secret the probe needs that cannot be read now (named, never shown)."""
+    wanted: list[tuple[str | None, str | None, str]] = []
     if isinstance(auth, OAuth2ClientCredentials):
-        read_secret(auth.client_id_env, auth.client_id_file, "client_id")
-        read_secret(auth.client_secret_env, auth.client_secret_file, "client_secret")
+        wanted.append((auth.client_id_env, auth.client_id_file, "client_id"))
+        wanted.append((auth.client_secret_env, auth.client_secret_file, "client_secret"))
     elif isinstance(auth, BearerToken):
-        read_secret(auth.token_env, auth.token_file, "token")
+        wanted.append((auth.token_env, auth.token_file, "token"))
     elif isinstance(auth, ApiKey):
-        read_secret(auth.key_env, auth.key_file, "key")
+        wanted.append((auth.key_env, auth.key_file, "key"))
+    problems = []
+    for env, file, what in wanted:
+        try:
+            read_secret(env, file, what)
+        except SecretError as e:
+            problems.append(str(e))
+    return problems

@@ -22,8 +22,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Annotated
 
 import aiohttp
+from pydantic import BeforeValidator, ConfigDict, Field, with_config
 
 from probes.auth import CredentialStore
 from probes.breaker import CircuitBreaker, CircuitState
@@ -41,12 +43,21 @@ Observer = Callable[[ProbeTarget, datetime, ProbeOutcome], None]
 SKIP_OVERLAP, SKIP_CIRCUIT, SKIP_OVERLOAD = "overlap", "circuit_open", "overload"
 
 
+Seconds = Annotated[float, Field(gt=0)]
+
+
+def _one_or_many(value: object) -> object:
+    """A single `[probes.url_rewrite]` table, or several as `[[probes.url_rewrite]]`."""
+    return [value] if isinstance(value, dict) else value
+
+
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class UrlRewrite:
     """Replaces a URL prefix (the simulator in the demo, a staging gateway, …)."""
 
-    prefix: str
-    replacement: str
+    prefix: Annotated[str, Field(alias="from", min_length=1)]
+    replacement: Annotated[str, Field(alias="to", min_length=1)]
 
     def __call__(self, url: str) -> str:
         if url.startswith(self.prefix):
@@ -54,22 +65,26 @@ class UrlRewrite:
         return url
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class ProbeSettings:
-    """The engine's limits and defaults (the `[probes]` table of the serve config)."""
+    """The engine's limits and defaults, declared once: also the `[probes]` table of the config."""
 
-    per_system: int = 4
-    total: int = 256
-    connect_timeout: float = 5.0
-    interval: float | None = None  # overrides every probe's interval (the demo's short cadence)
-    breaker_failures: int = 5
-    breaker_cooldown: float = 60.0
-    breaker_max_cooldown: float = 600.0
-    rewrites: tuple[UrlRewrite, ...] = ()
-    grace: float = 5.0  # seconds in-flight probes get to finish on shutdown
-    backlog: int = 1024  # runs waiting for a slot, at most; a start beyond is shed
-    max_lateness: float = 30.0  # a start reached later than this after its due time is shed
-    keep_alive: bool = True  # False: a new connection per probe (the benchmarks compare both)
+    per_system: Annotated[int, Field(ge=1, le=1000)] = 4
+    total: Annotated[int, Field(ge=1, le=100_000)] = 256
+    connect_timeout: Seconds = 5.0
+    interval: Seconds | None = None  # overrides every probe's interval (the demo's short cadence)
+    breaker_failures: Annotated[int, Field(ge=1)] = 5
+    breaker_cooldown: Seconds = 60.0
+    breaker_max_cooldown: Seconds = 600.0
+    rewrites: Annotated[
+        tuple[UrlRewrite, ...], Field(alias="url_rewrite"), BeforeValidator(_one_or_many)
+    ] = ()
+    grace: Annotated[float, Field(ge=0)] = 5.0  # seconds in-flight probes get to finish on shutdown
+    # Overload: a start is shed (counted, logged once) rather than queued without bound.
+    backlog: Annotated[int, Field(ge=1)] = 1024  # runs waiting for a slot, at most
+    max_lateness: Seconds = 30.0  # a start reached later than this after its due time is shed
+    keep_alive: bool = True  # false: a new connection per probe (the benchmarks compare both)
 
     def rewrite(self, url: str) -> str:
         for r in self.rewrites:

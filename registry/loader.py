@@ -65,6 +65,8 @@ def resolve(spec: str | os.PathLike[str] | None) -> list[Path]:
         return files
     if path.is_file():
         return [path]
+    if str(spec) == "national":  # the bundled national catalogue alone, to merge with a file
+        return sorted((BUNDLED / "national").glob("*.yml"))
     if str(spec) in bundled_names():
         return [
             *sorted((BUNDLED / "national").glob("*.yml")),
@@ -98,7 +100,7 @@ def load_files(paths: Iterable[Path]) -> Registry:
             problems.append(Problem(Position(str(path), 1), e.strerror or str(e)))
     if problems:
         raise RegistryError(problems)
-    return _validate(documents)
+    return _validate_all(documents)
 
 
 def load_texts(sources: Iterable[tuple[str, str]]) -> Registry:
@@ -112,7 +114,27 @@ def load_texts(sources: Iterable[tuple[str, str]]) -> Registry:
             problems.append(Problem(e.position, e.message))
     if problems:
         raise RegistryError(problems)
-    return _validate(documents)
+    return _validate_all(documents)
+
+
+def _validate_all(documents: Sequence[Document]) -> Registry:
+    """Validate, with every unreadable value (2026-02-30) one problem among the others."""
+    unreadable = [Problem(e.position, e.message) for d in documents for e in d.unreadable]
+    try:
+        registry = _validate(documents)
+    except RegistryError as e:
+        if not unreadable:
+            raise
+        said = {p.position for p in unreadable}
+        others = [p for p in e.problems if p.position not in said]
+        raise RegistryError(_in_file_order([*unreadable, *others])) from None
+    if unreadable:
+        raise RegistryError(unreadable)
+    return registry
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.position.file, p.position.line))
 
 
 def _validate(documents: Sequence[Document]) -> Registry:
@@ -131,6 +153,18 @@ def _validate(documents: Sequence[Document]) -> Registry:
             if f.first is not None:
                 message += f" (first at {_position(f.first, merged, positions)})"
             problems.append(Problem(_position(f.path, merged, positions), message))
+        unknown_systems = any(f.path[-1:] == ("system",) for f in findings)
+        if "systems" not in merged and unknown_systems:
+            first = documents[0].positions.get((), Position("?", 1))
+            problems.insert(  # said first: it explains every line after it
+                0,
+                Problem(
+                    first,
+                    "no file lists the national systems: validate the province file together"
+                    " with the national catalogue, e.g. `lienthong registry validate national"
+                    f" {first.file}`",
+                ),
+            )
         raise RegistryError(problems)
     return registry
 
@@ -269,5 +303,4 @@ def _pydantic_problems(
             shown = f", got {value!r}" if scalar and not field.endswith(("_env", "_file")) else ""
             message = f"{field}: {text}{shown}" if field else f"{text}{shown}"
         problems.append(Problem(_position(loc, data, positions), message))
-    problems.sort(key=lambda p: (p.position.file, p.position.line))
-    return problems
+    return _in_file_order(problems)

@@ -7,7 +7,7 @@ from. That is all this module does: no defaults, no checks beyond YAML itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ class YamlError(Exception):
 class Document:
     data: Any
     positions: dict[PathKey, Position]
+    # Values that cannot be read (an impossible date): kept as their text, so that
+    # every other problem of the file is still found.
+    unreadable: list[YamlError] = field(default_factory=list)
 
 
 # libyaml's parser when the platform has it: a registry of 20,000 obligations
@@ -89,10 +92,11 @@ def parse_document(text: str, name: str) -> Document:
     finally:
         loader.dispose()
     positions: dict[PathKey, Position] = {}
-    if node is None:
-        return Document(None, positions)
-    data = _build(node, (), name, loader, positions, _Budget(node))
-    return Document(data, positions)
+    unreadable: list[YamlError] = []
+    if node is None:  # an empty file: its problems are still said at its name
+        return Document(None, {(): Position(name, 1)})
+    data = _build(node, (), name, loader, positions, _Budget(node), unreadable)
+    return Document(data, positions, unreadable)
 
 
 def _build(
@@ -102,6 +106,7 @@ def _build(
     loader: Any,
     positions: dict[PathKey, Position],
     budget: _Budget,
+    unreadable: list[YamlError],
 ) -> Any:
     positions.setdefault(path, Position(name, node.start_mark.line + 1))
     if len(path) > 64:
@@ -119,13 +124,13 @@ def _build(
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
                 for key, (key_pos, value) in _merged(
-                    value_node, path, name, loader, positions, budget
+                    value_node, path, name, loader, positions, budget, unreadable
                 ):
                     result.setdefault(key, value)
                     positions.setdefault((*path, key), key_pos)
         seen: set[str] = set()
         for key_node, value_node in explicit:
-            key = _scalar(key_node, name, loader)
+            key = _scalar(key_node, name, loader, unreadable)
             where = Position(name, key_node.start_mark.line + 1)
             if not isinstance(key, str):
                 raise YamlError(where, f"keys must be text, not {key!r}")
@@ -133,14 +138,16 @@ def _build(
                 raise YamlError(where, f"duplicate key {key!r}")
             seen.add(key)
             positions[(*path, key)] = where
-            result[key] = _build(value_node, (*path, key), name, loader, positions, budget)
+            result[key] = _build(
+                value_node, (*path, key), name, loader, positions, budget, unreadable
+            )
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, (*path, i), name, loader, positions, budget)
+            _build(item, (*path, i), name, loader, positions, budget, unreadable)
             for i, item in enumerate(node.value)
         ]
-    return _scalar(node, name, loader)
+    return _scalar(node, name, loader, unreadable)
 
 
 def _merged(
@@ -150,6 +157,7 @@ def _merged(
     loader: Any,
     positions: dict[PathKey, Position],
     budget: _Budget,
+    unreadable: list[YamlError],
 ) -> list[tuple[str, tuple[Position, Any]]]:
     """The entries a merge key brings in, earlier mappings winning as YAML says."""
     sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -158,7 +166,7 @@ def _merged(
         if not isinstance(source, yaml.MappingNode):
             raise YamlError(Position(name, source.start_mark.line + 1), "<< must merge a mapping")
         scratch: dict[PathKey, Position] = {}
-        built = _build(source, path, name, loader, scratch, budget)
+        built = _build(source, path, name, loader, scratch, budget, unreadable)
         for key, value in built.items():
             entries.append((key, (scratch[(*path, key)], value)))
             for sub, pos in scratch.items():
@@ -167,10 +175,11 @@ def _merged(
     return entries
 
 
-def _scalar(node: yaml.Node, name: str, loader: Any) -> Any:
+def _scalar(node: yaml.Node, name: str, loader: Any, unreadable: list[YamlError]) -> Any:
     try:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError) as e:
         # An impossible date (2026-13-45) fails in PyYAML's own constructor.
         where = Position(name, node.start_mark.line + 1)
-        raise YamlError(where, f"cannot read {node.value!r}: {e}") from None
+        unreadable.append(YamlError(where, f"cannot read {node.value!r}: {e}"))
+        return node.value

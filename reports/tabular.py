@@ -18,6 +18,7 @@ from compliance.quarterly import QuarterReport
 from compliance.report import Report
 from compliance.rules import ComplianceRow
 from registry import Department
+from reports.words import Lang
 
 FIELDS = (
     "department",
@@ -105,21 +106,38 @@ def write_json(report: Report | QuarterReport, out: IO[str]) -> None:
     out.write("\n")
 
 
-def _csv_values(row: ComplianceRow) -> dict[str, Any]:
-    return {k: ("" if v is None else v) for k, v in row_as_dict(row).items()}
+# What Excel expects of a CSV file opened by double-click in a locale: its list separator
+# and decimal mark (Vietnamese Windows: `;` and `,`, as in much of Europe).
+EXCEL_LOCALES: dict[Lang, tuple[str, str]] = {"vi": (";", ","), "en": (",", ".")}
 
 
-def write_csv(report: Report | QuarterReport, out: IO[str]) -> None:
+def _csv_values(row: ComplianceRow, decimal: str = ".") -> dict[str, Any]:
+    values = {k: ("" if v is None else v) for k, v in row_as_dict(row).items()}
+    if decimal != "." and isinstance(values["ratio"], float):
+        values["ratio"] = str(values["ratio"]).replace(".", decimal)
+    return values
+
+
+def write_csv(report: Report | QuarterReport, out: IO[str], excel: Lang | None = None) -> None:
+    """The contract's CSV; with `excel`, for Excel in that language's locale instead: a BOM
+    (else Excel reads UTF-8 as the locale's code page and garbles Vietnamese), the locale's
+    separator and decimal mark, CRLF line ends."""
+    separator, decimal, end = ",", ".", "\n"
+    if excel is not None:
+        (separator, decimal), end = EXCEL_LOCALES[excel], "\r\n"
+        out.write("\ufeff")
     if not isinstance(report, QuarterReport):
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=FIELDS, delimiter=separator, lineterminator=end)
         writer.writeheader()
         for row in report.rows:
-            writer.writerow(_csv_values(row))
+            writer.writerow(_csv_values(row, decimal))
         return
-    writer = csv.DictWriter(out, fieldnames=("period", *FIELDS), lineterminator="\n")
+    writer = csv.DictWriter(
+        out, fieldnames=("period", *FIELDS), delimiter=separator, lineterminator=end
+    )
     writer.writeheader()
     for month in report.months:
         for row in month.rows:
-            writer.writerow({"period": str(month.month), **_csv_values(row)})
+            writer.writerow({"period": str(month.month), **_csv_values(row, decimal)})
     for row in report.rows:
-        writer.writerow({"period": str(report.quarter), **_csv_values(row)})
+        writer.writerow({"period": str(report.quarter), **_csv_values(row, decimal)})

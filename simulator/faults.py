@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Answer(StrEnum):
@@ -68,4 +68,14 @@ def parse_fault_flag(text: str) -> tuple[str, Fault]:
         if not eq:
             raise ValueError(f"--fault {text!r}: {item!r} is not key=value")
         values[key.strip()] = value.split("+") if key.strip() == "sequence" else value.strip()
-    return system, Fault.model_validate(values)
+    try:
+        return system, Fault.model_validate(values)
+    except ValidationError as e:
+        # Name each key and why, as the HTTP fault API does.
+        known = ", ".join(Fault.model_fields)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: "
+            + (f"unknown key (known: {known})" if err["type"] == "extra_forbidden" else err["msg"])
+            for err in e.errors(include_url=False)
+        )
+        raise ValueError(f"--fault {text!r}: {problems}") from None

@@ -120,12 +120,28 @@ def translated_errors(url: str | Engine) -> Iterator[None]:
         raise StoreError(f"database {shown(url)}: {first_line(e)}") from None
 
 
-def open_store(url: str = DEFAULT_URL) -> Engine:
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for another database or an in-memory one)."""
+    try:
+        u = make_url(_normalise(url))
+    except ArgumentError:
+        return None
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return None
+    return Path(u.database)
+
+
+def open_store(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
     """An engine on a store whose schema is current.
 
     An empty SQLite file is set up on first use; any other store must be
-    brought up to date with `lienthong db upgrade`.
+    brought up to date with `lienthong db upgrade`. With `create=False` (the
+    read-only commands) a missing SQLite file is an error: a mistyped `--db`
+    must not read as an empty month.
     """
+    path = sqlite_file(url)
+    if not create and path is not None and not path.exists():
+        raise StoreError(f"no database at {path.resolve()} (--db {shown(url)})")
     engine = create_store_engine(url)
     try:
         with translated_errors(url):

@@ -52,6 +52,9 @@ class WriteResult:
     duplicates: int = 0
     # Duplicates that replaced a provisional view of their record (counted in duplicates too).
     replaced: int = 0
+    # Of the duplicates, those whose stored record has another system, time or
+    # outcome: an id reused for a different transaction, not a retry.
+    conflicts: int = 0
     # What the new rows added, per (department, system, source, success): for
     # anything that keeps running totals (the metrics exporter).
     added: dict[tuple[str, str, str, bool], int] = field(default_factory=dict)
@@ -60,6 +63,7 @@ class WriteResult:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.replaced += other.replaced
+        self.conflicts += other.conflicts
         for k, v in other.added.items():
             self.added[k] = self.added.get(k, 0) + v
 
@@ -92,6 +96,8 @@ class TransactionWriter:
             self._roll_up(chunk, stamps, new)
             result.accepted += len(new)
             result.duplicates += len(chunk) - len(new)
+            if len(new) < len(chunk):
+                result.conflicts += self._conflicts(chunk, stamps, new)
             for i in new:
                 t = chunk[i]
                 key = (t.department, t.system, t.source, t.success)
@@ -212,6 +218,32 @@ class TransactionWriter:
             )
             conn.execute(update(pair_totals).where(pair).values(last_success_us=latest))
         return replaced
+
+    def _conflicts(self, chunk: Sequence[Transaction], stamps: list[int], new: list[int]) -> int:
+        """How many of the chunk's duplicates differ from the record stored under their id."""
+        fresh = set(new)
+        repeats = [i for i in range(len(chunk)) if i not in fresh and chunk[i].record_id]
+        wanted: dict[str, set[str]] = {}
+        for i in repeats:
+            wanted.setdefault(chunk[i].department, set()).add(str(chunk[i].record_id))
+        stored: dict[tuple[str, str], tuple[str, int, bool]] = {}
+        t = transactions.c
+        for department, ids in wanted.items():
+            listed = sorted(ids)
+            for start in range(0, len(listed), 500):  # SQLite's bound-parameter limit
+                rows = self._conn.execute(
+                    select(t.record_id, t.system, t.ts_us, t.success).where(
+                        t.department == department, t.record_id.in_(listed[start : start + 500])
+                    )
+                )
+                for record_id, system, ts_us, success in rows:
+                    stored[(department, record_id)] = (system, ts_us, bool(success))
+        return sum(
+            1
+            for i in repeats
+            if stored.get((chunk[i].department, str(chunk[i].record_id)))
+            not in (None, (chunk[i].system, stamps[i], chunk[i].success))
+        )
 
     def _rows(
         self, chunk: Sequence[Transaction], stamps: list[int], which: Iterable[int]

@@ -107,11 +107,26 @@ def test_report_json_and_csv_carry_the_contract_fields(tmp_path: Path) -> None:
             assert from_csv[field] == ("" if value is None else str(value)), field
 
 
-def test_report_errors_are_one_line(tmp_path: Path) -> None:
+def test_malformed_option_values_are_bad_usage_exit_2(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'store.db'}"
     for args, message in (
-        (("--month", "2026-13"), "lienthong: month '2026-13' is not YYYY-MM\n"),
-        (("--month", "2026-10", "--as-of", "31/10"), "lienthong: date '31/10' is not YYYY-MM-DD\n"),
+        (("--month", "2026-13"), "argument --month: month '2026-13' is not YYYY-MM"),
+        (("--quarter", "2026Q5"), "argument --quarter: quarter '2026Q5' is not YYYYQn"),
+        (("--month", "2026-10", "--as-of", "31/10"), "argument --as-of: date '31/10' is not"),
+    ):
+        result = run("report", *args, "--db", db)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("usage: lienthong report")
+        assert f"lienthong report: error: {message}" in result.stderr
+    result = run("registry", "show", "--on", "2026-02-30")
+    assert result.returncode == 2 and "argument --on: date '2026-02-30'" in result.stderr
+    assert not (tmp_path / "store.db").exists()
+
+
+def test_report_errors_are_one_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run("db", "upgrade", "--db", db).returncode == 0
+    for args, message in (
         (
             ("--month", "2026-10", "--out", str(tmp_path / "no" / "r.json")),
             f"lienthong: cannot write {tmp_path / 'no' / 'r.json'}: folder {tmp_path / 'no'} does not exist\n",
@@ -129,6 +144,10 @@ def test_environment_chooses_database_and_registry(tmp_path: Path) -> None:
         "LIENTHONG_DB": f"sqlite:///{tmp_path / 'env.db'}",
         "LIENTHONG_REGISTRY": "hue",
     }
+    assert (
+        subprocess.run([sys.executable, "-m", "lienthong", "db", "upgrade"], env=env).returncode
+        == 0
+    )
     result = subprocess.run(
         [
             sys.executable,

@@ -111,6 +111,10 @@ def test_one_line_errors(
     err = capsys.readouterr().err
     assert err.startswith("lienthong: unknown department 'so-nope' (known: so-tttt,")
     assert err.count("\n") == 1
-    assert report(store_url, out, "--quarter", "2026Q9") == 1
-    assert capsys.readouterr().err == "lienthong: quarter '2026Q9' is not YYYYQn (e.g. 2026Q3)\n"
+    with pytest.raises(SystemExit) as bad_usage:
+        report(store_url, out, "--quarter", "2026Q9")
+    assert bad_usage.value.code == 2  # a malformed option value is bad usage
+    assert capsys.readouterr().err.endswith(
+        "lienthong report: error: argument --quarter: quarter '2026Q9' is not YYYYQn (e.g. 2026Q3)\n"
+    )
     assert not out.exists()

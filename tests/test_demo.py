@@ -133,10 +133,13 @@ def test_serve_says_in_one_line_what_is_wrong(tmp_path: Path) -> None:
     ]
     result = serve()
     assert result.returncode == 1
-    assert result.stderr.strip() == (
-        "lienthong: probe of so-tttt/dmdc: client_id: environment variable"
-        " BACNINH_LGSP_CLIENT_ID is not set"
-    )
+    # Every missing secret at once, each once, never the value.
+    assert result.stderr.strip().splitlines() == [
+        "lienthong: client_id: environment variable BACNINH_LGSP_CLIENT_ID is not set"
+        " (probe of so-khcn/dmdc and 17 more)",
+        "lienthong: client_secret: environment variable BACNINH_LGSP_CLIENT_SECRET is not set"
+        " (probe of so-khcn/dmdc and 17 more)",
+    ]
     off = tmp_path / "off.toml"
     off.write_text("[probes]\nenabled = false\n")
     with socket_in_use() as port:

@@ -54,7 +54,7 @@ def test_each_hostile_file_is_one_error_and_the_next_file_is_imported(
     assert f"{cut_gz}: cannot be read: the compressed file is truncated" in err
     assert f"{deep}:2: " in err
     assert f"{long_line}:2: the line is longer than {MAX_LINE:,} bytes: not read" in err
-    assert f"{long_csv}:3: the line is longer than {MAX_LINE:,} characters" in err
+    assert f"{long_csv}:3: the line is longer than {MAX_LINE:,} bytes" in err
     # Only the last file, whole; nothing of the others (their first lines were valid).
     assert [r[5] for r in stored(store_url)] == [GOOD[2]["detail"]]
 

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import Engine
 
-from exporter.app import SERVICE, ServiceOptions, create_app
+from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
 from lienthong.service import create_service
 from registry import Registry
 from store import write_transactions
@@ -41,7 +41,9 @@ def seed(engine: Engine) -> None:
 
 
 def passive(options: ServiceOptions | None = None) -> ServiceOptions:
-    return options or ServiceOptions(probes_enabled=False, totals_refresh=0.2)
+    return options or ServiceOptions(
+        probes_enabled=False, metrics=MetricsOptions(totals_refresh=0.2)
+    )
 
 
 async def metrics_text(url: str) -> str:
@@ -112,7 +114,9 @@ async def test_promtool_finds_nothing_and_the_collector_agrees(
     seed(engine)
     monkeypatch.setenv("BACNINH_LGSP_CLIENT_ID", "x")
     monkeypatch.setenv("BACNINH_LGSP_CLIENT_SECRET", "y")
-    app = create_service(bac_ninh, engine, options=ServiceOptions(totals_refresh=0.2))
+    app = create_service(
+        bac_ninh, engine, options=ServiceOptions(metrics=MetricsOptions(totals_refresh=0.2))
+    )
     async with serving(app) as url:
         text = await metrics_text(url)
         registry = CollectorRegistry()

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from sqlalchemy import Engine, func, select
 
-from exporter.app import SERVICE, ServiceOptions
+from exporter.app import SERVICE, RecorderOptions, ServiceOptions
 from lienthong.service import create_service
 from probes.auth import CredentialStore
 from probes.engine import ProbeSettings, UrlRewrite, client_session
@@ -213,7 +213,12 @@ async def test_flapping_and_retrying_systems_are_counted_exactly(
     # every first attempt with a 500 and the retry with a success.
     gateway.faults["csdl-dkdn"] = Fault(sequence=(Answer.OK, Answer.ERROR_BODY))
     gateway.faults["csdl-gia"] = Fault(sequence=(Answer.ERROR, Answer.OK))
-    app = create_service(bac_ninh, engine, fast_settings(url), ServiceOptions(flush_interval=0.1))
+    app = create_service(
+        bac_ninh,
+        engine,
+        fast_settings(url),
+        ServiceOptions(recorder=RecorderOptions(flush_interval=0.1)),
+    )
     async with serving(app):
         service = app[SERVICE]
         assert service.recorder is not None

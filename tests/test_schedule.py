@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -203,8 +203,10 @@ def test_run_due_command(
     assert f"{folder / '2026-10'}: wrote 2026-10 as of 2026-10-31 (json, csv, xlsx, pdf)" in out
     assert main([*args, "--now", "2026-11-01T08:00:00+07:00"]) == 0
     assert capsys.readouterr().out == f"{folder}: nothing due; next at 2026-12-01T07:00+07:00\n"
-    assert main([*args, "--now", "2026-11-01T08:00:00"]) == 1
-    assert "needs an offset" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--now", "2026-11-01T08:00:00"])
+    assert exit_.value.code == 2  # a malformed option value is bad usage
+    assert "argument --now: '2026-11-01T08:00:00' needs an offset" in capsys.readouterr().err
     config = tmp_path / "lienthong.toml"
     config.write_text("[exports]\nhour = 25\n")
     assert main([*args, "--config", str(config)]) == 1
@@ -270,3 +272,25 @@ async def test_the_service_writes_on_the_first_at_seven_then_waits(
     before = snapshot(folder)
     await serve_until_parked(varied, bac_ninh, folder, Clock(at("2026-11-01 07:30"), passes=1))
     assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_run_due_refuses_a_time_after_the_clock_and_dry_run_records_nothing(
+    varied: Engine, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --now in the future would file periods not over and record them as done."""
+    folder = tmp_path / "exports"
+    args = ["exports", "run-due", "--db", store_url, "--exports-dir", str(folder)]
+    future = (datetime.now(UTC) + timedelta(days=40)).isoformat(timespec="seconds")
+    assert main([*args, "--now", future]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"lienthong: --now {future} is later than the clock")
+    assert not folder.exists()
+    assert main([*args, "--now", future, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would write" in out and "(dry run)" in out
+    assert not folder.exists()  # nothing written, nothing recorded
+    assert main([*args, "--now", "2026-11-01T07:00:00+07:00", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"{folder / '2026-10'}: would write 2026-10 as of 2026-10-31 (dry run)\n" in out
+    assert not folder.exists()

@@ -21,10 +21,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -60,18 +61,24 @@ DEPARTMENT_SOURCES = ("push",)
 GATEWAY_SOURCES = ("push", "gateway")
 
 
+@with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class PushOptions:
-    """The `[push]` table of the serve config."""
+    """The push API's settings, declared once: also the `[push]` table of the serve config."""
 
     enabled: bool = True
-    rate: float = 50.0  # requests per second per token, sustained
-    burst: int = 100  # requests per token at once
-    token_refresh: float = 5.0  # seconds: how soon a revoked token stops working
-    commit_deadline: float = DEADLINE  # seconds a request waits for its commit, then 503
-    max_pending: int = MAX_PENDING  # records waiting for the store, at most; then 503
-    body_memory: int = 64 * 1024 * 1024  # bytes of bodies read and parsed at once; then 503
-    body_timeout: float = 30.0  # seconds to receive a whole body; then 408
+    rate: Annotated[float, Field(gt=0)] = 50.0  # requests per second per token, sustained
+    burst: Annotated[int, Field(ge=1)] = 100  # requests per token at once
+    # seconds: how soon a revoked token stops working
+    token_refresh: Annotated[float, Field(gt=0)] = 5.0
+    # seconds a request waits for its commit, then 503
+    commit_deadline: Annotated[float, Field(gt=0)] = DEADLINE
+    # records waiting for the store, at most; then 503
+    max_pending: Annotated[int, Field(ge=1)] = MAX_PENDING
+    # bytes of bodies read and parsed at once; then 503
+    body_memory: Annotated[int, Field(ge=1)] = 64 * 1024 * 1024
+    # seconds to receive a whole body; then 408
+    body_timeout: Annotated[float, Field(gt=0)] = 30.0
 
 
 @dataclass
