@@ -109,8 +109,8 @@ def create_app(
     probes: ProbesContext | None = None,
 ) -> web.Application:
     """The service's aiohttp app over an open store; `probes` runs the probe engine."""
-    state = MetricsState(registry, clock)
     options = options or ServiceOptions()
+    state = MetricsState(registry, clock, options.metrics.durations_per_obligation)
     service = Service(
         registry=registry,
         store=store,

@@ -50,8 +50,15 @@ class DurationHistogram:
 class MetricsState:
     """The current figures for every obligation pair, and which pairs changed lately."""
 
-    def __init__(self, registry: Registry, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        clock: Callable[[], float] = time.time,
+        durations_per_obligation: bool = True,
+    ) -> None:
         self.registry = registry
+        # Whether a probe's duration is kept per obligation too (and so changes its text).
+        self.durations_per_obligation = durations_per_obligation
         self.clock = clock
         self.counters: dict[CounterKey, int] = {}
         self.last_success: dict[Pair, float] = {}
@@ -135,14 +142,16 @@ class MetricsState:
                 self.successes_today[pair] = self.successes_today.get(pair, 0) + 1
 
     def on_probe(self, pair: Pair, seconds: float) -> None:
-        histogram = self.durations.get(pair)
-        if histogram is None:
-            histogram = self.durations[pair] = DurationHistogram()
-        histogram.observe(seconds)
         by_system = self.system_durations.get(pair[1])
         if by_system is None:
             by_system = self.system_durations[pair[1]] = DurationHistogram()
         by_system.observe(seconds)
+        if not self.durations_per_obligation:
+            return  # the obligation's own text does not move: nothing to re-render
+        histogram = self.durations.get(pair)
+        if histogram is None:
+            histogram = self.durations[pair] = DurationHistogram()
+        histogram.observe(seconds)
         self._touch(pair)
 
 
