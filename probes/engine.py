@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import aiohttp
@@ -158,7 +158,8 @@ class ProbeEngine:
         self._waiting = 0  # runs started but not yet holding a slot
         self._shedding = False  # inside an overload episode (logged once, at its start)
         self._running: dict[str, asyncio.Task[None]] = {}
-        self._in_force_day: date | None = None
+        self._in_force_day = date.min
+        self._day_bounds = (0.0, 0.0)  # [start, end) of `_in_force_day`, epoch seconds
         self._in_force_pairs: dict[Pair, bool] = {}  # for `_in_force_day`, filled as probes run
         self._scheduler: asyncio.Task[None] | None = None
 
@@ -261,9 +262,16 @@ class ProbeEngine:
 
     def _in_force(self, target: ProbeTarget, due: float) -> bool:
         """Whether the pair has an obligation in force on the due day (cached for the day)."""
-        today = datetime.fromtimestamp(due, self.registry.tz).date()
-        if today != self._in_force_day:
+        if not self._day_bounds[0] <= due < self._day_bounds[1]:
+            tz = self.registry.tz
+            today = datetime.fromtimestamp(due, tz).date()
+            tomorrow = today + timedelta(days=1)
+            self._day_bounds = (
+                datetime(today.year, today.month, today.day, tzinfo=tz).timestamp(),
+                datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=tz).timestamp(),
+            )
             self._in_force_day, self._in_force_pairs = today, {}
+        today = self._in_force_day
         pair = (target.department, target.system)
         found = self._in_force_pairs.get(pair)
         if found is None:
@@ -323,6 +331,9 @@ def client_session(settings: ProbeSettings) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=connector,
         timeout=timeout,
+        # No cookies: a probe is one stateless call, and a cookie one system set must not
+        # ride along to another on the same host (it also spares the jar's work per request).
+        cookie_jar=aiohttp.DummyCookieJar(),
         headers={"User-Agent": "lienthong-probe/0.1"},
         raise_for_status=False,
     )
