@@ -26,16 +26,15 @@ def main() -> int:
     parser.add_argument(
         "--duration", type=float, default=600.0, help="schedule: seconds to measure"
     )
-    parser.add_argument("--probes", type=int, default=2000, help="probe_cpu: probes per tool")
     parser.add_argument(
         "--obligations",
         type=int,
         default=None,
-        help="schedule, scrape: obligations (default: each benchmark's goal sizes)",
+        help="probe_cpu, schedule, scrape: obligations (default: each benchmark's goal sizes)",
     )
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.probes = 20.0, 300
+        args.duration = 20.0
         args.obligations = args.obligations or 2_000
     unknown = [n for n in args.names if n not in names]
     if unknown:

@@ -188,7 +188,7 @@ def _ms(cpu: float, runs: int) -> float:
 
 
 def run(args: argparse.Namespace) -> None:
-    sizes = (1_000, 2_000) if args.quick else SIZES
+    sizes = (args.obligations,) if args.obligations else SIZES
     window = 10.0 if args.quick else WINDOW
     pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
     if pinned:
