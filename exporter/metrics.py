@@ -11,6 +11,8 @@ obligations, this stays well under the 250 ms budget.
 from __future__ import annotations
 
 import math
+import struct
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
@@ -364,6 +366,46 @@ class Exposition:
 
     def render(self) -> str:
         return self.render_bytes().decode()
+
+
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
+GZIP_CACHED = 4096  # pieces at least this long keep their compressed form between scrapes
+
+
+class GzipCache:
+    """The exposition as one gzip stream whose unchanged pieces are not compressed again.
+
+    Each piece is compressed alone as raw deflate ending on a full flush (byte-aligned,
+    referring to nothing before it), so pieces compressed at different scrapes
+    concatenate into one valid deflate stream; the gzip trailer's CRC-32 and length
+    are computed over the whole text each time. Most blocks of text do not change
+    between scrapes, and their compressed form is kept (by identity of the bytes).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[bytes, bytes]] = {}
+
+    def compress(self, parts: Sequence[bytes]) -> list[bytes]:
+        """The gzip stream of `parts`, in pieces (run it in a worker thread: zlib drops the GIL)."""
+        kept: dict[int, tuple[bytes, bytes]] = {}
+        out = [GZIP_HEADER]
+        crc, size = 0, 0
+        for part in parts:
+            crc = zlib.crc32(part, crc)
+            size += len(part)
+            hit = self._kept.get(id(part))
+            if hit is not None and hit[0] is part:
+                segment = hit[1]
+            else:
+                compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+                segment = compressor.compress(part) + compressor.flush(zlib.Z_FULL_FLUSH)
+            if len(part) >= GZIP_CACHED:
+                kept[id(part)] = (part, segment)
+            out.append(segment)
+        # Only this scrape's pieces are kept: a replaced block is let go.
+        self._kept = kept
+        out.append(b"\x03\x00" + struct.pack("<II", crc, size & 0xFFFFFFFF))  # final block
+        return out
 
 
 class LienthongCollector(Collector):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 
 import aiohttp
 from prometheus_client.openmetrics.parser import (
@@ -11,8 +12,10 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
-from exporter.app import create_app
+from exporter.app import SERVICE, create_app
 from registry import Registry
+from store.records import Transaction
+from store.writer import WriteResult
 from tests.harness import serving
 from tests.test_metrics_service import passive, seed
 
@@ -63,3 +66,27 @@ async def test_gzip_openmetrics_and_text_carry_the_same_samples(
     assert "# TYPE lienthong_transactions counter\n" in openmetrics
     # The strict OpenMetrics parser (it refuses a `_total` TYPE line or a missing EOF).
     assert samples(openmetrics_families(openmetrics)) == expected
+
+
+async def test_the_gzip_stream_stays_whole_when_some_blocks_change(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    """Unchanged blocks keep their compressed form; the stream is one valid gzip member
+    (gzip.decompress checks the CRC-32 and length) and aiohttp's decoder reads it whole."""
+    seed(engine)
+    app = create_app(bac_ninh, engine, options=passive())
+    state = app[SERVICE].state
+    async with serving(app) as url:
+        for n in range(3):
+            success = Transaction("so-tuphap", "ho-tich", datetime.now(UTC), True, "push")
+            state.on_written(
+                [success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): n})
+            )
+            _, zipped = await fetch(url, {"Accept-Encoding": "gzip"})
+            _, plain = await fetch(url, {"Accept-Encoding": "identity"})
+            assert samples(text_string_to_metric_families(gzip.decompress(zipped).decode())) == (
+                samples(text_string_to_metric_families(plain.decode()))
+            )
+            async with aiohttp.ClientSession() as client, client.get(url + "/metrics") as answer:
+                assert answer.headers["Content-Encoding"] == "gzip"
+                assert (await answer.text()).endswith(plain.decode().rsplit("\n", 2)[-2] + "\n")
