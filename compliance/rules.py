@@ -6,6 +6,7 @@ The store supplies the counts; nothing here does I/O or reads the clock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ from enum import StrEnum
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
+from registry.model import Calendar, holds
 from store.counts import DayCount
 
 RATIO_PLACES = Decimal("0.0001")
@@ -86,6 +88,12 @@ def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> S
     return Status.NON_COMPLIANT
 
 
+@functools.lru_cache(maxsize=64)
+def _month_days(month: Month, calendar: Calendar) -> tuple[tuple[date, bool], ...]:
+    """The month's days, each with whether it is a working day (the same for every row)."""
+    return tuple((d, is_working_day(d, calendar)) for d in days(month.first, month.last))
+
+
 def compliance_row(
     registry: Registry,
     obligation: Obligation,
@@ -105,12 +113,13 @@ def compliance_row(
     required = met = successes = failures = 0
     first: datetime | None = None
     last: datetime | None = None
-    for d in days(month.first, month.last):
+    since, until = registry.window(obligation)
+    for d, working in _month_days(month, registry.calendar):
         if d > cutoff:
             states.append((d, DayState.AFTER_AS_OF))
             continue
         c = counts.get(d)
-        counted = registry.in_force_on(obligation, d)
+        counted = holds(since, until, d, d)  # registry.in_force_on, its window asked once
         if counted and c is not None:
             successes += c.successes
             failures += c.failures
@@ -118,7 +127,7 @@ def compliance_row(
                 first = c.first_success
             if c.last_success is not None and (last is None or c.last_success > last):
                 last = c.last_success
-        if counted and is_working_day(d, registry.calendar):
+        if counted and working:
             required += 1
             if c is not None and c.successes >= obligation.min_daily_successes:
                 met += 1
@@ -140,7 +149,6 @@ def compliance_row(
     tz = registry.tz
     # The owner of the row's last day in the month, kept inside the obligation's window
     # (a successor's row names the new owner even in a month before it began).
-    since, until = registry.window(obligation)
     shown = cutoff if until is None else min(cutoff, until - timedelta(days=1))
     shown = shown if since is None else max(since, shown)
     return ComplianceRow(

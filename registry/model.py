@@ -373,6 +373,19 @@ class Registry(Frozen):
         # once here (keyed by identity, checked, as obligations are not cheap to hash).
         return {id(o): (o, self._window(o)) for o in self.obligations}
 
+    @cached_property
+    def _ending(self) -> dict[tuple[str, date], tuple[Obligation, ...]]:
+        ending: dict[tuple[str, date], list[Obligation]] = {}
+        for o in self.obligations:
+            until = self.window(o)[1]
+            if until is not None:
+                ending.setdefault((o.system, until), []).append(o)
+        return {k: tuple(v) for k, v in ending.items()}
+
+    def ending(self, system: str, day: date) -> tuple[Obligation, ...]:
+        """The obligations towards `system` whose window ends the day `day` begins."""
+        return self._ending.get((system, day), ())
+
     def window(self, obligation: Obligation) -> tuple[date | None, date | None]:
         """The dates the obligation holds: its own `since`/`until` within its
         department's and system's (a merged department's duties end with it)."""
