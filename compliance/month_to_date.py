@@ -15,6 +15,7 @@ from compliance.periods import Month
 from compliance.rules import compliance_row, ratio
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
+from registry.model import holds
 from store.counts import DayCount
 
 LOOKBACK_DAYS = 62  # how far back the streak of missed days is counted
@@ -65,14 +66,17 @@ def month_to_date(
         required_before, met_before = row.required_days, row.met_days
     else:
         required_before = met_before = 0
-    after = sum(
-        required_on(registry, obligation, d) for d in days(today + timedelta(days=1), month.last)
-    )
+    since, until = registry.window(obligation)  # asked once, not for each of ~90 days
+    calendar = registry.calendar
+
+    def required(d: date) -> bool:  # required_on, with the window at hand
+        return holds(since, until, d, d) and is_working_day(d, calendar)
+
+    after = sum(required(d) for d in days(today + timedelta(days=1), month.last))
     streak = 0
     for back in range(1, LOOKBACK_DAYS + 1):
         d = today - timedelta(days=back)
-        if not required_on(registry, obligation, d):
-            since, _ = registry.window(obligation)
+        if not required(d):
             if since is not None and d < since:
                 break
             continue
@@ -82,7 +86,7 @@ def month_to_date(
         streak += 1
     return MonthToDate(
         today=today,
-        required_today=required_on(registry, obligation, today),
+        required_today=required(today),
         required_before=required_before,
         met_before=met_before,
         required_after=after,
