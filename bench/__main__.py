@@ -32,6 +32,12 @@ def main() -> int:
         default=None,
         help="probe_cpu, schedule, scrape: obligations (default: each benchmark's goal sizes)",
     )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default=None,
+        help="ingest, report: only this store (default: both)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.duration = 20.0

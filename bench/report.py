@@ -57,6 +57,8 @@ def run(args: argparse.Namespace) -> None:
         registry = registry_file(folder, OBLIGATIONS)
         with stores(folder) as urls:
             for name, url in urls:
+                if args.store not in (None, name):
+                    continue
                 started = time.perf_counter()
                 _fill(url, registry.timezone, records)
                 print(
