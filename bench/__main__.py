@@ -23,14 +23,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"some of: {', '.join(names)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to check they run")
-    parser.add_argument("--duration", type=float, default=120.0, help="schedule: seconds to run")
-    parser.add_argument("--probes", type=int, default=2000, help="probe_cpu: probes per tool")
     parser.add_argument(
-        "--obligations", type=int, default=20_000, help="schedule, scrape: obligations"
+        "--duration", type=float, default=600.0, help="schedule: seconds to measure"
+    )
+    parser.add_argument(
+        "--obligations",
+        type=int,
+        default=None,
+        help="probe_cpu, schedule, scrape: obligations (default: each benchmark's goal sizes)",
+    )
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default=None,
+        help="ingest, report: only this store (default: both)",
     )
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.probes, args.obligations = 20.0, 300, 2_000
+        args.duration = 20.0
+        args.obligations = args.obligations or 2_000
     unknown = [n for n in args.names if n not in names]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)} (known: {', '.join(names)})")

@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> None:
             print(f"file: {records:,} records, {size:.0f} MB, {obligations:,} obligations")
             with stores(case) as urls:
                 for name, url in urls:
+                    if args.store not in (None, name):
+                        continue
                     engine = open_store(url)
                     gc.collect()
                     gc.freeze()

@@ -1,34 +1,40 @@
-"""CPU-seconds per 1,000 successful HTTP probes: lienthong's engine and blackbox_exporter, side by side.
+"""CPU per probe of what a user runs, beside blackbox_exporter driven the way Prometheus drives it.
 
-Both probe the same simulator endpoint on loopback (the simulator runs in its
-own process, and its CPU is counted for neither). lienthong's figure is this
-process's CPU for the probe runs (keep-alive connections, body check); a
-second figure adds validating and writing each run to SQLite through the
-recorder. blackbox_exporter's figure is its process's CPU while it serves
-`/probe` requests for the same URL with an equivalent module.
+lienthong: the whole service (`bench._engine`: probe engine, recorder writing
+every run to SQLite, metrics, push API) with N obligations on a 60 s interval,
+pinned to CPU 0; its CPU (all threads) over a window after a warm-up, divided
+by the probe runs that finished in it. blackbox_exporter: pinned to CPU 0
+too, sent `/probe?module=…&target=…` requests for the same N URLs at the same
+rate (N/60 per second) over a kept-alive connection, as Prometheus scrapes it;
+its CPU over the same window divided by the probes it answered. The target of
+both is one nginx on 127.0.0.1, pinned with this process (the driver) to CPU 1.
+
+blackbox_exporter opens a new connection for every probe; lienthong keeps
+connections alive by default, so each size is measured twice for lienthong:
+kept alive, and with a new connection per probe (the like-for-like figure).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
+from urllib.parse import urlencode
 
-import aiohttp
+from bench._nginx import nginx
+from bench._support import free_port, process_cpu, wait_ready
 
-from bench._support import free_port, process_cpu, simulator_process, synthetic_registry, wait_ready
-from probes.auth import NO_CREDENTIALS
-from probes.engine import ProbeSettings, client_session
-from probes.http import ProbeTarget, run_probe
-from probes.recorder import TransactionRecorder
-from store import open_store
-
-CONCURRENCY = 4  # the default per-system limit
+SIZES = (1_000, 20_000, 100_000)
+WINDOW = 30.0  # seconds measured per tool and size
+WARMUP = 5.0
+IN_FLIGHT = 256  # /probe requests in flight at most (lienthong's default `total`); more are skipped
+GOAL = 0.4  # lienthong's CPU per probe / blackbox_exporter's, at most
 BLACKBOX_CONFIG = """modules:
   lgsp:
     prober: http
@@ -39,68 +45,115 @@ BLACKBOX_CONFIG = """modules:
 """
 
 
-async def _lienthong(url: str, probes: int, record: bool) -> tuple[float, int]:
-    registry = synthetic_registry(1, systems=1, base=url)
-    obligation = registry.obligations[0]
-    assert obligation.probe is not None
-    target = ProbeTarget(
-        obligation.department,
-        obligation.system,
-        obligation.probe,
-        str(obligation.probe.url),
-        NO_CREDENTIALS,
-    )
-    folder = tempfile.mkdtemp(prefix="lienthong-bench-")
-    store = open_store(f"sqlite:///{folder}/bench.db")
-    recorder = TransactionRecorder(store, registry)
-    writer = asyncio.create_task(recorder.run()) if record else None
-    successes = 0
-    async with client_session(ProbeSettings()) as session:
-        await run_probe(session, target)  # warm: connection and imports
-        queue = list(range(probes))
-        started = time.process_time()
-
-        async def worker() -> None:
-            nonlocal successes
-            while queue:
-                queue.pop()
-                begun = time.time()
-                outcome = await run_probe(session, target)
-                successes += outcome.success
-                if record:
-                    from datetime import UTC, datetime
-
-                    recorder.record(
-                        target.department,
-                        target.system,
-                        datetime.fromtimestamp(begun, UTC),
-                        outcome.success,
-                        outcome.seconds * 1000,
-                        outcome.detail,
-                    )
-
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        if writer is not None:
-            await recorder.close()
-            writer.cancel()
-        cpu = time.process_time() - started
-    store.dispose()
-    shutil.rmtree(folder, ignore_errors=True)
-    return cpu, successes
+def target_url(base: str, i: int, systems: int = 50) -> str:
+    """The URL `bench._support.synthetic_registry` gives obligation `i`."""
+    return f"{base}/api/he-thong-{i % systems}/traCuu?id={i}"
 
 
-async def _blackbox(url: str, probes: int) -> tuple[float, int] | None:
+def lienthong(n: int, url: str, window: float, new_connections: bool) -> dict[str, object]:
+    """The service in its own process, pinned to CPU 0; what `bench._engine` measured."""
+    command = [sys.executable, "-m", "bench._engine", str(n), url, str(window), "--cpu", "0"]
+    if new_connections:
+        command.append("--new-connections")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench._engine failed: {done.stderr[-2000:]}")
+    found: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return found
+
+
+class _Connections:
+    """Kept-alive HTTP/1.1 connections to one server, each used by one request at a time.
+
+    A bare client (asyncio streams, no session machinery): the driver must send
+    1,667 requests a second from one shared core without being the bottleneck.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def get(self, path: str) -> bytes:
+        if self.idle:
+            reader, writer = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+        writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            "X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n".encode()
+        )
+        head = (await reader.readuntil(b"\r\n\r\n")).lower()
+        if b"transfer-encoding: chunked" in head:
+            parts = []
+            while size := int((await reader.readline()).strip(), 16):
+                parts.append(await reader.readexactly(size))
+                await reader.readline()
+            await reader.readline()
+            body = b"".join(parts)
+        else:
+            length = int(head.split(b"content-length:")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+        self.idle.append((reader, writer))
+        return body
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+async def _drive(base: str, url: str, n: int, seconds: float, counts: list[int]) -> None:
+    """`/probe` requests for the N targets in turn, N/60 a second, for `seconds`."""
+    rate = n / 60
+    paths = [
+        "/probe?" + urlencode({"module": "lgsp", "target": target_url(url, i)})
+        for i in range(min(n, 5000))
+    ]
+    host, port = base.removeprefix("http://").split(":")
+    connections = _Connections(host, int(port))
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[None]] = set()
+
+    async def probe(i: int) -> None:
+        try:
+            body = await connections.get(paths[i % len(paths)])
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            counts[3] += 1
+            return
+        counts[0] += 1
+        counts[1] += b"probe_success 1" in body
+
+    start = loop.time()
+    sent = 0
+    while (elapsed := loop.time() - start) < seconds:
+        due = int(elapsed * rate) + 1
+        for i in range(sent, due):
+            if len(pending) >= IN_FLIGHT:  # as Prometheus never overlaps a target's scrapes
+                counts[2] += 1
+                continue
+            task = asyncio.create_task(probe(i))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        sent = due
+        await asyncio.sleep(0.01)
+    if pending:
+        await asyncio.wait(pending, timeout=15)
+    connections.close()
+
+
+def blackbox(n: int, url: str, window: float) -> tuple[float, int, int, int] | None:
+    """blackbox_exporter's CPU over the window, the probes it answered (ok) in it, and those
+    skipped because `IN_FLIGHT` were still unanswered (it could not keep up)."""
     binary = shutil.which("prometheus-blackbox-exporter") or shutil.which("blackbox_exporter")
     if binary is None:
-        print(
-            "  blackbox_exporter: not installed (make bench installs prometheus-blackbox-exporter)"
-        )
         return None
     folder = Path(tempfile.mkdtemp(prefix="lienthong-blackbox-"))
     (folder / "blackbox.yml").write_text(BLACKBOX_CONFIG)
     port = free_port()
     process = subprocess.Popen(
         [
+            "taskset",
+            "-c",
+            "0",
             binary,
             f"--config.file={folder / 'blackbox.yml'}",
             f"--web.listen-address=127.0.0.1:{port}",
@@ -108,50 +161,60 @@ async def _blackbox(url: str, probes: int) -> tuple[float, int] | None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    successes = 0
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
-        await asyncio.to_thread(wait_ready, base + "/metrics", process)
-        target = f"{url}/api/he-thong-0/traCuu?id=0"
-        params = {"module": "lgsp", "target": target}
-        async with aiohttp.ClientSession() as client:
-            async with client.get(base + "/probe", params=params) as answer:
-                await answer.read()
-            queue = list(range(probes))
-            started = process_cpu(process.pid)
+        wait_ready(base + "/metrics", process)
 
-            async def worker() -> None:
-                nonlocal successes
-                while queue:
-                    queue.pop()
-                    async with client.get(base + "/probe", params=params) as answer:
-                        successes += "probe_success 1" in await answer.text()
+        async def run() -> tuple[float, int, int, int]:
+            counts = [0, 0, 0, 0]  # answered, ok, skipped, failed
+            driving = asyncio.create_task(_drive(base, url, n, WARMUP + window + 1, counts))
+            await asyncio.sleep(WARMUP)
+            cpu0, before = process_cpu(process.pid), list(counts)
+            await asyncio.sleep(window)
+            cpu = process_cpu(process.pid) - cpu0
+            answered, ok, skipped = (counts[i] - before[i] for i in range(3))
+            await driving
+            return cpu, answered, ok, skipped
 
-            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-            cpu = process_cpu(process.pid) - started
+        return asyncio.run(run())
     finally:
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)
-    return cpu, successes
 
 
-async def main(args: argparse.Namespace) -> None:
-    probes = args.probes
-    with simulator_process(systems=1, cpu=None) as url:
-        for label, record in (("lienthong probes", False), ("lienthong probes + store", True)):
-            cpu, ok = await _lienthong(url, probes, record)
-            print(
-                f"  {label:28} {cpu / probes * 1000:6.2f} CPU-s per 1,000 probes ({ok}/{probes} successes)"
-            )
-        found = await _blackbox(url, probes)
-        if found is not None:
-            cpu, ok = found
-            print(
-                f"  {'blackbox_exporter':28} {cpu / probes * 1000:6.2f} CPU-s per 1,000 probes ({ok}/{probes} successes)"
-            )
-    print(f"  ({os.cpu_count()} CPUs; {CONCURRENCY} probes in flight; simulator CPU not counted)")
+def _ms(cpu: float, runs: int) -> float:
+    return cpu / runs * 1000 if runs else float("nan")
 
 
 def run(args: argparse.Namespace) -> None:
-    asyncio.run(main(args))
+    sizes = (args.obligations,) if args.obligations else SIZES
+    window = 10.0 if args.quick else WINDOW
+    pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
+    if pinned:
+        os.sched_setaffinity(0, {1})  # the driver, with nginx; the measured tools get CPU 0
+    print(f"  load before: {os.getloadavg()[0]:.2f} (1 min average, {os.cpu_count()} CPUs)")
+    with nginx(cpu=1 if pinned else None) as url:
+        for n in sizes:
+            kept = lienthong(n, url, window, new_connections=False)
+            fresh = lienthong(n, url, window, new_connections=True)
+            box = blackbox(n, url, window)
+            print(f"  {n:,} obligations, {n / 60:,.0f} probes/s, {window:.0f} s measured per tool:")
+            bb = _ms(box[0], box[1]) if box else float("nan")
+            for label, found in (("kept-alive connections", kept), ("new connection each", fresh)):
+                ms = _ms(float(str(found["cpu"])), int(str(found["runs"])))
+                ratio = ms / bb if box else float("nan")
+                verdict = "met" if ratio <= GOAL else "MISSED"
+                print(
+                    f"    lienthong, {label:22} {ms:6.3f} ms CPU/probe"
+                    f" ({found['successes']}/{found['runs']} ok, {found['shed']} shed)"
+                    f"  = {ratio:.2f}× blackbox_exporter (goal ≤ {GOAL}×: {verdict})"
+                )
+            if box is None:
+                print("    blackbox_exporter: not installed (prometheus-blackbox-exporter)")
+            else:
+                print(
+                    f"    blackbox_exporter (a new connection each) {bb:6.3f} ms CPU/probe"
+                    f" ({box[2]}/{box[1]} ok, {box[3]} skipped: {IN_FLIGHT} still in flight)"
+                )
+    print(f"  load after: {os.getloadavg()[0]:.2f}; CPU 0 measured, CPU 1 nginx + driver")

@@ -1,4 +1,7 @@
-"""`lienthong report` for 1,000 obligations over 10 million records: ≤ 2 s on either store."""
+"""`lienthong report` for 30,000 obligations over 10 million records: ≤ 2 s on either store.
+
+PostgreSQL runs with its default durability (fsync on).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ from compliance.report import build_report
 from reports import write_json
 from store import Transaction, open_store, writing
 
-OBLIGATIONS = 1000
+OBLIGATIONS = 30_000
+GOAL = 2.0  # seconds
 
 
 def _fill(url: str, timezone: str, records: int) -> None:
-    """`records` transactions over the 1,000 obligations, spread over a year up to October 2026."""
+    """`records` transactions over the obligations, spread over a year up to October 2026."""
     start = datetime(2025, 11, 1, tzinfo=UTC)
     step = timedelta(days=365) / records
     engine = open_store(url)
@@ -53,6 +57,8 @@ def run(args: argparse.Namespace) -> None:
         registry = registry_file(folder, OBLIGATIONS)
         with stores(folder) as urls:
             for name, url in urls:
+                if args.store not in (None, name):
+                    continue
                 started = time.perf_counter()
                 _fill(url, registry.timezone, records)
                 print(
@@ -72,4 +78,5 @@ def run(args: argparse.Namespace) -> None:
                 print(
                     f"report on {name}: {OBLIGATIONS:,} obligations over {records:,} records:"
                     f" best {min(timings):.2f} s, worst {max(timings):.2f} s"
+                    f"  (goal ≤ {GOAL:g} s: {'met' if max(timings) <= GOAL else 'MISSED'})"
                 )

@@ -1,79 +1,68 @@
-"""20,000 obligations on a 60 s interval on one core: start lateness and resident memory.
+"""100,000 obligations on a 60 s interval on one core: start lateness, backlog and memory.
 
-The engine (with its recorder writing every run to SQLite) is pinned to CPU 0,
-the simulator to CPU 1. Lateness is how long after its due time each probe
-actually started; the first `warmup` seconds are left out.
+What a user runs (`bench._engine`: the whole service with its recorder
+writing every run to SQLite, metrics and push API), pinned to CPU 0; the
+target is nginx on 127.0.0.1, pinned to CPU 1. Lateness is how long after its
+due time each probe started (after a warm-up); the backlog (runs admitted and
+not finished) and the resident memory are sampled every 5 s.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
-import shutil
-import tempfile
-import time
+import subprocess
+import sys
 
-from bench._support import peak_rss_mb, simulator_process, synthetic_registry
-from probes.auth import CredentialStore
-from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
-from probes.recorder import TransactionRecorder
-from store import open_store
+from bench._nginx import nginx
 
-WARMUP = 5.0
-
-
-async def main(args: argparse.Namespace) -> None:
-    n, duration = args.obligations, args.duration
-    pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
-    with simulator_process(systems=50, cpu=1 if pinned else None) as url:
-        if pinned:
-            os.sched_setaffinity(0, {0})
-        registry = synthetic_registry(n, systems=50, base=url)
-        folder = tempfile.mkdtemp(prefix="lienthong-bench-")
-        store = open_store(f"sqlite:///{folder}/bench.db")
-        recorder = TransactionRecorder(store, registry)
-        settings = ProbeSettings()
-        session = client_session(settings)
-        targets = probe_targets(registry, settings, CredentialStore(time.time, settings.rewrite))
-        engine = ProbeEngine(registry, targets, recorder, session, settings)
-        lateness: list[float] = []
-        started = time.time()
-        original = engine.lag.observe
-
-        def observe(seconds: float) -> None:
-            original(seconds)
-            if time.time() - started > WARMUP:
-                lateness.append(seconds)
-
-        engine.lag.observe = observe  # type: ignore[method-assign]
-        cpu0 = time.process_time()
-        writer = asyncio.create_task(recorder.run())
-        engine.start()
-        await asyncio.sleep(duration)
-        await engine.stop()
-        await recorder.close()
-        writer.cancel()
-        await session.close()
-        cpu = time.process_time() - cpu0
-        store.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-    lateness.sort()
-
-    def p(q: float) -> float:
-        return (
-            lateness[min(len(lateness) - 1, int(q * len(lateness)))] if lateness else float("nan")
-        )
-
-    print(
-        f"  {n:,} obligations, interval 60 s, {duration:.0f} s run{' on CPU 0' if pinned else ''}"
-    )
-    print(f"  probe runs: {len(lateness):,} measured, {recorder.written:,} written to SQLite")
-    print(
-        f"  start lateness: p50 {p(0.5) * 1000:.1f} ms, p99 {p(0.99) * 1000:.1f} ms, max {p(1.0) * 1000:.1f} ms"
-    )
-    print(f"  peak RSS {peak_rss_mb():.0f} MB; CPU {cpu / duration:.0%} of one core")
+OBLIGATIONS = 100_000
+GOAL_P99 = 1.0  # seconds
+GOAL_RSS = 1024.0  # MB
 
 
 def run(args: argparse.Namespace) -> None:
-    asyncio.run(main(args))
+    n = args.obligations or (2_000 if args.quick else OBLIGATIONS)
+    duration = args.duration
+    pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
+    print(f"  load before: {os.getloadavg()[0]:.2f} (1 min average, {os.cpu_count()} CPUs)")
+    with nginx(cpu=1 if pinned else None) as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench._engine", str(n), url, str(duration), "--cpu", "0"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench._engine failed: {done.stderr[-2000:]}")
+    found = json.loads(done.stdout.splitlines()[-1])
+    samples: list[list[float]] = found["samples"]
+    half = [s for s in samples if s[0] >= duration / 2]
+    rss = max(s[1] for s in samples)
+    growth = (half[-1][1] - half[0][1]) / max(1.0, half[-1][0] - half[0][0]) if half else 0.0
+    backlog_first = max(int(s[2]) for s in samples if s[0] < duration / 2)
+    backlog_last = max(int(s[2]) for s in half) if half else 0
+    p50, p99, worst = found["lateness"] or (float("nan"),) * 3
+    print(
+        f"  {n:,} obligations, interval 60 s, {duration:.0f} s measured"
+        f"{' on CPU 0' if pinned else ''} (started in {found['start_seconds']:.1f} s)"
+    )
+    print(
+        f"  probe runs: {found['started']:,} started, {found['runs']:,} finished"
+        f" ({found['successes']:,} ok), {found['shed']:,} starts shed for overload;"
+        f" CPU {found['cpu'] / found['wall']:.0%} of one core"
+    )
+    print(
+        f"  start lateness: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {worst * 1000:.0f} ms"
+        f"  (goal p99 ≤ {GOAL_P99:g} s: {'met' if p99 <= GOAL_P99 else 'MISSED'})"
+    )
+    print(
+        f"  runs in progress, most seen: first half {backlog_first}, second half {backlog_last}"
+        f"  (goal: no growth: {'met' if backlog_last <= max(backlog_first, 256) else 'MISSED'})"
+    )
+    print(
+        f"  RSS of the whole service: peak {rss:.0f} MB, {growth:+.2f} MB/s over the second half"
+        f"  (goal ≤ {GOAL_RSS:.0f} MB: {'met' if rss <= GOAL_RSS else 'MISSED'})"
+    )
+    print(f"  load after: {os.getloadavg()[0]:.2f}")

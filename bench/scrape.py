@@ -1,36 +1,52 @@
-"""`/metrics` for 20,000 obligations: time per scrape over HTTP, cold and with a quarter changed.
+"""`/metrics` for 20,000 and 100,000 obligations as a real Prometheus scrapes it.
 
-A SQLite store seeded with transactions for every pair; the service runs
-without probes; between scrapes a quarter of the obligations get a probe
-duration (what a 60 s probe interval does between 15 s scrapes).
+The service (no probes; a SQLite store with transactions for every pair) runs
+in this process, pinned to CPU 0; Prometheus, pinned to CPU 1, scrapes it
+with its default Accept and Accept-Encoding (OpenMetrics, gzip). Between
+scrapes a quarter of the obligations get a probe duration (what a 60 s probe
+interval does between 15 s scrapes). The figure is Prometheus's own
+`scrape_duration_seconds`; the body's size and lines are read once with curl.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import shutil
-import statistics
+import subprocess
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import aiohttp
-
-from bench._support import synthetic_registry
+from bench._support import free_port, synthetic_registry, wait_ready
 from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
+from lienthong.cli_serve import settle_heap
 from lienthong.server import bound_socket, start_site, url_of
 from store import open_store, write_transactions
 from store.records import Transaction
 
-SCRAPES = 10
+SIZES = ((20_000, 0.25), (100_000, 2.0))  # obligations, goal (seconds per scrape)
+SCRAPES = 6
 
 
-async def main(args: argparse.Namespace) -> None:
-    n = args.obligations
+def _prometheus_query(base: str, promql: str) -> float:
+    with urllib.request.urlopen(
+        f"{base}/api/v1/query?{urllib.parse.urlencode({'query': promql})}", timeout=10
+    ) as answer:
+        document = json.load(answer)
+    result = document["data"]["result"]
+    return float(result[0]["value"][1]) if result else float("nan")
+
+
+async def measure(n: int, pinned: bool) -> dict[str, float]:
     registry = synthetic_registry(n)
-    folder = tempfile.mkdtemp(prefix="lienthong-bench-")
+    folder = Path(tempfile.mkdtemp(prefix="lienthong-bench-"))
     store = open_store(f"sqlite:///{folder}/bench.db")
     now = datetime.now(UTC) - timedelta(minutes=5)
     write_transactions(
@@ -49,55 +65,101 @@ async def main(args: argparse.Namespace) -> None:
     )
     sock = bound_socket("127.0.0.1", 0)
     runner = await start_site(app, sock)
+    settle_heap()
     state = app[SERVICE].state
+    interval = 5 if n <= 20_000 else 10
+    port = free_port()
+    (folder / "prometheus.yml").write_text(
+        f"global: {{scrape_interval: {interval}s, scrape_timeout: {interval}s}}\n"
+        "scrape_configs:\n"
+        "  - job_name: lienthong\n"
+        f"    static_configs: [{{targets: ['{url_of(sock).removeprefix('http://')}']}}]\n"
+    )
+    binary = shutil.which("prometheus") or "prometheus"
+    command = [
+        binary,
+        f"--config.file={folder / 'prometheus.yml'}",
+        f"--storage.tsdb.path={folder / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    if pinned:
+        command = ["taskset", "-c", "1", *command]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
     rng = random.Random(1)
-    times: list[float] = []
-    external: list[float] = []
-    size = 0
     try:
-        async with aiohttp.ClientSession() as client:
-            for i in range(SCRAPES + 1):
-                if i:
-                    for o in rng.sample(registry.obligations, n // 4):
-                        state.on_probe(o.key, rng.random())
-                begun = time.perf_counter()
-                async with client.get(url_of(sock) + "/metrics") as answer:
-                    body = await answer.read()
-                times.append(time.perf_counter() - begun)
-                size = len(body)
-        # As Prometheus sees it: the client in another process (curl).
-        for _ in range(SCRAPES):
+        await asyncio.to_thread(wait_ready, base + "/-/ready", process)
+        for _ in range(SCRAPES + 1):
             for o in rng.sample(registry.obligations, n // 4):
                 state.on_probe(o.key, rng.random())
-            curl = await asyncio.create_subprocess_exec(
-                "curl",
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{time_total}",
-                url_of(sock) + "/metrics",
-                stdout=asyncio.subprocess.PIPE,
-            )
-            out, _ = await curl.communicate()
-            external.append(float(out))
+            await asyncio.sleep(interval)
+        window = f"[{(SCRAPES + 1) * interval}s]"
+        job = '{job="lienthong"}'
+        found = {
+            "median": _prometheus_query(
+                base, f"quantile_over_time(0.5, scrape_duration_seconds{job}{window})"
+            ),
+            "max": _prometheus_query(base, f"max_over_time(scrape_duration_seconds{job}{window})"),
+            "scrapes": _prometheus_query(base, f"count_over_time(up{job}{window})"),
+            "up": _prometheus_query(base, f"min_over_time(up{job}{window})"),
+            "samples": _prometheus_query(base, f"scrape_samples_scraped{job}"),
+        }
+        curl = await asyncio.create_subprocess_exec(
+            "curl",
+            "-s",
+            "-H",
+            "Accept-Encoding: gzip",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{size_download}",
+            url_of(sock) + "/metrics",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await curl.communicate()
+        found["gzip_bytes"] = float(out)
+        found["bytes"] = float(len(app[SERVICE].exposition.render_bytes()))
+        found["rss"] = _rss_mb()
     finally:
+        process.terminate()
+        process.wait(timeout=20)
         await runner.cleanup()
         store.dispose()
         shutil.rmtree(folder, ignore_errors=True)
-    lines = body.count(b"\n")
-    warm = times[1:]
-    print(f"  {n:,} obligations: {lines:,} lines, {size / 1e6:.1f} MB per scrape")
-    print(
-        f"  first scrape {times[0] * 1000:.0f} ms; then, with a quarter changed each time:"
-        f" median {statistics.median(warm) * 1000:.0f} ms, max {max(warm) * 1000:.0f} ms"
-        " (client in the same process)"
-    )
-    print(
-        f"  scraped by curl from another process, a quarter changed each time:"
-        f" median {statistics.median(external) * 1000:.0f} ms, max {max(external) * 1000:.0f} ms"
-    )
+    return found
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def run(args: argparse.Namespace) -> None:
-    asyncio.run(main(args))
+    sizes = (
+        [(args.obligations, 0.25 if args.obligations <= 20_000 else 2.0)]
+        if args.obligations
+        else SIZES
+    )
+    pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
+    if pinned:
+        os.sched_setaffinity(0, {0})
+    print(f"  load before: {os.getloadavg()[0]:.2f} (1 min average, {os.cpu_count()} CPUs)")
+    for n, goal in sizes:
+        begun = time.monotonic()
+        found = asyncio.run(measure(n, pinned))
+        per = found["samples"] / n
+        print(
+            f"  {n:,} obligations: {found['samples']:,.0f} series ({per:.1f} per obligation),"
+            f" {found['bytes'] / 1e6:.1f} MB, {found['gzip_bytes'] / 1e6:.1f} MB gzipped"
+        )
+        print(
+            f"    Prometheus scrape_duration_seconds over {found['scrapes']:.0f} scrapes"
+            f" (up {found['up']:.0f}): median {found['median'] * 1000:.0f} ms,"
+            f" max {found['max'] * 1000:.0f} ms  (goal ≤ {goal * 1000:.0f} ms:"
+            f" {'met' if found['max'] <= goal else 'MISSED'});"
+            f" service RSS {found['rss']:.0f} MB ({time.monotonic() - begun:.0f} s)"
+        )
+    print(f"  load after: {os.getloadavg()[0]:.2f}; service on CPU 0, Prometheus on CPU 1")

@@ -430,10 +430,13 @@ def department(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series("Thời gian thăm dò (bách phân vị 95)", "s").with_target(
+            # Durations are per national system by default (no `department` label):
+            # the systems the department owes, through its obligations' info series.
+            _series("Thời gian thăm dò các hệ thống sở kết nối (bách phân vị 95)", "s").with_target(
                 _query(
-                    "histogram_quantile(0.95, sum by (system, le)"
-                    f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
+                    "histogram_quantile(0.95, sum by (system, le) (rate("
+                    f'{m.PROBE_DURATION.series}_bucket{{province="{code}"}}[$__rate_interval])'
+                    f" * on (province, system) group_left () group by (province, system) ({q.info})))",
                     "{{system}}",
                 )
             )
@@ -520,11 +523,11 @@ def system(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series("Thời gian thăm dò (bách phân vị 95)", "s").with_target(
+            _series("Thời gian thăm dò của hệ thống (bách phân vị 95)", "s").with_target(
                 _query(
-                    f"histogram_quantile(0.95, sum by ({by}, le)"
+                    "histogram_quantile(0.95, sum by (system, le)"
                     f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
-                    "{{department}}",
+                    "{{system}}",
                 )
             )
         )

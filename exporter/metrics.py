@@ -11,6 +11,8 @@ obligations, this stays well under the 250 ms budget.
 from __future__ import annotations
 
 import math
+import struct
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
@@ -32,6 +34,7 @@ from exporter.families import (
     OBLIGATION_FAMILIES,
     OBLIGATION_INFO,
     PROBE_DURATION,
+    PROBE_STARTS_SKIPPED,
     PROBES_IN_FLIGHT,
     PROVINCE_INFO,
     REQUIRED_DAY,
@@ -48,6 +51,7 @@ from registry import Obligation
 
 ExtraLabels = tuple[tuple[str, str], ...]
 Sample = tuple[str, ExtraLabels, float]  # metric name (with suffix), extra labels, value
+LabelledSample = tuple[str, ExtraLabels, float]  # the same with every label given in full
 
 SOURCES = ("probe", "push", "gateway", "import")
 # Families whose samples change only with the registry or the calendar figures,
@@ -57,7 +61,9 @@ STATIC_FAMILIES = frozenset(
 )
 
 
-def obligation_samples(state: MetricsState, o: Obligation) -> dict[Family, list[Sample]]:
+def obligation_samples(
+    state: MetricsState, o: Obligation, durations_per_obligation: bool = True
+) -> dict[Family, list[Sample]]:
     """The samples of each per-obligation family that has any, keyed by family."""
     registry = state.registry
     pair = o.key
@@ -91,7 +97,7 @@ def obligation_samples(state: MetricsState, o: Obligation) -> dict[Family, list[
     last = state.last_success.get(pair)
     last_success: list[Sample] = [] if last is None else [(LAST_SUCCESS.name, (), last)]
     durations: list[Sample] = []
-    if probed:
+    if probed and durations_per_obligation:
         histogram = state.durations.get(pair)
         counts = histogram.buckets if histogram else [0] * len(DURATION_BUCKETS)
         for le, n in zip(_DURATION_LE, counts, strict=True):
@@ -133,7 +139,7 @@ def _calendar_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family,
 
 def engine_samples(
     state: MetricsState, health: ProbeHealth | None
-) -> list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]]:
+) -> list[tuple[Family, list[LabelledSample]]]:
     """The engine-health families and the local hour (labels given in full)."""
     province = state.registry.province.code
     local = datetime.fromtimestamp(state.clock(), state.registry.tz)
@@ -180,7 +186,29 @@ def engine_samples(
             ],
         )
     )
+    found.append(
+        (
+            PROBE_STARTS_SKIPPED,
+            [
+                (f"{PROBE_STARTS_SKIPPED.name}_total", (("province", province), ("reason", r)), n)
+                for r, n in sorted(health.skipped.items())
+            ],
+        )
+    )
     return found
+
+
+def system_duration_samples(state: MetricsState) -> tuple[Family, list[LabelledSample]]:
+    """The probe-duration histogram per national system (the default form)."""
+    province = state.registry.province.code
+    found: list[LabelledSample] = []
+    for system, histogram in sorted(state.system_durations.items()):
+        labels = (("province", province), ("system", system))
+        for le, n in zip(_DURATION_LE, histogram.buckets, strict=True):
+            found.append((f"{PROBE_DURATION.name}_bucket", (*labels, *le), n))
+        found.append((f"{PROBE_DURATION.name}_sum", labels, histogram.total))
+        found.append((f"{PROBE_DURATION.name}_count", labels, histogram.count))
+    return PROBE_DURATION, found
 
 
 def _le(bound: float) -> str:
@@ -234,6 +262,10 @@ def _header(f: Family) -> str:
     return f"# HELP {name} {f.help}\n# TYPE {name} {f.type}\n"
 
 
+def _om_header(f: Family) -> str:
+    return f"# HELP {f.name} {f.help}\n# TYPE {f.name} {f.type}\n"
+
+
 CHUNK = 500  # obligations per cached block of text
 
 
@@ -245,9 +277,19 @@ class Exposition:
     re-joins only their blocks, and joins the blocks.
     """
 
-    def __init__(self, state: MetricsState, health: Callable[[], ProbeHealth | None]) -> None:
+    def __init__(
+        self,
+        state: MetricsState,
+        health: Callable[[], ProbeHealth | None],
+        durations_per_obligation: bool = True,
+    ) -> None:
         self.state = state
         self.health = health
+        self.durations_per_obligation = durations_per_obligation
+        # The per-obligation families this exposition renders, in order.
+        self.families = tuple(
+            f for f in OBLIGATION_FAMILIES if durations_per_obligation or f is not PROBE_DURATION
+        )
         self._day: object = None
         self._calendar_version = -1
         self._obligations: list[Obligation] = []
@@ -271,7 +313,7 @@ class Exposition:
         self._texts = [self._render_one(o, None) for o in obligations]
         chunks = range(0, len(obligations), CHUNK)
         self._blocks = [
-            [self._join(f, start) for start in chunks] for f in range(len(OBLIGATION_FAMILIES))
+            [self._join(f, start) for start in chunks] for f in range(len(self.families))
         ]
         self._calendar_version = self.state.calendar_version
 
@@ -281,18 +323,24 @@ class Exposition:
         base = (
             f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
         )
-        samples = obligation_samples(self.state, o)
+        samples = obligation_samples(self.state, o, self.durations_per_obligation)
         return [
             old[i]
             if old is not None and family in STATIC_FAMILIES
             else _lines(samples.get(family, ()), base).encode()
-            for i, family in enumerate(OBLIGATION_FAMILIES)
+            for i, family in enumerate(self.families)
         ]
 
     def _join(self, family: int, start: int) -> bytes:
         return b"".join(t[family] for t in self._texts[start : start + CHUNK])
 
-    def render_bytes(self) -> bytes:
+    def render_parts(self, openmetrics: bool = False) -> Iterator[bytes]:
+        """The exposition in pieces (cached blocks, not one joined copy of the whole body).
+
+        `openmetrics`: the OpenMetrics text format (a counter's TYPE line names the
+        family without `_total`, and the body ends with `# EOF`); the samples are the same.
+        """
+        header = _om_header if openmetrics else _header
         state = self.state
         dirty = state.take_dirty()
         scope = (state.today, state.scope_version)
@@ -313,23 +361,75 @@ class Exposition:
                 stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
             for f, start in stale:
                 self._blocks[f][start // CHUNK] = self._join(f, start)
-        out: list[bytes] = []
-        for family, blocks in zip(OBLIGATION_FAMILIES, self._blocks, strict=True):
-            out.append(_header(family).encode())
-            out.extend(blocks)
+        # The blocks of this moment: a scrape streaming them is not torn by a later one.
+        blocks = [list(b) for b in self._blocks]
         tail: list[str] = []
-        for family, samples in engine_samples(state, self.health()):
-            tail.append(_header(family))
+        for family, samples in self.service_samples():
+            tail.append(header(family))
             for name, labels, value in samples:
                 text = ",".join(f'{k}="{escape(v)}"' for k, v in labels)
                 tail.append(
                     f"{name}{{{text}}} {number(value)}\n" if text else f"{name} {number(value)}\n"
                 )
-        out.append("".join(tail).encode())
-        return b"".join(out)
+        if openmetrics:
+            tail.append("# EOF\n")
+        for family, family_blocks in zip(self.families, blocks, strict=True):
+            yield header(family).encode()
+            yield from family_blocks
+        yield "".join(tail).encode()
+
+    def service_samples(self) -> list[tuple[Family, list[LabelledSample]]]:
+        """The families with their labels given in full: per-system durations, the engine's."""
+        found = engine_samples(self.state, self.health())
+        if not self.durations_per_obligation:
+            found.insert(0, system_duration_samples(self.state))
+        return found
+
+    def render_bytes(self, openmetrics: bool = False) -> bytes:
+        return b"".join(self.render_parts(openmetrics))
 
     def render(self) -> str:
         return self.render_bytes().decode()
+
+
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
+GZIP_CACHED = 4096  # pieces at least this long keep their compressed form between scrapes
+
+
+class GzipCache:
+    """The exposition as one gzip stream whose unchanged pieces are not compressed again.
+
+    Each piece is compressed alone as raw deflate ending on a full flush (byte-aligned,
+    referring to nothing before it), so pieces compressed at different scrapes
+    concatenate into one valid deflate stream; the gzip trailer's CRC-32 and length
+    are computed over the whole text each time. Most blocks of text do not change
+    between scrapes, and their compressed form is kept (by identity of the bytes).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[bytes, bytes]] = {}
+
+    def compress(self, parts: Sequence[bytes]) -> list[bytes]:
+        """The gzip stream of `parts`, in pieces (run it in a worker thread: zlib drops the GIL)."""
+        kept: dict[int, tuple[bytes, bytes]] = {}
+        out = [GZIP_HEADER]
+        crc, size = 0, 0
+        for part in parts:
+            crc = zlib.crc32(part, crc)
+            size += len(part)
+            hit = self._kept.get(id(part))
+            if hit is not None and hit[0] is part:
+                segment = hit[1]
+            else:
+                compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+                segment = compressor.compress(part) + compressor.flush(zlib.Z_FULL_FLUSH)
+            if len(part) >= GZIP_CACHED:
+                kept[id(part)] = (part, segment)
+            out.append(segment)
+        # Only this scrape's pieces are kept: a replaced block is let go.
+        self._kept = kept
+        out.append(b"\x03\x00" + struct.pack("<II", crc, size & 0xFFFFFFFF))  # final block
+        return out
 
 
 class LienthongCollector(Collector):
@@ -341,15 +441,16 @@ class LienthongCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         state = self.exposition.state
         province = state.registry.province.code
-        families = [Metric(f.name, f.help, f.type) for f in OBLIGATION_FAMILIES]
+        rendered = self.exposition.families
+        families = [Metric(f.name, f.help, f.type) for f in rendered]
         for o in self.exposition.obligations():
             base = {"province": province, "department": o.department, "system": o.system}
-            by_family = obligation_samples(state, o)
-            for family, metric in zip(OBLIGATION_FAMILIES, families, strict=True):
+            by_family = obligation_samples(state, o, self.exposition.durations_per_obligation)
+            for family, metric in zip(rendered, families, strict=True):
                 for name, extra, value in by_family.get(family, ()):
                     metric.add_sample(name, {**base, **dict(extra)}, value)
         yield from families
-        for f, samples in engine_samples(state, self.exposition.health()):
+        for f, samples in self.exposition.service_samples():
             service_metric = Metric(f.name, f.help, f.type)
             for name, labels, value in samples:
                 service_metric.add_sample(name, dict(labels), value)

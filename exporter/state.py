@@ -41,7 +41,7 @@ CounterKey = tuple[str, str, str, bool]  # department, system, source, success
 
 @dataclass
 class DurationHistogram:
-    """One obligation's probe durations, with Prometheus's cumulative buckets."""
+    """Probe durations (one obligation's, or one system's), with Prometheus's cumulative buckets."""
 
     buckets: list[int] = field(default_factory=lambda: [0] * len(DURATION_BUCKETS))
     total: float = 0.0
@@ -58,14 +58,25 @@ class DurationHistogram:
 class MetricsState:
     """The current figures for every obligation pair, and which pairs changed lately."""
 
-    def __init__(self, registry: Registry, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        clock: Callable[[], float] = time.time,
+        durations_per_obligation: bool = True,
+    ) -> None:
         self.registry = registry
+        # Whether a probe's duration is kept per obligation too (and so changes its text).
+        self.durations_per_obligation = durations_per_obligation
         self.clock = clock
         self.counters: dict[CounterKey, int] = {}
         self.last_success: dict[Pair, float] = {}
         self.today: date = self.local_day()
         self.successes_today: dict[Pair, int] = {}
         self.durations: dict[Pair, DurationHistogram] = {}
+        self.system_durations: dict[str, DurationHistogram] = {
+            system: DurationHistogram()
+            for system in sorted({o.system for o in registry.obligations if o.probe is not None})
+        }
         self.calendar: dict[Pair, MonthToDate] = {}
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.writes = 0  # batches this process committed (the status pages' cache key)
@@ -166,6 +177,12 @@ class MetricsState:
                 self.successes_today[pair] = self.successes_today.get(pair, 0) + 1
 
     def on_probe(self, pair: Pair, seconds: float) -> None:
+        by_system = self.system_durations.get(pair[1])
+        if by_system is None:
+            by_system = self.system_durations[pair[1]] = DurationHistogram()
+        by_system.observe(seconds)
+        if not self.durations_per_obligation:
+            return  # the obligation's own text does not move: nothing to re-render
         histogram = self.durations.get(pair)
         if histogram is None:
             histogram = self.durations[pair] = DurationHistogram()

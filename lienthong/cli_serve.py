@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -147,6 +148,7 @@ async def _serve(
         with stop_signals() as stop:
             # Each app gets its own handle on the socket: stopping one closes only that.
             runner = await start_site(build(registry), sock.dup())
+            settle_heap()
             base = url_of(sock)
             print(
                 f"lienthong serve: status page {base}/ · metrics {base}/metrics"
@@ -164,6 +166,7 @@ async def _serve(
                         continue
                     await runner.cleanup()
                     runner = await start_site(build(fresh), sock.dup())
+                    settle_heap()
                     log.info(
                         "registry reloaded: %d obligations, %d departments",
                         len(fresh.obligations),
@@ -176,6 +179,18 @@ async def _serve(
         sock.close()
     print("lienthong serve: stopped", file=sys.stderr)
     return 0
+
+
+def settle_heap() -> None:
+    """Move the long-lived heap (registry, targets, metrics text) out of the collector's sight.
+
+    At 100,000 obligations the registry alone is hundreds of MB of objects that
+    every full collection would walk again (0.5 s pauses, 40 % of the CPU);
+    frozen, the collector sees only what the probes and requests allocate.
+    """
+    gc.unfreeze()  # after a reload: the old registry's cycles become collectable again
+    gc.collect()
+    gc.freeze()
 
 
 async def _first(*events: asyncio.Event) -> None:

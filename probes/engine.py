@@ -6,6 +6,11 @@ under the global limit and its national system's limit, asks the system's
 circuit breaker, calls, and hands its one outcome to the recorder and the
 observers (the metrics). A probe never overlaps itself: a run still going
 when its next start falls due makes that start be skipped.
+
+When overloaded the engine sheds explicitly instead of piling up tasks: a
+start is skipped (counted in `skipped["overload"]`, logged once per episode)
+when `backlog` runs already wait for a slot, or when the scheduler itself
+reaches the start more than `max_lateness` seconds after its due time.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import aiohttp
@@ -36,6 +41,8 @@ from store.leadership import DEFAULT_TAKEOVER
 log = logging.getLogger("lienthong.probes")
 
 Observer = Callable[[ProbeTarget, datetime, ProbeOutcome], None]
+
+SKIP_OVERLAP, SKIP_CIRCUIT, SKIP_OVERLOAD = "overlap", "circuit_open", "overload"
 
 
 Seconds = Annotated[float, Field(gt=0)]
@@ -84,6 +91,10 @@ class ProbeSettings:
     shard: Annotated[Shard, BeforeValidator(_shard)] = field(default_factory=Shard)
     # Seconds a standby takes at most to lead when the leader is gone: set from `[ha]`.
     takeover: Seconds = DEFAULT_TAKEOVER
+    # Overload: a start is shed (counted, logged once) rather than queued without bound.
+    backlog: Annotated[int, Field(ge=1)] = 1024  # runs waiting for a slot, at most
+    max_lateness: Seconds = 30.0  # a start reached later than this after its due time is shed
+    keep_alive: bool = True  # false: a new connection per probe (the benchmarks compare both)
 
     def rewrite(self, url: str) -> str:
         for r in self.rewrites:
@@ -152,9 +163,14 @@ class ProbeEngine:
         self.lag = LagHistogram()
         self._last: dict[Pair, LastResult] = {}
         self.observers: list[Observer] = []
-        self.skipped_overlap = 0
-        self.skipped_open_circuit = 0
+        # Starts skipped, by reason: the run before still going, an open circuit, overload.
+        self.skipped: dict[str, int] = {SKIP_OVERLAP: 0, SKIP_CIRCUIT: 0, SKIP_OVERLOAD: 0}
+        self._waiting = 0  # runs started but not yet holding a slot
+        self._shedding = False  # inside an overload episode (logged once, at its start)
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._in_force_day = date.min
+        self._day_bounds = (0.0, 0.0)  # [start, end) of `_in_force_day`, epoch seconds
+        self._in_force_pairs: dict[Pair, bool] = {}  # for `_in_force_day`, filled as probes run
         self._scheduler: asyncio.Task[None] | None = None
 
     # -- the health interface (probes.health.ProbeHealth) --
@@ -175,6 +191,14 @@ class ProbeEngine:
 
     def last_result(self, pair: Pair) -> LastResult | None:
         return self._last.get(pair)
+
+    @property
+    def skipped_overlap(self) -> int:
+        return self.skipped[SKIP_OVERLAP]
+
+    @property
+    def skipped_open_circuit(self) -> int:
+        return self.skipped[SKIP_CIRCUIT]
 
     def interval(self, target: ProbeTarget) -> float:
         return self.settings.interval or target.spec.interval
@@ -213,38 +237,85 @@ class ProbeEngine:
                 await asyncio.sleep(delay)
                 continue
             target = self.targets[i]
-            heapq.heapreplace(heap, (next_due(due, self.interval(target), self._clock()), i))
+            now = self._clock()
+            heapq.heapreplace(heap, (next_due(due, self.interval(target), now), i))
             if target.key in self._running:
-                self.skipped_overlap += 1
+                self.skipped[SKIP_OVERLAP] += 1
                 continue
+            if self._waiting >= self.settings.backlog or now - due > self.settings.max_lateness:
+                self._shed(now - due)
+                continue
+            if self._shedding and self._waiting == 0:
+                self._shedding = False
+                log.warning(
+                    "probe engine caught up; %d starts skipped for overload so far",
+                    self.skipped[SKIP_OVERLOAD],
+                )
             task = asyncio.create_task(self._run(target, due), name=target.key)
             self._running[target.key] = task
             task.add_done_callback(self._finished)
+
+    def _shed(self, late: float) -> None:
+        """Skip one start for overload: counted always, logged once per episode."""
+        self.skipped[SKIP_OVERLOAD] += 1
+        if not self._shedding:
+            self._shedding = True
+            log.warning(
+                "probe engine overloaded (%d runs waiting for a slot, a start %.1f s late):"
+                " skipping starts until it catches up (lienthong_probe_starts_skipped_total)",
+                self._waiting,
+                late,
+            )
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task.get_name(), None)
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("probe run failed: %r", error)
 
+    def _in_force(self, target: ProbeTarget, due: float) -> bool:
+        """Whether the pair has an obligation in force on the due day (cached for the day)."""
+        if not self._day_bounds[0] <= due < self._day_bounds[1]:
+            tz = self.registry.tz
+            today = datetime.fromtimestamp(due, tz).date()
+            tomorrow = today + timedelta(days=1)
+            self._day_bounds = (
+                datetime(today.year, today.month, today.day, tzinfo=tz).timestamp(),
+                datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=tz).timestamp(),
+            )
+            self._in_force_day, self._in_force_pairs = today, {}
+        today = self._in_force_day
+        pair = (target.department, target.system)
+        found = self._in_force_pairs.get(pair)
+        if found is None:
+            found = self._in_force_pairs[pair] = any(
+                self.registry.in_force_on(o, today)
+                for o in self.registry.obligations_for(target.department, target.system)
+            )
+        return found
+
     async def _run(self, target: ProbeTarget, due: float) -> None:
-        today = datetime.fromtimestamp(due, self.registry.tz).date()
-        if not any(
-            self.registry.in_force_on(o, today)
-            for o in self.registry.obligations_for(target.department, target.system)
-        ):
+        if not self._in_force(target, due):
             return
         breaker = self.breakers[target.system]
         if not breaker.allow(self._clock()):
-            self.skipped_open_circuit += 1
+            self.skipped[SKIP_CIRCUIT] += 1
             return
-        async with self._total, self._per_system[target.system]:
-            started = self._clock()
-            self.lag.observe(max(0.0, started - due))
-            self.in_flight[target.system] += 1
-            try:
-                outcome = await KINDS[target.spec.type](self._session, target)
-            finally:
-                self.in_flight[target.system] -= 1
+        self._waiting += 1
+        try:
+            await self._total.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            async with self._per_system[target.system]:
+                started = self._clock()
+                self.lag.observe(max(0.0, started - due))
+                self.in_flight[target.system] += 1
+                try:
+                    outcome = await KINDS[target.spec.type](self._session, target)
+                finally:
+                    self.in_flight[target.system] -= 1
+        finally:
+            self._total.release()
         breaker.record(outcome.success, self._clock())
         ts = datetime.fromtimestamp(started, UTC)
         self.recorder.record(
@@ -263,11 +334,19 @@ class ProbeEngine:
 
 def client_session(settings: ProbeSettings) -> aiohttp.ClientSession:
     """The HTTP client all probes share (keep-alive connections, the global limit)."""
-    connector = aiohttp.TCPConnector(limit=settings.total, limit_per_host=0, ttl_dns_cache=300)
+    connector = aiohttp.TCPConnector(
+        limit=settings.total,
+        limit_per_host=0,
+        ttl_dns_cache=300,
+        force_close=not settings.keep_alive,
+    )
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout)
     return aiohttp.ClientSession(
         connector=connector,
         timeout=timeout,
+        # No cookies: a probe is one stateless call, and a cookie one system set must not
+        # ride along to another on the same host (it also spares the jar's work per request).
+        cookie_jar=aiohttp.DummyCookieJar(),
         headers={"User-Agent": "lienthong-probe/0.1"},
         raise_for_status=False,
     )

@@ -70,4 +70,9 @@ class ProbeHealth(Protocol):
 
     def systems(self) -> Mapping[str, SystemHealth]: ...
 
+    @property
+    def skipped(self) -> Mapping[str, int]:
+        """Starts skipped so far, by reason (overlap, circuit_open, overload)."""
+        ...
+
     def last_result(self, pair: Pair) -> LastResult | None: ...

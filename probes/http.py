@@ -13,18 +13,12 @@ scrubbed from the failure reason (a target may echo it back).
 from __future__ import annotations
 
 import asyncio
+import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import aiohttp
-from tenacity import (
-    AsyncRetrying,
-    RetryError,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 from yarl import URL
 
 from probes.auth import AuthError, Credentials
@@ -47,10 +41,13 @@ class ProbeTarget:
     spec: HttpProbe
     url: str
     credentials: Credentials
+    # Prepared once per target, not per run: the parsed URL and the pair's key.
+    parsed_url: URL = field(init=False, compare=False, repr=False)
+    key: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def key(self) -> str:
-        return f"{self.department}/{self.system}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parsed_url", URL(self.url))
+        object.__setattr__(self, "key", f"{self.department}/{self.system}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,38 +87,36 @@ async def run_probe(
     attempts = 0
     last_reason = "no attempt"
     sent: set[str] = set()  # the credentials sent, scrubbed from the reason
-
-    async def attempt() -> None:
-        nonlocal attempts, last_reason
-        attempts += 1
-        try:
-            await _call(session, target, sent)
-        except _Retryable as e:
-            last_reason = e.reason
-            raise
-
-    retrying = AsyncRetrying(
-        retry=retry_if_exception_type(_Retryable),
-        stop=stop_after_attempt(MAX_ATTEMPTS),
-        wait=wait_random_exponential(multiplier=backoff, max=2.0),
-        reraise=False,
-    )
+    # One timeout for the whole run; the retry loop is plain code, not a retry
+    # object built per run (at 100,000 obligations that construction was 10 % of CPU).
     try:
         async with asyncio.timeout(target.spec.timeout):
-            await retrying(attempt)
+            while True:
+                attempts += 1
+                try:
+                    await _call(session, target, sent)
+                    break
+                except _Retryable as e:
+                    last_reason = e.reason
+                    if attempts >= MAX_ATTEMPTS:
+                        reason = f"{last_reason} ({attempts} attempts)"
+                        return _outcome(False, clock() - started, reason, attempts, sent)
+                await asyncio.sleep(backoff_delay(attempts, backoff))
     except TimeoutError:
         reason = f"timed out after {target.spec.timeout:g} s"
         if attempts > 1:
             reason += f" ({attempts} attempts; last: {last_reason})"
-        return _outcome(False, clock() - started, reason, attempts, sent)
-    except RetryError:
-        reason = f"{last_reason} ({attempts} attempts)"
         return _outcome(False, clock() - started, reason, attempts, sent)
     except _Failed as e:
         return _outcome(False, clock() - started, e.reason, attempts, sent)
     except AuthError as e:
         return _outcome(False, clock() - started, f"authentication: {e}", attempts, sent)
     return _outcome(True, clock() - started, None, attempts, sent)
+
+
+def backoff_delay(attempt: int, base: float, ceiling: float = 2.0) -> float:
+    """Full-jitter exponential backoff after the `attempt`-th try: uniform in [0, base·2^(attempt-1)]."""
+    return random.uniform(0, min(ceiling, base * 2 ** (attempt - 1)))
 
 
 def scrub(text: str, secrets: set[str]) -> str:
@@ -163,11 +158,13 @@ async def _exchange(
 ) -> tuple[int, bytes]:
     spec = target.spec
     credentials = await target.credentials.headers(session)
-    for value in credentials.values():
-        sent.add(value)
-        sent.add(value.partition(" ")[2])  # the token of "Bearer TOKEN"
-    headers = {**spec.headers, **credentials}
-    url = start = URL(target.url)
+    headers: Mapping[str, str] = spec.headers
+    if credentials:
+        for value in credentials.values():
+            sent.add(value)
+            sent.add(value.partition(" ")[2])  # the token of "Bearer TOKEN"
+        headers = {**spec.headers, **credentials}
+    url = start = target.parsed_url
     method, data = spec.method, spec.body
     for _ in range(MAX_REDIRECTS + 1):
         status, location, body = await _request(session, method, url, headers, data, spec)
@@ -191,7 +188,7 @@ async def _request(
     session: aiohttp.ClientSession,
     method: str,
     url: URL,
-    headers: dict[str, str],
+    headers: Mapping[str, str],
     data: str | None,
     spec: HttpProbe,
 ) -> tuple[int, str | None, bytes]:

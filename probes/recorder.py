@@ -2,7 +2,9 @@
 
 Each run becomes a contract record (source `probe`, with an idempotency id
 `probe:DEPARTMENT:SYSTEM:SLOT`, the slot's UTC time to the millisecond),
-is validated by `store.records.parse_record`, and waits in a buffer that a
+built directly as the `Transaction` the contract's parser would make of it
+(the engine made every field, so it is not formatted and parsed again; the
+pair is checked against the registry once), and waits in a buffer that a
 background task hands to a `GroupCommit` every `flush_interval` seconds or
 `max_batch` records. A failed or timed-out write keeps the buffer and tries
 again (the ids make a retry count once); closing writes whatever is left.
@@ -20,7 +22,7 @@ from sqlalchemy import Engine
 
 from registry import Registry
 from store.group_commit import CommitClosed, CommitFailed, CommitRefused, GroupCommit
-from store.records import Transaction, parse_record
+from store.records import FieldError, Transaction, check_against_registry
 from store.writer import WriteResult
 
 log = logging.getLogger("lienthong.recorder")
@@ -49,6 +51,7 @@ class TransactionRecorder:
         self.listeners: list[Listener] = []
         self.written = 0
         self.failed_writes = 0
+        self._pairs: dict[tuple[str, str], list[FieldError]] = {}
 
     @property
     def pending(self) -> int:
@@ -69,23 +72,30 @@ class TransactionRecorder:
         Its id names the scheduled `slot` (default: `ts`), not the instant it
         started: two instances that probe the same slot store it once.
         """
-        slot_utc = (slot or ts).astimezone(UTC)
-        raw = {
-            "department": department,
-            "system": system,
-            "ts": ts.astimezone(UTC).isoformat(),
-            "outcome": "success" if success else "failure",
-            "latency_ms": round(latency_ms, 3),
-            "id": f"probe:{department}:{system}:{slot_utc.strftime('%Y%m%dT%H%M%S')}"
-            f".{slot_utc.microsecond // 1000:03d}Z",
-            "source": "probe",
-            "detail": detail,
-        }
-        parsed = parse_record(raw, self._registry, "probe", now=ts)
-        if isinstance(parsed, list):  # a registry changed under a running engine
-            log.error("probe of %s/%s not recorded: %s", department, system, parsed[0])
+        pair = (department, system)
+        errors = self._pairs.get(pair)
+        if errors is None:
+            errors = self._pairs[pair] = check_against_registry(department, system, self._registry)
+        if errors:  # a registry changed under a running engine
+            log.error("probe of %s/%s not recorded: %s", department, system, errors[0])
             return
-        self._buffer.append(parsed)
+        ts = ts.astimezone(UTC)
+        slot_utc = (slot or ts).astimezone(UTC)
+        if detail is not None and "\x00" in detail:
+            detail = detail.replace("\x00", "\ufffd")  # the store refuses NUL; keep the rest
+        self._buffer.append(
+            Transaction(
+                department,
+                system,
+                ts,
+                success,
+                "probe",
+                round(latency_ms, 3),
+                f"probe:{department}:{system}:{slot_utc.strftime('%Y%m%dT%H%M%S')}"
+                f".{slot_utc.microsecond // 1000:03d}Z",
+                detail,
+            )
+        )
         if len(self._buffer) >= self._max_batch:
             self._full.set()
 

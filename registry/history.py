@@ -44,11 +44,7 @@ def _predecessors(registry: Registry, o: Obligation) -> list[Obligation]:
     since = registry.window(o)[0]
     if since is None:
         return []
-    return [
-        x
-        for x in registry.obligations
-        if x.system == o.system and x.department != o.department and registry.window(x)[1] == since
-    ]
+    return [x for x in registry.ending(o.system, since) if x.department != o.department]
 
 
 def ancestry(registry: Registry, o: Obligation) -> list[Obligation]:

@@ -373,9 +373,34 @@ class Registry(Frozen):
         """Every obligation (past, present, future) of one department towards one system."""
         return self._by_pair.get((department, system), ())
 
+    @cached_property
+    def _windows(self) -> dict[int, tuple[Obligation, tuple[date | None, date | None]]]:
+        # Every figure asks each obligation's window once per day of the month: computed
+        # once here (keyed by identity, checked, as obligations are not cheap to hash).
+        return {id(o): (o, self._window(o)) for o in self.obligations}
+
+    @cached_property
+    def _ending(self) -> dict[tuple[str, date], tuple[Obligation, ...]]:
+        ending: dict[tuple[str, date], list[Obligation]] = {}
+        for o in self.obligations:
+            until = self.window(o)[1]
+            if until is not None:
+                ending.setdefault((o.system, until), []).append(o)
+        return {k: tuple(v) for k, v in ending.items()}
+
+    def ending(self, system: str, day: date) -> tuple[Obligation, ...]:
+        """The obligations towards `system` whose window ends the day `day` begins."""
+        return self._ending.get((system, day), ())
+
     def window(self, obligation: Obligation) -> tuple[date | None, date | None]:
         """The dates the obligation holds: its own `since`/`until` within its
         department's and system's (a merged department's duties end with it)."""
+        found = self._windows.get(id(obligation))
+        if found is not None and found[0] is obligation:
+            return found[1]
+        return self._window(obligation)
+
+    def _window(self, obligation: Obligation) -> tuple[date | None, date | None]:
         d = self.department(obligation.department)
         s = self.system(obligation.system)
         starts = [x for x in (obligation.since, d.since, s.since) if x is not None]

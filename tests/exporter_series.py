@@ -113,6 +113,7 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
         o for o in registry.obligations if registry.in_force(o, s.end.date(), s.end.date())
     ]
     midnight = s.end.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    durations: dict[str, dict[datetime, list[float]]] = {}  # system → time → buckets, sum, count
     for o in obligations:
         base = {"province": province, "department": o.department, "system": o.system, **JOB}
         d, y = registry.department(o.department), registry.system(o.system)
@@ -207,17 +208,28 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
         for name, key in simple.items():
             for t, v in rows:
                 f[name].add(name, base, t, v[key])
-        hist = f["lienthong_probe_duration_seconds"]
+        # The duration histogram is per national system (the exporter's default form).
         for t, v in rows:
+            acc = durations.setdefault(o.system, {}).setdefault(
+                t, [0.0] * (len(DURATION_BUCKETS) + 2)
+            )
+            for i in range(len(DURATION_BUCKETS)):
+                acc[i] += v[f"b{i}"]
+            acc[-2] += v["sum"]
+            acc[-1] += v["count"]
+    hist = families["lienthong_probe_duration_seconds"]
+    for system, by_time in sorted(durations.items()):
+        labels = {"province": province, "system": system, **JOB}
+        for t, acc in by_time.items():
             for i, bound in enumerate(DURATION_BUCKETS):
                 hist.add(
                     "lienthong_probe_duration_seconds_bucket",
-                    {**base, "le": _le(bound)},
+                    {**labels, "le": _le(bound)},
                     t,
-                    v[f"b{i}"],
+                    acc[i],
                 )
-            hist.add("lienthong_probe_duration_seconds_sum", base, t, v["sum"])
-            hist.add("lienthong_probe_duration_seconds_count", base, t, v["count"])
+            hist.add("lienthong_probe_duration_seconds_sum", labels, t, acc[-2])
+            hist.add("lienthong_probe_duration_seconds_count", labels, t, acc[-1])
 
     # The process-wide series: local hour, engine health, the scrape itself.
     times = list(s.times())

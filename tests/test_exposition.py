@@ -36,10 +36,18 @@ def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
     second = kept.render_bytes()
     assert second == fresh(state)
     text = second.decode()
+    # Durations per obligation by default (the contract's form), …
     assert (
         'lienthong_probe_duration_seconds_bucket{province="24",department="so-taichinh",'
         'system="csdl-dkdn",le="0.5"} 1\n' in text
     )
+    # … per national system when asked (a large registry's /metrics).
+    per_system = Exposition(state, lambda: None, durations_per_obligation=False).render()
+    assert (
+        'lienthong_probe_duration_seconds_bucket{province="24",system="csdl-dkdn",le="0.5"} 1\n'
+        in per_system
+    )
+    assert 'lienthong_probe_duration_seconds_bucket{province="24",department=' not in per_system
     # A success today meets today's required day: a month figure moves with it.
     assert (
         'lienthong_month_met_workdays{province="24",department="so-tuphap",system="ho-tich"} 1\n'

@@ -1,0 +1,113 @@
+"""`python -m bench._engine N URL SECONDS [--new-connections]`: the service as `serve` runs it.
+
+The whole service (probe engine, recorder writing SQLite, metrics, push API)
+over a synthetic registry of N obligations probing URL every 60 s, pinned to
+CPU 0. It prints one line `ready` once started, then after a warm-up one JSON
+line with what it measured over SECONDS: its CPU (every thread), the probe
+runs that finished, their start lateness, the backlog and resident memory
+sampled every few seconds, and the starts it shed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import time
+from typing import cast
+
+from bench._support import synthetic_registry
+from exporter.app import SERVICE, ServiceOptions
+from lienthong.cli_serve import settle_heap
+from lienthong.server import bound_socket, start_site
+from lienthong.service import create_service
+from probes.engine import SKIP_OVERLOAD, ProbeEngine, ProbeSettings
+from store import open_store
+
+WARMUP = 5.0
+SAMPLE = 5.0  # seconds between samples of the backlog and the memory
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def measure(n: int, url: str, seconds: float, keep_alive: bool) -> dict[str, object]:
+    begun = time.monotonic()
+    registry = synthetic_registry(n, systems=50, base=url)
+    folder = tempfile.mkdtemp(prefix="lienthong-bench-")
+    store = open_store(f"sqlite:///{folder}/bench.db")
+    app = create_service(registry, store, ProbeSettings(keep_alive=keep_alive), ServiceOptions())
+    runner = await start_site(app, bound_socket("127.0.0.1", 0))
+    settle_heap()  # as `serve` does after start-up
+    engine = cast(ProbeEngine, app[SERVICE].probes)
+    started_in = time.monotonic() - begun
+    print("ready", flush=True)
+    await asyncio.sleep(WARMUP)
+    lateness: list[float] = []
+    finished = [0, 0]  # runs, successes
+    original = engine.lag.observe
+
+    def observe(late: float) -> None:
+        original(late)
+        lateness.append(late)
+
+    def count(_target: object, _ts: object, outcome: object) -> None:
+        finished[0] += 1
+        finished[1] += bool(getattr(outcome, "success", False))
+
+    engine.lag.observe = observe  # type: ignore[method-assign,assignment]
+    engine.observers.append(count)
+    shed0 = engine.skipped[SKIP_OVERLOAD]
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    samples: list[tuple[float, float, int]] = []  # (seconds in, RSS MB, runs waiting or running)
+    while (elapsed := time.monotonic() - wall0) < seconds:
+        samples.append((elapsed, rss_mb(), len(engine._running)))
+        await asyncio.sleep(min(SAMPLE, seconds - elapsed))
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    samples.append((wall, rss_mb(), len(engine._running)))
+    shed = engine.skipped[SKIP_OVERLOAD] - shed0
+    await runner.cleanup()
+    store.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
+    lateness.sort()
+    return {
+        "cpu": cpu,
+        "wall": wall,
+        "runs": finished[0],
+        "successes": finished[1],
+        "started": len(lateness),
+        "lateness": [lateness[int(q * (len(lateness) - 1))] for q in (0.5, 0.99, 1.0)]
+        if lateness
+        else None,
+        "samples": samples,
+        "shed": shed,
+        "start_seconds": started_in,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("obligations", type=int)
+    parser.add_argument("url")
+    parser.add_argument("seconds", type=float)
+    parser.add_argument("--new-connections", action="store_true")
+    parser.add_argument("--cpu", type=int, default=0)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+    result = asyncio.run(
+        measure(args.obligations, args.url, args.seconds, not args.new_connections)
+    )
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

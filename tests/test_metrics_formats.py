@@ -1,0 +1,92 @@
+"""/metrics in the forms a scraper asks for: gzip, OpenMetrics, and the plain text format."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+import aiohttp
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+
+from exporter.app import SERVICE, create_app
+from registry import Registry
+from store.records import Transaction
+from store.writer import WriteResult
+from tests.harness import serving
+from tests.test_metrics_service import passive, seed
+
+# Prometheus 2.42's Accept header for a scrape (scrape/scrape.go, `acceptHeader`).
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+
+Samples = set[tuple[str, tuple[tuple[str, str], ...], float]]
+
+
+def samples(families: object) -> Samples:
+    return {
+        (s.name, tuple(sorted(s.labels.items())), s.value)
+        for f in families  # type: ignore[attr-defined]
+        for s in f.samples
+        if s.name != "lienthong_local_hour"  # read from the clock a moment apart
+    }
+
+
+async def fetch(url: str, headers: dict[str, str]) -> tuple[dict[str, str], bytes]:
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as client,
+        client.get(url + "/metrics", headers=headers) as answer,
+    ):
+        return dict(answer.headers), await answer.read()
+
+
+async def test_gzip_openmetrics_and_text_carry_the_same_samples(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    seed(engine)
+    async with serving(create_app(bac_ninh, engine, options=passive())) as url:
+        plain_headers, plain = await fetch(url, {"Accept-Encoding": "identity"})
+        zipped_headers, zipped = await fetch(url, {"Accept-Encoding": "gzip"})
+        om_headers, om = await fetch(url, {"Accept": PROMETHEUS_ACCEPT, "Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in plain_headers
+    assert plain_headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert zipped_headers["Content-Encoding"] == "gzip"
+    assert om_headers["Content-Type"].startswith("application/openmetrics-text; version=1.0.0")
+    text = plain.decode()
+    expected = samples(text_string_to_metric_families(text))
+    assert len(expected) > 100
+    assert samples(text_string_to_metric_families(gzip.decompress(zipped).decode())) == expected
+    openmetrics = gzip.decompress(om).decode()
+    assert openmetrics.endswith("# EOF\n")
+    assert "# TYPE lienthong_transactions counter\n" in openmetrics
+    # The strict OpenMetrics parser (it refuses a `_total` TYPE line or a missing EOF).
+    assert samples(openmetrics_families(openmetrics)) == expected
+
+
+async def test_the_gzip_stream_stays_whole_when_some_blocks_change(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    """Unchanged blocks keep their compressed form; the stream is one valid gzip member
+    (gzip.decompress checks the CRC-32 and length) and aiohttp's decoder reads it whole."""
+    seed(engine)
+    app = create_app(bac_ninh, engine, options=passive())
+    state = app[SERVICE].state
+    async with serving(app) as url:
+        for n in range(3):
+            success = Transaction("so-tuphap", "ho-tich", datetime.now(UTC), True, "push")
+            state.on_written(
+                [success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): n})
+            )
+            _, zipped = await fetch(url, {"Accept-Encoding": "gzip"})
+            _, plain = await fetch(url, {"Accept-Encoding": "identity"})
+            assert samples(text_string_to_metric_families(gzip.decompress(zipped).decode())) == (
+                samples(text_string_to_metric_families(plain.decode()))
+            )
+            async with aiohttp.ClientSession() as client, client.get(url + "/metrics") as answer:
+                assert answer.headers["Content-Encoding"] == "gzip"
+                assert (await answer.text()).endswith(plain.decode().rsplit("\n", 2)[-2] + "\n")
