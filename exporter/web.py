@@ -521,14 +521,19 @@ async def status_api_handler(request: web.Request) -> web.Response:
     return _json(body)
 
 
+# The fields the status API shows of an excusal (its OpenAPI schema's, no more).
+STATUS_EXCUSAL_FIELDS = (
+    "id",
+    "system",
+    "department",
+    "first_day",
+    "last_day",
+    "reason",
+    "state",
+    "proposed_by",
+)
+
+
 def _excusal_json(e: Excusal) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "system": e.system,
-        "department": e.department,
-        "first_day": e.first_day.isoformat(),
-        "last_day": e.last_day.isoformat(),
-        "reason": e.reason,
-        "state": e.state.value,
-        "proposed_by": e.proposed_by,
-    }
+    full = e.as_json()
+    return {k: full[k] for k in STATUS_EXCUSAL_FIELDS}

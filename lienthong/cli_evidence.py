@@ -10,7 +10,6 @@ from typing import Any
 from compliance.day_evidence import SHOWN_RECORDS, DayEvidence, EvidenceError, day_evidence
 from compliance.periods import parse_day
 from lienthong import settings
-from lienthong.cli_excuse import excusal_as_json
 from lienthong.errors import UsageError
 from store import open_store
 
@@ -74,7 +73,7 @@ def as_json(e: DayEvidence, tz: Any) -> dict[str, Any]:
             }
             for r in e.records
         ],
-        "excusals": [excusal_as_json(x) for x in e.excusals],
+        "excusals": [x.as_json() for x in e.excusals],
     }
 
 

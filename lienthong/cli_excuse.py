@@ -6,7 +6,6 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
 
 from compliance.outages import (
     OfficeHours,
@@ -19,7 +18,6 @@ from lienthong import settings
 from lienthong.errors import UsageError
 from store import open_store
 from store.excusals import (
-    Excusal,
     ExcusalError,
     ExcusalState,
     approve_excusal,
@@ -172,7 +170,7 @@ def run_list(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.format == "json":
-        json.dump([excusal_as_json(e) for e in found], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump([e.as_json() for e in found], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     if not found:
@@ -189,32 +187,6 @@ def run_list(args: argparse.Namespace) -> int:
             f" {(e.decided_by or '-')[:18]:<18} {e.reason}"
         )
     return 0
-
-
-def _time(t: Any) -> str | None:
-    return None if t is None else t.isoformat(timespec="seconds")
-
-
-def excusal_as_json(e: Excusal) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "system": e.system,
-        "department": e.department,
-        "first_day": e.first_day.isoformat(),
-        "last_day": e.last_day.isoformat(),
-        "reason": e.reason,
-        "state": e.state.value,
-        "origin": e.origin,
-        "proposed_by": e.proposed_by,
-        "proposed_at": _time(e.proposed_at),
-        "decided_by": e.decided_by,
-        "decided_at": _time(e.decided_at),
-        "decision_reason": e.decision_reason,
-        "withdrawn_by": e.withdrawn_by,
-        "withdrawn_at": _time(e.withdrawn_at),
-        "withdrawn_reason": e.withdrawn_reason,
-        "evidence": e.evidence,
-    }
 
 
 def run_detect(args: argparse.Namespace) -> int:

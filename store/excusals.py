@@ -59,6 +59,32 @@ class Excusal:
         approved = self.state in (ExcusalState.APPROVED, ExcusalState.WITHDRAWN)
         return self.decided_by if approved else None
 
+    def as_json(self) -> dict[str, Any]:
+        """Every field, for scripts (`excuse list`, `evidence`, the status API's subset)."""
+
+        def at(t: datetime | None) -> str | None:
+            return None if t is None else t.isoformat(timespec="seconds")
+
+        return {
+            "id": self.id,
+            "system": self.system,
+            "department": self.department,
+            "first_day": self.first_day.isoformat(),
+            "last_day": self.last_day.isoformat(),
+            "reason": self.reason,
+            "state": self.state.value,
+            "origin": self.origin,
+            "proposed_by": self.proposed_by,
+            "proposed_at": at(self.proposed_at),
+            "decided_by": self.decided_by,
+            "decided_at": at(self.decided_at),
+            "decision_reason": self.decision_reason,
+            "withdrawn_by": self.withdrawn_by,
+            "withdrawn_at": at(self.withdrawn_at),
+            "withdrawn_reason": self.withdrawn_reason,
+            "evidence": self.evidence,
+        }
+
     def days(self, first: date, last: date) -> int:
         """How many of its days fall in [first, last]."""
         return max(0, (min(self.last_day, last) - max(self.first_day, first)).days + 1)
