@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench._support import free_port, wait_ready
+from bench._support import free_port, pinned_process
 
 CONFIG = """daemon off;
 master_process off;
@@ -43,14 +42,8 @@ def nginx(cpu: int | None = None) -> Iterator[str]:
     port = free_port()
     (folder / "nginx.conf").write_text(CONFIG.format(folder=folder, port=port))
     command = [binary, "-p", str(folder), "-e", "stderr", "-c", str(folder / "nginx.conf")]
-    if cpu is not None:
-        command = ["taskset", "-c", str(cpu), *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url + "/ready", process)
-        yield url
+        with pinned_process(command, f"http://127.0.0.1:{port}", "/ready", cpu) as url:
+            yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         shutil.rmtree(folder, ignore_errors=True)

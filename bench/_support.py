@@ -78,17 +78,26 @@ def simulator_process(systems: int = 50, cpu: int | None = None) -> Iterator[str
         "--listen",
         f"127.0.0.1:{port}",
     ]
+    try:
+        with pinned_process(command, f"http://127.0.0.1:{port}", "/healthz", cpu) as url:
+            yield url
+    finally:
+        os.unlink(registry)
+
+
+@contextmanager
+def pinned_process(command: list[str], url: str, ready: str, cpu: int | None) -> Iterator[str]:
+    """`command` in its own process (pinned to `cpu` when given), until `url + ready`
+    answers; yields `url`, and stops the process afterwards."""
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url + "/healthz", process)
+        wait_ready(url + ready, process)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
-        os.unlink(registry)
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
