@@ -110,8 +110,8 @@ class Queries:
         """2 fine, 1 required today and no success yet, 0 days missed or probes failing."""
         missed = f"2 * (max by ({OB}) ({self.of(m.MISSED_REQUIRED_DAYS.series)}) >= bool 1)"
         pending = (
-            f"max by ({OB}) ({self.of(m.REQUIRED_DAY.series)})"
-            f" * on ({OB}) (max by ({OB}) ({self.of(m.SUCCESSES_TODAY.series)}) == bool 0)"
+            f"(max by ({OB}) ({self.of(m.SUCCESSES_TODAY.series)}) == bool 0)"
+            f" * on (province) group_left max by (province) ({self.of(m.WORKING_DAY.series)})"
         )
         probes = f"2 * ({self.failure_ratio()} > bool 0.5)"
         return (
@@ -171,6 +171,10 @@ def _organize(rename: dict[str, str], hide: tuple[str, ...] = ()) -> DataTransfo
 
 
 _MERGE = DataTransformerConfig(id_val="merge", options={})
+_TARGET_AS_NUMBER = DataTransformerConfig(
+    id_val="convertFieldType",
+    options={"conversions": [{"targetField": "target", "destinationType": "number"}]},
+)
 _NAMES = {
     "department": "Mã sở",
     "department_name": "Sở, ngành",
@@ -343,9 +347,9 @@ def overview(registry: Registry) -> Dashboard:
         )
         .with_panel(
             _stat(
-                "Đạt mục tiêu tháng",
-                f"count({q.of(m.COMPLIANCE_RATIO.series)} >= on ({OB}) {q.of(m.TARGET_RATIO.series)}) or vector(0)",
-                "Số nghĩa vụ có tỷ lệ tháng đến nay không thấp hơn mục tiêu.",
+                "Còn đạt được mục tiêu tháng",
+                f"count({q.of(m.MONTH_MISSABLE_DAYS.series)} >= 0) or vector(0)",
+                "Số nghĩa vụ duy trì mà tỷ lệ cả tháng vẫn còn có thể đạt mục tiêu.",
             )
             .height(6)
             .span(8)
@@ -559,7 +563,6 @@ def compliance(registry: Registry) -> Dashboard:
         ("D", value(m.MONTH_REMAINING_DAYS.series), "Ngày còn lại"),
         ("E", value(m.COMPLIANCE_RATIO.series), "Tỷ lệ đến nay"),
         ("F", best, "Tỷ lệ tối đa còn đạt được"),
-        ("G", value(m.TARGET_RATIO.series), "Mục tiêu"),
     ]
     panel = (
         table.Panel()
@@ -571,19 +574,26 @@ def compliance(registry: Registry) -> Dashboard:
         .datasource(DATASOURCE)
         .with_target(
             _query(
-                f"max by ({OB}, department_name, system_name, owner, kind) ({q.info})", instant=True
+                f"max by ({OB}, department_name, system_name, owner, kind, target) ({q.info})",
+                instant=True,
             )
         )
     )
     for ref, expr, _ in columns:
         panel = panel.with_target(_query(expr, instant=True, ref=ref))
-    rename = {**_NAMES, **{f"Value #{ref}": title for ref, _, title in columns}}
+    rename = {
+        **_NAMES,
+        "target": "Mục tiêu",
+        **{f"Value #{ref}": title for ref, _, title in columns},
+    }
     return (
         _base(registry, COMPLIANCE)
         .description("Bảng tuân thủ tháng: ngày đạt, ngày phải có giao dịch, tỷ lệ và mục tiêu.")
         .time("now-30d", "now")
         .with_panel(
             panel.with_transformation(_MERGE)
+            # The target is a label of the info series (text): a number, to show as %.
+            .with_transformation(_TARGET_AS_NUMBER)
             .with_transformation(_organize(rename, ("province", "Value #A")))
             .override_by_name("Tỷ lệ đến nay", [_unit_property("percentunit")])
             .override_by_name("Tỷ lệ tối đa còn đạt được", [_unit_property("percentunit")])

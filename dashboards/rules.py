@@ -6,7 +6,9 @@ department's, the system's, the clause) are looked up at alert time from
 `lienthong_obligation_info` by annotation templates, so 18 or 20,000 obligations give
 the same few rules, and adding an obligation to the registry adds its alerts without
 touching this file. The calendar stays in Python: the exporter says whether today is
-a required day (`lienthong_required_day`) and the rules never reason about holidays.
+a working day (`lienthong_working_day`, a required day for every obligation it
+exports) and how many more days each may miss, and the rules never reason about
+holidays or targets.
 """
 
 from __future__ import annotations
@@ -215,7 +217,7 @@ def _month_figures() -> dict[str, str]:
     return {
         "met": _value(m.MONTH_MET_DAYS.series),
         "required": _value(m.MONTH_REQUIRED_DAYS.series),
-        "target": _value(m.TARGET_RATIO.series, f"{{{{ .Value {VI_PERCENT} }}}}"),
+        "target": _info(f"target {VI_PERCENT}", "?"),
     }
 
 
@@ -299,15 +301,12 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
         },
         {
             "alert": MONTH_TARGET_UNREACHABLE,
-            # The value is the number of required days left this month.
+            # The exporter decides it (-1 days may be missed: out of reach), as the status
+            # pages do; the value is the number of required days left this month.
             "expr": (
                 f"{m.MONTH_REMAINING_DAYS.series}\n"
-                f"and {on} (\n"
-                f"  ({m.MONTH_MET_DAYS.series} + {on} {m.MONTH_REMAINING_DAYS.series})\n"
-                f"  / {on} ({m.MONTH_REQUIRED_DAYS.series} > 0)\n"
-                f"  < {on} {m.TARGET_RATIO.series}\n"
-                ")\n"
-                f'and {on} ({m.OBLIGATION_INFO.series}{{kind="maintain"}})'
+                f"and {on} ({m.MONTH_MISSABLE_DAYS.series} < 0)\n"
+                f"and {on} ({m.MONTH_REQUIRED_DAYS.series} > 0)"
             ),
             "for": t.unreachable_for,
             "labels": {"severity": "warning"},
@@ -339,13 +338,12 @@ def _no_success_today(
     common: dict[str, str],
 ) -> dict[str, Any]:
     """No success yet on a required day: a warning at one local hour, critical at a later one."""
-    on = f"on ({m.OBLIGATION})"
     shown = vi_hour(hour)
     return {
         "alert": NO_SUCCESS_TODAY,
         "expr": (
-            f"({m.REQUIRED_DAY.series} == 1)\n"
-            f"and {on} ({m.SUCCESSES_TODAY.series} == 0)\n"
+            f"{m.SUCCESSES_TODAY.series} == 0\n"
+            f"and on (province) ({m.WORKING_DAY.series} == 1)\n"
             f"and on (province) ({m.LOCAL_HOUR.series} >= {hour:g})"
         ),
         "for": t.no_success_for,

@@ -49,9 +49,9 @@ class MetricsOptions:
     totals_refresh: Seconds = 5.0  # seconds between reads of the store's totals
     calendar_refresh: Seconds = 300.0  # seconds between recomputations of the month's figures
     status_refresh: Annotated[int, Field(ge=1)] = 10  # the status page reloads every so often
-    # The contract pins the probe-duration histogram per obligation (11 series each);
-    # false makes it per national system, for a large registry's /metrics.
-    durations_per_obligation: bool = True
+    # The probe-duration histogram per national system: per obligation it is 11 series
+    # each, half of /metrics at 100,000 obligations. True gives the contract's first form.
+    durations_per_obligation: bool = False
 
 
 @with_config(ConfigDict(extra="forbid"))

@@ -42,19 +42,23 @@ LAST_SUCCESS = Family(
     "Time of the latest successful transaction (Unix seconds).",
 )
 # Per national system by default (an 11-series histogram per obligation was half of
-# /metrics at 100,000 obligations); per obligation with `[metrics]
-# durations_per_obligation = true`. Queries read it `by (system, le)`, valid for both.
+# /metrics at 100,000 obligations); per obligation, as the contract first pinned it, with
+# `[metrics] durations_per_obligation = true`. Queries read it `by (system, le)`, valid
+# for both.
 PROBE_DURATION = Family("lienthong_probe_duration_seconds", "histogram", "Duration of probe runs.")
 COMPLIANCE_RATIO = Family(
     "lienthong_compliance_ratio",
     "gauge",
     "Met required days / required days, month to date (registry timezone).",
 )
-# The calendar stays in Python: the exporter says what it decided.
-REQUIRED_DAY = Family(
-    "lienthong_required_day",
+# The calendar stays in Python: the exporter says what it decided. Whether today is a
+# required day is the province's calendar (every obligation exported is in force
+# today), so it is one series per province, not one per obligation.
+WORKING_DAY = Family(
+    "lienthong_working_day",
     "gauge",
-    "1 if today is a required day for the obligation (working day inside its window).",
+    "1 if today is a working day in the province's calendar: a required day for every"
+    " obligation exported (each is in force today).",
 )
 SUCCESSES_TODAY = Family(
     "lienthong_successes_today",
@@ -67,9 +71,6 @@ MISSED_REQUIRED_DAYS = Family(
     "lienthong_missed_required_workdays",
     "gauge",
     "Consecutive completed required days with no met day, counting back from yesterday.",
-)
-TARGET_RATIO = Family(
-    "lienthong_target_ratio", "gauge", "The obligation's target compliance ratio."
 )
 MONTH_REQUIRED_DAYS = Family(
     "lienthong_month_required_workdays",
@@ -137,10 +138,8 @@ OBLIGATION_FAMILIES = (
     LAST_SUCCESS,
     PROBE_DURATION,
     COMPLIANCE_RATIO,
-    REQUIRED_DAY,
     SUCCESSES_TODAY,
     MISSED_REQUIRED_DAYS,
-    TARGET_RATIO,
     MONTH_REQUIRED_DAYS,
     MONTH_MET_DAYS,
     MONTH_REMAINING_DAYS,
@@ -148,6 +147,7 @@ OBLIGATION_FAMILIES = (
 )
 SERVICE_FAMILIES = (
     LOCAL_HOUR,
+    WORKING_DAY,
     STORE_UP,
     SCHEDULE_LAG,
     PROBES_IN_FLIGHT,

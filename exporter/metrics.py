@@ -37,12 +37,11 @@ from exporter.families import (
     PROBE_STARTS_SKIPPED,
     PROBES_IN_FLIGHT,
     PROVINCE_INFO,
-    REQUIRED_DAY,
     SCHEDULE_LAG,
     STORE_UP,
     SUCCESSES_TODAY,
-    TARGET_RATIO,
     TRANSACTIONS,
+    WORKING_DAY,
     Family,
 )
 from exporter.state import DURATION_BUCKETS, MetricsState, current_obligations
@@ -56,13 +55,11 @@ LabelledSample = tuple[str, ExtraLabels, float]  # the same with every label giv
 SOURCES = ("probe", "push", "gateway", "import")
 # Families whose samples change only with the registry or the calendar figures,
 # both of which make the renderer start over: a changed obligation keeps their text.
-STATIC_FAMILIES = frozenset(
-    (OBLIGATION_INFO, REQUIRED_DAY, MISSED_REQUIRED_DAYS, TARGET_RATIO, MONTH_REQUIRED_DAYS)
-)
+STATIC_FAMILIES = frozenset((OBLIGATION_INFO, MISSED_REQUIRED_DAYS, MONTH_REQUIRED_DAYS))
 
 
 def obligation_samples(
-    state: MetricsState, o: Obligation, durations_per_obligation: bool = True
+    state: MetricsState, o: Obligation, durations_per_obligation: bool = False
 ) -> dict[Family, list[Sample]]:
     """The samples of each per-obligation family that has any, keyed by family."""
     registry = state.registry
@@ -77,8 +74,10 @@ def obligation_samples(
                 ("department_name", department.name),
                 ("system_name", system.name),
                 ("owner", system.owner_on(state.today)),
-                # The clause, for alert annotations (dashboards/rules.py reads it here).
+                # The clause and the target, for alert annotations and dashboards: labels of
+                # the info series rather than a series each (they change with the registry).
                 ("basis", o.basis),
+                ("target", number(o.target_ratio)),
             ),
             1,
         )
@@ -112,7 +111,6 @@ def obligation_samples(
         LAST_SUCCESS: last_success,
         PROBE_DURATION: durations,
         SUCCESSES_TODAY: [(SUCCESSES_TODAY.name, (), today)],
-        TARGET_RATIO: [(TARGET_RATIO.name, (), o.target_ratio)],
     }
     if figures is not None and figures.today == state.today:
         samples.update(_calendar_samples(figures, o, today))
@@ -124,7 +122,6 @@ def _calendar_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family,
     ratio = f.ratio(today, m)
     return {
         COMPLIANCE_RATIO: [] if ratio is None else [(COMPLIANCE_RATIO.name, (), ratio)],
-        REQUIRED_DAY: [(REQUIRED_DAY.name, (), int(f.required_today))],
         MISSED_REQUIRED_DAYS: [(MISSED_REQUIRED_DAYS.name, (), f.missed_streak)],
         MONTH_REQUIRED_DAYS: [(MONTH_REQUIRED_DAYS.name, (), f.month_required)],
         MONTH_MET_DAYS: [(MONTH_MET_DAYS.name, (), f.met(today, m))],
@@ -147,6 +144,10 @@ def engine_samples(
     name = state.registry.province.name
     found: list[tuple[Family, list[tuple[str, tuple[tuple[str, str], ...], float]]]] = [
         (LOCAL_HOUR, [(LOCAL_HOUR.name, (("province", province),), round(hour, 4))]),
+        (
+            WORKING_DAY,
+            [(WORKING_DAY.name, (("province", province),), int(state.working_day))],
+        ),
         # The name, for the national dashboards (series carry only the code).
         (
             PROVINCE_INFO,
@@ -281,7 +282,7 @@ class Exposition:
         self,
         state: MetricsState,
         health: Callable[[], ProbeHealth | None],
-        durations_per_obligation: bool = True,
+        durations_per_obligation: bool = False,
     ) -> None:
         self.state = state
         self.health = health

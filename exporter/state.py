@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from compliance.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date
-from registry import Obligation, Registry
+from registry import Obligation, Registry, is_working_day
 from store.counts import (
     Pair,
     PairTotals,
@@ -62,7 +62,7 @@ class MetricsState:
         self,
         registry: Registry,
         clock: Callable[[], float] = time.time,
-        durations_per_obligation: bool = True,
+        durations_per_obligation: bool = False,
     ) -> None:
         self.registry = registry
         # Whether a probe's duration is kept per obligation too (and so changes its text).
@@ -142,6 +142,11 @@ class MetricsState:
     def absorb_calendar(self, figures: Mapping[Pair, MonthToDate]) -> None:
         self.calendar = dict(figures)
         self.calendar_version += 1
+
+    @property
+    def working_day(self) -> bool:
+        """Whether today is a working day: a required day for every obligation in force."""
+        return is_working_day(self.today, self.registry.calendar)
 
     def _new_day(self, day: date) -> None:
         for pair in self.successes_today:

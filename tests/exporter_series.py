@@ -94,14 +94,14 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
             ("lienthong_last_success_timestamp_seconds", "gauge"),
             ("lienthong_probe_duration_seconds", "histogram"),
             ("lienthong_compliance_ratio", "gauge"),
-            ("lienthong_required_day", "gauge"),
             ("lienthong_successes_today", "gauge"),
             ("lienthong_missed_required_workdays", "gauge"),
-            ("lienthong_target_ratio", "gauge"),
             ("lienthong_month_required_workdays", "gauge"),
             ("lienthong_month_met_workdays", "gauge"),
             ("lienthong_month_remaining_required_workdays", "gauge"),
+            ("lienthong_month_missable_required_workdays", "gauge"),
             ("lienthong_local_hour", "gauge"),
+            ("lienthong_working_day", "gauge"),
             ("lienthong_probe_schedule_lag_seconds", "histogram"),
             ("lienthong_probes_in_flight", "gauge"),
             ("lienthong_circuit_state", "gauge"),
@@ -124,6 +124,7 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
             "system_name": y.name,
             "owner": y.owner,
             "basis": o.basis,
+            "target": f"{o.target_ratio:g}",
         }
         counts = {"success": 0, "failure": 0}
         pushed = 0
@@ -163,13 +164,15 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
                         "push": pushed,
                         "last": last or 0,
                         "ratio": round((met_days + met_today) / 5, 4),
-                        "required": 1,
                         "today": today,
                         "missed": missed,
-                        "target": o.target_ratio,
                         "month_required": 23,
                         "met": met_days + met_today,
                         "remaining": 23 - 5 + (0 if met_today else 1),
+                        # At most this many of the days left may be missed (23 days, target).
+                        "missable": max(
+                            -1, math.floor(23 - 5 + met_days + met_today - o.target_ratio * 23)
+                        ),
                         "hour": local.hour + local.minute / 60,
                         "count": n,
                         "sum": total,
@@ -197,15 +200,16 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
         simple = {
             "lienthong_last_success_timestamp_seconds": "last",
             "lienthong_compliance_ratio": "ratio",
-            "lienthong_required_day": "required",
             "lienthong_successes_today": "today",
             "lienthong_missed_required_workdays": "missed",
-            "lienthong_target_ratio": "target",
             "lienthong_month_required_workdays": "month_required",
             "lienthong_month_met_workdays": "met",
             "lienthong_month_remaining_required_workdays": "remaining",
+            "lienthong_month_missable_required_workdays": "missable",
         }
         for name, key in simple.items():
+            if key == "missable" and o.kind != "maintain":
+                continue  # the exporter gives it for obligations to maintain only
             for t, v in rows:
                 f[name].add(name, base, t, v[key])
         # The duration histogram is per national system (the exporter's default form).
@@ -237,6 +241,9 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
         local = t.astimezone(tz)
         families["lienthong_local_hour"].add(
             "lienthong_local_hour", {"province": province, **JOB}, t, local.hour + local.minute / 60
+        )
+        families["lienthong_working_day"].add(
+            "lienthong_working_day", {"province": province, **JOB}, t, 1
         )
     lag = families["lienthong_probe_schedule_lag_seconds"]
     for k, t in enumerate(times):

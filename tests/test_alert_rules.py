@@ -120,6 +120,7 @@ def info(department: str, system: str, values: str = "1x120") -> dict[str, str]:
             system_name=system_name,
             owner=owner,
             basis=basis,
+            target="0.9",
         ),
         values,
     )
@@ -147,8 +148,9 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
         "input_series": [
             # 09:30 local at t=0, 10:00 at 30m: the hour gauge the exporter computes.
             series("lienthong_local_hour", {"province": PROVINCE, **JOB}, "9.5+0.0166666667x120"),
+            # A working day: a required day for every obligation exported (in force today).
+            series("lienthong_working_day", {"province": PROVINCE, **JOB}, "1x120"),
             info("so-gtvt", "ql-phuong-tien"),
-            series("lienthong_required_day", labels("so-gtvt", "ql-phuong-tien"), "1x120"),
             series("lienthong_successes_today", labels("so-gtvt", "ql-phuong-tien"), "0x120"),
             series(
                 "lienthong_last_success_timestamp_seconds",
@@ -157,12 +159,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             ),
             # A success already: fine.
             info("so-khdt", "csdl-dkdn"),
-            series("lienthong_required_day", labels("so-khdt", "csdl-dkdn"), "1x120"),
             series("lienthong_successes_today", labels("so-khdt", "csdl-dkdn"), "3x120"),
-            # Not a required day (a holiday, or outside the window): no alert.
-            info("so-tuphap", "ho-tich"),
-            series("lienthong_required_day", labels("so-tuphap", "ho-tich"), "0x120"),
-            series("lienthong_successes_today", labels("so-tuphap", "ho-tich"), "0x120"),
         ],
         "alert_rule_test": [
             {"eval_time": "25m", "alertname": rules.NO_SUCCESS_TODAY, "exp_alerts": []},
@@ -191,17 +188,30 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             },
         ],
     }
+    # Not a working day (a weekend, a holiday): nothing is required, no alert.
+    no_success_holiday = {
+        "interval": minute,
+        "input_series": [
+            series("lienthong_local_hour", {"province": PROVINCE, **JOB}, "9.5+0.0166666667x120"),
+            series("lienthong_working_day", {"province": PROVINCE, **JOB}, "0x120"),
+            info("so-tuphap", "ho-tich"),
+            series("lienthong_successes_today", labels("so-tuphap", "ho-tich"), "0x120"),
+        ],
+        "alert_rule_test": [
+            {"eval_time": "45m", "alertname": rules.NO_SUCCESS_TODAY, "exp_alerts": []},
+            {"eval_time": "110m", "alertname": rules.NO_SUCCESS_TODAY, "exp_alerts": []},
+        ],
+    }
     no_success_critical = {
         "interval": minute,
         "input_series": [
             # 14:30 local at t=0, 15:00 at 30m.
             series("lienthong_local_hour", {"province": PROVINCE, **JOB}, "14.5+0.0166666667x120"),
+            series("lienthong_working_day", {"province": PROVINCE, **JOB}, "1x120"),
             info("so-gtvt", "ql-phuong-tien"),
-            series("lienthong_required_day", labels("so-gtvt", "ql-phuong-tien"), "1x120"),
             series("lienthong_successes_today", labels("so-gtvt", "ql-phuong-tien"), "0x120"),
             # A success came in at 14:50 (t=20m): no critical stage.
             info("so-khdt", "csdl-dkdn"),
-            series("lienthong_required_day", labels("so-khdt", "csdl-dkdn"), "1x120"),
             series("lienthong_successes_today", labels("so-khdt", "csdl-dkdn"), "0x20 1x100"),
         ],
         "alert_rule_test": [
@@ -381,8 +391,13 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             series(
                 "lienthong_month_required_workdays", labels("so-gtvt", "ql-phuong-tien"), "22x60"
             ),
-            series("lienthong_target_ratio", labels("so-gtvt", "ql-phuong-tien"), "0.9x60"),
-            # 15 + 6 of 22 is still 95 %: reachable.
+            # 10 + 5 of 22 is at best 68 %: the exporter says -1 days may be missed.
+            series(
+                "lienthong_month_missable_required_workdays",
+                labels("so-gtvt", "ql-phuong-tien"),
+                "-1x60",
+            ),
+            # 15 + 6 of 22 is still 95 %: reachable (one more day may be missed).
             info("so-khdt", "csdl-dkdn", "1x60"),
             series("lienthong_month_met_workdays", labels("so-khdt", "csdl-dkdn"), "15x60"),
             series(
@@ -391,8 +406,10 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                 "6x60",
             ),
             series("lienthong_month_required_workdays", labels("so-khdt", "csdl-dkdn"), "22x60"),
-            series("lienthong_target_ratio", labels("so-khdt", "csdl-dkdn"), "0.9x60"),
-            # A `connect` obligation has no monthly ratio to reach.
+            series(
+                "lienthong_month_missable_required_workdays", labels("so-khdt", "csdl-dkdn"), "1x60"
+            ),
+            # A `connect` obligation has no monthly ratio to reach (no missable days).
             info("so-tnmt", "csdl-dat-dai", "1x60"),
             series("lienthong_month_met_workdays", labels("so-tnmt", "csdl-dat-dai"), "0x60"),
             series(
@@ -401,7 +418,6 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                 "1x60",
             ),
             series("lienthong_month_required_workdays", labels("so-tnmt", "csdl-dat-dai"), "22x60"),
-            series("lienthong_target_ratio", labels("so-tnmt", "csdl-dat-dai"), "0.9x60"),
         ],
         "alert_rule_test": [
             {"eval_time": "20m", "alertname": rules.MONTH_TARGET_UNREACHABLE, "exp_alerts": []},
@@ -434,7 +450,6 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
             info(department, system, "1x60"),
             series("lienthong_month_met_workdays", labels(department, system), "12x60"),
             series("lienthong_month_required_workdays", labels(department, system), "22x60"),
-            series("lienthong_target_ratio", labels(department, system), "0.9x60"),
             series(
                 "lienthong_month_remaining_required_workdays", labels(department, system), remaining
             ),
@@ -593,6 +608,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
     }
     return [
         no_success,
+        no_success_holiday,
         no_success_critical,
         missed,
         failing,

@@ -36,18 +36,20 @@ def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
     second = kept.render_bytes()
     assert second == fresh(state)
     text = second.decode()
-    # Durations per obligation by default (the contract's form), …
-    assert (
-        'lienthong_probe_duration_seconds_bucket{province="24",department="so-taichinh",'
-        'system="csdl-dkdn",le="0.5"} 1\n' in text
-    )
-    # … per national system when asked (a large registry's /metrics).
-    per_system = Exposition(state, lambda: None, durations_per_obligation=False).render()
+    # Durations per national system by default (11 series, not 11 per obligation), …
     assert (
         'lienthong_probe_duration_seconds_bucket{province="24",system="csdl-dkdn",le="0.5"} 1\n'
-        in per_system
+        in text
     )
-    assert 'lienthong_probe_duration_seconds_bucket{province="24",department=' not in per_system
+    assert 'lienthong_probe_duration_seconds_bucket{province="24",department=' not in text
+    # … per obligation when asked (the contract's first form).
+    asked = MetricsState(bac_ninh, clock=NOW.timestamp, durations_per_obligation=True)
+    asked.on_probe(("so-taichinh", "csdl-dkdn"), 0.3)
+    per_obligation = Exposition(asked, lambda: None, durations_per_obligation=True).render()
+    assert (
+        'lienthong_probe_duration_seconds_bucket{province="24",department="so-taichinh",'
+        'system="csdl-dkdn",le="0.5"} 1\n' in per_obligation
+    )
     # A success today meets today's required day: a month figure moves with it.
     assert (
         'lienthong_month_met_workdays{province="24",department="so-tuphap",system="ho-tich"} 1\n'

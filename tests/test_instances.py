@@ -145,7 +145,7 @@ def test_two_shards_probe_each_obligation_once_and_split_the_series(
     s0, s1 = per_obligation(m0), per_obligation(m1)
     assert s0 and s1 and not s0 & s1
     for (name, labels), _value in {**m0, **m1}.items():
-        if name == "lienthong_probe_duration_seconds_count":
+        if name == "lienthong_successes_today":
             pair = (dict(labels)["department"], dict(labels)["system"])
             owner = m0 if Shard(0, 2).owns(pair) else m1
             assert (name, labels) in owner
@@ -153,7 +153,7 @@ def test_two_shards_probe_each_obligation_once_and_split_the_series(
     # The union of the shards' series is what one instance shows for the whole registry.
     assert s0 | s1 == per_obligation(m_all)
     for key in s0 | s1:
-        if key[0] in ("lienthong_obligation_info", "lienthong_target_ratio"):
+        if key[0] in ("lienthong_obligation_info", "lienthong_month_required_workdays"):
             assert {**m0, **m1}[key] == m_all[key]
     # Each instance says whether it leads, and which shard.
     assert m0[("lienthong_leader", (("province", "24"), ("shard", "0/2")))] == 1

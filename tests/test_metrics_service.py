@@ -137,10 +137,9 @@ async def test_promtool_finds_nothing_and_the_collector_agrees(
         "lienthong_probe_duration_seconds",
         "lienthong_compliance_ratio",
         "lienthong_obligation_info",
-        "lienthong_required_day",
+        "lienthong_working_day",
         "lienthong_successes_today",
         "lienthong_local_hour",
-        "lienthong_target_ratio",
         "lienthong_probe_schedule_lag_seconds",
         "lienthong_probes_in_flight",
         "lienthong_circuit_state",
@@ -164,6 +163,7 @@ async def test_promtool_finds_nothing_and_the_collector_agrees(
     ]
     assert info[0].labels["department_name"] == "Sở Tư pháp"
     assert info[0].labels["owner"] == "Bộ Tư pháp"
+    assert info[0].labels["target"] == "0.9"  # the registry's default target
 
 
 async def test_status_page_in_chromium(bac_ninh: Registry, engine: Engine, tmp_path: Path) -> None:
