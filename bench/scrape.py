@@ -93,13 +93,19 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
             for o in rng.sample(registry.obligations, n // 4):
                 state.on_probe(o.key, rng.random())
             await asyncio.sleep(interval)
-        window = f"[{(SCRAPES + 1) * interval}s]"
+        # The first scrape creates every series in Prometheus's head and renders every
+        # obligation here once: reported apart, the goal is for the scrapes after it.
+        window = f"[{SCRAPES * interval - 1}s]"
+        everything = f"[{(SCRAPES + 2) * interval}s]"
         job = '{job="lienthong"}'
         found = {
             "median": _prometheus_query(
                 base, f"quantile_over_time(0.5, scrape_duration_seconds{job}{window})"
             ),
             "max": _prometheus_query(base, f"max_over_time(scrape_duration_seconds{job}{window})"),
+            "first": _prometheus_query(
+                base, f"max_over_time(scrape_duration_seconds{job}{everything})"
+            ),
             "scrapes": _prometheus_query(base, f"count_over_time(up{job}{window})"),
             "up": _prometheus_query(base, f"min_over_time(up{job}{window})"),
             "samples": _prometheus_query(base, f"scrape_samples_scraped{job}"),
@@ -157,9 +163,10 @@ def run(args: argparse.Namespace) -> None:
         )
         print(
             f"    Prometheus scrape_duration_seconds over {found['scrapes']:.0f} scrapes"
-            f" (up {found['up']:.0f}): median {found['median'] * 1000:.0f} ms,"
+            f" after the first (up {found['up']:.0f}): median {found['median'] * 1000:.0f} ms,"
             f" max {found['max'] * 1000:.0f} ms  (goal ≤ {goal * 1000:.0f} ms:"
             f" {'met' if found['max'] <= goal else 'MISSED'});"
             f" service RSS {found['rss']:.0f} MB ({time.monotonic() - begun:.0f} s)"
         )
+        print(f"    the first scrape (every series new to Prometheus): {found['first']:.1f} s")
     print(f"  load after: {os.getloadavg()[0]:.2f}; service on CPU 0, Prometheus on CPU 1")

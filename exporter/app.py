@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from aiohttp import web
 from pydantic import AfterValidator, ConfigDict, Field, with_config
@@ -192,11 +193,43 @@ async def metrics_context(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def refresh_totals(service: Service) -> None:
+# Pairs absorbed between two turns of the event loop: at 100,000 obligations one
+# refresh absorbed whole held the loop (and every probe start) for ~150 ms.
+ABSORB_CHUNK = 5_000
+# A refresh of the totals may take at most this share of the time: with a large
+# registry (a read of 100,000 pairs costs 0.3–0.7 s of CPU) the interval stretches.
+REFRESH_SHARE = 0.05
+
+
+async def refresh_totals(service: Service) -> float:
+    """Read the store's totals and absorb them; returns the seconds it took."""
+    started = time.monotonic()
     day = service.state.local_day()
     totals, today = await asyncio.to_thread(read_totals, service.store, day)
-    service.state.absorb_totals(totals)
-    service.state.absorb_today(day, today)
+    for part in _chunks(totals):
+        service.state.absorb_totals(part)
+        await asyncio.sleep(0)
+    service.state.absorb_today(day, {})  # a new day starts before its counts come in
+    for counts in _chunks(today):
+        service.state.absorb_today(day, counts)
+        await asyncio.sleep(0)
+    return time.monotonic() - started
+
+
+def refresh_interval(configured: float, took: float) -> float:
+    """Seconds until the next read of the totals: as configured, or longer when a read is
+    slow, so that reading takes at most REFRESH_SHARE of the time."""
+    return max(configured, took / REFRESH_SHARE)
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _chunks(mapping: Mapping[K, V]) -> Iterator[dict[K, V]]:
+    items = iter(mapping.items())
+    while chunk := dict(itertools.islice(items, ABSORB_CHUNK)):
+        yield chunk
 
 
 async def refresh_calendar(service: Service) -> None:
@@ -212,11 +245,12 @@ async def _refresh_loop(service: Service) -> None:
     options = service.options
     last_calendar = time.monotonic()
     calendar_day = service.state.local_day()
+    took = 0.0
     while True:
-        await asyncio.sleep(options.metrics.totals_refresh)
+        await asyncio.sleep(refresh_interval(options.metrics.totals_refresh, took))
         try:
             await check_store(service)
-            await refresh_totals(service)
+            took = await refresh_totals(service)
             day = service.state.local_day()
             if (
                 day != calendar_day

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import Engine
 
-from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
+from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app, refresh_interval
 from lienthong.service import create_service
 from registry import Registry
 from store import write_transactions
@@ -178,3 +178,11 @@ async def test_status_page_in_chromium(bac_ninh: Registry, engine: Engine, tmp_p
     assert "Sở Tài chính" in dom
     assert "Cơ sở dữ liệu quốc gia về Đăng ký doanh nghiệp" in dom
     assert '<meta http-equiv="refresh"' in dom
+
+
+def test_a_slow_read_of_the_totals_waits_longer_before_the_next() -> None:
+    # A quick read keeps the configured interval; one that took 0.5 s (100,000 pairs)
+    # waits 10 s, so reading the store takes at most 5 % of the service's time.
+    assert refresh_interval(5.0, 0.05) == 5.0
+    assert refresh_interval(5.0, 0.5) == 10.0
+    assert refresh_interval(0.2, 0.5) == 10.0
