@@ -193,6 +193,8 @@ async def metrics_context(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+# Obligations re-rendered for /metrics between two turns of the event loop (~20 ms).
+RENDER_TURN = 1_000
 # Pairs absorbed between two turns of the event loop: at 100,000 obligations one
 # refresh absorbed whole held the loop (and every probe start) for ~150 ms.
 ABSORB_CHUNK = 5_000
@@ -348,6 +350,9 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
     if gzip:
         response.headers["Content-Encoding"] = "gzip"
     await response.prepare(request)
+    # The obligations changed since the last scrape, re-rendered a share at a time.
+    while not service.exposition.catch_up(RENDER_TURN):
+        await asyncio.sleep(0)
     parts = service.exposition.render_parts(openmetrics)
     if not gzip:
         for part in parts:

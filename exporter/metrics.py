@@ -292,11 +292,13 @@ class Exposition:
             f for f in OBLIGATION_FAMILIES if durations_per_obligation or f is not PROBE_DURATION
         )
         self._day: object = None
-        self._calendar_version = -1
         self._obligations: list[Obligation] = []
         self._index: dict[tuple[str, str], int] = {}
         self._texts: list[list[bytes]] = []
         self._blocks: list[list[bytes]] = []
+        self._pending: set[tuple[str, str]] = set()  # pairs to render again
+        self._whole: set[tuple[str, str]] = set()  # … static families included
+        self._stale: set[tuple[int, int]] = set()  # (family, first index) of blocks to join
 
     def obligations(self) -> list[Obligation]:
         """Today's obligations that this instance exports (its shard's, when it leads one)."""
@@ -308,15 +310,51 @@ class Exposition:
             self._day = scope
         return self._obligations
 
-    def _rebuild(self) -> None:
+    def _start_over(self) -> None:
+        """Every obligation of the (new) day to render from scratch."""
         obligations = self.obligations()
         self._index = {o.key: i for i, o in enumerate(obligations)}
-        self._texts = [self._render_one(o, None) for o in obligations]
-        chunks = range(0, len(obligations), CHUNK)
+        empty = [b""] * len(self.families)
+        self._texts = [empty] * len(obligations)
         self._blocks = [
-            [self._join(f, start) for start in chunks] for f in range(len(self.families))
+            [b""] * len(range(0, len(obligations), CHUNK)) for _ in range(len(self.families))
         ]
-        self._calendar_version = self.state.calendar_version
+        self._pending = set(self._index)
+        self._whole = set(self._index)
+        self._stale = set()
+
+    def catch_up(self, budget: int | None = None) -> bool:
+        """Re-render the obligations whose figures changed, at most `budget` of them;
+        True when none is left. The handler calls it in turns of the event loop, so
+        that 100,000 obligations re-rendered at once do not hold every probe start."""
+        state = self.state
+        if self._day != (state.today, state.scope_version):
+            self._start_over()
+        self._pending |= state.take_dirty()
+        recalendared = state.take_calendar_changed()
+        self._pending |= recalendared
+        self._whole |= recalendared
+        for _ in range(len(self._pending) if budget is None else budget):
+            if not self._pending:
+                break
+            pair = self._pending.pop()
+            whole = pair in self._whole
+            self._whole.discard(pair)
+            i = self._index.get(pair)
+            if i is None:
+                continue
+            old = self._texts[i]
+            # Static families keep their text unless the calendar figures changed.
+            new = self._render_one(self._obligations[i], None if whole else old)
+            self._texts[i] = new
+            self._stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
+        if self._pending:
+            return False
+        # Only the blocks whose text changed are joined again.
+        for f, start in self._stale:
+            self._blocks[f][start // CHUNK] = self._join(f, start)
+        self._stale.clear()
+        return True
 
     def _render_one(self, o: Obligation, old: list[bytes] | None) -> list[bytes]:
         """Every family's text for `o`; given its `old` text, static families are kept."""
@@ -342,26 +380,7 @@ class Exposition:
         family without `_total`, and the body ends with `# EOF`); the samples are the same.
         """
         header = _om_header if openmetrics else _header
-        state = self.state
-        dirty = state.take_dirty()
-        scope = (state.today, state.scope_version)
-        if self._day != scope or self._calendar_version != state.calendar_version:
-            self.obligations()
-            self._rebuild()
-        else:
-            # Only the blocks whose text changed are joined again: most scrapes
-            # move counters and durations, not the info or month lines.
-            stale: set[tuple[int, int]] = set()
-            for pair in dirty:
-                i = self._index.get(pair)
-                if i is None:
-                    continue
-                old = self._texts[i]
-                new = self._render_one(self._obligations[i], old)
-                self._texts[i] = new
-                stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
-            for f, start in stale:
-                self._blocks[f][start // CHUNK] = self._join(f, start)
+        self.catch_up()
         # The blocks of this moment: a scrape streaming them is not torn by a later one.
         blocks = [list(b) for b in self._blocks]
         tail: list[str] = []

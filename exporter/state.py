@@ -80,7 +80,8 @@ class MetricsState:
         self.calendar: dict[Pair, MonthToDate] = {}
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.writes = 0  # batches this process committed (the status pages' cache key)
-        self.calendar_version = 0
+        self.calendar_version = 0  # bumped by every refresh of the calendar figures
+        self.calendar_changed: set[Pair] = set()  # pairs whose figures a refresh changed
         self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
         self.store_up: bool | None = None  # whether the store took a write at the last check
         # The record sources that count for each pair (the registry's `evidence:`): only
@@ -140,8 +141,20 @@ class MetricsState:
                 self._touch(pair)
 
     def absorb_calendar(self, figures: Mapping[Pair, MonthToDate]) -> None:
+        """New month-to-date figures; only the pairs whose figures differ are re-rendered
+        (within a day, a refresh changes few: at 100,000 obligations re-rendering every
+        one held the event loop for seconds every `calendar_refresh`)."""
+        old = self.calendar
         self.calendar = dict(figures)
+        changed = {pair for pair, f in self.calendar.items() if old.get(pair) != f}
+        changed.update(pair for pair in old if pair not in self.calendar)
+        self.calendar_changed |= changed
         self.calendar_version += 1
+
+    def take_calendar_changed(self) -> set[Pair]:
+        """The pairs whose calendar figures changed since the last call."""
+        changed, self.calendar_changed = self.calendar_changed, set()
+        return changed
 
     @property
     def working_day(self) -> bool:

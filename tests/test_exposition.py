@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from compliance.month_to_date import month_to_date
@@ -57,6 +58,40 @@ def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
     )
     assert second != first
 
-    # New calendar figures start the text over.
+    # A calendar refresh that finds the same figures changes nothing, …
+    figures = dict(state.calendar)
+    state.absorb_calendar(dict(figures))
+    assert not state.calendar_changed
+    assert kept.render_bytes() == second
+    # … one that finds a pair's figures changed (a late import of a missed day)
+    # re-renders that pair's month lines, static ones included.
+    pair = ("so-taichinh", "csdl-dkdn")
+    figures[pair] = replace(figures[pair], missed_streak=figures[pair].missed_streak + 1)
+    state.absorb_calendar(figures)
+    assert state.calendar_changed == {pair}
+    third = kept.render_bytes()
+    assert third == fresh(state)
+    assert (
+        'lienthong_missed_required_workdays{province="24",department="so-taichinh",'
+        f'system="csdl-dkdn"}} {figures[pair].missed_streak}\n' in third.decode()
+    )
+
+    # No figures at all: every pair's month lines go.
     state.absorb_calendar({})
+    assert kept.render_bytes() == fresh(state)
+
+
+def test_changed_obligations_are_rendered_a_share_at_a_time(bac_ninh: Registry) -> None:
+    # /metrics re-renders the changed obligations in turns of the event loop: each
+    # turn does at most its budget, and the text is whole only once all are done.
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    kept = Exposition(state, lambda: None)
+    kept.render_bytes()
+    pairs = [o.key for o in bac_ninh.obligations if o.probe is not None][:3]
+    for pair in pairs:
+        state.on_written(
+            [Transaction(*pair, NOW, True, "probe")],
+            WriteResult(1, 0, {(*pair, "probe", True): 1}),
+        )
+    assert [kept.catch_up(1) for _ in pairs] == [False, False, True]
     assert kept.render_bytes() == fresh(state)
