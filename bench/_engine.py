@@ -1,11 +1,12 @@
-"""`python -m bench._engine N URL SECONDS [--new-connections]`: the service as `serve` runs it.
+"""`python -m bench._engine N URL SECONDS [--new-connections] [--scrape S]`: the service as `serve` runs it.
 
 The whole service (probe engine, recorder writing SQLite, metrics, push API)
 over a synthetic registry of N obligations probing URL every 60 s, pinned to
 CPU 0. It prints one line `ready` once started, then after a warm-up one JSON
 line with what it measured over SECONDS: its CPU (every thread), the probe
 runs that finished, their start lateness, the backlog and resident memory
-sampled every few seconds, and the starts it shed.
+sampled every few seconds, and the starts it shed. With `--scrape S`, a scraper on
+the other CPU GETs /metrics every S seconds as Prometheus does (bench._scraper).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from typing import cast
@@ -22,7 +25,7 @@ from typing import cast
 from bench._support import synthetic_registry
 from exporter.app import SERVICE, ServiceOptions
 from lienthong.cli_serve import settle_heap
-from lienthong.server import bound_socket, start_site
+from lienthong.server import bound_socket, start_site, url_of
 from lienthong.service import create_service
 from probes.engine import SKIP_OVERLOAD, ProbeEngine, ProbeSettings
 from store import open_store
@@ -39,13 +42,16 @@ def rss_mb() -> float:
     return float("nan")
 
 
-async def measure(n: int, url: str, seconds: float, keep_alive: bool) -> dict[str, object]:
+async def measure(
+    n: int, url: str, seconds: float, keep_alive: bool, scrape: float = 0.0, core: int = 0
+) -> dict[str, object]:
     begun = time.monotonic()
     registry = synthetic_registry(n, systems=50, base=url)
     folder = tempfile.mkdtemp(prefix="lienthong-bench-")
     store = open_store(f"sqlite:///{folder}/bench.db")
     app = create_service(registry, store, ProbeSettings(keep_alive=keep_alive), ServiceOptions())
-    runner = await start_site(app, bound_socket("127.0.0.1", 0))
+    sock = bound_socket("127.0.0.1", 0)
+    runner = await start_site(app, sock)
     settle_heap()  # as `serve` does after start-up
     engine = cast(ProbeEngine, app[SERVICE].probes)
     started_in = time.monotonic() - begun
@@ -65,6 +71,15 @@ async def measure(n: int, url: str, seconds: float, keep_alive: bool) -> dict[st
 
     engine.lag.observe = observe  # type: ignore[method-assign,assignment]
     engine.observers.append(count)
+    scraper = None
+    if scrape:
+        # Prometheus's part, on the other core: its CPU is not the service's.
+        other = [] if os.cpu_count() == 1 else ["taskset", "-c", str(1 - core)]
+        scraper = subprocess.Popen(
+            [*other, sys.executable, "-m", "bench._scraper", url_of(sock), str(scrape)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
     shed0 = engine.skipped[SKIP_OVERLOAD]
     cpu0, wall0 = time.process_time(), time.monotonic()
     samples: list[tuple[float, float, int]] = []  # (seconds in, RSS MB, runs waiting or running)
@@ -74,6 +89,11 @@ async def measure(n: int, url: str, seconds: float, keep_alive: bool) -> dict[st
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     samples.append((wall, rss_mb(), len(engine._running)))
     shed = engine.skipped[SKIP_OVERLOAD] - shed0
+    scrapes = None
+    if scraper is not None:
+        scraper.terminate()
+        out, _ = await asyncio.to_thread(scraper.communicate)
+        scrapes = json.loads(out)
     await runner.cleanup()
     store.dispose()
     shutil.rmtree(folder, ignore_errors=True)
@@ -90,6 +110,7 @@ async def measure(n: int, url: str, seconds: float, keep_alive: bool) -> dict[st
         "samples": samples,
         "shed": shed,
         "start_seconds": started_in,
+        "scrapes": scrapes,
     }
 
 
@@ -100,11 +121,21 @@ def main() -> None:
     parser.add_argument("seconds", type=float)
     parser.add_argument("--new-connections", action="store_true")
     parser.add_argument("--cpu", type=int, default=0)
+    parser.add_argument(
+        "--scrape", type=float, default=0.0, help="GET /metrics every so many seconds"
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     result = asyncio.run(
-        measure(args.obligations, args.url, args.seconds, not args.new_connections)
+        measure(
+            args.obligations,
+            args.url,
+            args.seconds,
+            not args.new_connections,
+            args.scrape,
+            args.cpu,
+        )
     )
     print(json.dumps(result), flush=True)
 

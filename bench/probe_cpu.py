@@ -1,7 +1,7 @@
 """CPU per probe of what a user runs, beside blackbox_exporter driven the way Prometheus drives it.
 
 lienthong: the whole service (`bench._engine`: probe engine, recorder writing
-every run to SQLite, metrics, push API) with N obligations on a 60 s interval,
+every run to SQLite, metrics scraped every 15 s, push API) with N obligations on a 60 s interval,
 pinned to CPU 0; its CPU (all threads) over a window after a warm-up, divided
 by the probe runs that finished in it. blackbox_exporter: pinned to CPU 0
 too, sent `/probe?module=…&target=…` requests for the same N URLs at the same
@@ -53,6 +53,7 @@ def target_url(base: str, i: int, systems: int = 50) -> str:
 def lienthong(n: int, url: str, window: float, new_connections: bool) -> dict[str, object]:
     """The service in its own process, pinned to CPU 0; what `bench._engine` measured."""
     command = [sys.executable, "-m", "bench._engine", str(n), url, str(window), "--cpu", "0"]
+    command += ["--scrape", "15"]  # its /metrics scraped as Prometheus would
     if new_connections:
         command.append("--new-connections")
     done = subprocess.run(command, capture_output=True, text=True, check=False)

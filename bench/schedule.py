@@ -1,8 +1,9 @@
 """100,000 obligations on a 60 s interval on one core: start lateness, backlog and memory.
 
 What a user runs (`bench._engine`: the whole service with its recorder
-writing every run to SQLite, metrics and push API), pinned to CPU 0; the
-target is nginx on 127.0.0.1, pinned to CPU 1. Lateness is how long after its
+writing every run to SQLite, metrics and push API), pinned to CPU 0, its
+/metrics scraped every 15 s as Prometheus does (OpenMetrics, gzip; the scraper
+on CPU 1); the target is nginx on 127.0.0.1, pinned to CPU 1. Lateness is how long after its
 due time each probe started (after a warm-up); the backlog (runs admitted and
 not finished) and the resident memory are sampled every 5 s.
 """
@@ -20,6 +21,7 @@ from bench._nginx import nginx
 OBLIGATIONS = 100_000
 GOAL_P99 = 1.0  # seconds
 GOAL_RSS = 1024.0  # MB
+SCRAPE = 15.0  # seconds between scrapes of /metrics (Prometheus's usual interval)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -29,7 +31,18 @@ def run(args: argparse.Namespace) -> None:
     print(f"  load before: {os.getloadavg()[0]:.2f} (1 min average, {os.cpu_count()} CPUs)")
     with nginx(cpu=1 if pinned else None) as url:
         done = subprocess.run(
-            [sys.executable, "-m", "bench._engine", str(n), url, str(duration), "--cpu", "0"],
+            [
+                sys.executable,
+                "-m",
+                "bench._engine",
+                str(n),
+                url,
+                str(duration),
+                "--cpu",
+                "0",
+                "--scrape",
+                str(SCRAPE),
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -65,4 +78,12 @@ def run(args: argparse.Namespace) -> None:
         f"  RSS of the whole service: peak {rss:.0f} MB, {growth:+.2f} MB/s over the second half"
         f"  (goal ≤ {GOAL_RSS:.0f} MB: {'met' if rss <= GOAL_RSS else 'MISSED'})"
     )
+    scrapes = found["scrapes"]
+    if scrapes and scrapes["durations"]:
+        took = scrapes["durations"]
+        print(
+            f"  /metrics scraped every {SCRAPE:g} s: {scrapes['scrapes']} scrapes,"
+            f" median {took[len(took) // 2]:.2f} s, max {took[-1]:.2f} s,"
+            f" {max(scrapes['bytes']) / 1e6:.1f} MB gzipped"
+        )
     print(f"  load after: {os.getloadavg()[0]:.2f}")
