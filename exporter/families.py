@@ -13,7 +13,7 @@ OBLIGATION_LABELS = ("province", "department", "system")
 OBLIGATION = ", ".join(OBLIGATION_LABELS)  # for `by (…)` and `on (…)` in queries
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each family is one object: hashed by identity, fast
 class Family:
     name: str
     type: str
