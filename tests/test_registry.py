@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import RegistryError, load_files, load_registry
+from registry import Registry, RegistryError, load_files, load_registry
 
 SEED = Path("/work/shared/seeds/004_f2253a02125087f3.txt")
 
@@ -269,3 +269,33 @@ def test_an_impossible_date_is_a_line_not_a_crash(tmp_path: Path) -> None:
         tmp_path, "r.yml", HEAD + "obligations:\n  - {department: so-khdt, since: 2026-13-45}\n"
     )
     assert problems(f) == [f"{f}:8: cannot read '2026-13-45': month must be in 1..12"]
+
+
+def test_equal_values_of_obligations_are_one_object_and_unequal_ones_stay_apart() -> None:
+    # 100,000 obligations repeat a few values: one object each keeps the registry small.
+    # Equal by text, not by ==: {"ok": 1} and {"ok": True} are different expectations.
+    def probe(expect: dict[str, object]) -> dict[str, object]:
+        return {"url": "http://127.0.0.1:1/x", "expect_json": expect}
+
+    r = Registry.model_validate(
+        {
+            "province": {"code": "24", "name": "Bắc Ninh"},
+            "systems": [{"code": "he-thong", "name": "Hệ thống", "owner": "Bộ"}],
+            "departments": [{"code": f"so-{i}", "name": f"Sở {i}"} for i in range(3)],
+            "obligations": [
+                {
+                    "department": f"so-{i}",
+                    "system": "he-thong",
+                    "kind": "maintain",
+                    "basis": "Điều 6",
+                    "probe": probe({"ok": expect}),
+                }
+                for i, expect in enumerate((1, 1, True))
+            ],
+        }
+    )
+    a, b, c = (o.probe for o in r.obligations)
+    assert a is not None and b is not None and c is not None
+    assert a.expect_json is b.expect_json and a.expect_json is not c.expect_json
+    assert c.expect_json == {"ok": True} and repr(c.expect_json["ok"]) == "True"
+    assert r.obligations[0].model_fields_set is r.obligations[1].model_fields_set
