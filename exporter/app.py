@@ -353,14 +353,15 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
     # The obligations changed since the last scrape, re-rendered a share at a time.
     while not service.exposition.catch_up(RENDER_TURN):
         await asyncio.sleep(0)
-    parts = service.exposition.render_parts(openmetrics)
     if not gzip:
-        for part in parts:
+        for part in service.exposition.render_parts(openmetrics):
             await response.write(part)
         await response.write_eof()
         return response
-    # Compressed beside the event loop, reusing the unchanged blocks' compressed form.
-    pieces = await asyncio.to_thread(service.gzip.compress, list(parts))
+    # Joined and compressed beside the event loop, reusing the unchanged blocks'
+    # compressed form.
+    parts = service.exposition.keyed_parts(openmetrics)
+    pieces = await asyncio.to_thread(service.gzip.compress, parts)
     chunk: list[bytes] = []
     size = 0
     for piece in pieces:

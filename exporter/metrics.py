@@ -10,10 +10,11 @@ obligations, this stays well under the 250 ms budget.
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from prometheus_client.metrics_core import Metric
@@ -294,8 +295,13 @@ class Exposition:
         self._day: object = None
         self._obligations: list[Obligation] = []
         self._index: dict[tuple[str, str], int] = {}
+        # Each obligation's text, per family; a list replaced whole when it changes, so a
+        # copy of this list is a consistent snapshot for a scrape in a worker thread.
         self._texts: list[list[bytes]] = []
-        self._blocks: list[list[bytes]] = []
+        # Per family and block of CHUNK obligations, a number that changes with its text:
+        # the blocks themselves are joined at each scrape, never kept (125 MB at 100,000).
+        self._versions: list[list[int]] = []
+        self._counter = itertools.count()
         self._pending: set[tuple[str, str]] = set()  # pairs to render again
         self._whole: set[tuple[str, str]] = set()  # … static families included
         self._stale: set[tuple[int, int]] = set()  # (family, first index) of blocks to join
@@ -316,8 +322,9 @@ class Exposition:
         self._index = {o.key: i for i, o in enumerate(obligations)}
         empty = [b""] * len(self.families)
         self._texts = [empty] * len(obligations)
-        self._blocks = [
-            [b""] * len(range(0, len(obligations), CHUNK)) for _ in range(len(self.families))
+        version = next(self._counter)
+        self._versions = [
+            [version] * len(range(0, len(obligations), CHUNK)) for _ in range(len(self.families))
         ]
         self._pending = set(self._index)
         self._whole = set(self._index)
@@ -350,9 +357,9 @@ class Exposition:
             self._stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
         if self._pending:
             return False
-        # Only the blocks whose text changed are joined again.
+        # Only the blocks whose text changed get a new version (gzip compresses them again).
         for f, start in self._stale:
-            self._blocks[f][start // CHUNK] = self._join(f, start)
+            self._versions[f][start // CHUNK] = next(self._counter)
         self._stale.clear()
         return True
 
@@ -370,19 +377,24 @@ class Exposition:
             for i, family in enumerate(self.families)
         ]
 
-    def _join(self, family: int, start: int) -> bytes:
-        return b"".join(t[family] for t in self._texts[start : start + CHUNK])
-
     def render_parts(self, openmetrics: bool = False) -> Iterator[bytes]:
-        """The exposition in pieces (cached blocks, not one joined copy of the whole body).
+        """The exposition in pieces (blocks joined one at a time, not the whole body)."""
+        return (part for _, part in self.keyed_parts(openmetrics))
 
-        `openmetrics`: the OpenMetrics text format (a counter's TYPE line names the
-        family without `_total`, and the body ends with `# EOF`); the samples are the same.
+    def keyed_parts(self, openmetrics: bool = False) -> Iterator[tuple[object, bytes]]:
+        """The exposition in pieces, each with a key that changes with its text (None for
+        the few that are made afresh each time): the gzip cache's handle on a block.
+
+        The texts are those of this moment, whenever the pieces are read (in a worker
+        thread, while the event loop renders the next changes). `openmetrics`: the
+        OpenMetrics text format (a counter's TYPE line names the family without
+        `_total`, and the body ends with `# EOF`); the samples are the same.
         """
         header = _om_header if openmetrics else _header
         self.catch_up()
-        # The blocks of this moment: a scrape streaming them is not torn by a later one.
-        blocks = [list(b) for b in self._blocks]
+        texts = list(self._texts)
+        versions = [list(v) for v in self._versions]
+        families = self.families
         tail: list[str] = []
         for family, samples in self.service_samples():
             tail.append(header(family))
@@ -393,10 +405,17 @@ class Exposition:
                 )
         if openmetrics:
             tail.append("# EOF\n")
-        for family, family_blocks in zip(self.families, blocks, strict=True):
-            yield header(family).encode()
-            yield from family_blocks
-        yield "".join(tail).encode()
+        end = "".join(tail).encode()
+
+        def pieces() -> Iterator[tuple[object, bytes]]:
+            for f, family in enumerate(families):
+                yield None, header(family).encode()
+                for b, start in enumerate(range(0, len(texts), CHUNK)):
+                    block = b"".join(t[f] for t in texts[start : start + CHUNK])
+                    yield (f, b, versions[f][b]), block
+            yield None, end
+
+        return pieces()
 
     def service_samples(self) -> list[tuple[Family, list[LabelledSample]]]:
         """The families with their labels given in full: per-system durations, the engine's."""
@@ -413,7 +432,6 @@ class Exposition:
 
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
-GZIP_CACHED = 4096  # pieces at least this long keep their compressed form between scrapes
 
 
 class GzipCache:
@@ -423,28 +441,27 @@ class GzipCache:
     referring to nothing before it), so pieces compressed at different scrapes
     concatenate into one valid deflate stream; the gzip trailer's CRC-32 and length
     are computed over the whole text each time. Most blocks of text do not change
-    between scrapes, and their compressed form is kept (by identity of the bytes).
+    between scrapes, and their compressed form is kept (by the piece's key).
     """
 
     def __init__(self) -> None:
-        self._kept: dict[int, tuple[bytes, bytes]] = {}
+        self._kept: dict[object, bytes] = {}
 
-    def compress(self, parts: Sequence[bytes]) -> list[bytes]:
-        """The gzip stream of `parts`, in pieces (run it in a worker thread: zlib drops the GIL)."""
-        kept: dict[int, tuple[bytes, bytes]] = {}
+    def compress(self, pieces: Iterable[tuple[object, bytes]]) -> list[bytes]:
+        """The gzip stream of the keyed `pieces`, in pieces (run it in a worker thread:
+        zlib drops the GIL)."""
+        kept: dict[object, bytes] = {}
         out = [GZIP_HEADER]
         crc, size = 0, 0
-        for part in parts:
+        for key, part in pieces:
             crc = zlib.crc32(part, crc)
             size += len(part)
-            hit = self._kept.get(id(part))
-            if hit is not None and hit[0] is part:
-                segment = hit[1]
-            else:
+            segment = self._kept.get(key) if key is not None else None
+            if segment is None:
                 compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
                 segment = compressor.compress(part) + compressor.flush(zlib.Z_FULL_FLUSH)
-            if len(part) >= GZIP_CACHED:
-                kept[id(part)] = (part, segment)
+            if key is not None:
+                kept[key] = segment
             out.append(segment)
         # Only this scrape's pieces are kept: a replaced block is let go.
         self._kept = kept
