@@ -44,7 +44,7 @@ class SystemHealth:
     retry_at: float | None  # when an open circuit lets a trial probe through (epoch seconds)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per probed obligation
 class LastResult:
     """The latest probe run of one obligation."""
 
