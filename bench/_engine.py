@@ -56,6 +56,18 @@ async def measure(
     engine = cast(ProbeEngine, app[SERVICE].probes)
     started_in = time.monotonic() - begun
     print("ready", flush=True)
+    scraper = None
+    if scrape:
+        # Prometheus's part, on the other core: its CPU is not the service's. Its first
+        # scrape renders every obligation once: before the warm-up, not in the window.
+        other = [] if os.cpu_count() == 1 else ["taskset", "-c", str(1 - core)]
+        scraper = subprocess.Popen(
+            [*other, sys.executable, "-m", "bench._scraper", url_of(sock), str(scrape)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert scraper.stdout is not None
+        await asyncio.to_thread(scraper.stdout.readline)
     await asyncio.sleep(WARMUP)
     lateness: list[float] = []
     finished = [0, 0]  # runs, successes
@@ -71,15 +83,6 @@ async def measure(
 
     engine.lag.observe = observe  # type: ignore[method-assign,assignment]
     engine.observers.append(count)
-    scraper = None
-    if scrape:
-        # Prometheus's part, on the other core: its CPU is not the service's.
-        other = [] if os.cpu_count() == 1 else ["taskset", "-c", str(1 - core)]
-        scraper = subprocess.Popen(
-            [*other, sys.executable, "-m", "bench._scraper", url_of(sock), str(scrape)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
     shed0 = engine.skipped[SKIP_OVERLOAD]
     cpu0, wall0 = time.process_time(), time.monotonic()
     samples: list[tuple[float, float, int]] = []  # (seconds in, RSS MB, runs waiting or running)
@@ -93,7 +96,7 @@ async def measure(
     if scraper is not None:
         scraper.terminate()
         out, _ = await asyncio.to_thread(scraper.communicate)
-        scrapes = json.loads(out)
+        scrapes = json.loads(out.splitlines()[-1])
     await runner.cleanup()
     store.dispose()
     shutil.rmtree(folder, ignore_errors=True)

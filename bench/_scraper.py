@@ -1,8 +1,8 @@
 """`python -m bench._scraper URL SECONDS`: GET URL/metrics every SECONDS as Prometheus does.
 
 Same Accept and Accept-Encoding as Prometheus 2.42 (OpenMetrics preferred, gzip);
-the body is read whole and dropped. On SIGTERM it prints one JSON line: how many
-scrapes, and their durations (seconds, sorted).
+the body is read whole and dropped. It prints `first` after the first scrape; on
+SIGTERM one JSON line: how many scrapes, and their durations (seconds, sorted).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def main() -> None:
         with urllib.request.urlopen(request, timeout=60) as answer:
             sizes.append(len(answer.read()))
         durations.append(time.monotonic() - started)
+        if len(durations) == 1:
+            print("first", flush=True)  # the service has rendered every obligation once
         next_at += interval
         stop.wait(max(0.0, next_at - time.monotonic()))
     durations.sort()
