@@ -44,6 +44,15 @@ def _prometheus_query(base: str, promql: str) -> float:
     return float(result[0]["value"][1]) if result else float("nan")
 
 
+def _samples(base: str, promql: str) -> list[float]:
+    """The values of a range vector's one series, oldest first."""
+    with urllib.request.urlopen(
+        f"{base}/api/v1/query?{urllib.parse.urlencode({'query': promql})}", timeout=10
+    ) as answer:
+        result = json.load(answer)["data"]["result"]
+    return [float(v) for _, v in result[0]["values"]] if result else []
+
+
 async def measure(n: int, pinned: bool) -> dict[str, float]:
     registry = synthetic_registry(n)
     folder = Path(tempfile.mkdtemp(prefix="lienthong-bench-"))
@@ -95,19 +104,16 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
             await asyncio.sleep(interval)
         # The first scrape creates every series in Prometheus's head and renders every
         # obligation here once: reported apart, the goal is for the scrapes after it.
-        window = f"[{SCRAPES * interval - 1}s]"
-        everything = f"[{(SCRAPES + 2) * interval}s]"
         job = '{job="lienthong"}'
+        took = _samples(base, f"scrape_duration_seconds{job}[{(SCRAPES + 3) * interval}s]")
+        ups = _samples(base, f"up{job}[{(SCRAPES + 3) * interval}s]")
+        after = sorted(took[1:]) or [float("nan")]
         found = {
-            "median": _prometheus_query(
-                base, f"quantile_over_time(0.5, scrape_duration_seconds{job}{window})"
-            ),
-            "max": _prometheus_query(base, f"max_over_time(scrape_duration_seconds{job}{window})"),
-            "first": _prometheus_query(
-                base, f"max_over_time(scrape_duration_seconds{job}{everything})"
-            ),
-            "scrapes": _prometheus_query(base, f"count_over_time(up{job}{window})"),
-            "up": _prometheus_query(base, f"min_over_time(up{job}{window})"),
+            "median": after[len(after) // 2],
+            "max": after[-1],
+            "first": took[0] if took else float("nan"),
+            "scrapes": float(len(after)),
+            "up": min(ups, default=float("nan")),
             "samples": _prometheus_query(base, f"scrape_samples_scraped{job}"),
         }
         curl = await asyncio.create_subprocess_exec(
