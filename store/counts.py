@@ -114,12 +114,14 @@ def first_success_days(conn: Connection, last: date) -> dict[Pair, date]:
 
 
 def first_success_days_by_source(conn: Connection, last: date) -> dict[Pair, dict[str, date]]:
-    """The first local day with a success, per pair and source, among days up to `last`."""
-    c = daily_counts.c
-    query = (
-        select(c.department, c.system, c.source, func.min(c.day))
-        .where(c.successes > 0, c.day <= last)
-        .group_by(c.department, c.system, c.source)
+    """The first local day with a success, per pair and source, among days up to `last`.
+
+    Read from the totals the write path keeps (one row per pair and source): the first
+    day ever is the first up to `last` when it is not after it, and there is none if it is.
+    """
+    c = pair_totals.c
+    query = select(c.department, c.system, c.source, c.first_success_day).where(
+        c.first_success_day <= last
     )
     found: dict[Pair, dict[str, date]] = defaultdict(dict)
     for d, s, source, day in conn.execute(query):
