@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
-from registry.model import ALL_SOURCES
+from registry.model import ALL_SOURCES, Calendar, holds
 from store.counts import DayCount, DaySources, combined
 from store.excusals import Excusal, ExcusalState
 
@@ -140,23 +141,23 @@ def day_state(
 ) -> DayState:
     """A day before or on the as-of day: met (by real traffic or only by probes), excused,
     missed, or not required. The one rule behind every day of every figure."""
-    in_force = registry.in_force_on(obligation, day)
+    required = registry.in_force_on(obligation, day) and is_working_day(day, registry.calendar)
     counted = counting(records, evidence).successes
-    return _state(registry, obligation, day, in_force, records, counted, evidence, excusals)
+    return _state(obligation, day, required, records, counted, evidence, excusals)
 
 
 def _state(
-    registry: Registry,
     obligation: Obligation,
     day: date,
-    in_force: bool,
+    required: bool,
     records: DaySources | None,
     counted: int,
     evidence: frozenset[str],
     excusals: Sequence[Excusal],
 ) -> DayState:
-    """`day_state` given whether the obligation is in force and the counting successes."""
-    if not (in_force and is_working_day(day, registry.calendar)):
+    """`day_state` given whether the day is required (in force, a working day) and the
+    counting successes."""
+    if not required:
         return DayState.NOT_REQUIRED
     need = obligation.min_daily_successes
     if counted >= need:
@@ -167,6 +168,19 @@ def _state(
     if any(covers(e, obligation, day) for e in excusals):
         return DayState.EXCUSED
     return DayState.MISSED
+
+
+@lru_cache(maxsize=64)
+def _month_days(
+    calendar: Calendar, first: date, last: date
+) -> tuple[tuple[date, bool, dict[DayState, tuple[date, DayState]]], ...]:
+    """Each day of [first, last]: whether it is a working day, and its (day, state) pairs,
+    which every row of a month then shares (a report of 30,000 obligations would
+    otherwise make 900,000 of them)."""
+    return tuple(
+        (d, is_working_day(d, calendar), {state: (d, state) for state in DayState})
+        for d in days(first, last)
+    )
 
 
 def compliance_row(
@@ -190,31 +204,32 @@ def compliance_row(
     cutoff = min(month.last, as_of)
     evidence = registry.evidence_for(obligation)
     mine = tuple(e for e in excusals if applies(e, obligation) and e.days(month.first, cutoff))
-    states: list[tuple[date, DayState]] = []
-    required = met = excused = probe_only = successes = failures = 0
+    # `registry.in_force_on` for each day, the window looked up once.
+    since, until = registry.window(obligation)
+    month_days = _month_days(registry.calendar, month.first, month.last)
+    found: list[DayState] = []
+    successes = failures = 0
     first: datetime | None = None
     last: datetime | None = None
-    for d in days(month.first, month.last):
+    for d, working, _ in month_days:
         if d > cutoff:
-            states.append((d, DayState.AFTER_AS_OF))
+            found.append(DayState.AFTER_AS_OF)
             continue
-        records = counts.get(d)
-        in_force = registry.in_force_on(obligation, d)
-        c = counting(records, evidence) if in_force else NOTHING
-        successes += c.successes
-        failures += c.failures
-        if c.first_success is not None and (first is None or c.first_success < first):
-            first = c.first_success
-        if c.last_success is not None and (last is None or c.last_success > last):
-            last = c.last_success
-        state = _state(registry, obligation, d, in_force, records, c.successes, evidence, mine)
-        states.append((d, state))
-        if state in (DayState.MET, DayState.PROBE_ONLY, DayState.MISSED):
-            required += 1
-        if state in (DayState.MET, DayState.PROBE_ONLY):
-            met += 1
-        probe_only += state == DayState.PROBE_ONLY
-        excused += state == DayState.EXCUSED
+        in_force = holds(since, until, d, d)
+        records = counts.get(d) if in_force else None
+        counted = 0
+        if records:
+            c = counting(records, evidence)
+            counted = c.successes
+            successes += counted
+            failures += c.failures
+            if c.first_success is not None and (first is None or c.first_success < first):
+                first = c.first_success
+            if c.last_success is not None and (last is None or c.last_success > last):
+                last = c.last_success
+        found.append(_state(obligation, d, in_force and working, records, counted, evidence, mine))
+    met = found.count(DayState.MET) + found.count(DayState.PROBE_ONLY)
+    required = met + found.count(DayState.MISSED)
 
     r = ratio(met, required)
     if obligation.kind == "connect":
@@ -228,7 +243,6 @@ def compliance_row(
     tz = registry.tz
     # The owner of the row's last day in the month, kept inside the obligation's window
     # (a successor's row names the new owner even in a month before it began).
-    since, until = registry.window(obligation)
     shown = cutoff if until is None else min(cutoff, until - timedelta(days=1))
     shown = shown if since is None else max(since, shown)
     return ComplianceRow(
@@ -250,9 +264,9 @@ def compliance_row(
         target_ratio=obligation.target_ratio,
         min_daily_successes=obligation.min_daily_successes,
         derived=obligation.derived,
-        days=tuple(states),
-        excused_days=excused,
-        probe_only_days=probe_only,
+        days=tuple(pairs[state] for (_, _, pairs), state in zip(month_days, found, strict=True)),
+        excused_days=found.count(DayState.EXCUSED),
+        probe_only_days=found.count(DayState.PROBE_ONLY),
         evidence=tuple(s for s in ALL_SOURCES if s in evidence),
         excusals=mine,
     )
