@@ -17,8 +17,9 @@ from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
 from registry.model import ALL_SOURCES, Calendar, holds
-from store.counts import DayCount, DaySources, combined
+from store.counts import DayCount, DaySources, SourceDays, combined, source_days
 from store.excusals import Excusal, ExcusalState
+from store.writer import from_us
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -143,26 +144,25 @@ def day_state(
     missed, or not required. The one rule behind every day of every figure."""
     required = registry.in_force_on(obligation, day) and is_working_day(day, registry.calendar)
     counted = counting(records, evidence).successes
-    return _state(obligation, day, required, records, counted, evidence, excusals)
+    probe = records.get("probe") if records and "probe" in evidence else None
+    return _state(obligation, day, required, counted, probe.successes if probe else 0, excusals)
 
 
 def _state(
     obligation: Obligation,
     day: date,
     required: bool,
-    records: DaySources | None,
     counted: int,
-    evidence: frozenset[str],
+    by_probe: int,
     excusals: Sequence[Excusal],
 ) -> DayState:
-    """`day_state` given whether the day is required (in force, a working day) and the
-    counting successes."""
+    """`day_state` given whether the day is required (in force, a working day), the
+    counting successes and those of them the probe made."""
     if not required:
         return DayState.NOT_REQUIRED
     need = obligation.min_daily_successes
     if counted >= need:
-        probe = records.get("probe") if records and "probe" in evidence else None
-        if probe is not None and counted - probe.successes < need:
+        if counted - by_probe < need:
             return DayState.PROBE_ONLY
         return DayState.MET
     if any(covers(e, obligation, day) for e in excusals):
@@ -201,33 +201,81 @@ def compliance_row(
     source that counts, ever. `excusals` may hold any excusals: only approved
     ones of the obligation's system (and department) change a figure.
     """
+    by_source = source_days(counts, month.first)
+    return month_row(registry, obligation, month, as_of, by_source, first_success_day, excusals)
+
+
+def _counting_days(
+    sources: Mapping[str, SourceDays], evidence: frozenset[str], first: date, n: int
+) -> tuple[list[int], list[int], list[int | None], list[int | None], list[int]]:
+    """Per day of the n days from `first`: the successes, failures, first and last success
+    (µs) of the sources that count, added together (as `counting` adds one day's), and the
+    successes of the probe among them."""
+    successes, failures, by_probe = [0] * n, [0] * n, [0] * n
+    firsts: list[int | None] = [None] * n
+    lasts: list[int | None] = [None] * n
+    for source, s in sources.items():
+        if source not in evidence:
+            continue
+        shift = (s.first - first).days
+        rows = zip(
+            s.days, s.successes, s.failures, s.first_success_us, s.last_success_us, strict=True
+        )
+        for k, ok, failed, first_us, last_us in rows:
+            i = k + shift
+            if not 0 <= i < n:
+                continue
+            successes[i] += ok
+            failures[i] += failed
+            if source == "probe":
+                by_probe[i] = ok
+            f = firsts[i]
+            if first_us is not None and (f is None or first_us < f):
+                firsts[i] = first_us
+            last = lasts[i]
+            if last_us is not None and (last is None or last_us > last):
+                lasts[i] = last_us
+    return successes, failures, firsts, lasts, by_probe
+
+
+def month_row(
+    registry: Registry,
+    obligation: Obligation,
+    month: Month,
+    as_of: date,
+    sources: Mapping[str, SourceDays],
+    first_success_day: date | None,
+    excusals: Sequence[Excusal] = (),
+) -> ComplianceRow:
+    """`compliance_row` from the pair's records as lists per source (as reports read them)."""
     cutoff = min(month.last, as_of)
     evidence = registry.evidence_for(obligation)
     mine = tuple(e for e in excusals if applies(e, obligation) and e.days(month.first, cutoff))
     # `registry.in_force_on` for each day, the window looked up once.
     since, until = registry.window(obligation)
     month_days = _month_days(registry.calendar, month.first, month.last)
+    ok, failed, firsts, lasts, by_probe = _counting_days(
+        sources, evidence, month.first, len(month_days)
+    )
     found: list[DayState] = []
     successes = failures = 0
-    first: datetime | None = None
-    last: datetime | None = None
-    for d, working, _ in month_days:
+    first: int | None = None
+    last: int | None = None
+    for i, (d, working, _) in enumerate(month_days):
         if d > cutoff:
             found.append(DayState.AFTER_AS_OF)
             continue
         in_force = holds(since, until, d, d)
-        records = counts.get(d) if in_force else None
-        counted = 0
-        if records:
-            c = counting(records, evidence)
-            counted = c.successes
+        counted = ok[i] if in_force else 0
+        if in_force:
             successes += counted
-            failures += c.failures
-            if c.first_success is not None and (first is None or c.first_success < first):
-                first = c.first_success
-            if c.last_success is not None and (last is None or c.last_success > last):
-                last = c.last_success
-        found.append(_state(obligation, d, in_force and working, records, counted, evidence, mine))
+            failures += failed[i]
+            f, la = firsts[i], lasts[i]
+            if f is not None and (first is None or f < first):
+                first = f
+            if la is not None and (last is None or la > last):
+                last = la
+        found.append(_state(obligation, d, in_force and working, counted, by_probe[i], mine))
     met = found.count(DayState.MET) + found.count(DayState.PROBE_ONLY)
     required = met + found.count(DayState.MISSED)
 
@@ -258,8 +306,8 @@ def compliance_row(
         ratio=r,
         successes=successes,
         failures=failures,
-        first_success=first.astimezone(tz) if first else None,
-        last_success=last.astimezone(tz) if last else None,
+        first_success=None if first is None else from_us(first).astimezone(tz),
+        last_success=None if last is None else from_us(last).astimezone(tz),
         status=status,
         target_ratio=obligation.target_ratio,
         min_daily_successes=obligation.min_daily_successes,
