@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
+from itertools import compress, repeat
+from typing import TypeGuard
 
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
@@ -165,21 +167,28 @@ def _state(
         if counted - by_probe < need:
             return DayState.PROBE_ONLY
         return DayState.MET
-    if any(covers(e, obligation, day) for e in excusals):
+    if excusals and any(covers(e, obligation, day) for e in excusals):
         return DayState.EXCUSED
     return DayState.MISSED
 
 
+@dataclass(frozen=True)
+class _Month:
+    """The days of a month and what every row of it shares: whether each is a working day
+    and its (day, state) pairs (30,000 rows would otherwise make 900,000 of them)."""
+
+    days: tuple[date, ...]
+    working: tuple[bool, ...]
+    pairs: tuple[dict[DayState, tuple[date, DayState]], ...]
+
+
 @lru_cache(maxsize=64)
-def _month_days(
-    calendar: Calendar, first: date, last: date
-) -> tuple[tuple[date, bool, dict[DayState, tuple[date, DayState]]], ...]:
-    """Each day of [first, last]: whether it is a working day, and its (day, state) pairs,
-    which every row of a month then shares (a report of 30,000 obligations would
-    otherwise make 900,000 of them)."""
-    return tuple(
-        (d, is_working_day(d, calendar), {state: (d, state) for state in DayState})
-        for d in days(first, last)
+def _month_days(calendar: Calendar, first: date, last: date) -> _Month:
+    every = tuple(days(first, last))
+    return _Month(
+        days=every,
+        working=tuple(is_working_day(d, calendar) for d in every),
+        pairs=tuple({state: (d, state) for state in DayState} for d in every),
     )
 
 
@@ -214,9 +223,9 @@ def _counting_days(
     successes, failures, by_probe = [0] * n, [0] * n, [0] * n
     firsts: list[int | None] = [None] * n
     lasts: list[int | None] = [None] * n
-    for source, s in sources.items():
-        if source not in evidence:
-            continue
+    counted = [(source, s) for source, s in sources.items() if source in evidence]
+    alone = len(counted) == 1  # the common case: nothing to add to, values are copied
+    for source, s in counted:
         shift = (s.first - first).days
         rows = zip(
             s.days, s.successes, s.failures, s.first_success_us, s.last_success_us, strict=True
@@ -225,17 +234,38 @@ def _counting_days(
             i = k + shift
             if not 0 <= i < n:
                 continue
+            if alone:
+                successes[i], failures[i], firsts[i], lasts[i] = ok, failed, first_us, last_us
+                continue
             successes[i] += ok
             failures[i] += failed
-            if source == "probe":
-                by_probe[i] = ok
             f = firsts[i]
             if first_us is not None and (f is None or first_us < f):
                 firsts[i] = first_us
             last = lasts[i]
             if last_us is not None and (last is None or last_us > last):
                 lasts[i] = last_us
+        if source == "probe":
+            for k, ok in zip(s.days, s.successes, strict=True):
+                if 0 <= k + shift < n:
+                    by_probe[k + shift] = ok
     return successes, failures, firsts, lasts, by_probe
+
+
+@lru_cache(maxsize=256)
+def _in_force_days(
+    calendar: Calendar, since: date | None, until: date | None, first: date, last: date
+) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """For each day of [first, last], given an obligation's window: whether it is in force
+    (`registry.in_force_on`) and whether it is required (in force on a working day). Most
+    obligations share one window: computed once for them all."""
+    month = _month_days(calendar, first, last)
+    in_force = tuple(holds(since, until, d, d) for d in month.days)
+    return in_force, tuple(f and w for f, w in zip(in_force, month.working, strict=True))
+
+
+def _known(value: int | None) -> TypeGuard[int]:
+    return value is not None
 
 
 def month_row(
@@ -248,34 +278,36 @@ def month_row(
     excusals: Sequence[Excusal] = (),
 ) -> ComplianceRow:
     """`compliance_row` from the pair's records as lists per source (as reports read them)."""
-    cutoff = min(month.last, as_of)
+    start, end = month.first, month.last
+    cutoff = min(end, as_of)
     evidence = registry.evidence_for(obligation)
-    mine = tuple(e for e in excusals if applies(e, obligation) and e.days(month.first, cutoff))
-    # `registry.in_force_on` for each day, the window looked up once.
+    mine = tuple(e for e in excusals if applies(e, obligation) and e.days(start, cutoff))
     since, until = registry.window(obligation)
-    month_days = _month_days(registry.calendar, month.first, month.last)
-    ok, failed, firsts, lasts, by_probe = _counting_days(
-        sources, evidence, month.first, len(month_days)
+    the_month = _month_days(registry.calendar, start, end)
+    n = len(the_month.days)
+    upto = max(0, min(n, (cutoff - start).days + 1))  # the days up to the as-of day
+    in_force, required_day = _in_force_days(registry.calendar, since, until, start, end)
+    ok, failed, firsts, lasts, by_probe = _counting_days(sources, evidence, start, n)
+    # Every day up to the as-of day gets its state from the one rule (a day out of force is
+    # not required, whatever its records); the sums count the days in force. In C loops
+    # (map, compress): a report runs this for 900,000 days.
+    found = list(
+        map(
+            _state,
+            repeat(obligation),
+            the_month.days[:upto],
+            required_day,
+            ok,
+            by_probe,
+            repeat(mine),
+        )
     )
-    found: list[DayState] = []
-    successes = failures = 0
-    first: int | None = None
-    last: int | None = None
-    for i, (d, working, _) in enumerate(month_days):
-        if d > cutoff:
-            found.append(DayState.AFTER_AS_OF)
-            continue
-        in_force = holds(since, until, d, d)
-        counted = ok[i] if in_force else 0
-        if in_force:
-            successes += counted
-            failures += failed[i]
-            f, la = firsts[i], lasts[i]
-            if f is not None and (first is None or f < first):
-                first = f
-            if la is not None and (last is None or la > last):
-                last = la
-        found.append(_state(obligation, d, in_force and working, counted, by_probe[i], mine))
+    found += [DayState.AFTER_AS_OF] * (n - upto)
+    counted = in_force[:upto]
+    successes = sum(compress(ok, counted))
+    failures = sum(compress(failed, counted))
+    first = min(filter(_known, compress(firsts, counted)), default=None)
+    last = max(filter(_known, compress(lasts, counted)), default=None)
     met = found.count(DayState.MET) + found.count(DayState.PROBE_ONLY)
     required = met + found.count(DayState.MISSED)
 
@@ -312,7 +344,7 @@ def month_row(
         target_ratio=obligation.target_ratio,
         min_daily_successes=obligation.min_daily_successes,
         derived=obligation.derived,
-        days=tuple(pairs[state] for (_, _, pairs), state in zip(month_days, found, strict=True)),
+        days=tuple(map(dict.__getitem__, the_month.pairs, found)),
         excused_days=found.count(DayState.EXCUSED),
         probe_only_days=found.count(DayState.PROBE_ONLY),
         evidence=tuple(s for s in ALL_SOURCES if s in evidence),
