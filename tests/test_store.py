@@ -85,6 +85,25 @@ def test_month_boundary_in_another_offset(engine: Engine) -> None:
     assert november[("so-khdt", "csdl-dkdn")][date(2026, 11, 1)].successes == 1
 
 
+def test_rollup_days_change_at_local_midnight_to_the_microsecond(engine: Engine) -> None:
+    # Kathmandu is UTC+05:45: its midnight falls at 18:15 UTC. The writer looks local days
+    # up per UTC minute; the minute before midnight and the one from it differ.
+    pair = ("so-khdt", "csdl-dkdn")
+    batch = [
+        tx(*pair, "2026-10-04T18:14:59.999999Z", record_id="a"),
+        tx(*pair, "2026-10-04T18:14:00Z", record_id="b"),
+        tx(*pair, "2026-10-04T18:15:00Z", record_id="c"),
+        tx(*pair, "2026-10-04T18:15:59Z", record_id="d"),
+    ]
+    write_transactions(engine, "Asia/Kathmandu", batch)
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))[pair]
+    assert {d: c.successes for d, c in counts.items()} == {
+        date(2026, 10, 4): 2,
+        date(2026, 10, 5): 2,
+    }
+
+
 def test_rollup_is_rebuilt_when_the_timezone_changes(engine: Engine) -> None:
     write_transactions(engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-04T20:00:00Z")])
     with engine.begin() as conn:
