@@ -119,7 +119,7 @@ SOURCE_DAYS = {
         " json_group_array(CAST(julianday(day) - julianday(?) AS INTEGER)),"
         " json_group_array(successes), json_group_array(failures),"
         " json_group_array(first_success_us), json_group_array(last_success_us)"
-        " FROM daily_counts WHERE day >= ? AND day <= ?{department}"
+        " FROM daily_counts WHERE day >= ? AND day <= ?"
         " GROUP BY department, system, source"
     ),
     "postgresql": (
@@ -128,32 +128,26 @@ SOURCE_DAYS = {
         " json_agg(successes ORDER BY day)::text, json_agg(failures ORDER BY day)::text,"
         " json_agg(first_success_us ORDER BY day)::text,"
         " json_agg(last_success_us ORDER BY day)::text"
-        " FROM daily_counts WHERE day >= %s AND day <= %s{department}"
+        " FROM daily_counts WHERE day >= %s AND day <= %s"
         " GROUP BY department, system, source"
     ),
 }
 
 
-def source_days_between(
-    conn: Connection, first: date, last: date, department: str | None = None
-) -> PeriodCounts:
+def source_days_between(conn: Connection, first: date, last: date) -> PeriodCounts:
     """Counts per pair and source for every day in [first, last], each source's days as
-    lists counted from `first` (of one department's pairs only, when given)."""
+    lists counted from `first` (in no particular order, the lists aligned)."""
     postgres = conn.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
-    query = SOURCE_DAYS["postgresql" if postgres else "sqlite"].format(
-        department="" if department is None else f" AND department = {mark}"
-    )
     # SQLAlchemy stores a Date in SQLite as ISO text, compared as such.
-    params: list[object] = [first, first, last] if postgres else [first.isoformat()] * 2
-    if not postgres:
-        params.append(last.isoformat())
-    if department is not None:
-        params.append(department)
+    params = (
+        (first, first, last)
+        if postgres
+        else (first.isoformat(), first.isoformat(), last.isoformat())
+    )
     found = PeriodCounts()
     loads = json.loads
     for dept, system, source, days, ok, failed, firsts, lasts in conn.exec_driver_sql(
-        query, tuple(params)
+        SOURCE_DAYS[conn.dialect.name], params
     ):
         found.setdefault((dept, system), {})[source] = SourceDays(
             first, loads(days), loads(ok), loads(failed), loads(firsts), loads(lasts)
