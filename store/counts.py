@@ -77,14 +77,18 @@ def daily_source_counts_between(
 @dataclass(frozen=True, slots=True)
 class SourceDays:
     """One pair's records of one source on the days of a period that have any, as parallel
-    lists: a month of 30,000 pairs is 900,000 rollup rows, read as 30,000 of these."""
+    sequences: a month of 30,000 pairs is 900,000 rollup rows, read as 30,000 of these.
+
+    Tuples of numbers: the garbage collector stops tracking them (lists it would walk
+    through at every full collection while the report is computed).
+    """
 
     first: date  # the period's first day: `days` holds offsets from it
-    days: list[int]
-    successes: list[int]
-    failures: list[int]
-    first_success_us: list[int | None]
-    last_success_us: list[int | None]
+    days: tuple[int, ...]
+    successes: tuple[int, ...]
+    failures: tuple[int, ...]
+    first_success_us: tuple[int | None, ...]
+    last_success_us: tuple[int | None, ...]
 
 
 class PeriodCounts(dict[Pair, dict[str, SourceDays]]):
@@ -103,7 +107,10 @@ def source_days(counts: Mapping[date, DaySources], first: date) -> dict[str, Sou
             failed.append(c.failures)
             firsts.append(None if c.first_success is None else to_us(c.first_success))
             lasts.append(None if c.last_success is None else to_us(c.last_success))
-    return {source: SourceDays(first, *v) for source, v in lists.items()}
+    return {
+        source: SourceDays(first, tuple(n), tuple(ok), tuple(failed), tuple(firsts), tuple(lasts))
+        for source, (n, ok, failed, firsts, lasts) in lists.items()
+    }
 
 
 def period_counts(counts: Mapping[Pair, Mapping[date, DaySources]], first: date) -> PeriodCounts:
@@ -150,7 +157,12 @@ def source_days_between(conn: Connection, first: date, last: date) -> PeriodCoun
         SOURCE_DAYS[conn.dialect.name], params
     ):
         found.setdefault((dept, system), {})[source] = SourceDays(
-            first, loads(days), loads(ok), loads(failed), loads(firsts), loads(lasts)
+            first,
+            tuple(loads(days)),
+            tuple(loads(ok)),
+            tuple(loads(failed)),
+            tuple(loads(firsts)),
+            tuple(loads(lasts)),
         )
     return found
 
