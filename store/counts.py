@@ -118,23 +118,23 @@ def period_counts(counts: Mapping[Pair, Mapping[date, DaySources]], first: date)
     return PeriodCounts({pair: source_days(by_day, first) for pair, by_day in counts.items()})
 
 
-# One row per pair and source, each column a JSON array over the days in order: the
-# database groups the rows (in C), Python reads 30,000 rows instead of 900,000.
+# One row per pair and source: a JSON array of five arrays over its days (day offsets,
+# successes, failures, first and last success), aligned. The database groups the rows
+# (in C) and Python decodes 30,000 documents instead of fetching 900,000 rows.
 SOURCE_DAYS = {
     "sqlite": (
-        "SELECT department, system, source,"
-        " json_group_array(CAST(julianday(day) - julianday(?) AS INTEGER)),"
+        "SELECT department, system, source, json_array("
+        "json_group_array(CAST(julianday(day) - julianday(?) AS INTEGER)),"
         " json_group_array(successes), json_group_array(failures),"
-        " json_group_array(first_success_us), json_group_array(last_success_us)"
+        " json_group_array(first_success_us), json_group_array(last_success_us))"
         " FROM daily_counts WHERE day >= ? AND day <= ?"
         " GROUP BY department, system, source"
     ),
     "postgresql": (
-        "SELECT department, system, source,"
-        " json_agg(day - %s::date ORDER BY day)::text,"
-        " json_agg(successes ORDER BY day)::text, json_agg(failures ORDER BY day)::text,"
-        " json_agg(first_success_us ORDER BY day)::text,"
-        " json_agg(last_success_us ORDER BY day)::text"
+        "SELECT department, system, source, json_build_array("
+        "json_agg(day - %s::date ORDER BY day),"
+        " json_agg(successes ORDER BY day), json_agg(failures ORDER BY day),"
+        " json_agg(first_success_us ORDER BY day), json_agg(last_success_us ORDER BY day))::text"
         " FROM daily_counts WHERE day >= %s AND day <= %s"
         " GROUP BY department, system, source"
     ),
@@ -153,16 +153,12 @@ def source_days_between(conn: Connection, first: date, last: date) -> PeriodCoun
     )
     found = PeriodCounts()
     loads = json.loads
-    for dept, system, source, days, ok, failed, firsts, lasts in conn.exec_driver_sql(
+    for dept, system, source, document in conn.exec_driver_sql(
         SOURCE_DAYS[conn.dialect.name], params
     ):
+        days, ok, failed, firsts, lasts = loads(document)
         found.setdefault((dept, system), {})[source] = SourceDays(
-            first,
-            tuple(loads(days)),
-            tuple(loads(ok)),
-            tuple(loads(failed)),
-            tuple(loads(firsts)),
-            tuple(loads(lasts)),
+            first, tuple(days), tuple(ok), tuple(failed), tuple(firsts), tuple(lasts)
         )
     return found
 
