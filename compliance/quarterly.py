@@ -16,10 +16,18 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from compliance.periods import Period, Quarter
-from compliance.report import Counts, FirstDays, Report, build_report, compute_report, row_for
+from compliance.report import (
+    Counts,
+    FirstDays,
+    Report,
+    build_report,
+    by_pair_and_source,
+    compute_report,
+    row_for,
+)
 from compliance.rules import ComplianceRow, maintain_status, ratio
 from registry import Department, Province, Registry
-from store.counts import daily_source_counts_between, first_success_days_by_source
+from store.counts import PeriodCounts, first_success_days_by_source, source_days_between
 from store.excusals import Excusal, approved_between
 
 
@@ -90,11 +98,12 @@ def compute_quarter_report(
     quarter: Quarter,
     as_of: date,
     generated_at: datetime,
-    counts: Counts,
+    counts: Counts | PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal] = (),
 ) -> QuarterReport:
     """The quarter's report from counts (and approved excusals) already fetched (pure)."""
+    counts = by_pair_and_source(counts, quarter.first)
     m1, m2, m3 = (
         compute_report(registry, m, min(m.last, as_of), generated_at, counts, first_days, excusals)
         for m in quarter.months
@@ -135,9 +144,9 @@ def build_quarter_report(
     cutoff = min(quarter.last, as_of)
     with engine.connect() as conn:
         counts = (
-            daily_source_counts_between(conn, quarter.first, cutoff)
+            source_days_between(conn, quarter.first, cutoff)
             if cutoff >= quarter.first
-            else {}
+            else PeriodCounts()
         )
         first_days = first_success_days_by_source(conn, cutoff)
         excusals = approved_between(conn, quarter.first, cutoff)

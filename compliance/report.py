@@ -10,20 +10,28 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from compliance.periods import Month
-from compliance.rules import ComplianceRow, compliance_row, first_counting_day
+from compliance.rules import ComplianceRow, first_counting_day, month_row
 from registry import Department, Obligation, Province, Registry
 from registry.history import ancestry
 from store.counts import (
     DayCount,
     Pair,
-    daily_source_counts_between,
+    PeriodCounts,
     first_success_days_by_source,
+    period_counts,
+    source_days_between,
 )
 from store.excusals import Excusal, approved_between
 
-# What the store gives the arithmetic: per pair, per local day, per source.
+# What the store gives the arithmetic: per pair, per local day, per source (or, as the
+# store reads a whole period, PeriodCounts: per pair and source, the days as lists).
 Counts = dict[Pair, dict[date, dict[str, DayCount]]]
 FirstDays = dict[Pair, dict[str, date]]
+
+
+def by_pair_and_source(counts: Counts | PeriodCounts, first: date) -> PeriodCounts:
+    """Counts as the arithmetic reads them: PeriodCounts as they are, others converted."""
+    return counts if isinstance(counts, PeriodCounts) else period_counts(counts, first)
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,13 @@ def compute_report(
     month: Month,
     as_of: date,
     generated_at: datetime,
-    counts: Counts,
+    counts: Counts | PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal] = (),
 ) -> Report:
     """The report from counts (and approved excusals) already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
+    counts = by_pair_and_source(counts, month.first)
     rows = tuple(
         row_for(registry, o, month, as_of, counts, first_days, excusals) for o in obligations
     )
@@ -93,13 +102,13 @@ def row_for(
     obligation: Obligation,
     month: Month,
     as_of: date,
-    counts: Counts,
+    counts: PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal],
 ) -> ComplianceRow:
     """One obligation's row from the store's figures of every pair."""
     first = first_success(registry, obligation, first_days)
-    return compliance_row(
+    return month_row(
         registry, obligation, month, as_of, counts.get(obligation.key, {}), first, excusals
     )
 
@@ -117,7 +126,9 @@ def build_report(
     cutoff = min(month.last, as_of)
     with engine.connect() as conn:
         counts = (
-            daily_source_counts_between(conn, month.first, cutoff) if cutoff >= month.first else {}
+            source_days_between(conn, month.first, cutoff)
+            if cutoff >= month.first
+            else PeriodCounts()
         )
         first_days = first_success_days_by_source(conn, cutoff)
         excusals = approved_between(conn, month.first, cutoff)

@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
+from itertools import compress, repeat
+from typing import TypeGuard
 
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
-from registry.model import ALL_SOURCES
-from store.counts import DayCount, DaySources, combined
+from registry.model import ALL_SOURCES, Calendar, holds
+from store.counts import DayCount, DaySources, SourceDays, combined, source_days
 from store.excusals import Excusal, ExcusalState
+from store.writer import from_us
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -140,33 +144,52 @@ def day_state(
 ) -> DayState:
     """A day before or on the as-of day: met (by real traffic or only by probes), excused,
     missed, or not required. The one rule behind every day of every figure."""
-    in_force = registry.in_force_on(obligation, day)
+    required = registry.in_force_on(obligation, day) and is_working_day(day, registry.calendar)
     counted = counting(records, evidence).successes
-    return _state(registry, obligation, day, in_force, records, counted, evidence, excusals)
+    probe = records.get("probe") if records and "probe" in evidence else None
+    return _state(obligation, day, required, counted, probe.successes if probe else 0, excusals)
 
 
 def _state(
-    registry: Registry,
     obligation: Obligation,
     day: date,
-    in_force: bool,
-    records: DaySources | None,
+    required: bool,
     counted: int,
-    evidence: frozenset[str],
+    by_probe: int,
     excusals: Sequence[Excusal],
 ) -> DayState:
-    """`day_state` given whether the obligation is in force and the counting successes."""
-    if not (in_force and is_working_day(day, registry.calendar)):
+    """`day_state` given whether the day is required (in force, a working day), the
+    counting successes and those of them the probe made."""
+    if not required:
         return DayState.NOT_REQUIRED
     need = obligation.min_daily_successes
     if counted >= need:
-        probe = records.get("probe") if records and "probe" in evidence else None
-        if probe is not None and counted - probe.successes < need:
+        if counted - by_probe < need:
             return DayState.PROBE_ONLY
         return DayState.MET
-    if any(covers(e, obligation, day) for e in excusals):
+    if excusals and any(covers(e, obligation, day) for e in excusals):
         return DayState.EXCUSED
     return DayState.MISSED
+
+
+@dataclass(frozen=True)
+class _Month:
+    """The days of a month and what every row of it shares: whether each is a working day
+    and its (day, state) pairs (30,000 rows would otherwise make 900,000 of them)."""
+
+    days: tuple[date, ...]
+    working: tuple[bool, ...]
+    pairs: tuple[dict[DayState, tuple[date, DayState]], ...]
+
+
+@lru_cache(maxsize=64)
+def _month_days(calendar: Calendar, first: date, last: date) -> _Month:
+    every = tuple(days(first, last))
+    return _Month(
+        days=every,
+        working=tuple(is_working_day(d, calendar) for d in every),
+        pairs=tuple({state: (d, state) for state in DayState} for d in every),
+    )
 
 
 def compliance_row(
@@ -187,34 +210,106 @@ def compliance_row(
     source that counts, ever. `excusals` may hold any excusals: only approved
     ones of the obligation's system (and department) change a figure.
     """
-    cutoff = min(month.last, as_of)
+    by_source = source_days(counts, month.first)
+    return month_row(registry, obligation, month, as_of, by_source, first_success_day, excusals)
+
+
+def _counting_days(
+    sources: Mapping[str, SourceDays], evidence: frozenset[str], first: date, n: int
+) -> tuple[list[int], list[int], list[int | None], list[int | None], list[int]]:
+    """Per day of the n days from `first`: the successes, failures, first and last success
+    (µs) of the sources that count, added together (as `counting` adds one day's), and the
+    successes of the probe among them."""
+    successes, failures, by_probe = [0] * n, [0] * n, [0] * n
+    firsts: list[int | None] = [None] * n
+    lasts: list[int | None] = [None] * n
+    counted = [(source, s) for source, s in sources.items() if source in evidence]
+    alone = len(counted) == 1  # the common case: nothing to add to, values are copied
+    for source, s in counted:
+        shift = (s.first - first).days
+        rows = zip(
+            s.days, s.successes, s.failures, s.first_success_us, s.last_success_us, strict=True
+        )
+        for k, ok, failed, first_us, last_us in rows:
+            i = k + shift
+            if not 0 <= i < n:
+                continue
+            if alone:
+                successes[i], failures[i], firsts[i], lasts[i] = ok, failed, first_us, last_us
+                continue
+            successes[i] += ok
+            failures[i] += failed
+            f = firsts[i]
+            if first_us is not None and (f is None or first_us < f):
+                firsts[i] = first_us
+            last = lasts[i]
+            if last_us is not None and (last is None or last_us > last):
+                lasts[i] = last_us
+        if source == "probe":
+            for k, ok in zip(s.days, s.successes, strict=True):
+                if 0 <= k + shift < n:
+                    by_probe[k + shift] = ok
+    return successes, failures, firsts, lasts, by_probe
+
+
+@lru_cache(maxsize=256)
+def _in_force_days(
+    calendar: Calendar, since: date | None, until: date | None, first: date, last: date
+) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """For each day of [first, last], given an obligation's window: whether it is in force
+    (`registry.in_force_on`) and whether it is required (in force on a working day). Most
+    obligations share one window: computed once for them all."""
+    month = _month_days(calendar, first, last)
+    in_force = tuple(holds(since, until, d, d) for d in month.days)
+    return in_force, tuple(f and w for f, w in zip(in_force, month.working, strict=True))
+
+
+def _known(value: int | None) -> TypeGuard[int]:
+    return value is not None
+
+
+def month_row(
+    registry: Registry,
+    obligation: Obligation,
+    month: Month,
+    as_of: date,
+    sources: Mapping[str, SourceDays],
+    first_success_day: date | None,
+    excusals: Sequence[Excusal] = (),
+) -> ComplianceRow:
+    """`compliance_row` from the pair's records as lists per source (as reports read them)."""
+    start, end = month.first, month.last
+    cutoff = min(end, as_of)
     evidence = registry.evidence_for(obligation)
-    mine = tuple(e for e in excusals if applies(e, obligation) and e.days(month.first, cutoff))
-    states: list[tuple[date, DayState]] = []
-    required = met = excused = probe_only = successes = failures = 0
-    first: datetime | None = None
-    last: datetime | None = None
-    for d in days(month.first, month.last):
-        if d > cutoff:
-            states.append((d, DayState.AFTER_AS_OF))
-            continue
-        records = counts.get(d)
-        in_force = registry.in_force_on(obligation, d)
-        c = counting(records, evidence) if in_force else NOTHING
-        successes += c.successes
-        failures += c.failures
-        if c.first_success is not None and (first is None or c.first_success < first):
-            first = c.first_success
-        if c.last_success is not None and (last is None or c.last_success > last):
-            last = c.last_success
-        state = _state(registry, obligation, d, in_force, records, c.successes, evidence, mine)
-        states.append((d, state))
-        if state in (DayState.MET, DayState.PROBE_ONLY, DayState.MISSED):
-            required += 1
-        if state in (DayState.MET, DayState.PROBE_ONLY):
-            met += 1
-        probe_only += state == DayState.PROBE_ONLY
-        excused += state == DayState.EXCUSED
+    mine = tuple(e for e in excusals if applies(e, obligation) and e.days(start, cutoff))
+    since, until = registry.window(obligation)
+    the_month = _month_days(registry.calendar, start, end)
+    n = len(the_month.days)
+    upto = max(0, min(n, (cutoff - start).days + 1))  # the days up to the as-of day
+    in_force, required_day = _in_force_days(registry.calendar, since, until, start, end)
+    ok, failed, firsts, lasts, by_probe = _counting_days(sources, evidence, start, n)
+    # Every day up to the as-of day gets its state from the one rule (a day out of force is
+    # not required, whatever its records); the sums count the days in force. In C loops
+    # (map, compress): a report runs this for 900,000 days.
+    found = list(
+        map(
+            _state,
+            repeat(obligation),
+            the_month.days[:upto],
+            required_day,
+            ok,
+            by_probe,
+            repeat(mine),
+        )
+    )
+    found += [DayState.AFTER_AS_OF] * (n - upto)
+    counted = in_force[:upto]
+    successes = sum(compress(ok, counted))
+    failures = sum(compress(failed, counted))
+    first = min(filter(_known, compress(firsts, counted)), default=None)
+    last = max(filter(_known, compress(lasts, counted)), default=None)
+    met = found.count(DayState.MET) + found.count(DayState.PROBE_ONLY)
+    required = met + found.count(DayState.MISSED)
 
     r = ratio(met, required)
     if obligation.kind == "connect":
@@ -228,7 +323,6 @@ def compliance_row(
     tz = registry.tz
     # The owner of the row's last day in the month, kept inside the obligation's window
     # (a successor's row names the new owner even in a month before it began).
-    since, until = registry.window(obligation)
     shown = cutoff if until is None else min(cutoff, until - timedelta(days=1))
     shown = shown if since is None else max(since, shown)
     return ComplianceRow(
@@ -244,15 +338,15 @@ def compliance_row(
         ratio=r,
         successes=successes,
         failures=failures,
-        first_success=first.astimezone(tz) if first else None,
-        last_success=last.astimezone(tz) if last else None,
+        first_success=None if first is None else from_us(first).astimezone(tz),
+        last_success=None if last is None else from_us(last).astimezone(tz),
         status=status,
         target_ratio=obligation.target_ratio,
         min_daily_successes=obligation.min_daily_successes,
         derived=obligation.derived,
-        days=tuple(states),
-        excused_days=excused,
-        probe_only_days=probe_only,
+        days=tuple(map(dict.__getitem__, the_month.pairs, found)),
+        excused_days=found.count(DayState.EXCUSED),
+        probe_only_days=found.count(DayState.PROBE_ONLY),
         evidence=tuple(s for s in ALL_SOURCES if s in evidence),
         excusals=mine,
     )

@@ -29,6 +29,10 @@ from store.writer import BATCH, WriteResult, writing
 
 MAX_LISTED = 100  # invalid records listed one by one; the rest are counted
 PROGRESS_EVERY = 4096
+# Records handed to the writer at once (it inserts them BATCH at a time): each hand-over
+# merges a result whose per-pair counts hold up to one key per pair and outcome, so
+# with 1,000 obligations interleaved, larger hand-overs merge far fewer keys.
+WRITE_EVERY = 10 * BATCH
 
 
 @dataclass
@@ -105,7 +109,7 @@ def ingest_file(
                 if parsed.record_id is None:
                     result.without_id += 1
                 batch.append(parsed)
-                if len(batch) >= BATCH:
+                if len(batch) >= WRITE_EVERY:
                     result.written.merge(writer.write(batch))
                     batch.clear()
             if result.invalid:

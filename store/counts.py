@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, func, select
 
 from store.schema import daily_counts, pair_totals
-from store.writer import from_us
+from store.writer import from_us, to_us
 
 Pair = tuple[str, str]
 
@@ -73,6 +74,95 @@ def daily_source_counts_between(
     return dict(found)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceDays:
+    """One pair's records of one source on the days of a period that have any, as parallel
+    sequences: a month of 30,000 pairs is 900,000 rollup rows, read as 30,000 of these.
+
+    Tuples of numbers: the garbage collector stops tracking them (lists it would walk
+    through at every full collection while the report is computed).
+    """
+
+    first: date  # the period's first day: `days` holds offsets from it
+    days: tuple[int, ...]
+    successes: tuple[int, ...]
+    failures: tuple[int, ...]
+    first_success_us: tuple[int | None, ...]
+    last_success_us: tuple[int | None, ...]
+
+
+class PeriodCounts(dict[Pair, dict[str, SourceDays]]):
+    """Counts per pair and source over a period, each source's days as lists."""
+
+
+def source_days(counts: Mapping[date, DaySources], first: date) -> dict[str, SourceDays]:
+    """One pair's counts per day and source as lists per source, days counted from `first`."""
+    lists: dict[str, tuple[list[int], list[int], list[int], list[int | None], list[int | None]]]
+    lists = {}
+    for day, sources in sorted(counts.items()):
+        for source, c in sources.items():
+            n, ok, failed, firsts, lasts = lists.setdefault(source, ([], [], [], [], []))
+            n.append((day - first).days)
+            ok.append(c.successes)
+            failed.append(c.failures)
+            firsts.append(None if c.first_success is None else to_us(c.first_success))
+            lasts.append(None if c.last_success is None else to_us(c.last_success))
+    return {
+        source: SourceDays(first, tuple(n), tuple(ok), tuple(failed), tuple(firsts), tuple(lasts))
+        for source, (n, ok, failed, firsts, lasts) in lists.items()
+    }
+
+
+def period_counts(counts: Mapping[Pair, Mapping[date, DaySources]], first: date) -> PeriodCounts:
+    """Counts per pair, day and source as lists per pair and source (days from `first`)."""
+    return PeriodCounts({pair: source_days(by_day, first) for pair, by_day in counts.items()})
+
+
+# One row per pair and source: a JSON array of five arrays over its days (day offsets,
+# successes, failures, first and last success), aligned. The database groups the rows
+# (in C) and Python decodes 30,000 documents instead of fetching 900,000 rows.
+SOURCE_DAYS = {
+    "sqlite": (
+        "SELECT department, system, source, json_array("
+        "json_group_array(CAST(julianday(day) - julianday(?) AS INTEGER)),"
+        " json_group_array(successes), json_group_array(failures),"
+        " json_group_array(first_success_us), json_group_array(last_success_us))"
+        " FROM daily_counts WHERE day >= ? AND day <= ?"
+        " GROUP BY department, system, source"
+    ),
+    "postgresql": (
+        "SELECT department, system, source, json_build_array("
+        "json_agg(day - %s::date ORDER BY day),"
+        " json_agg(successes ORDER BY day), json_agg(failures ORDER BY day),"
+        " json_agg(first_success_us ORDER BY day), json_agg(last_success_us ORDER BY day))::text"
+        " FROM daily_counts WHERE day >= %s AND day <= %s"
+        " GROUP BY department, system, source"
+    ),
+}
+
+
+def source_days_between(conn: Connection, first: date, last: date) -> PeriodCounts:
+    """Counts per pair and source for every day in [first, last], each source's days as
+    lists counted from `first` (in no particular order, the lists aligned)."""
+    postgres = conn.dialect.name == "postgresql"
+    # SQLAlchemy stores a Date in SQLite as ISO text, compared as such.
+    params = (
+        (first, first, last)
+        if postgres
+        else (first.isoformat(), first.isoformat(), last.isoformat())
+    )
+    found = PeriodCounts()
+    loads = json.loads
+    for dept, system, source, document in conn.exec_driver_sql(
+        SOURCE_DAYS[conn.dialect.name], params
+    ):
+        days, ok, failed, firsts, lasts = loads(document)
+        found.setdefault((dept, system), {})[source] = SourceDays(
+            first, tuple(days), tuple(ok), tuple(failed), tuple(firsts), tuple(lasts)
+        )
+    return found
+
+
 def daily_counts_between(
     conn: Connection, first: date, last: date
 ) -> dict[Pair, dict[date, DayCount]]:
@@ -114,12 +204,14 @@ def first_success_days(conn: Connection, last: date) -> dict[Pair, date]:
 
 
 def first_success_days_by_source(conn: Connection, last: date) -> dict[Pair, dict[str, date]]:
-    """The first local day with a success, per pair and source, among days up to `last`."""
-    c = daily_counts.c
-    query = (
-        select(c.department, c.system, c.source, func.min(c.day))
-        .where(c.successes > 0, c.day <= last)
-        .group_by(c.department, c.system, c.source)
+    """The first local day with a success, per pair and source, among days up to `last`.
+
+    Read from the totals the write path keeps (one row per pair and source): the first
+    day ever is the first up to `last` when it is not after it, and there is none if it is.
+    """
+    c = pair_totals.c
+    query = select(c.department, c.system, c.source, c.first_success_day).where(
+        c.first_success_day <= last
     )
     found: dict[Pair, dict[str, date]] = defaultdict(dict)
     for d, s, source, day in conn.execute(query):

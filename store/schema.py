@@ -112,7 +112,8 @@ class DailyCount(Base):
 
 
 class PairTotal(Base):
-    """All-time counts per obligation pair and source, for the metrics' running counters.
+    """All-time counts per obligation pair and source, for the metrics' running counters
+    and the reports' first successes.
 
     Kept by the write path in the same database transaction as the records, so
     a scrape reads one small row per pair instead of summing the daily rollup.
@@ -125,6 +126,9 @@ class PairTotal(Base):
     successes: Mapped[int] = mapped_column(BigInteger, default=0)
     failures: Mapped[int] = mapped_column(BigInteger, default=0)
     last_success_us: Mapped[int | None] = mapped_column(BigInteger)
+    # The first local day with a success (the earliest ever written, a late import's
+    # too): a report's `connect` figures read it instead of scanning the whole rollup.
+    first_success_day: Mapped[date | None] = mapped_column(Date)
 
 
 class PushToken(Base):

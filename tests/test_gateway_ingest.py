@@ -66,8 +66,8 @@ def assert_rollup_exact(url: str, timezone: str = "Asia/Ho_Chi_Minh") -> None:
         ).all()
         totals = conn.execute(
             text(
-                "SELECT department, system, source, successes, failures, last_success_us"
-                " FROM pair_totals WHERE successes > 0 OR failures > 0"
+                "SELECT department, system, source, successes, failures, last_success_us,"
+                " first_success_day FROM pair_totals WHERE successes > 0 OR failures > 0"
             )
         ).all()
     engine.dispose()
@@ -76,18 +76,22 @@ def assert_rollup_exact(url: str, timezone: str = "Asia/Ho_Chi_Minh") -> None:
     for d, s, us, ok, src in records:
         day = (EPOCH + timedelta(microseconds=us)).astimezone(tz).date().isoformat()
         v = days.setdefault((d, s, day, src), [0, 0, None, None])
-        p = pairs.setdefault((d, s, src), [0, 0, None])
+        p = pairs.setdefault((d, s, src), [0, 0, None, None])
         if ok:
             v[0] += 1
             p[0] += 1
             v[2] = us if v[2] is None else min(v[2], us)
             v[3] = us if v[3] is None else max(v[3], us)
             p[2] = us if p[2] is None else max(p[2], us)
+            p[3] = day if p[3] is None else min(p[3], day)
         else:
             v[1] += 1
             p[1] += 1
     assert {(d, s, str(day), src): [*rest] for d, s, day, src, *rest in rollup} == days
-    assert {(d, s, src): [*rest] for d, s, src, *rest in totals} == pairs
+    assert {
+        (d, s, src): [ok, failed, last, None if first is None else str(first)]
+        for d, s, src, ok, failed, last, first in totals
+    } == pairs
 
 
 def ingest(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from alembic import command
 from sqlalchemy import Engine
 
 from store import create_store_engine, write_transactions
-from store.counts import pair_totals_all, successes_on, totals
+from store.counts import first_success_days_by_source, pair_totals_all, successes_on, totals
 from store.database import _alembic, upgrade
-from store.writer import to_us
+from store.writer import ensure_rollup_timezone, to_us
 from tests.stores import tx
 
 HANOI = "Asia/Ho_Chi_Minh"
@@ -53,3 +54,67 @@ def test_migration_fills_totals_from_existing_records(tmp_path: Path) -> None:
     engine.dispose()
     t = found[("so-tuphap", "ho-tich", "import")]
     assert (t.successes, t.failures, t.last_success_us) == (1, 1, 5)
+
+
+def test_first_success_day_is_the_earliest_ever_written(engine: Engine) -> None:
+    pair = ("so-khdt", "csdl-dkdn")
+    write_transactions(engine, HANOI, [tx(*pair, "2026-10-06T09:00:00+07:00", record_id="a")])
+    # A later day, a failure on an earlier day, another source: none moves it.
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            tx(*pair, "2026-10-20T09:00:00+07:00", record_id="b"),
+            tx(*pair, "2026-10-02T09:00:00+07:00", False, "c"),
+            tx(*pair, "2026-10-01T09:00:00+07:00", record_id="d", source="probe"),
+        ],
+    )
+    with engine.connect() as conn:
+        assert first_success_days_by_source(conn, date(2026, 10, 31)) == {
+            pair: {"import": date(2026, 10, 6), "probe": date(2026, 10, 1)}
+        }
+    # Old records imported late: the earlier success day wins, written in another batch.
+    write_transactions(engine, HANOI, [tx(*pair, "2026-09-30T23:30:00+07:00", record_id="e")])
+    with engine.connect() as conn:
+        found = first_success_days_by_source(conn, date(2026, 10, 31))
+        # Up to a day: a first success after it is none at all.
+        before = first_success_days_by_source(conn, date(2026, 9, 29))
+        on_the_day = first_success_days_by_source(conn, date(2026, 9, 30))
+    assert found[pair] == {"import": date(2026, 9, 30), "probe": date(2026, 10, 1)}
+    assert before == {}
+    assert on_the_day == {pair: {"import": date(2026, 9, 30)}}
+
+
+def test_first_success_day_moves_with_the_rollup_timezone(engine: Engine) -> None:
+    # 20:00 UTC on the 4th is the 5th in Hà Nội.
+    write_transactions(engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-04T20:00:00Z")])
+    with engine.connect() as conn:
+        hanoi = first_success_days_by_source(conn, date(2026, 10, 31))
+    with engine.begin() as conn:
+        assert ensure_rollup_timezone(conn, "UTC") is True
+    with engine.connect() as conn:
+        utc = first_success_days_by_source(conn, date(2026, 10, 31))
+    assert hanoi == {("so-khdt", "csdl-dkdn"): {"import": date(2026, 10, 5)}}
+    assert utc == {("so-khdt", "csdl-dkdn"): {"import": date(2026, 10, 4)}}
+
+
+def test_migration_fills_first_success_days_from_the_rollup(tmp_path: Path) -> None:
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        command.upgrade(_alembic(conn), "0008_token_scope")
+        # What a 0008 store's write path left behind: rollup and totals without the day.
+        conn.exec_driver_sql(
+            "INSERT INTO daily_counts VALUES ('so-tuphap', 'ho-tich', '2026-10-03', 'import',"
+            " 0, 2, NULL, NULL), ('so-tuphap', 'ho-tich', '2026-10-05', 'import', 1, 0, 5, 5),"
+            " ('so-tuphap', 'ho-tich', '2026-10-07', 'import', 3, 0, 7, 9),"
+            " ('so-tuphap', 'ho-tich', '2026-10-04', 'probe', 0, 1, NULL, NULL)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO pair_totals VALUES ('so-tuphap', 'ho-tich', 'import', 4, 2, 9),"
+            " ('so-tuphap', 'ho-tich', 'probe', 0, 1, NULL)"
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = first_success_days_by_source(conn, date(2026, 10, 31))
+    engine.dispose()
+    assert found == {("so-tuphap", "ho-tich"): {"import": date(2026, 10, 5)}}

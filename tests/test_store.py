@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,12 @@ from compliance.periods import Month
 from compliance.report import build_report
 from registry import Registry
 from store import StoreError, daily_counts_between, open_store, write_transactions
+from store.counts import (
+    SourceDays,
+    daily_source_counts_between,
+    period_counts,
+    source_days_between,
+)
 from store.database import create_store_engine, current_revision, head_revision
 from store.schema import daily_counts, transactions
 from store.sync import sync_registry
@@ -83,6 +90,70 @@ def test_month_boundary_in_another_offset(engine: Engine) -> None:
         november = daily_counts_between(conn, date(2026, 11, 1), date(2026, 11, 30))
     assert october == {}
     assert november[("so-khdt", "csdl-dkdn")][date(2026, 11, 1)].successes == 1
+
+
+def test_rollup_days_change_at_local_midnight_to_the_microsecond(engine: Engine) -> None:
+    # Kathmandu is UTC+05:45: its midnight falls at 18:15 UTC. The writer looks local days
+    # up per UTC minute; the minute before midnight and the one from it differ.
+    pair = ("so-khdt", "csdl-dkdn")
+    batch = [
+        tx(*pair, "2026-10-04T18:14:59.999999Z", record_id="a"),
+        tx(*pair, "2026-10-04T18:14:00Z", record_id="b"),
+        tx(*pair, "2026-10-04T18:15:00Z", record_id="c"),
+        tx(*pair, "2026-10-04T18:15:59Z", record_id="d"),
+    ]
+    write_transactions(engine, "Asia/Kathmandu", batch)
+    with engine.connect() as conn:
+        counts = daily_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))[pair]
+    assert {d: c.successes for d, c in counts.items()} == {
+        date(2026, 10, 4): 2,
+        date(2026, 10, 5): 2,
+    }
+
+
+def test_source_days_are_the_rollup_rows_grouped(engine: Engine) -> None:
+    """What reports read (grouped by the database) is what the rollup holds, row by row."""
+    pair, other = ("so-khdt", "csdl-dkdn"), ("so-tuphap", "ho-tich")
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            tx(*pair, "2026-06-30T23:00:00+07:00", record_id="before"),  # outside the period
+            tx(*pair, "2026-10-01T08:00:00+07:00", record_id="a"),
+            tx(*pair, "2026-10-01T09:00:00+07:00", record_id="b", source="probe"),
+            tx(*pair, "2026-10-01T10:00:00+07:00", False, "c"),
+            tx(*pair, "2026-10-03T11:00:00+07:00", record_id="d"),
+            tx(*pair, "2026-10-03T12:00:00+07:00", record_id="e"),
+            tx(*other, "2026-10-02T07:00:00+07:00", False, "f", source="push"),
+            tx(*other, "2026-11-01T07:00:00+07:00", record_id="g"),  # outside too
+        ],
+    )
+    # Days are counted from the period's first day: 1 October is day 92 from 1 July.
+    first, last = date(2026, 7, 1), date(2026, 10, 31)
+    with engine.connect() as conn:
+        grouped = source_days_between(conn, first, last)
+        rows = period_counts(daily_source_counts_between(conn, first, last), first)
+
+    def days(counts: Mapping[str, SourceDays]) -> dict[str, list[tuple[int | None, ...]]]:
+        return {
+            source: sorted(
+                zip(
+                    s.days,
+                    s.successes,
+                    s.failures,
+                    s.first_success_us,
+                    s.last_success_us,
+                    strict=True,
+                )
+            )
+            for source, s in counts.items()
+        }
+
+    assert set(grouped) == set(rows) == {pair, other}
+    for p in grouped:
+        assert days(grouped[p]) == days(rows[p])
+    assert [n for n, *_ in days(grouped[pair])["import"]] == [92, 94]
+    assert days(grouped[other])["push"] == [(93, 0, 1, None, None)]
 
 
 def test_rollup_is_rebuilt_when_the_timezone_changes(engine: Engine) -> None:
