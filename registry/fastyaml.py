@@ -56,6 +56,7 @@ _NONE = ryml.NONE
 _MAP, _SEQ, _KEYQUO, _VALQUO = ryml.MAP, ryml.SEQ, ryml.KEYQUO, ryml.VALQUO
 # Plain scalars may not start with these (YAML reserves @ and `); rapidyaml lets them.
 _INDICATORS = frozenset("@`%")
+_SPECIAL = _INDICATORS | _RESOLVERS.keys()
 # rapidyaml writes its parse errors to the process's stderr itself (its error
 # callback is not reachable from Python); the positional parser says them instead.
 _STDERR_LOCK = threading.Lock()
@@ -112,16 +113,15 @@ def _build(tree: Any, root: int) -> Any:
 
     def scalar(text: memoryview | None, quoted: int) -> Any:
         value = "" if text is None else str(text, "utf-8")  # None: nothing written (`key:`)
-        if quoted or value[:1] not in _RESOLVERS:
-            if not quoted and value[:1] in _INDICATORS:
-                raise Declined(f"{value!r}: a plain scalar PyYAML refuses")
+        if quoted or value[:1] not in _SPECIAL:
             return value
+        if value[:1] in _INDICATORS:
+            raise Declined(f"{value!r}: a plain scalar PyYAML refuses")
         if value not in plain:
             plain[value] = _resolve(value)
         return plain[value]
 
-    def node(n: int) -> Any:
-        kind = kind_of(n)
+    def node(n: int, kind: int) -> Any:
         if kind & _REFUSED:
             raise Declined("a tag, or an anchor or alias as a key")
         if kind & _ALIAS:
@@ -150,22 +150,23 @@ def _build(tree: Any, root: int) -> Any:
             mapping: dict[str, Any] = {}
             child = first_child(n)
             while child != _NONE:
-                key = scalar(key_of(child), kind_of(child) & _KEYQUO)
+                child_kind = kind_of(child)
+                key = scalar(key_of(child), child_kind & _KEYQUO)
                 if not isinstance(key, str) or key in mapping:
                     raise Declined("a non-text, merge or duplicate key")
-                mapping[key] = node(child)
+                mapping[key] = node(child, child_kind)
                 child = next_sibling(child)
             return mapping
         if kind & _SEQ:
             sequence = []
             child = first_child(n)
             while child != _NONE:
-                sequence.append(node(child))
+                sequence.append(node(child, kind_of(child)))
                 child = next_sibling(child)
             return sequence
         return scalar(value_of(n), kind & _VALQUO)
 
-    return node(root)
+    return node(root, kind_of(root))
 
 
 def _resolve(value: str) -> Any:
