@@ -234,3 +234,15 @@ def test_a_valid_registry_is_read_once_without_positions(
     monkeypatch.setattr(loader, "load_document", positional)
     registry = load_files([path])
     assert registry.obligations[0].since == date(2026, 1, 5)
+
+
+def test_a_control_character_is_said_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither parser reads it; the positional one says where (it was a traceback)."""
+    path = tmp_path / "province.yml"
+    path.write_text("version: 1\nprovince: {code: '24', name: B\x07c Ninh}\n", encoding="utf-8")
+    assert main(["registry", "validate", str(path)]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{path}:2: invalid YAML: unacceptable character #x0007: control characters are not allowed"
+    ]
