@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lienthong.cli import main
-from registry import fastyaml, load_files, loader
+from registry import RegistryError, fastyaml, load_files, load_registry, loader
 from registry.loader import BUNDLED
 from registry.yamlpos import YamlError, load_document, parse_document
 
@@ -246,3 +247,15 @@ def test_a_control_character_is_said_at_its_line(
     assert capsys.readouterr().err.strip().splitlines() == [
         f"{path}:2: invalid YAML: unacceptable character #x0007: control characters are not allowed"
     ]
+
+
+def test_garbage_collection_resumes_after_a_load(tmp_path: Path) -> None:
+    """Paused while a registry is built, the collector runs again whatever the outcome."""
+    assert gc.isenabled()
+    load_registry("bac-ninh")
+    assert gc.isenabled()
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 1\nprovince: {code: '24'}\n", encoding="utf-8")
+    with pytest.raises(RegistryError):
+        load_files([bad])
+    assert gc.isenabled()
