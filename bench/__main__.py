@@ -30,7 +30,7 @@ def main() -> int:
         "--obligations",
         type=int,
         default=None,
-        help="probe_cpu, schedule, scrape: obligations (default: each benchmark's goal sizes)",
+        help="probe_cpu, schedule, scrape, startup: obligations (default: each benchmark's goal sizes)",
     )
     parser.add_argument(
         "--store",

@@ -28,8 +28,16 @@ def synthetic_registry(
     obligations: int, systems: int = 50, base: str = "http://127.0.0.1:1"
 ) -> Registry:
     """`obligations` pairs over `systems` national systems, each with an unauthenticated probe."""
+    return Registry.model_validate(synthetic_document(obligations, systems, base))
+
+
+def synthetic_document(
+    obligations: int, systems: int = 50, base: str = "http://127.0.0.1:1"
+) -> dict[str, Any]:
+    """The registry file's content of `synthetic_registry`, as a YAML file holds it."""
     departments = -(-obligations // systems)
-    document: dict[str, Any] = {
+    return {
+        "version": 1,
         "province": {"code": "24", "name": "Bắc Ninh"},
         "systems": [
             {"code": f"he-thong-{s}", "name": f"Hệ thống {s}", "owner": "Bộ Thử nghiệm"}
@@ -54,7 +62,6 @@ def synthetic_registry(
             for i in range(obligations)
         ],
     }
-    return Registry.model_validate(document)
 
 
 @contextmanager

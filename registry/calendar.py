@@ -34,6 +34,12 @@ def is_working_day(day: date, calendar: Calendar) -> bool:
     return day.weekday() < 5 and day not in _vietnam(day.year)
 
 
+@lru_cache(maxsize=64)
+def working_days(first: date, last: date, calendar: Calendar) -> tuple[date, ...]:
+    """The working days in [first, last] (cached: figures ask for every obligation in turn)."""
+    return tuple(d for d in days(first, last) if is_working_day(d, calendar))
+
+
 def days(first: date, last: date) -> Iterator[date]:
     """Every day in [first, last]."""
     for n in range((last - first).days + 1):

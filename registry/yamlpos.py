@@ -89,6 +89,10 @@ def parse_document(text: str, name: str) -> Document:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
         raise YamlError(Position(name, line), f"invalid YAML: {e.problem or e}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML refuses (a control character)
+        line = text.count("\n", 0, e.position) + 1
+        what = f"unacceptable character #x{e.character:04x}: {e.reason}"
+        raise YamlError(Position(name, line), f"invalid YAML: {what}") from None
     finally:
         loader.dispose()
     positions: dict[PathKey, Position] = {}
