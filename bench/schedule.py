@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> None:
     )
     print(
         f"  runs in progress, most seen: first half {backlog_first}, second half {backlog_last}"
-        f"  (goal: no growth: {'met' if backlog_last <= max(backlog_first, 256) else 'MISSED'})"
+        # Growth, not noise: the second half's peak more than a tenth over the first's.
+        f"  (goal: no growth: {'met' if backlog_last <= max(1.1 * backlog_first, 256) else 'MISSED'})"
     )
     print(
         f"  RSS of the whole service: peak {rss:.0f} MB, {growth:+.2f} MB/s over the second half"
