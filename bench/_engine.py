@@ -22,7 +22,7 @@ import tempfile
 import time
 from typing import cast
 
-from bench._support import synthetic_registry
+from bench._support import rss_mb, synthetic_registry
 from exporter.app import SERVICE, ServiceOptions
 from lienthong.cli_serve import settle_heap
 from lienthong.server import bound_socket, start_site, url_of
@@ -32,14 +32,6 @@ from store import open_store
 
 WARMUP = 5.0
 SAMPLE = 5.0  # seconds between samples of the backlog and the memory
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def measure(

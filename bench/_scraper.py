@@ -14,11 +14,7 @@ import threading
 import time
 import urllib.request
 
-# Prometheus's scrape Accept header (scrape/scrape.go, acceptHeader in 2.42).
-ACCEPT = (
-    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
-    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
-)
+from bench._support import PROMETHEUS_ACCEPT
 
 
 def main() -> None:
@@ -27,7 +23,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     durations: list[float] = []
     sizes: list[int] = []
-    request = urllib.request.Request(url, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip"})
+    request = urllib.request.Request(
+        url, headers={"Accept": PROMETHEUS_ACCEPT, "Accept-Encoding": "gzip"}
+    )
     next_at = time.monotonic()
     while not stop.is_set():
         started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
 import subprocess
@@ -107,17 +108,36 @@ def pinned_process(command: list[str], url: str, ready: str, cpu: int | None) ->
         process.wait(timeout=10)
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+# Prometheus's scrape Accept header (scrape/scrape.go, acceptHeader in 2.42).
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+)
+
+
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float = 30.0,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """The body (un-gzipped) of the first answer to GET url, polled until `timeout`."""
+    request = urllib.request.Request(url, headers=headers or {})
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
+            with urllib.request.urlopen(
+                request, timeout=max(1.0, deadline - time.monotonic())
+            ) as answer:
+                body: bytes = answer.read()
+                if answer.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                return body
         except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within 30 s")
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout:g} s")
 
 
 def process_cpu(pid: int) -> float:
@@ -127,9 +147,19 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def peak_rss_mb() -> float:
+def _status_mb(field: str) -> float:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (MB)."""
+    return _status_mb("VmRSS:")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (MB)."""
+    return _status_mb("VmHWM:")

@@ -24,7 +24,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench._support import free_port, synthetic_registry, wait_ready
+from bench._support import free_port, rss_mb, synthetic_registry, wait_ready
 from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
 from lienthong.cli_serve import settle_heap
 from lienthong.server import bound_socket, start_site, url_of
@@ -35,22 +35,26 @@ SIZES = ((20_000, 0.25), (100_000, 2.0))  # obligations, goal (seconds per scrap
 SCRAPES = 6
 
 
-def _prometheus_query(base: str, promql: str) -> float:
+def _query(base: str, promql: str) -> list[dict[str, object]]:
     with urllib.request.urlopen(
         f"{base}/api/v1/query?{urllib.parse.urlencode({'query': promql})}", timeout=10
     ) as answer:
-        document = json.load(answer)
-    result = document["data"]["result"]
-    return float(result[0]["value"][1]) if result else float("nan")
+        result: list[dict[str, object]] = json.load(answer)["data"]["result"]
+    return result
+
+
+def _prometheus_query(base: str, promql: str) -> float:
+    """The value of an instant query's first series (NaN: none)."""
+    result = _query(base, promql)
+    value = result[0]["value"] if result else None
+    return float(value[1]) if isinstance(value, list) else float("nan")
 
 
 def _samples(base: str, promql: str) -> list[float]:
     """The values of a range vector's one series, oldest first."""
-    with urllib.request.urlopen(
-        f"{base}/api/v1/query?{urllib.parse.urlencode({'query': promql})}", timeout=10
-    ) as answer:
-        result = json.load(answer)["data"]["result"]
-    return [float(v) for _, v in result[0]["values"]] if result else []
+    result = _query(base, promql)
+    values = result[0]["values"] if result else []
+    return [float(v) for _, v in values] if isinstance(values, list) else []
 
 
 async def measure(n: int, pinned: bool) -> dict[str, float]:
@@ -131,7 +135,7 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
         out, _ = await curl.communicate()
         found["gzip_bytes"] = float(out)
         found["bytes"] = float(len(app[SERVICE].exposition.render_bytes()))
-        found["rss"] = _rss_mb()
+        found["rss"] = rss_mb()
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -139,14 +143,6 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
         store.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     return found
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def run(args: argparse.Namespace) -> None:

@@ -12,7 +12,6 @@ process too.
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import re
 import shutil
@@ -20,19 +19,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import yaml
 
 from bench._nginx import nginx
-from bench._support import free_port, process_cpu, synthetic_document
+from bench._support import (
+    PROMETHEUS_ACCEPT,
+    free_port,
+    process_cpu,
+    synthetic_document,
+    wait_ready,
+)
 from registry import load_files
 
 OBLIGATIONS = 100_000
 GOAL = 10.0  # seconds
 RUNS = 2
-ACCEPT = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
 STARTED = re.compile(rb"^lienthong_probe_schedule_lag_seconds_count(?:\{[^}]*\})? (\S+)", re.M)
 
 
@@ -118,19 +121,11 @@ def measure(registry: Path, database: Path, pinned: bool) -> tuple[float, float,
 
 
 def _until_answered(url: str, process: subprocess.Popen[bytes], log: Path) -> bytes:
-    """The body of the first 200 answer to GET url (polled every 50 ms), un-gzipped."""
-    request = urllib.request.Request(url, headers={"Accept": ACCEPT, "Accept-Encoding": "gzip"})
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            error = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-            raise RuntimeError(f"serve exited with {process.returncode}: {error}")
-        try:
-            with urllib.request.urlopen(request, timeout=600) as answer:
-                body: bytes = answer.read()
-                if answer.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                return body
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within 600 s")
+    """The body of the first answer to GET url as Prometheus asks, un-gzipped; serve's own
+    last words if it exits first."""
+    headers = {"Accept": PROMETHEUS_ACCEPT, "Accept-Encoding": "gzip"}
+    try:
+        return wait_ready(url, process, timeout=600, headers=headers)
+    except RuntimeError as e:
+        error = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise RuntimeError(f"{e}: {error}") from None
