@@ -26,13 +26,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, GzipCache, LienthongCollector
-from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
+from exporter.state import (
+    MetricsState,
+    current_obligations,
+    read_calendar,
+    read_excusals,
+    read_totals,
+)
 from exporter.web import Web, WebOptions, add_pages
 from intake.push.api import PushApi, PushOptions, add_push_api
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
 from probes.recorder import TransactionRecorder
 from registry import Registry
+from store.counts import Pair
 from store.database import first_line
 from store.health import StoreWatch
 
@@ -48,7 +55,9 @@ class MetricsOptions:
     """How often the metrics are refreshed, declared once: also the `[metrics]` config table."""
 
     totals_refresh: Seconds = 5.0  # seconds between reads of the store's totals
-    calendar_refresh: Seconds = 300.0  # seconds between recomputations of the month's figures
+    # Seconds between looks for late records of earlier days (and changed excusals): the
+    # month's figures of the pairs they touch are computed again; all of them each new day.
+    calendar_refresh: Seconds = 300.0
     status_refresh: Annotated[int, Field(ge=1)] = 10  # the status page reloads every so often
     # The probe-duration histogram per national system: per obligation it is 11 series
     # each, half of /metrics at 100,000 obligations. True gives the contract's first form.
@@ -207,7 +216,8 @@ async def refresh_totals(service: Service) -> float:
     """Read the store's totals and absorb them; returns the seconds it took."""
     started = time.monotonic()
     day = service.state.local_day()
-    totals, today = await asyncio.to_thread(read_totals, service.store, day)
+    totals, today, before = await asyncio.to_thread(read_totals, service.store, day)
+    service.state.before = before
     for part in _chunks(totals):
         service.state.absorb_totals(part)
         await asyncio.sleep(0)
@@ -234,13 +244,27 @@ def _chunks(mapping: Mapping[K, V]) -> Iterator[dict[K, V]]:
         yield chunk
 
 
-async def refresh_calendar(service: Service) -> None:
-    day = service.state.local_day()
+async def refresh_calendar(service: Service, day: date | None = None, since: bool = False) -> None:
+    """Compute the month-to-date figures of `day` (today): of every obligation, or with
+    `since`, only of the pairs whose days before it changed since they were computed
+    (every one when the approved excusals changed). The days before today change
+    rarely (a late import), so at 100,000 obligations the figures are not all computed
+    again every few minutes: that took seconds of CPU in the middle of the probes."""
+    state = service.state
+    day = day or state.local_day()
+    before = state.before  # replaced whole by each read of the totals: a snapshot
+    excusals = await asyncio.to_thread(read_excusals, service.store, day)
+    pairs: set[Pair] | None = None
+    if since and excusals == state.calendar_excusals:
+        pairs = state.stale_calendar()
+        if not pairs:
+            return
     obligations = current_obligations(service.registry, day)
     figures = await asyncio.to_thread(
-        read_calendar, service.store, service.registry, obligations, day
+        read_calendar, service.store, service.registry, obligations, day, pairs
     )
-    service.state.absorb_calendar(figures)
+    state.absorb_calendar(figures, before, pairs)
+    state.calendar_excusals = excusals
 
 
 async def _refresh_loop(service: Service) -> None:
@@ -254,12 +278,13 @@ async def _refresh_loop(service: Service) -> None:
             await check_store(service)
             took = await refresh_totals(service)
             day = service.state.local_day()
-            if (
-                day != calendar_day
-                or time.monotonic() - last_calendar >= options.metrics.calendar_refresh
-            ):
-                await refresh_calendar(service)
-                last_calendar, calendar_day = time.monotonic(), day
+            if day != calendar_day:
+                await refresh_calendar(service, day)
+            elif time.monotonic() - last_calendar >= options.metrics.calendar_refresh:
+                await refresh_calendar(service, day, since=True)
+            else:
+                continue
+            last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
             log.error("metrics refresh failed: %s", first_line(e))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,12 +24,12 @@ from registry import Obligation, Registry, is_working_day
 from store.counts import (
     Pair,
     PairTotals,
+    TotalsOn,
     daily_source_counts_between,
     first_record_days,
-    pair_totals_all,
-    successes_on_by_source,
+    totals_on,
 )
-from store.excusals import approved_between
+from store.excusals import Excusal, approved_between
 from store.records import Transaction
 from store.writer import WriteResult
 
@@ -82,6 +82,12 @@ class MetricsState:
         self.writes = 0  # batches this process committed (the status pages' cache key)
         self.calendar_version = 0  # bumped by every refresh of the calendar figures
         self.calendar_changed: set[Pair] = set()  # pairs whose figures a refresh changed
+        # Each pair's records of the days before today, as last read from the store, and as
+        # when its calendar figures were computed: where they differ, a late record came
+        # in for an earlier day and the pair's figures are due again (see stale_calendar).
+        self.before: Mapping[Pair, int] = {}
+        self.calendar_basis: dict[Pair, int] = {}
+        self.calendar_excusals: list[Excusal] | None = None  # those the figures were made with
         self.probed: set[Pair] = {o.key for o in registry.obligations if o.probe is not None}
         self.store_up: bool | None = None  # whether the store took a write at the last check
         # The record sources that count for each pair (the registry's `evidence:`): only
@@ -140,16 +146,36 @@ class MetricsState:
                 self.successes_today[pair] = n
                 self._touch(pair)
 
-    def absorb_calendar(self, figures: Mapping[Pair, MonthToDate]) -> None:
-        """New month-to-date figures; only the pairs whose figures differ are re-rendered
-        (within a day, a refresh changes few: at 100,000 obligations re-rendering every
-        one held the event loop for seconds every `calendar_refresh`)."""
+    def absorb_calendar(
+        self,
+        figures: Mapping[Pair, MonthToDate],
+        before: Mapping[Pair, int] | None = None,
+        pairs: Collection[Pair] | None = None,
+    ) -> None:
+        """New month-to-date figures, of every obligation or of `pairs` only, computed from
+        the store when its records before today were `before`. Only the pairs whose figures
+        differ are re-rendered (at 100,000 obligations re-rendering every one held the
+        event loop for seconds)."""
         old = self.calendar
-        self.calendar = dict(figures)
-        changed = {pair for pair, f in self.calendar.items() if old.get(pair) != f}
-        changed.update(pair for pair in old if pair not in self.calendar)
+        if pairs is None:
+            self.calendar = dict(figures)
+            changed = {pair for pair, f in self.calendar.items() if old.get(pair) != f}
+            changed.update(pair for pair in old if pair not in self.calendar)
+            if before is not None:
+                self.calendar_basis = dict(before)
+        else:
+            changed = {pair for pair, f in figures.items() if old.get(pair) != f}
+            self.calendar.update(figures)
+            if before is not None:
+                self.calendar_basis.update((pair, before.get(pair, 0)) for pair in pairs)
         self.calendar_changed |= changed
         self.calendar_version += 1
+
+    def stale_calendar(self) -> set[Pair]:
+        """The pairs with records for days before today that came after their calendar
+        figures were computed (a late import, a department's backlog pushed)."""
+        basis = self.calendar_basis
+        return {pair for pair, n in self.before.items() if basis.get(pair, 0) != n}
 
     def take_calendar_changed(self) -> set[Pair]:
         """The pairs whose calendar figures changed since the last call."""
@@ -208,24 +234,48 @@ class MetricsState:
         self._touch(pair)
 
 
-def read_totals(
-    engine: Engine, day: date
-) -> tuple[dict[tuple[str, str, str], PairTotals], dict[Pair, dict[str, int]]]:
-    """The store's running totals and the successes of `day` per source (in a worker thread)."""
+def read_totals(engine: Engine, day: date) -> TotalsOn:
+    """The store's running totals, the successes of `day` per source and the records of the
+    days before it (in a worker thread)."""
     with engine.connect() as conn:
-        return pair_totals_all(conn), successes_on_by_source(conn, day)
+        return totals_on(conn, day)
+
+
+def calendar_span(today: date) -> tuple[date, date]:
+    """The days the month-to-date figures of `today` read: back to the streak's lookback,
+    on to the month's last day (for the excusals ahead)."""
+    first = min(today.replace(day=1), today - timedelta(days=LOOKBACK_DAYS))
+    month_last = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, month_last
+
+
+def read_excusals(engine: Engine, today: date) -> list[Excusal]:
+    """The approved excusals the month-to-date figures of `today` use."""
+    with engine.connect() as conn:
+        return approved_between(conn, *calendar_span(today))
+
+
+# Above this many pairs, the month's counts are read for every pair in one statement.
+PAIRS_READ_APART = 5_000
 
 
 def read_calendar(
-    engine: Engine, registry: Registry, obligations: Sequence[Obligation], today: date
+    engine: Engine,
+    registry: Registry,
+    obligations: Sequence[Obligation],
+    today: date,
+    pairs: Collection[Pair] | None = None,
 ) -> dict[Pair, MonthToDate]:
-    """Every obligation's month-to-date figures for `today` (run in a worker thread)."""
-    first = min(today.replace(day=1), today - timedelta(days=LOOKBACK_DAYS))
-    month_last = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    """The month-to-date figures for `today` of the obligations (of those of `pairs` only,
+    when given), in a worker thread."""
+    first, month_last = calendar_span(today)
+    if pairs is not None:
+        obligations = [o for o in obligations if o.key in pairs]
+    apart = pairs if pairs is not None and len(pairs) <= PAIRS_READ_APART else None
     with engine.connect() as conn:
-        counts = daily_source_counts_between(conn, first, today - timedelta(days=1))
+        counts = daily_source_counts_between(conn, first, today - timedelta(days=1), pairs=apart)
         excusals = approved_between(conn, first, month_last)
-        first_records = first_record_days(conn)
+        first_records = first_record_days(conn, apart)
     return {
         o.key: month_to_date(
             registry, o, today, counts.get(o.key, {}), excusals, first_records.get(o.key)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select, tuple_
 
 from store.schema import daily_counts, pair_totals
 from store.writer import from_us, to_us
@@ -46,10 +47,14 @@ def combined(counts: Iterable[DayCount]) -> DayCount:
 
 
 def daily_source_counts_between(
-    conn: Connection, first: date, last: date, department: str | None = None
+    conn: Connection,
+    first: date,
+    last: date,
+    department: str | None = None,
+    pairs: Collection[Pair] | None = None,
 ) -> dict[Pair, dict[date, dict[str, DayCount]]]:
     """Counts per pair, local day and source for every day in [first, last]: the rollup's rows
-    (of one department's pairs only, when given)."""
+    (of one department's pairs only, or of some pairs only, when given)."""
     c = daily_counts.c
     query = select(
         c.department,
@@ -64,7 +69,7 @@ def daily_source_counts_between(
     if department is not None:
         query = query.where(c.department == department)
     found: dict[Pair, dict[date, dict[str, DayCount]]] = defaultdict(dict)
-    for dept, system, day, source, ok, failed, first_us, last_us in conn.execute(query):
+    for dept, system, day, source, ok, failed, first_us, last_us in _of_pairs(conn, query, pairs):
         found[(dept, system)].setdefault(day, {})[source] = DayCount(
             successes=int(ok),
             failures=int(failed),
@@ -219,11 +224,29 @@ def first_success_days_by_source(conn: Connection, last: date) -> dict[Pair, dic
     return dict(found)
 
 
-def first_record_days(conn: Connection) -> dict[Pair, date]:
-    """The first local day with any stored record, per pair: before it, nothing was watched."""
+def first_record_days(conn: Connection, pairs: Collection[Pair] | None = None) -> dict[Pair, date]:
+    """The first local day with any stored record, per pair (of `pairs` only, when given):
+    before it, nothing was watched."""
     c = daily_counts.c
     query = select(c.department, c.system, func.min(c.day)).group_by(c.department, c.system)
-    return {(d, s): day for d, s, day in conn.execute(query)}
+    return {(d, s): day for d, s, day in _of_pairs(conn, query, pairs)}
+
+
+PAIRS_PER_QUERY = 500  # pairs named in one query's IN list (two parameters each)
+
+
+def _of_pairs(
+    conn: Connection, query: Select[Any], pairs: Collection[Pair] | None
+) -> Iterator[Any]:
+    """The query's rows, of the given pairs only (named a few hundred per statement)."""
+    if pairs is None:
+        yield from conn.execute(query)
+        return
+    c = daily_counts.c
+    listed = sorted(pairs)
+    for i in range(0, len(listed), PAIRS_PER_QUERY):
+        chunk = listed[i : i + PAIRS_PER_QUERY]
+        yield from conn.execute(query.where(tuple_(c.department, c.system).in_(chunk)))
 
 
 def totals(conn: Connection) -> dict[tuple[str, str, str, bool], int]:
@@ -266,6 +289,52 @@ def pair_totals_all(conn: Connection) -> dict[tuple[str, str, str], PairTotals]:
     }
 
 
+class TotalsOn(NamedTuple):
+    """The running totals with one day's part of them, read in one statement (one snapshot)."""
+
+    totals: dict[tuple[str, str, str], PairTotals]
+    successes: dict[Pair, dict[str, int]]  # the day's successes per pair and source
+    before: dict[Pair, int]  # records of the days before the day, all sources, per pair
+
+
+def totals_on(conn: Connection, day: date) -> TotalsOn:
+    """Every pair's totals per source, its successes on `day` and its records before `day`.
+
+    One statement, so that a write landing meanwhile is in all three or in none: the
+    records before `day` change only when a late record arrives for an earlier day
+    (that is how the metrics know whose month figures to compute again).
+    """
+    t, d = pair_totals.c, daily_counts.c
+    on_day = (
+        (d.department == t.department)
+        & (d.system == t.system)
+        & (d.source == t.source)
+        & (d.day == day)
+    )
+    query = select(
+        t.department,
+        t.system,
+        t.source,
+        t.successes,
+        t.failures,
+        t.last_success_us,
+        d.successes,
+        d.failures,
+    ).select_from(pair_totals.outerjoin(daily_counts, on_day))
+    totals: dict[tuple[str, str, str], PairTotals] = {}
+    successes: dict[Pair, dict[str, int]] = defaultdict(dict)
+    before: dict[Pair, int] = defaultdict(int)
+    for dept, system, source, ok, failed, us, ok_on, failed_on in conn.execute(query):
+        pair = (dept, system)
+        totals[(dept, system, source)] = PairTotals(int(ok), int(failed), us)
+        if ok_on is None:
+            before[pair] += int(ok) + int(failed)
+        else:
+            successes[pair][source] = int(ok_on)
+            before[pair] += int(ok) + int(failed) - int(ok_on) - int(failed_on)
+    return TotalsOn(totals, dict(successes), dict(before))
+
+
 def successes_on(conn: Connection, day: date) -> dict[Pair, int]:
     """Successes per pair on one local day, all sources together."""
     c = daily_counts.c
@@ -275,13 +344,3 @@ def successes_on(conn: Connection, day: date) -> dict[Pair, int]:
         .group_by(c.department, c.system)
     )
     return {(d, s): int(n) for d, s, n in conn.execute(query)}
-
-
-def successes_on_by_source(conn: Connection, day: date) -> dict[Pair, dict[str, int]]:
-    """Successes per pair and source on one local day."""
-    c = daily_counts.c
-    query = select(c.department, c.system, c.source, c.successes).where(c.day == day)
-    found: dict[Pair, dict[str, int]] = defaultdict(dict)
-    for d, s, source, n in conn.execute(query):
-        found[(d, s)][source] = int(n)
-    return dict(found)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
+from exporter.app import SERVICE, ServiceOptions, create_app, refresh_calendar, refresh_totals
 from exporter.metrics import Exposition
 from exporter.state import MetricsState, read_calendar, read_totals
 from registry import Registry
 from store import Transaction, write_transactions
+from store.counts import Pair
 from store.excusals import approve_excusal, propose_excusal
 from store.writer import WriteResult
 
@@ -54,7 +57,7 @@ def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh
 
     state = MetricsState(registry, clock=NOW.timestamp)
     today = state.today
-    totals, by_source = read_totals(engine, today)
+    totals, by_source, _ = read_totals(engine, today)
     state.absorb_totals(totals)
     state.absorb_today(today, by_source)
     state.absorb_calendar(read_calendar(engine, registry, list(registry.obligations), today))
@@ -93,3 +96,56 @@ def test_missable_days_gauge_for_a_fresh_month(engine: Engine, bac_ninh: Registr
     assert (
         gauge(text, "lienthong_month_missable_required_workdays", "so-tnmt", "csdl-dat-dai") is None
     )
+
+
+async def test_late_records_recompute_only_their_pairs(engine: Engine, bac_ninh: Registry) -> None:
+    """A record for an earlier day (a late import) brings its pair's month figures up to date
+    on the next look; today's records and untouched pairs are not computed again."""
+    tuphap, taichinh = ("so-tuphap", "ho-tich"), ("so-taichinh", "csdl-dkdn")
+    write_transactions(
+        engine,
+        HANOI,
+        [Transaction(*p, at(12), False, "push", None, f"{p[0]}-12") for p in (tuphap, taichinh)],
+    )
+    app = create_app(
+        bac_ninh, engine, options=ServiceOptions(probes_enabled=False), clock=NOW.timestamp
+    )
+    service = app[SERVICE]
+    state = service.state
+    await refresh_totals(service)
+    await refresh_calendar(service)
+    assert state.calendar[tuphap].missed_streak == 2  # the 12th (a failure) and the 13th
+    assert state.stale_calendar() == set()
+    computed: list[set[Pair] | None] = []
+    original = state.absorb_calendar
+
+    def absorb(figures: Any, before: Any = None, pairs: Any = None) -> None:
+        computed.append(None if pairs is None else set(pairs))
+        original(figures, before, pairs)
+
+    state.absorb_calendar = absorb  # type: ignore[method-assign]
+
+    # Today's records change no earlier day: nothing is computed again.
+    write_transactions(engine, HANOI, [Transaction(*tuphap, NOW, True, "push", None, "today")])
+    await refresh_totals(service)
+    await refresh_calendar(service, since=True)
+    assert computed == []
+
+    # The 13th's success imported late: so-tuphap's streak is over, so-taichinh untouched.
+    write_transactions(engine, HANOI, [Transaction(*tuphap, at(13), True, "import", None, "late")])
+    await refresh_totals(service)
+    assert state.stale_calendar() == {tuphap}
+    await refresh_calendar(service, since=True)
+    assert computed == [{tuphap}]
+    assert state.calendar[tuphap].missed_streak == 0
+    assert state.stale_calendar() == set()
+
+    # An excusal approved: every pair's figures are computed again.
+    n = propose_excusal(
+        engine, bac_ninh, system="csdl-dkdn", department=None,
+        first=date(2026, 10, 12), last=date(2026, 10, 13), reason="Bảo trì", by="A",
+    )  # fmt: skip
+    approve_excusal(engine, n, "B")
+    await refresh_calendar(service, since=True)
+    assert computed == [{tuphap}, None]
+    assert state.calendar[taichinh].missed_streak == 0
