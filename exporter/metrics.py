@@ -57,32 +57,27 @@ SOURCES = ("probe", "push", "gateway", "import")
 # Families whose samples change only with the registry or the calendar figures,
 # both of which make the renderer start over: a changed obligation keeps their text.
 STATIC_FAMILIES = frozenset((OBLIGATION_INFO, MISSED_REQUIRED_DAYS, MONTH_REQUIRED_DAYS))
+# The month families move with today's successes only when the day becomes met: most
+# probes change none of them (and `missable` is the costliest figure to compute).
+MONTH_FAMILIES = frozenset(
+    (COMPLIANCE_RATIO, MONTH_MET_DAYS, MONTH_REMAINING_DAYS, MONTH_MISSABLE_DAYS)
+)
 
 
 def obligation_samples(
-    state: MetricsState, o: Obligation, durations_per_obligation: bool = False
+    state: MetricsState,
+    o: Obligation,
+    durations_per_obligation: bool = False,
+    month: bool = True,
+    static: bool = True,
 ) -> dict[Family, list[Sample]]:
-    """The samples of each per-obligation family that has any, keyed by family."""
-    registry = state.registry
+    """The samples of each per-obligation family that has any, keyed by family; without
+    the month families' unless `month`, without the static families' unless `static`
+    (a probe's re-render needs neither, most of the time)."""
     pair = o.key
-    department = registry.department(o.department)
-    system = registry.system(o.system)
-    info: list[Sample] = [
-        (
-            OBLIGATION_INFO.name,
-            (
-                ("kind", o.kind),
-                ("department_name", department.name),
-                ("system_name", system.name),
-                ("owner", system.owner_on(state.today)),
-                # The clause and the target, for alert annotations and dashboards: labels of
-                # the info series rather than a series each (they change with the registry).
-                ("basis", o.basis),
-                ("target", number(o.target_ratio)),
-            ),
-            1,
-        )
-    ]
+    samples: dict[Family, list[Sample]] = {}
+    if static:
+        samples[OBLIGATION_INFO] = _info_samples(state, o)
     probed = pair in state.probed
     transactions: list[Sample] = []
     for source in SOURCES:
@@ -106,25 +101,39 @@ def obligation_samples(
         durations.append((f"{PROBE_DURATION.name}_count", (), histogram.count if histogram else 0))
     today = state.successes_today.get(pair, 0)
     figures = state.calendar.get(pair)
-    samples: dict[Family, list[Sample]] = {
-        OBLIGATION_INFO: info,
-        TRANSACTIONS: transactions,
-        LAST_SUCCESS: last_success,
-        PROBE_DURATION: durations,
-        SUCCESSES_TODAY: [(SUCCESSES_TODAY.name, (), today)],
-    }
+    samples[TRANSACTIONS] = transactions
+    samples[LAST_SUCCESS] = last_success
+    samples[PROBE_DURATION] = durations
+    samples[SUCCESSES_TODAY] = [(SUCCESSES_TODAY.name, (), today)]
     if figures is not None and figures.today == state.today:
-        samples.update(_calendar_samples(figures, o, today))
+        if static:
+            samples[MISSED_REQUIRED_DAYS] = [(MISSED_REQUIRED_DAYS.name, (), figures.missed_streak)]
+            samples[MONTH_REQUIRED_DAYS] = [(MONTH_REQUIRED_DAYS.name, (), figures.month_required)]
+        if month:
+            samples.update(_month_samples(figures, o, today))
     return samples
 
 
-def _calendar_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family, list[Sample]]:
+def _info_samples(state: MetricsState, o: Obligation) -> list[Sample]:
+    system = state.registry.system(o.system)
+    labels = (
+        ("kind", o.kind),
+        ("department_name", state.registry.department(o.department).name),
+        ("system_name", system.name),
+        ("owner", system.owner_on(state.today)),
+        # The clause and the target, for alert annotations and dashboards: labels of
+        # the info series rather than a series each (they change with the registry).
+        ("basis", o.basis),
+        ("target", number(o.target_ratio)),
+    )
+    return [(OBLIGATION_INFO.name, labels, 1)]
+
+
+def _month_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family, list[Sample]]:
     m = o.min_daily_successes
     ratio = f.ratio(today, m)
     return {
         COMPLIANCE_RATIO: [] if ratio is None else [(COMPLIANCE_RATIO.name, (), ratio)],
-        MISSED_REQUIRED_DAYS: [(MISSED_REQUIRED_DAYS.name, (), f.missed_streak)],
-        MONTH_REQUIRED_DAYS: [(MONTH_REQUIRED_DAYS.name, (), f.month_required)],
         MONTH_MET_DAYS: [(MONTH_MET_DAYS.name, (), f.met(today, m))],
         MONTH_REMAINING_DAYS: [(MONTH_REMAINING_DAYS.name, (), f.remaining(today, m))],
         MONTH_MISSABLE_DAYS: (
@@ -308,6 +317,7 @@ class Exposition:
         self._pending: set[tuple[str, str]] = set()  # pairs to render again
         self._whole: set[tuple[str, str]] = set()  # … static families included
         self._stale: set[tuple[int, int]] = set()  # (family, first index) of blocks to join
+        self._met: set[int] = set()  # obligations whose today was met at their last render
 
     def obligations(self) -> list[Obligation]:
         """Today's obligations that this instance exports (its shard's, when it leads one)."""
@@ -332,6 +342,7 @@ class Exposition:
         self._pending = set(self._index)
         self._whole = set(self._index)
         self._stale = set()
+        self._met = set()
 
     def catch_up(self, budget: int | None = None) -> bool:
         """Re-render the obligations whose figures changed, at most `budget` of them;
@@ -354,8 +365,16 @@ class Exposition:
             if i is None:
                 continue
             old = self._texts[i]
-            # Static families keep their text unless the calendar figures changed.
-            new = self._render_one(self._obligations[i], None if whole else old)
+            o = self._obligations[i]
+            met = state.successes_today.get(pair, 0) >= o.min_daily_successes
+            # Static families keep their text unless the calendar figures changed, the
+            # month's unless today became met (or not: a new day) as well.
+            month = whole or met != (i in self._met)
+            if met:
+                self._met.add(i)
+            else:
+                self._met.discard(i)
+            new = self._render_one(o, None if whole else old, month)
             self._texts[i] = new
             self._stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
         if self._pending:
@@ -368,16 +387,22 @@ class Exposition:
         self._stale.clear()
         return True
 
-    def _render_one(self, o: Obligation, old: list[bytes] | None) -> list[bytes]:
-        """Every family's text for `o`; given its `old` text, static families are kept."""
+    def _render_one(
+        self, o: Obligation, old: list[bytes] | None, month: bool = True
+    ) -> list[bytes]:
+        """Every family's text for `o`; given its `old` text, static families are kept (and
+        the month's too, unless `month`)."""
         province = escape(self.state.registry.province.code)
         base = (
             f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
         )
-        samples = obligation_samples(self.state, o, self.durations_per_obligation)
+        samples = obligation_samples(
+            self.state, o, self.durations_per_obligation, month, static=old is None
+        )
         return [
             old[i]
-            if old is not None and family in STATIC_FAMILIES
+            if old is not None
+            and (family in STATIC_FAMILIES or (not month and family in MONTH_FAMILIES))
             else _lines(samples.get(family, ()), base).encode()
             for i, family in enumerate(self.families)
         ]

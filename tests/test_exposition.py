@@ -33,7 +33,9 @@ def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
 
     state.on_probe(("so-taichinh", "csdl-dkdn"), 0.3)
     success = Transaction("so-tuphap", "ho-tich", NOW, True, "push")
-    state.on_written([success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): 1}))
+    state.on_written(
+        [success], WriteResult(1, 0, added={("so-tuphap", "ho-tich", "push", True): 1})
+    )
     second = kept.render_bytes()
     assert second == fresh(state)
     text = second.decode()
@@ -91,7 +93,32 @@ def test_changed_obligations_are_rendered_a_share_at_a_time(bac_ninh: Registry) 
     for pair in pairs:
         state.on_written(
             [Transaction(*pair, NOW, True, "probe")],
-            WriteResult(1, 0, {(*pair, "probe", True): 1}),
+            WriteResult(1, 0, added={(*pair, "probe", True): 1}),
         )
     assert [kept.catch_up(1) for _ in pairs] == [False, False, True]
     assert kept.render_bytes() == fresh(state)
+
+
+def test_a_day_met_moves_the_month_lines_and_later_successes_only_the_counts(
+    bac_ninh: Registry,
+) -> None:
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
+    )
+    kept = Exposition(state, lambda: None)
+    kept.render_bytes()
+    pair = ("so-tuphap", "ho-tich")
+    met = 'lienthong_month_met_workdays{province="24",department="so-tuphap",system="ho-tich"}'
+    today = 'lienthong_successes_today{province="24",department="so-tuphap",system="ho-tich"}'
+    texts = []
+    for n in (1, 2):
+        state.on_written(
+            [Transaction(*pair, NOW, True, "push", None, str(n))],
+            WriteResult(1, 0, added={(*pair, "push", True): 1}),
+        )
+        texts.append(kept.render_bytes().decode())
+        assert texts[-1] == fresh(state).decode()
+    # The first success met the day; the second moved only today's count.
+    assert f"{met} 1\n" in texts[0] and f"{met} 1\n" in texts[1]
+    assert f"{today} 1\n" in texts[0] and f"{today} 2\n" in texts[1]

@@ -75,10 +75,10 @@ def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh
 
     # A probe success today does not meet so-taichinh's day; a push does.
     probe = Transaction(*khdt, NOW, True, "probe")
-    state.on_written([probe], WriteResult(1, 0, {(*khdt, "probe", True): 1}))
+    state.on_written([probe], WriteResult(1, 0, added={(*khdt, "probe", True): 1}))
     assert state.successes_today.get(khdt, 0) == 0
     push = Transaction(*khdt, NOW, True, "push")
-    state.on_written([push], WriteResult(1, 0, {(*khdt, "push", True): 1}))
+    state.on_written([push], WriteResult(1, 0, added={(*khdt, "push", True): 1}))
     assert state.successes_today[khdt] == 1
 
 

@@ -80,7 +80,7 @@ async def test_the_gzip_stream_stays_whole_when_some_blocks_change(
         for n in range(3):
             success = Transaction("so-tuphap", "ho-tich", datetime.now(UTC), True, "push")
             state.on_written(
-                [success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): n})
+                [success], WriteResult(1, 0, added={("so-tuphap", "ho-tich", "push", True): n})
             )
             _, zipped = await fetch(url, {"Accept-Encoding": "gzip"})
             _, plain = await fetch(url, {"Accept-Encoding": "identity"})
