@@ -59,6 +59,9 @@ class MetricsOptions:
     # month's figures of the pairs they touch are computed again; all of them each new day.
     calendar_refresh: Seconds = 300.0
     status_refresh: Annotated[int, Field(ge=1)] = 10  # the status page reloads every so often
+    # Seconds between renders of what changed, ahead of the scrapes: a third of Prometheus's
+    # usual 15 s (a pair that changes all the time is rendered three times per scrape at most).
+    render_ahead: Seconds = 5.0
     # The probe-duration histogram per national system: per obligation it is 11 series
     # each, half of /metrics at 100,000 obligations. True gives the contract's first form.
     durations_per_obligation: bool = False
@@ -196,8 +199,12 @@ async def metrics_context(app: web.Application) -> AsyncIterator[None]:
     await refresh_totals(service)
     await refresh_calendar(service)
     task = asyncio.create_task(_refresh_loop(service), name="metrics-refresh")
+    ahead = asyncio.create_task(_render_ahead(service), name="metrics-render")
     yield
+    ahead.cancel()
     task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await ahead
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
@@ -210,6 +217,16 @@ ABSORB_CHUNK = 5_000
 # A refresh of the totals may take at most this share of the time: with a large
 # registry (a read of 100,000 pairs costs 0.3–0.7 s of CPU) the interval stretches.
 REFRESH_SHARE = 0.05
+
+
+async def _render_ahead(service: Service) -> None:
+    """Re-render the changed obligations every `render_ahead` seconds, a share at a time, so
+    that a scrape finds little left to do: at 100,000 obligations, rendering the 25,000
+    changed since the last scrape, between probe runs, had taken seconds of its duration."""
+    while True:
+        await asyncio.sleep(service.options.metrics.render_ahead)
+        while not service.exposition.catch_up(RENDER_TURN):
+            await asyncio.sleep(0)
 
 
 async def refresh_totals(service: Service) -> float:

@@ -19,6 +19,7 @@ from lienthong.service import create_service
 from registry import Registry
 from store import write_transactions
 from store.counts import pair_totals_all
+from store.writer import WriteResult
 from tests.harness import serving
 from tests.servers import chromium_screenshot, prometheus_server
 from tests.stores import tx
@@ -186,3 +187,32 @@ def test_a_slow_read_of_the_totals_waits_longer_before_the_next() -> None:
     assert refresh_interval(5.0, 0.05) == 5.0
     assert refresh_interval(5.0, 0.5) == 10.0
     assert refresh_interval(0.2, 0.5) == 10.0
+
+
+async def test_changed_obligations_are_rendered_ahead_of_the_scrape(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    # The service renders what changed in the background, so that a scrape finds nothing
+    # (or little) left to render.
+    options = ServiceOptions(
+        probes_enabled=False, metrics=MetricsOptions(totals_refresh=60, render_ahead=0.05)
+    )
+    app = create_app(bac_ninh, engine, options=options)
+    async with serving(app):
+        service = app[SERVICE]
+        rendered: list[int] = []
+        original = service.exposition.catch_up
+
+        def catch_up(budget: int | None = None) -> bool:
+            rendered.append(len(service.state.dirty))
+            return original(budget)
+
+        service.exposition.catch_up = catch_up  # type: ignore[method-assign]
+        write = tx("so-tuphap", "ho-tich", "2026-10-06T08:00:00+07:00", source="push")
+        service.state.on_written(
+            [write], WriteResult(1, 0, added={("so-tuphap", "ho-tich", "push", True): 1})
+        )
+        async with asyncio.timeout(10):
+            while not (rendered and rendered[-1] == 0 and not service.state.dirty):
+                await asyncio.sleep(0.05)  # the renderer's own period: nothing to await
+    assert 1 in rendered  # the changed pair was taken by the renderer, with no scrape
