@@ -6,6 +6,9 @@ with its default Accept and Accept-Encoding (OpenMetrics, gzip). Between
 scrapes a quarter of the obligations get a probe duration (what a 60 s probe
 interval does between 15 s scrapes). The figure is Prometheus's own
 `scrape_duration_seconds`; the body's size and lines are read once with curl.
+The peer, in the same run: the same body (OpenMetrics, gzip) served as a static
+file by nginx on CPU 0 and scraped by a fresh Prometheus the same way, which is
+Prometheus's own share of the figure.
 """
 
 from __future__ import annotations
@@ -21,10 +24,18 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench._support import free_port, rss_mb, synthetic_registry, wait_ready
+from bench._nginx import static_metrics
+from bench._support import (
+    PROMETHEUS_ACCEPT,
+    free_port,
+    rss_mb,
+    synthetic_registry,
+    wait_ready,
+)
 from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app
 from lienthong.cli_serve import settle_heap
 from lienthong.server import bound_socket, start_site, url_of
@@ -81,45 +92,14 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
     settle_heap()
     state = app[SERVICE].state
     interval = 5 if n <= 20_000 else 10
-    port = free_port()
-    (folder / "prometheus.yml").write_text(
-        f"global: {{scrape_interval: {interval}s, scrape_timeout: {interval}s}}\n"
-        "scrape_configs:\n"
-        "  - job_name: lienthong\n"
-        f"    static_configs: [{{targets: ['{url_of(sock).removeprefix('http://')}']}}]\n"
-    )
-    binary = shutil.which("prometheus") or "prometheus"
-    command = [
-        binary,
-        f"--config.file={folder / 'prometheus.yml'}",
-        f"--storage.tsdb.path={folder / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-    ]
-    if pinned:
-        command = ["taskset", "-c", "1", *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     rng = random.Random(1)
+
+    def probed() -> None:
+        for o in rng.sample(registry.obligations, n // 4):
+            state.on_probe(o.key, rng.random())
+
     try:
-        await asyncio.to_thread(wait_ready, base + "/-/ready", process)
-        for _ in range(SCRAPES + 1):
-            for o in rng.sample(registry.obligations, n // 4):
-                state.on_probe(o.key, rng.random())
-            await asyncio.sleep(interval)
-        # The first scrape creates every series in Prometheus's head and renders every
-        # obligation here once: reported apart, the goal is for the scrapes after it.
-        job = '{job="lienthong"}'
-        took = _samples(base, f"scrape_duration_seconds{job}[{(SCRAPES + 3) * interval}s]")
-        ups = _samples(base, f"up{job}[{(SCRAPES + 3) * interval}s]")
-        after = sorted(took[1:]) or [float("nan")]
-        found = {
-            "median": after[len(after) // 2],
-            "max": after[-1],
-            "first": took[0] if took else float("nan"),
-            "scrapes": float(len(after)),
-            "up": min(ups, default=float("nan")),
-            "samples": _prometheus_query(base, f"scrape_samples_scraped{job}"),
-        }
+        found = await _scraped(url_of(sock), folder / "service", interval, pinned, probed)
         curl = await asyncio.create_subprocess_exec(
             "curl",
             "-s",
@@ -136,13 +116,75 @@ async def measure(n: int, pinned: bool) -> dict[str, float]:
         found["gzip_bytes"] = float(out)
         found["bytes"] = float(len(app[SERVICE].exposition.render_bytes()))
         found["rss"] = rss_mb()
+        # The peer: the same body as Prometheus gets it (OpenMetrics, gzip), served
+        # as a static file by nginx on the service's CPU: Prometheus's own share.
+        gzipped, content_type = await asyncio.to_thread(_as_prometheus_gets, url_of(sock))
+    finally:
+        await runner.cleanup()
+        store.dispose()
+    try:
+        with static_metrics(gzipped, content_type, 0 if pinned else None) as static:
+            peer = await _scraped(static, folder / "static", interval, pinned, lambda: None)
+        found.update({f"static_{k}": v for k, v in peer.items()})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return found
+
+
+def _as_prometheus_gets(url: str) -> tuple[bytes, str]:
+    """The /metrics body as it travels to Prometheus (still gzipped), and its type."""
+    asked = {"Accept": PROMETHEUS_ACCEPT, "Accept-Encoding": "gzip"}
+    request = urllib.request.Request(url + "/metrics", headers=asked)
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return answer.read(), answer.headers["Content-Type"]
+
+
+async def _scraped(
+    target: str, folder: Path, interval: int, pinned: bool, between: Callable[[], None]
+) -> dict[str, float]:
+    """Prometheus (on CPU 1) scraping `target` every `interval` s, `between` called before
+    each scrape: its scrape_duration_seconds (the first apart) and what it scraped."""
+    folder.mkdir(parents=True)
+    port = free_port()
+    (folder / "prometheus.yml").write_text(
+        f"global: {{scrape_interval: {interval}s, scrape_timeout: {interval}s}}\n"
+        "scrape_configs:\n"
+        "  - job_name: lienthong\n"
+        f"    static_configs: [{{targets: ['{target.removeprefix('http://')}']}}]\n"
+    )
+    binary = shutil.which("prometheus") or "prometheus"
+    command = [
+        binary,
+        f"--config.file={folder / 'prometheus.yml'}",
+        f"--storage.tsdb.path={folder / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    if pinned:
+        command = ["taskset", "-c", "1", *command]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(wait_ready, base + "/-/ready", process)
+        for _ in range(SCRAPES + 1):
+            between()
+            await asyncio.sleep(interval)
+        # The first scrape creates every series in Prometheus's head and renders every
+        # obligation once: reported apart, the goal is for the scrapes after it.
+        job = '{job="lienthong"}'
+        took = _samples(base, f"scrape_duration_seconds{job}[{(SCRAPES + 3) * interval}s]")
+        ups = _samples(base, f"up{job}[{(SCRAPES + 3) * interval}s]")
+        after = sorted(took[1:]) or [float("nan")]
+        return {
+            "median": after[len(after) // 2],
+            "max": after[-1],
+            "first": took[0] if took else float("nan"),
+            "scrapes": float(len(after)),
+            "up": min(ups, default=float("nan")),
+            "samples": _prometheus_query(base, f"scrape_samples_scraped{job}"),
+        }
     finally:
         process.terminate()
         process.wait(timeout=20)
-        await runner.cleanup()
-        store.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
-    return found
 
 
 def run(args: argparse.Namespace) -> None:
@@ -171,4 +213,10 @@ def run(args: argparse.Namespace) -> None:
             f" service RSS {found['rss']:.0f} MB ({time.monotonic() - begun:.0f} s)"
         )
         print(f"    the first scrape (every series new to Prometheus): {found['first']:.1f} s")
+        print(
+            f"    the same body served static by nginx, same Prometheus (its own share):"
+            f" median {found['static_median'] * 1000:.0f} ms, max {found['static_max'] * 1000:.0f} ms"
+            f" over {found['static_scrapes']:.0f} scrapes (up {found['static_up']:.0f},"
+            f" {found['static_samples']:,.0f} series)"
+        )
     print(f"  load after: {os.getloadavg()[0]:.2f}; service on CPU 0, Prometheus on CPU 1")
