@@ -228,10 +228,7 @@ def _both() -> tuple[str, str]:
 
 
 def _standing_name(registry: Registry, today: date) -> str:
-    code = registry.standing_department_on(today)
-    if code is not None and registry.has_department(code):
-        return registry.department(code).name
-    return words.STANDING_FALLBACK
+    return registry.standing_department_name_on(today) or words.STANDING_FALLBACK
 
 
 def recording_rules(t: Thresholds) -> list[dict[str, Any]]:

@@ -259,7 +259,7 @@ def _excusals(excusals: Sequence[Excusal], systems: dict[str, str]) -> str:
     return f"<table><thead><tr>{ths}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def _form(code: str, rows: Sequence[DutyStatus], viewer: Viewer, today: date) -> str:
+def _form(code: str, rows: Sequence[DutyStatus], viewer: Viewer, today: date, standing: str) -> str:
     options = "".join(
         f'<option value="{escape(r.system)}">{escape(r.system_name)}</option>'
         for r in rows
@@ -278,7 +278,7 @@ def _form(code: str, rows: Sequence[DutyStatus], viewer: Viewer, today: date) ->
 <textarea id="reason" name="reason" rows="4" maxlength="2000" required></textarea>
 <p><button type="submit">Gửi giải trình</button></p>
 <p class="note">Giải trình được ghi nhận ở trạng thái “{words.EXCUSAL_STATES["proposed"]}”;
-chỉ khi Sở Khoa học và Công nghệ duyệt, các ngày này mới không bị tính là không đạt.</p>
+chỉ khi {escape(standing)} duyệt, các ngày này mới không bị tính là không đạt.</p>
 </form>"""
 
 
@@ -291,10 +291,12 @@ def department_page(
     now: datetime,
     refresh: int,
     viewer: Viewer,
+    standing: str,
     message: tuple[str, bool] | None = None,
 ) -> str:
     """One department's duties, month strips, explanations and latest failures; its own
-    signed-in officer also gets the explanation form (and the page does not reload itself)."""
+    signed-in officer also gets the explanation form (and the page does not reload itself).
+    `standing`: who approves explanations (the standing department's name)."""
     own = viewer.department == code
     parts = [
         f"<h1>{escape(name)}</h1>",
@@ -310,14 +312,15 @@ def department_page(
     parts.append("<h2>Giải trình và miễn trừ trong tháng</h2>")
     parts.append(_excusals(excusals, {r.system: r.system_name for r in rows}))
     if own:
-        parts.append(_form(code, rows, viewer, now.date()))
+        parts.append(_form(code, rows, viewer, now.date(), standing))
     elif viewer.department is not None:
         parts.append('<p class="note">Bạn đang đăng nhập cho một đơn vị khác.</p>')
     return _page(f"{name} — {province}", "\n".join(parts), None if own else refresh)
 
 
-def signin_page(province: str, viewer: Viewer, error: str | None = None) -> str:
-    """The sign-in form: the token the department was issued (scope `explain`)."""
+def signin_page(province: str, viewer: Viewer, standing: str, error: str | None = None) -> str:
+    """The sign-in form: the token the department was issued (scope `explain`) by
+    `standing` (the standing department's name)."""
     problem = f'<p class="message error">{escape(error)}</p>' if error else ""
     body = f"""<h1>Đăng nhập — {escape(province)}</h1>
 <nav><a href="/">← Tất cả đơn vị</a></nav>
@@ -327,7 +330,7 @@ def signin_page(province: str, viewer: Viewer, error: str | None = None) -> str:
 <label for="token">Mã đăng nhập của đơn vị</label>
 <input id="token" name="token" type="password" autocomplete="off" required>
 <p><button type="submit">Đăng nhập</button></p>
-<p class="note">Mã do Sở Khoa học và Công nghệ cấp cho đơn vị
+<p class="note">Mã do {escape(standing)} cấp cho đơn vị
 (<code>lienthong tokens issue --department MÃ --scope explain</code>).</p>
 </form>"""
     return _page(f"Đăng nhập — {province}", body, None)

@@ -198,7 +198,8 @@ def _html(text: str, request: web.Request, sid: str, status: int = 200) -> web.R
 
 def _refused(request: web.Request, sid: str, status: int, text: str) -> web.Response:
     pages = request.app[WEB]
-    body = signin_page(pages.registry.province.name, Viewer(_csrf(pages, sid)), text)
+    viewer = Viewer(_csrf(pages, sid))
+    body = signin_page(pages.registry.province.name, viewer, _standing(pages), text)
     return _html(body, request, sid, status)
 
 
@@ -253,6 +254,12 @@ async def department_handler(request: web.Request) -> web.StreamResponse:
     return await _department(request, None, 200)
 
 
+def _standing(pages: Web) -> str:
+    """Who issues tokens and approves explanations: the standing department in force today."""
+    today = _today(pages).date()
+    return pages.registry.standing_department_name_on(today) or words.STANDING_GENERIC
+
+
 async def _department(
     request: web.Request, message: tuple[str, bool] | None, status: int
 ) -> web.StreamResponse:
@@ -274,7 +281,16 @@ async def _department(
     own = _own_excusals(excusals, code, {r.system for r in rows})
     name = pages.registry.department(code).name
     page = department_page(
-        pages.registry.province.name, code, name, rows, own, now, pages.refresh, viewer, message
+        pages.registry.province.name,
+        code,
+        name,
+        rows,
+        own,
+        now,
+        pages.refresh,
+        viewer,
+        _standing(pages),
+        message,
     )
     return _html(page, request, sid, status)
 
@@ -330,7 +346,7 @@ async def day_handler(request: web.Request) -> web.StreamResponse:
 async def signin_form_handler(request: web.Request) -> web.StreamResponse:
     pages = request.app[WEB]
     viewer, sid = _viewer(pages, request)
-    return _html(signin_page(pages.registry.province.name, viewer), request, sid)
+    return _html(signin_page(pages.registry.province.name, viewer, _standing(pages)), request, sid)
 
 
 async def signin_handler(request: web.Request) -> web.StreamResponse:
@@ -447,7 +463,7 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
         return await _department(request, ("Chưa lưu được giải trình: thử lại sau.", False), 503)
     log.info("explanation %d proposed by %s", new_id, code)
     pages.cache.clear()  # the page shows it at once
-    text = f"Đã gửi giải trình số {new_id}: chờ Sở Khoa học và Công nghệ duyệt."
+    text = f"Đã gửi giải trình số {new_id}: chờ {_standing(pages)} duyệt."
     return await _department(request, (text, True), 201)
 
 

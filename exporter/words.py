@@ -77,6 +77,8 @@ AT_RISK = "Có nguy cơ không đạt"
 UNREACHABLE = "Không còn đạt được mục tiêu tháng"
 CIRCUIT_OPEN = "Tạm dừng thăm dò (ngắt mạch), thử lại lúc {at}"
 NOTHING = "—"
+# Who issues tokens and approves explanations when the registry names no standing department.
+STANDING_GENERIC = "cơ quan thường trực"
 
 
 def tally(up: int, down: int, total: int) -> str:

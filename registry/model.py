@@ -386,6 +386,11 @@ class Registry(Frozen):
     def standing_department_on(self, day: date) -> str | None:
         return on(self.standings, day).department if self.standings else None
 
+    def standing_department_name_on(self, day: date) -> str | None:
+        """The name of the standing department in force on `day` (None: the registry names none)."""
+        code = self.standing_department_on(day)
+        return self.department(code).name if code and self.has_department(code) else None
+
     @cached_property
     def _departments(self) -> dict[str, Department]:
         return {d.code: d for d in self.departments}

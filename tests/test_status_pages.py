@@ -375,3 +375,29 @@ async def test_a_day_of_no_duty_is_not_found(hue: Registry, store: Engine) -> No
         async with client.get(f"{url}/don-vi/so-taichinh/csdl-dkdn/2026-11-28") as answer:
             assert answer.status == 200
             assert "Không yêu cầu: ngày nghỉ cuối tuần." in await answer.text()
+
+
+async def signin_text(app: web.Application) -> str:
+    async with (
+        serving(app) as url,
+        aiohttp.ClientSession() as client,
+        client.get(url + "/dang-nhap") as answer,
+    ):
+        return await answer.text()
+
+
+async def test_the_pages_name_the_standing_department_of_the_registry(
+    hue: Registry, store: Engine
+) -> None:
+    # Who issues the tokens and approves the explanations is the registry's standing
+    # department in force (Sở Khoa học và Công nghệ in Huế since 2025-03-01); before it,
+    # Sở Thông tin và Truyền thông; a registry that names none says so.
+    before = datetime(2025, 2, 3, 10, 0, tzinfo=TZ).timestamp()
+    nameless = hue.model_copy(update={"standings": ()})
+    for registry, clock, said in (
+        (hue, NOW, "Mã do Sở Khoa học và Công nghệ cấp cho đơn vị"),
+        (hue, before, "Mã do Sở Thông tin và Truyền thông cấp"),
+        (nameless, NOW, "Mã do cơ quan thường trực cấp"),
+    ):
+        app = create_app(registry, store, options=options(), clock=lambda c=clock: c)
+        assert said in await signin_text(app)
