@@ -336,6 +336,12 @@ OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 WRITE_CHUNK = 1 << 18  # bytes of compressed exposition written at a time
 
 
+async def render_metrics(service: Service) -> None:
+    """Render the obligations changed since the last scrape, a share at a time."""
+    while not service.exposition.catch_up(RENDER_TURN):
+        await asyncio.sleep(0)
+
+
 async def metrics_handler(request: web.Request) -> web.StreamResponse:
     """The exposition, streamed: OpenMetrics when Accept asks for it, gzip when allowed."""
     service = request.app[SERVICE]
@@ -350,9 +356,7 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
     if gzip:
         response.headers["Content-Encoding"] = "gzip"
     await response.prepare(request)
-    # The obligations changed since the last scrape, re-rendered a share at a time.
-    while not service.exposition.catch_up(RENDER_TURN):
-        await asyncio.sleep(0)
+    await render_metrics(service)
     if not gzip:
         for part in service.exposition.render_parts(openmetrics):
             await response.write(part)

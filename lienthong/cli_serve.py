@@ -112,21 +112,23 @@ def run(args: argparse.Namespace) -> int:
         check_probe_secrets(registry)
     store = open_store(url)
 
-    def build(registry: Registry) -> web.Application:
+    def build(registry: Registry, started: asyncio.Event) -> web.Application:
         app = create_service(registry, store, config.probe_settings(), config.service_options())
         if config.exports.enabled:
+
+            async def exports() -> None:
+                # Once the service is up: exports missed while it was down are written
+                # at start (a report over every obligation), and they took half the
+                # core from start-up (at 100,000 obligations, for seconds).
+                await started.wait()
+                await run_schedule(
+                    store, registry, config.exports, registry_spec=spec, database_url=url
+                )
+
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.
             # Written by one instance of those sharing the store: the holder of the lock.
             app.cleanup_ctx.append(
-                while_leading(
-                    store,
-                    registry.province.code,
-                    "exports",
-                    config.ha.takeover,
-                    lambda: run_schedule(
-                        store, registry, config.exports, registry_spec=spec, database_url=url
-                    ),
-                )
+                while_leading(store, registry.province.code, "exports", config.ha.takeover, exports)
             )
         return app
 
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(
-    build: Callable[[Registry], web.Application],
+    build: Callable[[Registry, asyncio.Event], web.Application],
     registry: Registry,
     reload: Callable[[], Registry],
     sock: socket.socket,
@@ -159,8 +161,10 @@ async def _serve(
     try:
         with stop_signals() as stop:
             # Each app gets its own handle on the socket: stopping one closes only that.
-            runner = await start_site(build(registry), sock.dup())
+            started = asyncio.Event()
+            runner = await start_site(build(registry, started), sock.dup())
             settle_heap(reloaded=False)
+            started.set()
             base = url_of(sock)
             print(
                 f"lienthong serve: status page {base}/ · metrics {base}/metrics"
@@ -177,8 +181,10 @@ async def _serve(
                     if fresh is None:
                         continue
                     await runner.cleanup()
-                    runner = await start_site(build(fresh), sock.dup())
+                    started = asyncio.Event()
+                    runner = await start_site(build(fresh, started), sock.dup())
                     settle_heap()
+                    started.set()
                     log.info(
                         "registry reloaded: %d obligations, %d departments",
                         len(fresh.obligations),
