@@ -354,6 +354,7 @@ class Exposition:
         # Each obligation's text, per family; a list replaced whole when it changes, so a
         # copy of this list is a consistent snapshot for a scrape in a worker thread.
         self._texts: list[list[bytes]] = []
+        self._blank: list[bytes] = []  # the text of an obligation not rendered yet
         # Per family and block of CHUNK obligations, a number that changes with its text:
         # the blocks themselves are joined at each scrape, never kept (125 MB at 100,000).
         self._versions: list[list[int]] = []
@@ -376,8 +377,8 @@ class Exposition:
         """Every obligation of the (new) day to render from scratch."""
         obligations = self.obligations()
         self._index = {o.key: i for i, o in enumerate(obligations)}
-        empty = [b""] * len(self.families)
-        self._texts = [empty] * len(obligations)
+        self._blank = [b""] * len(self.families)
+        self._texts = [self._blank] * len(obligations)
         version = next(self._counter)
         self._versions = [
             [version] * len(range(0, len(obligations), CHUNK)) for _ in range(len(self.families))
@@ -410,7 +411,9 @@ class Exposition:
             # Static families keep their text unless the calendar figures changed.
             new = self._render_one(self._obligations[i], None if whole else old)
             self._texts[i] = new
-            self._stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
+            if old is not self._blank:  # a first text's block has a version no scrape saw yet
+                block = i - i % CHUNK
+                self._stale.update([(f, block) for f in range(len(new)) if new[f] != old[f]])
         if self._pending:
             return False
         # Fresh sets: an emptied one keeps the table it grew to (8 MB each at 100,000).

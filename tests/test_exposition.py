@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from compliance.month_to_date import month_to_date
-from exporter.metrics import Exposition
+from exporter.metrics import Exposition, GzipCache
 from exporter.state import MetricsState
 from registry import Registry
 from store.records import Transaction
@@ -95,3 +96,23 @@ def test_changed_obligations_are_rendered_a_share_at_a_time(bac_ninh: Registry) 
         )
     assert [kept.catch_up(1) for _ in pairs] == [False, False, True]
     assert kept.render_bytes() == fresh(state)
+
+
+def test_the_compressed_blocks_kept_between_scrapes_are_the_text_of_now(
+    bac_ninh: Registry,
+) -> None:
+    # A block's compressed form is reused while its text has not changed: a changed
+    # obligation, after the first text of every one, must make its blocks compressed again.
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
+    )
+    kept, cache = Exposition(state, lambda: None), GzipCache()
+
+    def scrape() -> bytes:
+        return gzip.decompress(b"".join(cache.compress(kept.keyed_parts())))
+
+    assert scrape() == fresh(state)
+    success = Transaction("so-tuphap", "ho-tich", NOW, True, "push")
+    state.on_written([success], WriteResult(1, 0, {("so-tuphap", "ho-tich", "push", True): 1}))
+    assert scrape() == fresh(state)
