@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, GzipCache, LienthongCollector
-from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
+from exporter.state import MetricsState, read_calendar, read_totals
 from exporter.web import Web, WebOptions, add_pages
 from intake.push.api import PushApi, PushOptions, add_push_api
 from probes.engine import ProbeSettings
@@ -236,7 +236,7 @@ def _chunks(mapping: Mapping[K, V]) -> Iterator[dict[K, V]]:
 
 async def refresh_calendar(service: Service) -> None:
     day = service.state.local_day()
-    obligations = current_obligations(service.registry, day)
+    obligations = service.state.current(day)
     figures = await asyncio.to_thread(
         read_calendar, service.store, service.registry, obligations, day
     )

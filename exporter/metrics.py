@@ -46,7 +46,7 @@ from exporter.families import (
     WORKING_DAY,
     Family,
 )
-from exporter.state import DURATION_BUCKETS, MetricsState, current_obligations
+from exporter.state import DURATION_BUCKETS, MetricsState
 from probes.health import LAG_BUCKETS, ProbeHealth
 from registry import Obligation
 
@@ -368,7 +368,7 @@ class Exposition:
         state = self.state
         scope = (state.today, state.scope_version)
         if scope != self._day:
-            current = current_obligations(state.registry, state.today)
+            current = state.current(state.today)
             self._obligations = [o for o in current if state.shows(o.key)]
             self._day = scope
         return self._obligations

@@ -53,6 +53,7 @@ _ANCHOR, _ALIAS = ryml.VALANCH, ryml.VALREF
 # whatever is near its limit is left to it (it refuses an alias bomb at FILE:LINE).
 _ALIAS_BUDGET = ALIAS_BUDGET // 2
 _NONE = ryml.NONE
+_SPECIAL_NODE = _REFUSED | _ANCHOR | _ALIAS | ryml.MAP | ryml.SEQ
 _MAP, _SEQ, _KEYQUO, _VALQUO = ryml.MAP, ryml.SEQ, ryml.KEYQUO, ryml.VALQUO
 # Plain scalars may not start with these (YAML reserves @ and `); rapidyaml lets them.
 _INDICATORS = frozenset("@`%")
@@ -264,7 +265,11 @@ def _walk(
                 key = scalar(key_of(child), child_kind & _KEYQUO)
                 if not isinstance(key, str) or key in mapping:
                     raise Declined("a non-text, merge or duplicate key")
-                mapping[key] = node(child, child_kind)
+                if child_kind & _SPECIAL_NODE:
+                    mapping[key] = node(child, child_kind)
+                else:  # a plain value: `node` and `content` in short (most of the nodes)
+                    count[0] += 1
+                    mapping[key] = scalar(value_of(child), child_kind & _VALQUO)
                 child = next_sibling(child)
             return mapping
         if kind & _SEQ:
