@@ -206,9 +206,11 @@ def settle_heap(reloaded: bool = True) -> None:
     every full collection would walk again (0.5 s pauses, 40 % of the CPU);
     frozen, the collector sees only what the probes and requests allocate.
     """
-    if reloaded:  # the old registry's cycles become collectable again
-        gc.unfreeze()
-    gc.collect()
+    if reloaded:
+        gc.unfreeze()  # the old registry's cycles become collectable again
+        gc.collect()
+    # At the first start, frozen as it is: start-up leaves a few thousand objects of
+    # garbage (2,400 at 100,000 obligations) and a collection walked all it built (0.4 s).
     gc.freeze()
     gc.enable()  # off while the service started (`run`)
 
