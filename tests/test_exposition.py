@@ -98,6 +98,26 @@ def test_changed_obligations_are_rendered_a_share_at_a_time(bac_ninh: Registry) 
     assert kept.render_bytes() == fresh(state)
 
 
+def test_a_change_during_the_first_render_is_in_the_text(bac_ninh: Registry) -> None:
+    # The first texts are made in registry order, in turns: an obligation that changes
+    # meanwhile is rendered again if its text was made already, else made of now.
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
+    )
+    kept = Exposition(state, lambda: None)
+    assert not kept.catch_up(3)
+    current = kept.obligations()
+    for o in (current[1], current[-1]):  # one with a text, one without yet
+        state.on_written(
+            [Transaction(*o.key, NOW, True, "push")],
+            WriteResult(1, 0, {(*o.key, "push", True): 1}),
+        )
+    while not kept.catch_up(3):
+        pass
+    assert kept.render_bytes() == fresh(state)
+
+
 def test_the_compressed_blocks_kept_between_scrapes_are_the_text_of_now(
     bac_ninh: Registry,
 ) -> None:
