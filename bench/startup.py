@@ -96,7 +96,10 @@ def measure(registry: Path, database: Path, pinned: bool) -> tuple[float, float,
     log = database.with_suffix(".log")
     begun = time.perf_counter()
     with log.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        # In the run's own folder: the exports it writes when it starts land there.
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=stderr, cwd=database.parent
+        )
     try:
         _until_answered(f"{base}/healthz", process, log)
         healthy = time.perf_counter() - begun

@@ -26,13 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, GzipCache, LienthongCollector
-from exporter.state import (
-    MetricsState,
-    current_obligations,
-    read_calendar,
-    read_excusals,
-    read_totals,
-)
+from exporter.state import MetricsState, read_calendar, read_excusals, read_totals
 from exporter.web import Web, WebOptions, add_pages
 from intake.push.api import PushApi, PushOptions, add_push_api
 from probes.engine import ProbeSettings
@@ -276,7 +270,7 @@ async def refresh_calendar(service: Service, day: date | None = None, since: boo
         pairs = state.stale_calendar()
         if not pairs:
             return
-    obligations = current_obligations(service.registry, day)
+    obligations = state.current(day)
     figures = await asyncio.to_thread(
         read_calendar, service.store, service.registry, obligations, day, pairs
     )
@@ -378,6 +372,12 @@ OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 WRITE_CHUNK = 1 << 18  # bytes of compressed exposition written at a time
 
 
+async def render_metrics(service: Service) -> None:
+    """Render the obligations changed since the last scrape, a share at a time."""
+    while not service.exposition.catch_up(RENDER_TURN):
+        await asyncio.sleep(0)
+
+
 async def metrics_handler(request: web.Request) -> web.StreamResponse:
     """The exposition, streamed: OpenMetrics when Accept asks for it, gzip when allowed."""
     service = request.app[SERVICE]
@@ -392,9 +392,7 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
     if gzip:
         response.headers["Content-Encoding"] = "gzip"
     await response.prepare(request)
-    # The obligations changed since the last scrape, re-rendered a share at a time.
-    while not service.exposition.catch_up(RENDER_TURN):
-        await asyncio.sleep(0)
+    await render_metrics(service)
     if not gzip:
         for part in service.exposition.render_parts(openmetrics):
             await response.write(part)

@@ -10,6 +10,7 @@ obligations, this stays well under the 250 ms budget.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import struct
@@ -45,7 +46,7 @@ from exporter.families import (
     WORKING_DAY,
     Family,
 )
-from exporter.state import DURATION_BUCKETS, MetricsState, current_obligations
+from exporter.state import DURATION_BUCKETS, MetricsState
 from probes.health import LAG_BUCKETS, ProbeHealth
 from registry import Obligation
 
@@ -58,26 +59,37 @@ SOURCES = ("probe", "push", "gateway", "import")
 # both of which make the renderer start over: a changed obligation keeps their text.
 STATIC_FAMILIES = frozenset((OBLIGATION_INFO, MISSED_REQUIRED_DAYS, MONTH_REQUIRED_DAYS))
 # The month families move with today's successes only when the day becomes met: most
-# probes change none of them (and `missable` is the costliest figure to compute).
+# probes change none of them.
 MONTH_FAMILIES = frozenset(
     (COMPLIANCE_RATIO, MONTH_MET_DAYS, MONTH_REMAINING_DAYS, MONTH_MISSABLE_DAYS)
 )
 
 
 def obligation_samples(
-    state: MetricsState,
-    o: Obligation,
-    durations_per_obligation: bool = False,
-    month: bool = True,
-    static: bool = True,
-) -> dict[Family, list[Sample]]:
-    """The samples of each per-obligation family that has any, keyed by family; without
-    the month families' unless `month`, without the static families' unless `static`
-    (a probe's re-render needs neither, most of the time)."""
+    state: MetricsState, o: Obligation, durations_per_obligation: bool = False
+) -> dict[Family, Sequence[Sample]]:
+    """The samples of each per-obligation family that has any, keyed by family."""
+    samples = live_samples(state, o, durations_per_obligation)
+    figures = current_figures(state, o)
+    if figures is not None:
+        m = o.min_daily_successes
+        today = min(state.successes_today.get(o.key, 0), m)
+        samples.update(_calendar_samples(figures, today, m, o.target_ratio, o.kind))
+    return samples
+
+
+def current_figures(state: MetricsState, o: Obligation) -> MonthToDate | None:
+    """The obligation's month-to-date figures, if there are any for today."""
+    figures = state.calendar.get(o.key)
+    return figures if figures is not None and figures.today == state.today else None
+
+
+def live_samples(
+    state: MetricsState, o: Obligation, durations_per_obligation: bool = False, info: bool = True
+) -> dict[Family, Sequence[Sample]]:
+    """The samples of the families that do not come from the calendar figures (the info
+    series' only if `info`: a probe's re-render keeps its text)."""
     pair = o.key
-    samples: dict[Family, list[Sample]] = {}
-    if static:
-        samples[OBLIGATION_INFO] = _info_samples(state, o)
     probed = pair in state.probed
     transactions: list[Sample] = []
     for source in SOURCES:
@@ -100,17 +112,14 @@ def obligation_samples(
         durations.append((f"{PROBE_DURATION.name}_sum", (), histogram.total if histogram else 0.0))
         durations.append((f"{PROBE_DURATION.name}_count", (), histogram.count if histogram else 0))
     today = state.successes_today.get(pair, 0)
-    figures = state.calendar.get(pair)
-    samples[TRANSACTIONS] = transactions
-    samples[LAST_SUCCESS] = last_success
-    samples[PROBE_DURATION] = durations
-    samples[SUCCESSES_TODAY] = [(SUCCESSES_TODAY.name, (), today)]
-    if figures is not None and figures.today == state.today:
-        if static:
-            samples[MISSED_REQUIRED_DAYS] = [(MISSED_REQUIRED_DAYS.name, (), figures.missed_streak)]
-            samples[MONTH_REQUIRED_DAYS] = [(MONTH_REQUIRED_DAYS.name, (), figures.month_required)]
-        if month:
-            samples.update(_month_samples(figures, o, today))
+    samples: dict[Family, Sequence[Sample]] = {
+        TRANSACTIONS: transactions,
+        LAST_SUCCESS: last_success,
+        PROBE_DURATION: durations,
+        SUCCESSES_TODAY: [(SUCCESSES_TODAY.name, (), today)],
+    }
+    if info:
+        samples[OBLIGATION_INFO] = _info_samples(state, o)
     return samples
 
 
@@ -129,19 +138,37 @@ def _info_samples(state: MetricsState, o: Obligation) -> list[Sample]:
     return [(OBLIGATION_INFO.name, labels, 1)]
 
 
-def _month_samples(f: MonthToDate, o: Obligation, today: int) -> dict[Family, list[Sample]]:
-    m = o.min_daily_successes
+# Pure, and most obligations ask with equal arguments (the same figures, today met or not
+# yet: `today` is at most `m`, the same minimum and target): computed once for them (the missable days alone,
+# Decimal arithmetic over the rest of the month, were a second at 100,000 obligations).
+@functools.lru_cache(maxsize=4096)
+def _calendar_samples(
+    f: MonthToDate, today: int, m: int, target_ratio: float, kind: str
+) -> dict[Family, tuple[Sample, ...]]:
+    """The samples of the calendar families, given today's successes so far (only whether
+    they reach `m` matters: pass at most `m`, and equal figures share the cache)."""
     ratio = f.ratio(today, m)
     return {
-        COMPLIANCE_RATIO: [] if ratio is None else [(COMPLIANCE_RATIO.name, (), ratio)],
-        MONTH_MET_DAYS: [(MONTH_MET_DAYS.name, (), f.met(today, m))],
-        MONTH_REMAINING_DAYS: [(MONTH_REMAINING_DAYS.name, (), f.remaining(today, m))],
+        COMPLIANCE_RATIO: () if ratio is None else ((COMPLIANCE_RATIO.name, (), ratio),),
+        MISSED_REQUIRED_DAYS: ((MISSED_REQUIRED_DAYS.name, (), f.missed_streak),),
+        MONTH_REQUIRED_DAYS: ((MONTH_REQUIRED_DAYS.name, (), f.month_required),),
+        MONTH_MET_DAYS: ((MONTH_MET_DAYS.name, (), f.met(today, m)),),
+        MONTH_REMAINING_DAYS: ((MONTH_REMAINING_DAYS.name, (), f.remaining(today, m)),),
         MONTH_MISSABLE_DAYS: (
-            [(MONTH_MISSABLE_DAYS.name, (), f.missable(today, m, o.target_ratio))]
-            if o.kind == "maintain"
-            else []
+            ((MONTH_MISSABLE_DAYS.name, (), f.missable(today, m, target_ratio)),)
+            if kind == "maintain"
+            else ()
         ),
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_parts(
+    f: MonthToDate, today: int, m: int, target_ratio: float, kind: str
+) -> dict[Family, tuple[str, ...]]:
+    """The text of the calendar families, as parts to join with an obligation's labels."""
+    samples = _calendar_samples(f, today, m, target_ratio, kind)
+    return {family: _parts(found) for family, found in samples.items()}
 
 
 def engine_samples(
@@ -252,12 +279,24 @@ def number(value: float) -> str:
 # those are kept. An obligation's info labels (names, clause) are its own, rendered
 # rarely: keeping them cost 44 MB at 100,000 obligations.
 _extra_text: dict[ExtraLabels, str] = {}
+# Their values do repeat (codes, names, owners, clauses): each is escaped once.
+_escaped: dict[str, str] = {}
+
+
+def _value(value: str) -> str:
+    """A label value escaped."""
+    text = _escaped.get(value)
+    if text is None:
+        text = escape(value)
+        if len(_escaped) < 100_000:
+            _escaped[value] = text
+    return text
 
 
 def _extra(extra: ExtraLabels) -> str:
     text = _extra_text.get(extra)
     if text is None:
-        text = "".join(f',{k}="{escape(v)}"' for k, v in extra)
+        text = "".join([f',{k}="{_value(v)}"' for k, v in extra])
         if len(extra) <= 2 and len(_extra_text) < 10_000:
             _extra_text[extra] = text
     return text
@@ -269,6 +308,15 @@ def _lines(samples: Sequence[Sample], base: str) -> str:
         f"{name}{{{base}{_extra(extra)}}} {value if type(value) is int else number(value)}\n"
         for name, extra, value in samples
     )
+
+
+def _parts(samples: Sequence[Sample]) -> tuple[str, ...]:
+    """`_lines(samples, base)` as `base.join(parts)`: the lines cut where the labels go."""
+    parts = [""]
+    for name, extra, value in samples:
+        parts[-1] += f"{name}{{"
+        parts.append(f"{_extra(extra)}}} {value if type(value) is int else number(value)}\n")
+    return tuple(parts)
 
 
 def _header(f: Family) -> str:
@@ -310,6 +358,7 @@ class Exposition:
         # Each obligation's text, per family; a list replaced whole when it changes, so a
         # copy of this list is a consistent snapshot for a scrape in a worker thread.
         self._texts: list[list[bytes]] = []
+        self._first = 0  # obligations from this index on have no text yet
         # Per family and block of CHUNK obligations, a number that changes with its text:
         # the blocks themselves are joined at each scrape, never kept (125 MB at 100,000).
         self._versions: list[list[int]] = []
@@ -324,7 +373,7 @@ class Exposition:
         state = self.state
         scope = (state.today, state.scope_version)
         if scope != self._day:
-            current = current_obligations(state.registry, state.today)
+            current = state.current(state.today)
             self._obligations = [o for o in current if state.shows(o.key)]
             self._day = scope
         return self._obligations
@@ -339,8 +388,9 @@ class Exposition:
         self._versions = [
             [version] * len(range(0, len(obligations), CHUNK)) for _ in range(len(self.families))
         ]
-        self._pending = set(self._index)
-        self._whole = set(self._index)
+        self._first = 0
+        self._pending = set()
+        self._whole = set()
         self._stale = set()
         self._met = set()
 
@@ -351,13 +401,28 @@ class Exposition:
         state = self.state
         if self._day != (state.today, state.scope_version):
             self._start_over()
-        self._pending |= state.take_dirty()
+        dirty = state.take_dirty()
         recalendared = state.take_calendar_changed()
+        if self._first < len(self._obligations):
+            # Those with no text yet get their first one, of now, in registry order below.
+            dirty = {p for p in dirty if self._index.get(p, -1) < self._first}
+            recalendared = {p for p in recalendared if self._index.get(p, -1) < self._first}
+        self._pending |= dirty
         self._pending |= recalendared
         self._whole |= recalendared
-        for _ in range(len(self._pending) if budget is None else budget):
-            if not self._pending:
-                break
+        obligations = self._obligations
+        left = len(obligations) - self._first + len(self._pending) if budget is None else budget
+        # First texts in registry order (a block's version is new already): in a set's
+        # order, 100,000 took a third longer, their objects visited all over memory.
+        while self._first < len(obligations) and left > 0:
+            o = obligations[self._first]
+            self._texts[self._first] = self._render_one(o, None)
+            if state.successes_today.get(o.key, 0) >= o.min_daily_successes:
+                self._met.add(self._first)
+            self._first += 1
+            left -= 1
+        while self._pending and left > 0:
+            left -= 1
             pair = self._pending.pop()
             whole = pair in self._whole
             self._whole.discard(pair)
@@ -365,10 +430,10 @@ class Exposition:
             if i is None:
                 continue
             old = self._texts[i]
-            o = self._obligations[i]
+            o = obligations[i]
             met = state.successes_today.get(pair, 0) >= o.min_daily_successes
             # Static families keep their text unless the calendar figures changed, the
-            # month's unless today became met (or not: a new day) as well.
+            # month's unless today became met as well.
             month = whole or met != (i in self._met)
             if met:
                 self._met.add(i)
@@ -376,8 +441,9 @@ class Exposition:
                 self._met.discard(i)
             new = self._render_one(o, None if whole else old, month)
             self._texts[i] = new
-            self._stale.update((f, i - i % CHUNK) for f in range(len(new)) if new[f] != old[f])
-        if self._pending:
+            block = i - i % CHUNK
+            self._stale.update([(f, block) for f in range(len(new)) if new[f] != old[f]])
+        if self._pending or self._first < len(obligations):
             return False
         # Fresh sets: an emptied one keeps the table it grew to (8 MB each at 100,000).
         self._pending, self._whole = set(), set()
@@ -392,20 +458,34 @@ class Exposition:
     ) -> list[bytes]:
         """Every family's text for `o`; given its `old` text, static families are kept (and
         the month's too, unless `month`)."""
-        province = escape(self.state.registry.province.code)
+        province = _value(self.state.registry.province.code)
         base = (
-            f'province="{province}",department="{escape(o.department)}",system="{escape(o.system)}"'
+            f'province="{province}",department="{_value(o.department)}",system="{_value(o.system)}"'
         )
-        samples = obligation_samples(
-            self.state, o, self.durations_per_obligation, month, static=old is None
+        samples = live_samples(self.state, o, self.durations_per_obligation, info=old is None)
+        figures = current_figures(self.state, o) if month or old is None else None
+        m = o.min_daily_successes
+        calendar = (
+            {}
+            if figures is None
+            else _calendar_parts(
+                figures,
+                min(self.state.successes_today.get(o.key, 0), m),
+                m,
+                o.target_ratio,
+                o.kind,
+            )
         )
-        return [
-            old[i]
-            if old is not None
-            and (family in STATIC_FAMILIES or (not month and family in MONTH_FAMILIES))
-            else _lines(samples.get(family, ()), base).encode()
-            for i, family in enumerate(self.families)
-        ]
+        kept = STATIC_FAMILIES if month else STATIC_FAMILIES | MONTH_FAMILIES
+        texts = []
+        for i, family in enumerate(self.families):
+            if old is not None and family in kept:
+                texts.append(old[i])
+                continue
+            parts = calendar.get(family)  # most of the text: joined, not formatted
+            text = _lines(samples.get(family, ()), base) if parts is None else base.join(parts)
+            texts.append(text.encode())
+        return texts
 
     def render_parts(self, openmetrics: bool = False) -> Iterator[bytes]:
         """The exposition in pieces (blocks joined one at a time, not the whole body)."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from compliance.month_to_date import month_to_date
-from exporter.metrics import Exposition
+from exporter.metrics import Exposition, GzipCache
 from exporter.state import MetricsState
 from registry import Registry
 from store.records import Transaction
@@ -97,6 +98,48 @@ def test_changed_obligations_are_rendered_a_share_at_a_time(bac_ninh: Registry) 
         )
     assert [kept.catch_up(1) for _ in pairs] == [False, False, True]
     assert kept.render_bytes() == fresh(state)
+
+
+def test_a_change_during_the_first_render_is_in_the_text(bac_ninh: Registry) -> None:
+    # The first texts are made in registry order, in turns: an obligation that changes
+    # meanwhile is rendered again if its text was made already, else made of now.
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
+    )
+    kept = Exposition(state, lambda: None)
+    assert not kept.catch_up(3)
+    current = kept.obligations()
+    for o in (current[1], current[-1]):  # one with a text, one without yet
+        state.on_written(
+            [Transaction(*o.key, NOW, True, "push")],
+            WriteResult(1, 0, added={(*o.key, "push", True): 1}),
+        )
+    while not kept.catch_up(3):
+        pass
+    assert kept.render_bytes() == fresh(state)
+
+
+def test_the_compressed_blocks_kept_between_scrapes_are_the_text_of_now(
+    bac_ninh: Registry,
+) -> None:
+    # A block's compressed form is reused while its text has not changed: a changed
+    # obligation, after the first text of every one, must make its blocks compressed again.
+    state = MetricsState(bac_ninh, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
+    )
+    kept, cache = Exposition(state, lambda: None), GzipCache()
+
+    def scrape() -> bytes:
+        return gzip.decompress(b"".join(cache.compress(kept.keyed_parts())))
+
+    assert scrape() == fresh(state)
+    success = Transaction("so-tuphap", "ho-tich", NOW, True, "push")
+    state.on_written(
+        [success], WriteResult(1, 0, added={("so-tuphap", "ho-tich", "push", True): 1})
+    )
+    assert scrape() == fresh(state)
 
 
 def test_a_day_met_moves_the_month_lines_and_later_successes_only_the_counts(

@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from compliance.month_to_date import month_to_date
 from exporter.app import SERVICE, ServiceOptions, create_app, refresh_calendar, refresh_totals
 from exporter.metrics import Exposition
-from exporter.state import MetricsState, read_calendar, read_totals
+from exporter.state import MetricsState, current_obligations, read_calendar, read_totals
 from registry import Registry
 from store import Transaction, write_transactions
-from store.counts import Pair
-from store.excusals import approve_excusal, propose_excusal
+from store.counts import Pair, daily_source_counts_between, first_record_days
+from store.excusals import approve_excusal, approved_between, propose_excusal
 from store.writer import WriteResult
 
 # Wednesday 2026-10-14, 10:00 in Hà Nội.
@@ -96,6 +97,48 @@ def test_missable_days_gauge_for_a_fresh_month(engine: Engine, bac_ninh: Registr
     assert (
         gauge(text, "lienthong_month_missable_required_workdays", "so-tnmt", "csdl-dat-dai") is None
     )
+
+
+def test_calendar_figures_are_shared_only_where_they_cannot_differ(
+    engine: Engine, bac_ninh: Registry
+) -> None:
+    # Pairs with nothing stored and nothing excused share one computation per window
+    # (what `serve` starts with on a new store); every pair still gets month_to_date's own.
+    today = date(2026, 10, 14)
+    late = ("so-noivu", "csdl-cbccvc")  # in force from 8 October: a window of its own
+    obligations = tuple(
+        o.model_copy(update={"since": date(2026, 10, 8)}) if o.key == late else o
+        for o in bac_ninh.obligations
+    )
+    registry = bac_ninh.model_copy(update={"obligations": obligations})
+    recorded, excused = ("so-taichinh", "csdl-dkdn"), ("so-tuphap", "csdl-vbqppl")
+    write_transactions(engine, HANOI, [Transaction(*recorded, at(9), True, "push")])
+    n = propose_excusal(
+        engine, registry, system="csdl-vbqppl", department="so-tuphap",
+        first=date(2026, 10, 12), last=date(2026, 10, 13), reason="Bảo trì", by="A",
+    )  # fmt: skip
+    approve_excusal(engine, n, "B")
+    current = current_obligations(registry, today)
+
+    figures = read_calendar(engine, registry, current, today)
+
+    first = date(2026, 8, 1)
+    with engine.connect() as conn:
+        counts = daily_source_counts_between(conn, first, date(2026, 10, 13))
+        excusals = approved_between(conn, first, date(2026, 10, 31))
+        first_records = first_record_days(conn)
+    for o in current:
+        alone = month_to_date(
+            registry, o, today, counts.get(o.key, {}), excusals, first_records.get(o.key)
+        )
+        assert figures[o.key] == alone, o.key
+    # The excused and the recorded pair differ from their unrecorded neighbours; so does
+    # the later window; two unrecorded pairs of one window share one object.
+    plain = figures[("so-taichinh", "ma-so-ngan-sach")]
+    assert figures[excused].required_before == plain.required_before - 2
+    assert figures[recorded].met_before == 1 and plain.met_before == 0
+    assert figures[late].required_before < plain.required_before
+    assert figures[("so-taichinh", "csdl-gia")] is plain
 
 
 async def test_late_records_recompute_only_their_pairs(engine: Engine, bac_ninh: Registry) -> None:

@@ -132,6 +132,23 @@ def test_the_fast_parser_reads_what_pyyaml_reads_or_declines(text: str) -> None:
         assert readable and same(fast, slow), (fast, slow)
 
 
+@pytest.mark.parametrize("text", COMMON + EDGES)
+def test_the_tree_read_in_bulk_is_the_one_its_accessors_give(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tree's memory read in bulk (fast) and node by node through rapidyaml's accessors
+    (as before) give the same data; the installed rapidyaml is read in bulk."""
+    try:
+        tree = fastyaml._parse_quietly(text.encode())
+    except fastyaml.Declined:
+        return
+    assert fastyaml._NodeArray.read(tree) is not None
+    in_bulk = fast_or_declined(text)
+    monkeypatch.setattr(fastyaml._NodeArray, "read", classmethod(lambda cls, tree: None))
+    parsed, by_node = fast_or_declined(text)
+    assert in_bulk[0] == parsed and (not parsed or same(in_bulk[1], by_node))
+
+
 def test_the_common_forms_are_not_declined() -> None:
     """What registries are written with takes the fast path (else start-up is slow again)."""
     for text in COMMON:
