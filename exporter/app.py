@@ -219,8 +219,7 @@ async def _render_ahead(service: Service) -> None:
     changed since the last scrape, between probe runs, had taken seconds of its duration."""
     while True:
         await asyncio.sleep(service.options.metrics.render_ahead)
-        while not service.exposition.catch_up(RENDER_TURN):
-            await asyncio.sleep(0)
+        await render_metrics(service)
 
 
 async def refresh_totals(service: Service) -> float:
