@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
 from itertools import repeat
-from operator import add, sub
+from operator import add, mul, sub
 
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
@@ -82,6 +82,7 @@ class ComplianceRow:
     excusals: tuple[Excusal, ...] = ()
 
 
+@lru_cache(maxsize=4096)  # a report asks for a few hundred distinct ones, 30,000 times
 def ratio(met: int, required: int) -> Decimal | None:
     """met / required rounded half-up to 4 decimals; None when nothing was required."""
     if required == 0:
@@ -93,11 +94,17 @@ def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> S
     """The status of a `maintain` obligation: the first of the contract's rules that holds."""
     if r is None:
         return Status.NOT_APPLICABLE
-    if r >= Decimal(str(target_ratio)):
+    if r >= _target(target_ratio):
         return Status.COMPLIANT
     if successes > 0:
         return Status.PARTIAL
     return Status.NON_COMPLIANT
+
+
+@lru_cache(maxsize=256)
+def _target(target_ratio: float) -> Decimal:
+    """A target as the Decimal its text says (0.95 is 0.95, not the float nearest it)."""
+    return Decimal(str(target_ratio))
 
 
 def applies(excusal: Excusal, obligation: Obligation) -> bool:
@@ -131,6 +138,9 @@ def counting(day: DaySources | None, evidence: frozenset[str]) -> DayCount:
 
 def first_counting_day(first_days: Mapping[str, date], evidence: frozenset[str]) -> date | None:
     """The first day with a success from a source that counts, given each source's first day."""
+    if len(first_days) == 1:  # the common case (one source), once per row of a report
+        ((source, day),) = first_days.items()
+        return day if source in evidence else None
     return min((d for source, d in first_days.items() if source in evidence), default=None)
 
 
@@ -237,22 +247,10 @@ def _window_days(
     return _Window(month, in_force, required, all(in_force))
 
 
-# `_state` of a day without an approved excusal, by (required, counted >= need,
-# counted - by_probe >= need): the same rule, looked up for a month of days in C loops.
-_NO_EXCUSAL = {
-    (required, enough, without_probe): (
-        DayState.NOT_REQUIRED
-        if not required
-        else DayState.MISSED
-        if not enough
-        else DayState.PROBE_ONLY
-        if not without_probe
-        else DayState.MET
-    )
-    for required in (False, True)
-    for enough in (False, True)
-    for without_probe in (False, True)
-}
+# `_state` of a day without an approved excusal, by a code: 0 when the day is not
+# required, else 1 + (counted >= need) + (counted - by_probe >= need, which implies the
+# first: counts are never negative). The same rule, for a month of days in C loops.
+_NO_EXCUSAL = (DayState.NOT_REQUIRED, DayState.MISSED, DayState.PROBE_ONLY, DayState.MET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,9 +370,8 @@ def month_row(
         without_probe = (
             enough if c.by_probe is None else map(need.__le__, map(sub, c.per_day, c.by_probe))
         )
-        found = list(
-            map(_NO_EXCUSAL.__getitem__, zip(required_day, enough, without_probe, strict=True))
-        )
+        codes = map(mul, required_day, map(add, map(add, enough, without_probe), repeat(1)))
+        found = list(map(_NO_EXCUSAL.__getitem__, codes))
     found += [DayState.AFTER_AS_OF] * (n - upto)
     successes, failures = c.successes, c.failures
     first, last = c.first_us, c.last_us
