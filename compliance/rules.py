@@ -247,6 +247,13 @@ def _window_days(
     return _Window(month, in_force, required, all(in_force))
 
 
+def in_force_all_month(registry: Registry, obligation: Obligation, month: Month) -> bool:
+    """Whether the obligation holds every day of the month: then its figures need only the
+    extremes of its days' first and last successes, not each day's."""
+    since, until = registry.window(obligation)
+    return _window_days(registry.calendar, since, until, month.first, month.last).whole
+
+
 # `_state` of a day without an approved excusal, by a code: 0 when the day is not
 # required, else 1 + (counted >= need) + (counted - by_probe >= need, which implies the
 # first: counts are never negative). The same rule, for a month of days in C loops.
@@ -289,10 +296,14 @@ def _counted(
         if shift == 0 and w.whole and min(s.days) >= 0 and max(s.days) < upto:
             successes += sum(s.successes)
             failures += sum(s.failures)
-            firsts += [us for us in s.first_success_us if us is not None]
-            lasts += [us for us in s.last_success_us if us is not None]
+            if s.earliest_us is not None:
+                firsts.append(s.earliest_us)
+            if s.latest_us is not None:
+                lasts.append(s.latest_us)
             list(map(day_ok.__setitem__, s.days, s.successes))
         else:
+            if not s.has_times:  # build_report reads them for these obligations
+                raise ValueError("a window or period of part of the days needs each day's times")
             in_force = w.in_force
             rows = zip(
                 s.days, s.successes, s.failures, s.first_success_us, s.last_success_us, strict=True
