@@ -247,11 +247,20 @@ def _window_days(
     return _Window(month, in_force, required, all(in_force))
 
 
+@lru_cache(maxsize=64)
+def _in_order(evidence: frozenset[str]) -> tuple[str, ...]:
+    """The sources that count, in the contract's order (one tuple per set, not per row)."""
+    return tuple(s for s in ALL_SOURCES if s in evidence)
+
+
 def in_force_all_month(registry: Registry, obligation: Obligation, month: Month) -> bool:
     """Whether the obligation holds every day of the month: then its figures need only the
     extremes of its days' first and last successes, not each day's."""
+    # A window is one stretch of days: in force on the first and the last, on all.
     since, until = registry.window(obligation)
-    return _window_days(registry.calendar, since, until, month.first, month.last).whole
+    return holds(since, until, month.first, month.first) and holds(
+        since, until, month.last, month.last
+    )
 
 
 # `_state` of a day without an approved excusal, by a code: 0 when the day is not
@@ -425,6 +434,6 @@ def month_row(
         days=tuple(map(dict.__getitem__, the_month.pairs, found)),
         excused_days=found.count(DayState.EXCUSED),
         probe_only_days=found.count(DayState.PROBE_ONLY),
-        evidence=tuple(s for s in ALL_SOURCES if s in evidence),
+        evidence=_in_order(evidence),
         excusals=mine,
     )
