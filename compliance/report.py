@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from compliance.periods import Month
-from compliance.rules import ComplianceRow, first_counting_day, month_row
+from compliance.rules import ComplianceRow, first_counting_day, in_force_all_month, month_row
 from registry import Department, Obligation, Province, Registry
 from registry.history import ancestry
 from store.counts import (
@@ -125,11 +125,21 @@ def build_report(
     as_of = as_of or default_as_of(month, now.astimezone(registry.tz).date())
     cutoff = min(month.last, as_of)
     with engine.connect() as conn:
-        counts = (
-            source_days_between(conn, month.first, cutoff)
-            if cutoff >= month.first
-            else PeriodCounts()
-        )
+        counts = PeriodCounts()
+        if cutoff >= month.first:
+            # Each day's first and last success only for the departments of an obligation
+            # in force part of the month (their sums leave days out): 6 MB to decode
+            # instead of 33 at 30,000 obligations.
+            counts = source_days_between(conn, month.first, cutoff, times=False)
+            partial = {
+                o.department
+                for o in registry.obligations_between(month.first, month.last)
+                if not in_force_all_month(registry, o, month)
+            }
+            if partial:
+                counts.update(
+                    source_days_between(conn, month.first, cutoff, departments=sorted(partial))
+                )
         first_days = first_success_days_by_source(conn, cutoff)
         excusals = approved_between(conn, month.first, cutoff)
     return compute_report(registry, month, as_of, now, counts, first_days, excusals)

@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
-from itertools import compress, repeat
-from typing import TypeGuard
+from itertools import repeat
+from operator import add, mul, sub
 
 from compliance.periods import Month
 from registry import Obligation, Registry, is_working_day
@@ -82,6 +82,7 @@ class ComplianceRow:
     excusals: tuple[Excusal, ...] = ()
 
 
+@lru_cache(maxsize=4096)  # a report asks for a few hundred distinct ones, 30,000 times
 def ratio(met: int, required: int) -> Decimal | None:
     """met / required rounded half-up to 4 decimals; None when nothing was required."""
     if required == 0:
@@ -93,11 +94,17 @@ def maintain_status(r: Decimal | None, target_ratio: float, successes: int) -> S
     """The status of a `maintain` obligation: the first of the contract's rules that holds."""
     if r is None:
         return Status.NOT_APPLICABLE
-    if r >= Decimal(str(target_ratio)):
+    if r >= _target(target_ratio):
         return Status.COMPLIANT
     if successes > 0:
         return Status.PARTIAL
     return Status.NON_COMPLIANT
+
+
+@lru_cache(maxsize=256)
+def _target(target_ratio: float) -> Decimal:
+    """A target as the Decimal its text says (0.95 is 0.95, not the float nearest it)."""
+    return Decimal(str(target_ratio))
 
 
 def applies(excusal: Excusal, obligation: Obligation) -> bool:
@@ -131,6 +138,9 @@ def counting(day: DaySources | None, evidence: frozenset[str]) -> DayCount:
 
 def first_counting_day(first_days: Mapping[str, date], evidence: frozenset[str]) -> date | None:
     """The first day with a success from a source that counts, given each source's first day."""
+    if len(first_days) == 1:  # the common case (one source), once per row of a report
+        ((source, day),) = first_days.items()
+        return day if source in evidence else None
     return min((d for source, d in first_days.items() if source in evidence), default=None)
 
 
@@ -214,58 +224,123 @@ def compliance_row(
     return month_row(registry, obligation, month, as_of, by_source, first_success_day, excusals)
 
 
-def _counting_days(
-    sources: Mapping[str, SourceDays], evidence: frozenset[str], first: date, n: int
-) -> tuple[list[int], list[int], list[int | None], list[int | None], list[int]]:
-    """Per day of the n days from `first`: the successes, failures, first and last success
-    (µs) of the sources that count, added together (as `counting` adds one day's), and the
-    successes of the probe among them."""
-    successes, failures, by_probe = [0] * n, [0] * n, [0] * n
-    firsts: list[int | None] = [None] * n
-    lasts: list[int | None] = [None] * n
-    counted = [(source, s) for source, s in sources.items() if source in evidence]
-    alone = len(counted) == 1  # the common case: nothing to add to, values are copied
-    for source, s in counted:
-        shift = (s.first - first).days
-        rows = zip(
-            s.days, s.successes, s.failures, s.first_success_us, s.last_success_us, strict=True
-        )
-        for k, ok, failed, first_us, last_us in rows:
-            i = k + shift
-            if not 0 <= i < n:
-                continue
-            if alone:
-                successes[i], failures[i], firsts[i], lasts[i] = ok, failed, first_us, last_us
-                continue
-            successes[i] += ok
-            failures[i] += failed
-            f = firsts[i]
-            if first_us is not None and (f is None or first_us < f):
-                firsts[i] = first_us
-            last = lasts[i]
-            if last_us is not None and (last is None or last_us > last):
-                lasts[i] = last_us
-        if source == "probe":
-            for k, ok in zip(s.days, s.successes, strict=True):
-                if 0 <= k + shift < n:
-                    by_probe[k + shift] = ok
-    return successes, failures, firsts, lasts, by_probe
+@dataclass(frozen=True)
+class _Window:
+    """A month's days as every obligation with one window (since, until) sees them."""
+
+    month: _Month
+    in_force: tuple[bool, ...]  # `registry.in_force_on` of each day
+    required: tuple[bool, ...]  # in force on a working day
+    whole: bool  # in force every day of the month
 
 
 @lru_cache(maxsize=256)
-def _in_force_days(
+def _window_days(
     calendar: Calendar, since: date | None, until: date | None, first: date, last: date
-) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+) -> _Window:
     """For each day of [first, last], given an obligation's window: whether it is in force
-    (`registry.in_force_on`) and whether it is required (in force on a working day). Most
-    obligations share one window: computed once for them all."""
+    and whether it is required. Most obligations share one window: computed once for them
+    all."""
     month = _month_days(calendar, first, last)
     in_force = tuple(holds(since, until, d, d) for d in month.days)
-    return in_force, tuple(f and w for f, w in zip(in_force, month.working, strict=True))
+    required = tuple(f and w for f, w in zip(in_force, month.working, strict=True))
+    return _Window(month, in_force, required, all(in_force))
 
 
-def _known(value: int | None) -> TypeGuard[int]:
-    return value is not None
+@lru_cache(maxsize=64)
+def _in_order(evidence: frozenset[str]) -> tuple[str, ...]:
+    """The sources that count, in the contract's order (one tuple per set, not per row)."""
+    return tuple(s for s in ALL_SOURCES if s in evidence)
+
+
+def in_force_all_month(registry: Registry, obligation: Obligation, month: Month) -> bool:
+    """Whether the obligation holds every day of the month: then its figures need only the
+    extremes of its days' first and last successes, not each day's."""
+    # A window is one stretch of days: in force on the first and the last, on all.
+    since, until = registry.window(obligation)
+    return holds(since, until, month.first, month.first) and holds(
+        since, until, month.last, month.last
+    )
+
+
+# `_state` of a day without an approved excusal, by a code: 0 when the day is not
+# required, else 1 + (counted >= need) + (counted - by_probe >= need, which implies the
+# first: counts are never negative). The same rule, for a month of days in C loops.
+_NO_EXCUSAL = (DayState.NOT_REQUIRED, DayState.MISSED, DayState.PROBE_ONLY, DayState.MET)
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """The counting sources' figures over the days up to the as-of day (those in force for
+    the sums): what a month row is computed from."""
+
+    successes: int
+    failures: int
+    first_us: int | None
+    last_us: int | None
+    per_day: list[int]  # counting successes per day up to the as-of day
+    by_probe: list[int] | None  # the probe's among them (None: the probe does not count)
+
+
+def _counted(
+    sources: Mapping[str, SourceDays], evidence: frozenset[str], start: date, upto: int, w: _Window
+) -> _Counted:
+    """The sources that count, added together over the first `upto` days of the month.
+
+    A source read for this month (its days counted from the month's first, none after the
+    as-of day) in a window of the whole month is added with C loops (sum, map); others day
+    by day. A report adds up 900,000 days."""
+    successes = failures = 0
+    firsts: list[int] = []
+    lasts: list[int] = []
+    per_day = [0] * upto
+    by_probe: list[int] | None = None
+    for source, s in sources.items():
+        if source not in evidence:
+            continue
+        if not s.days:
+            continue
+        shift = (s.first - start).days
+        day_ok: list[int] = [0] * upto
+        if shift == 0 and w.whole and min(s.days) >= 0 and max(s.days) < upto:
+            successes += sum(s.successes)
+            failures += sum(s.failures)
+            if s.earliest_us is not None:
+                firsts.append(s.earliest_us)
+            if s.latest_us is not None:
+                lasts.append(s.latest_us)
+            list(map(day_ok.__setitem__, s.days, s.successes))
+        else:
+            if not s.has_times:  # build_report reads them for these obligations
+                raise ValueError("a window or period of part of the days needs each day's times")
+            in_force = w.in_force
+            rows = zip(
+                s.days, s.successes, s.failures, s.first_success_us, s.last_success_us, strict=True
+            )
+            for k, ok, failed, first_us, last_us in rows:
+                i = k + shift
+                if not 0 <= i < upto:
+                    continue
+                day_ok[i] = ok
+                if not in_force[i]:
+                    continue  # its state says so, its records are not counted
+                successes += ok
+                failures += failed
+                if first_us is not None:
+                    firsts.append(first_us)
+                if last_us is not None:
+                    lasts.append(last_us)
+        per_day = day_ok if not any(per_day) else list(map(add, per_day, day_ok))
+        if source == "probe":
+            by_probe = day_ok
+    return _Counted(
+        successes,
+        failures,
+        min(firsts, default=None),
+        max(lasts, default=None),
+        per_day,
+        by_probe,
+    )
 
 
 def month_row(
@@ -281,33 +356,45 @@ def month_row(
     start, end = month.first, month.last
     cutoff = min(end, as_of)
     evidence = registry.evidence_for(obligation)
-    mine = tuple(e for e in excusals if applies(e, obligation) and e.days(start, cutoff))
+    mine = (
+        tuple(e for e in excusals if applies(e, obligation) and e.days(start, cutoff))
+        if excusals
+        else ()
+    )
     since, until = registry.window(obligation)
-    the_month = _month_days(registry.calendar, start, end)
+    window = _window_days(registry.calendar, since, until, start, end)
+    the_month = window.month
     n = len(the_month.days)
     upto = max(0, min(n, (cutoff - start).days + 1))  # the days up to the as-of day
-    in_force, required_day = _in_force_days(registry.calendar, since, until, start, end)
-    ok, failed, firsts, lasts, by_probe = _counting_days(sources, evidence, start, n)
+    c = _counted(sources, evidence, start, upto, window)
+    required_day = window.required[:upto]
     # Every day up to the as-of day gets its state from the one rule (a day out of force is
-    # not required, whatever its records); the sums count the days in force. In C loops
-    # (map, compress): a report runs this for 900,000 days.
-    found = list(
-        map(
-            _state,
-            repeat(obligation),
-            the_month.days[:upto],
-            required_day,
-            ok,
-            by_probe,
-            repeat(mine),
+    # not required, whatever its records); the sums count the days in force.
+    need = obligation.min_daily_successes
+    if mine:
+        by_probe = c.by_probe or [0] * upto
+        found = list(
+            map(
+                _state,
+                repeat(obligation),
+                the_month.days,
+                required_day,
+                c.per_day,
+                by_probe,
+                repeat(mine),
+            )
         )
-    )
+    else:
+        # The same rule in C loops (map, a lookup): a report runs it for 900,000 days.
+        enough = list(map(need.__le__, c.per_day))
+        without_probe = (
+            enough if c.by_probe is None else map(need.__le__, map(sub, c.per_day, c.by_probe))
+        )
+        codes = map(mul, required_day, map(add, map(add, enough, without_probe), repeat(1)))
+        found = list(map(_NO_EXCUSAL.__getitem__, codes))
     found += [DayState.AFTER_AS_OF] * (n - upto)
-    counted = in_force[:upto]
-    successes = sum(compress(ok, counted))
-    failures = sum(compress(failed, counted))
-    first = min(filter(_known, compress(firsts, counted)), default=None)
-    last = max(filter(_known, compress(lasts, counted)), default=None)
+    successes, failures = c.successes, c.failures
+    first, last = c.first_us, c.last_us
     met = found.count(DayState.MET) + found.count(DayState.PROBE_ONLY)
     required = met + found.count(DayState.MISSED)
 
@@ -347,6 +434,6 @@ def month_row(
         days=tuple(map(dict.__getitem__, the_month.pairs, found)),
         excused_days=found.count(DayState.EXCUSED),
         probe_only_days=found.count(DayState.PROBE_ONLY),
-        evidence=tuple(s for s in ALL_SOURCES if s in evidence),
+        evidence=_in_order(evidence),
         excusals=mine,
     )

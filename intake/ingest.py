@@ -82,6 +82,7 @@ def ingest_file(
     started = time.perf_counter()
     result = FileResult(path)
     parser = RecordParser(registry, default_source, now, text_cells=fmt == "csv")
+    parse = parser.parse
     stream = open_stream(path, fmt, registry)
     line = 0
     try:
@@ -95,8 +96,13 @@ def ingest_file(
                 if isinstance(raw, Unmapped):
                     result.unmapped[raw.key] += 1
                     continue
-                if isinstance(raw, Malformed):
-                    parsed: Transaction | list[FieldError] = [FieldError(raw.field, raw.message)]
+                if type(raw) is bytes:  # a JSON line, the common case: parsed here directly
+                    try:
+                        parsed: Transaction | list[FieldError] = parse(raw)
+                    except NOT_PARSED as e:
+                        parsed = _not_parsed(e)
+                elif isinstance(raw, Malformed):
+                    parsed = [FieldError(raw.field, raw.message)]
                 else:
                     parsed = _parse(parser, raw)
                 if isinstance(parsed, list):
@@ -140,8 +146,16 @@ def _parse(
         if isinstance(raw, Viewed):
             return parser.parse(raw.record, raw.view)
         return parser.parse(raw)
-    except (RecursionError, ValueError, OverflowError) as e:
-        return [FieldError("", f"cannot be read: {_reason(e)}")]
+    except NOT_PARSED as e:
+        return _not_parsed(e)
+
+
+# What parsing one record may raise besides its own errors (nesting, numbers too large).
+NOT_PARSED = (RecursionError, ValueError, OverflowError)
+
+
+def _not_parsed(e: BaseException) -> list[FieldError]:
+    return [FieldError("", f"cannot be read: {_reason(e)}")]
 
 
 def _reason(e: BaseException) -> str:

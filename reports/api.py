@@ -8,7 +8,6 @@ may read and never push; push tokens may not read here.
 from __future__ import annotations
 
 import asyncio
-import json
 
 from aiohttp import web
 from sqlalchemy import Engine
@@ -16,7 +15,7 @@ from sqlalchemy import Engine
 from compliance.periods import Month, PeriodError, parse_day
 from compliance.report import build_report
 from registry import Registry
-from reports.tabular import as_dict
+from reports.tabular import report_json
 from store.tokens import READ, find_token
 
 PATH = "/api/v1/reports/{month}"
@@ -38,7 +37,7 @@ def add_reports_api(app: web.Application, registry: Registry, store: Engine) -> 
         except (PeriodError, ValueError) as e:
             return _error(400, str(e))
         report = await asyncio.to_thread(build_report, store, registry, month, as_of)
-        body = json.dumps(as_dict(report), ensure_ascii=False, indent=2) + "\n"
+        body = report_json(report)
         return web.Response(text=body, content_type="application/json", charset="utf-8")
 
     app.router.add_get(PATH, monthly_report)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -255,23 +255,15 @@ class TransactionWriter:
             not in (None, (chunk[i].system, stamps[i], chunk[i].success))
         )
 
-    def _rows(
-        self, chunk: Sequence[Transaction], stamps: list[int], which: Iterable[int]
-    ) -> list[tuple[Any, ...]]:
+    def _rows(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[tuple[Any, ...]]:
+        """The chunk's rows of `transactions`, in its order (unpacked, not indexed: a
+        million rows an import)."""
         received = int(self._clock() * 1_000_000)
         return [
-            (
-                chunk[i].department,
-                chunk[i].system,
-                stamps[i],
-                chunk[i].success,
-                chunk[i].latency_ms,
-                chunk[i].record_id,
-                chunk[i].source,
-                chunk[i].detail,
-                received,
+            (department, system, us, success, latency, record_id, source, detail, received)
+            for (department, system, _, success, source, latency, record_id, detail, _), us in zip(
+                chunk, stamps, strict=True
             )
-            for i in which
         ]
 
     def _insert_sqlite(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[int]:
@@ -282,9 +274,7 @@ class TransactionWriter:
         so the rows it adds are exactly those above the largest rowid before.
         """
         before = self._conn.exec_driver_sql("SELECT max(id) FROM transactions").scalar() or 0
-        added = self._conn.exec_driver_sql(
-            INSERT_SQLITE, self._rows(chunk, stamps, range(len(chunk)))
-        ).rowcount
+        added = self._conn.exec_driver_sql(INSERT_SQLITE, self._rows(chunk, stamps)).rowcount
         if added == len(chunk):
             return list(range(len(chunk)))
         stored = self._conn.exec_driver_sql(
@@ -319,7 +309,7 @@ class TransactionWriter:
                 "COPY staging_transactions (n, department, system, ts_us, success, latency_ms,"
                 " record_id, source, detail, received_us) FROM STDIN"
             ) as copy:
-                for n, row in enumerate(self._rows(chunk, stamps, range(len(chunk)))):
+                for n, row in enumerate(self._rows(chunk, stamps)):
                     copy.write_row((n, *row))
             cur.execute(
                 "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"

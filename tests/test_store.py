@@ -155,6 +155,21 @@ def test_source_days_are_the_rollup_rows_grouped(engine: Engine) -> None:
     assert [n for n, *_ in days(grouped[pair])["import"]] == [92, 94]
     assert days(grouped[other])["push"] == [(93, 0, 1, None, None)]
 
+    # Without each day's times (a report of a whole month), the same days and the extremes;
+    # one department's, only its pairs.
+    with engine.connect() as conn:
+        lean = source_days_between(conn, first, last, times=False)
+        one = source_days_between(conn, first, last, departments=["so-tuphap"])
+    for p, sources in grouped.items():
+        for source, s in sources.items():
+            x = lean[p][source]
+            assert (x.days, x.successes, x.failures) == (s.days, s.successes, s.failures)
+            assert (x.first_success_us, x.last_success_us, x.has_times) == ((), (), False)
+            assert x.earliest_us == min(filter(None, s.first_success_us), default=None)
+            assert x.latest_us == max(filter(None, s.last_success_us), default=None)
+    assert grouped[pair]["import"].earliest_us is not None
+    assert one == {other: grouped[other]}
+
 
 def test_rollup_is_rebuilt_when_the_timezone_changes(engine: Engine) -> None:
     write_transactions(engine, HANOI, [tx("so-khdt", "csdl-dkdn", "2026-10-04T20:00:00Z")])
