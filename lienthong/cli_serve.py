@@ -104,10 +104,10 @@ def run(args: argparse.Namespace) -> int:
     # No cyclic collection while starting: nearly all that start-up builds (registry,
     # probe targets, figures, the metrics' text) lives as long as the service, and the
     # collections its allocations set off walked it again and again (seconds at
-    # 100,000 obligations). `settle_heap` collects once when the service is up.
+    # 100,000 obligations). `settle_heap` freezes it all and turns them back on.
     gc.disable()
     registry = load_registry(spec)
-    gc.freeze()  # nor by the one there: it holds no garbage
+    gc.freeze()  # out of the collector's sight for good: it holds no garbage
     if config.probes.enabled:
         check_probe_secrets(registry)
     store = open_store(url)

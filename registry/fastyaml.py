@@ -101,11 +101,12 @@ def _parse_quietly(source: bytes) -> Any:
             os.close(saved)
 
 
-# rapidyaml's tree as it lies in memory (rapidyaml 0.5 to 0.15 at least, 64-bit ids): its
-# header (`Tree`: the node array, capacity, size, two free-list ends, the arena's text,
-# length and used length) and each node (`NodeData`: type; key and value, each as tag,
-# scalar and anchor, a pointer and a length each; parent, first and last child, next and
-# previous sibling). Read only when the tree's own accessors confirm it (`_NodeArray.read`).
+# rapidyaml's tree as it lies in memory (rapidyaml 0.15, 64-bit ids): its header (`Tree`:
+# the node array, capacity, size, two free-list ends, the arena's text, length and used
+# length) and each node (`NodeData`: type; key and value, each as tag, scalar and anchor,
+# a pointer and a length each; parent, first and last child, next and previous sibling).
+# Read only when the tree's own accessors confirm it (`_NodeArray.read`); another layout
+# is read node by node through them, as before.
 _WORD = 8
 _HEADER_WORDS = 8
 _NODE_WORDS = 18
