@@ -11,12 +11,12 @@ from pathlib import Path
 
 from bench._support import free_port, pinned_process
 
-CONFIG = """daemon off;
+HEAD = """daemon off;
 master_process off;
 worker_processes 1;
 pid {folder}/nginx.pid;
 error_log stderr crit;
-events {{ worker_connections 8192; }}
+events {{ worker_connections {connections}; }}
 http {{
     access_log off;
     client_body_temp_path {folder}/body;
@@ -24,7 +24,11 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
-    keepalive_requests 10000000;
+"""
+
+CONFIG = (
+    HEAD
+    + """    keepalive_requests 10000000;
     keepalive_timeout 120s;
     server {{
         listen 127.0.0.1:{port} backlog=4096;
@@ -33,15 +37,21 @@ http {{
     }}
 }}
 """
+)
 
 
 @contextmanager
-def nginx(cpu: int | None = None) -> Iterator[str]:
-    """nginx (pinned to `cpu` when given) on a free port; yields its base URL."""
+def _running(
+    template: str, cpu: int | None, files: dict[str, bytes], **values: object
+) -> Iterator[str]:
+    """nginx with `template` filled in (and `files` in its folder), pinned to `cpu` when
+    given, on a free port; yields its base URL."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     folder = Path(tempfile.mkdtemp(prefix="lienthong-nginx-"))
     port = free_port()
-    (folder / "nginx.conf").write_text(CONFIG.format(folder=folder, port=port))
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    (folder / "nginx.conf").write_text(template.format(folder=folder, port=port, **values))
     command = [binary, "-p", str(folder), "-e", "stderr", "-c", str(folder / "nginx.conf")]
     try:
         with pinned_process(command, f"http://127.0.0.1:{port}", "/ready", cpu) as url:
@@ -50,20 +60,16 @@ def nginx(cpu: int | None = None) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-STATIC = """daemon off;
-master_process off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log stderr crit;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    server {{
+@contextmanager
+def nginx(cpu: int | None = None) -> Iterator[str]:
+    """nginx (pinned to `cpu` when given) on a free port; yields its base URL."""
+    with _running(CONFIG, cpu, {}, connections=8192) as url:
+        yield url
+
+
+STATIC = (
+    HEAD
+    + """    server {{
         listen 127.0.0.1:{port};
         location = /ready {{ return 200; }}
         location = /metrics {{
@@ -75,20 +81,12 @@ http {{
     }}
 }}
 """
+)
 
 
 @contextmanager
 def static_metrics(gzipped: bytes, content_type: str, cpu: int | None = None) -> Iterator[str]:
     """nginx serving `gzipped` as /metrics (gzip-encoded, of `content_type`); yields its base URL."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    folder = Path(tempfile.mkdtemp(prefix="lienthong-nginx-"))
-    port = free_port()
-    (folder / "metrics.gz").write_bytes(gzipped)
-    config = STATIC.format(folder=folder, port=port, content_type=content_type)
-    (folder / "nginx.conf").write_text(config)
-    command = [binary, "-p", str(folder), "-e", "stderr", "-c", str(folder / "nginx.conf")]
-    try:
-        with pinned_process(command, f"http://127.0.0.1:{port}", "/ready", cpu) as url:
-            yield url
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    files = {"metrics.gz": gzipped}
+    with _running(STATIC, cpu, files, content_type=content_type, connections=1024) as url:
+        yield url

@@ -17,6 +17,15 @@ from store.writer import WriteResult
 NOW = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)
 
 
+def calendared(registry: Registry) -> MetricsState:
+    """A state at NOW with every obligation's month figures (nothing stored)."""
+    state = MetricsState(registry, clock=NOW.timestamp)
+    state.absorb_calendar(
+        {o.key: month_to_date(registry, o, state.today, {}) for o in registry.obligations}
+    )
+    return state
+
+
 def fresh(state: MetricsState) -> bytes:
     return Exposition(state, lambda: None).render_bytes()
 
@@ -24,10 +33,7 @@ def fresh(state: MetricsState) -> bytes:
 def test_a_changed_obligation_is_rendered_again_and_nothing_else_moves(
     bac_ninh: Registry,
 ) -> None:
-    state = MetricsState(bac_ninh, clock=NOW.timestamp)
-    state.absorb_calendar(
-        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
-    )
+    state = calendared(bac_ninh)
     kept = Exposition(state, lambda: None)
     first = kept.render_bytes()
     assert first == fresh(state)
@@ -103,10 +109,7 @@ def test_changed_obligations_are_rendered_a_share_at_a_time(bac_ninh: Registry) 
 def test_a_change_during_the_first_render_is_in_the_text(bac_ninh: Registry) -> None:
     # The first texts are made in registry order, in turns: an obligation that changes
     # meanwhile is rendered again if its text was made already, else made of now.
-    state = MetricsState(bac_ninh, clock=NOW.timestamp)
-    state.absorb_calendar(
-        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
-    )
+    state = calendared(bac_ninh)
     kept = Exposition(state, lambda: None)
     assert not kept.catch_up(3)
     current = kept.obligations()
@@ -125,10 +128,7 @@ def test_the_compressed_blocks_kept_between_scrapes_are_the_text_of_now(
 ) -> None:
     # A block's compressed form is reused while its text has not changed: a changed
     # obligation, after the first text of every one, must make its blocks compressed again.
-    state = MetricsState(bac_ninh, clock=NOW.timestamp)
-    state.absorb_calendar(
-        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
-    )
+    state = calendared(bac_ninh)
     kept, cache = Exposition(state, lambda: None), GzipCache()
 
     def scrape() -> bytes:
@@ -145,10 +145,7 @@ def test_the_compressed_blocks_kept_between_scrapes_are_the_text_of_now(
 def test_a_day_met_moves_the_month_lines_and_later_successes_only_the_counts(
     bac_ninh: Registry,
 ) -> None:
-    state = MetricsState(bac_ninh, clock=NOW.timestamp)
-    state.absorb_calendar(
-        {o.key: month_to_date(bac_ninh, o, state.today, {}) for o in bac_ninh.obligations}
-    )
+    state = calendared(bac_ninh)
     kept = Exposition(state, lambda: None)
     kept.render_bytes()
     pair = ("so-tuphap", "ho-tich")
