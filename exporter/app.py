@@ -271,7 +271,7 @@ async def refresh_calendar(service: Service, day: date | None = None, since: boo
             return
     obligations = state.current(day)
     figures = await asyncio.to_thread(
-        read_calendar, service.store, service.registry, obligations, day, pairs
+        read_calendar, service.store, service.registry, obligations, day, pairs, excusals
     )
     state.absorb_calendar(figures, before, pairs)
     state.calendar_excusals = excusals

@@ -274,16 +274,19 @@ def read_calendar(
     obligations: Sequence[Obligation],
     today: date,
     pairs: Collection[Pair] | None = None,
+    excusals: Sequence[Excusal] | None = None,
 ) -> dict[Pair, MonthToDate]:
     """The month-to-date figures for `today` of the obligations (of those of `pairs` only,
-    when given), in a worker thread."""
+    when given), in a worker thread; with the approved `excusals` when the caller read
+    them already (`read_excusals`)."""
     first, month_last = calendar_span(today)
     if pairs is not None:
         obligations = [o for o in obligations if o.key in pairs]
     apart = pairs if pairs is not None and len(pairs) <= PAIRS_READ_APART else None
     with engine.connect() as conn:
         counts = daily_source_counts_between(conn, first, today - timedelta(days=1), pairs=apart)
-        excusals = approved_between(conn, first, month_last)
+        if excusals is None:
+            excusals = approved_between(conn, first, month_last)
         first_records = first_record_days(conn, apart)
     # Only an excusal of the obligation's own system can apply to it (`applies`).
     excused_systems = {e.system for e in excusals}
