@@ -37,7 +37,7 @@ def series_per_obligation(name: str) -> None:
         ]
         write_transactions(engine, registry.timezone, records)
         state = MetricsState(registry)
-        totals, today, _ = read_totals(engine, state.today)
+        (totals, today, _), _ = read_totals(engine, state.today)
         state.absorb_totals(totals)
         state.absorb_today(state.today, today)
         obligations = current_obligations(registry, state.today)

@@ -181,7 +181,7 @@ def create_app(
         # A sub-application: its writer stops after the probes and the metrics
         # refresher, and commits what it holds before the process exits.
         service.push = add_push_api(
-            app, registry, store, service.options.push, clock, state.on_written
+            app, registry, store, service.options.push, clock, state.on_written, state.commit_order
         )
     return app
 
@@ -225,15 +225,20 @@ async def _render_ahead(service: Service) -> None:
 async def refresh_totals(service: Service) -> float:
     """Read the store's totals and absorb them; returns the seconds it took."""
     started = time.monotonic()
-    day = service.state.local_day()
-    totals, today, before = await asyncio.to_thread(read_totals, service.store, day)
-    service.state.before = before
+    state = service.state
+    day = state.local_day()
+    (totals, today, before), through = await asyncio.to_thread(
+        read_totals, service.store, day, state.commit_order
+    )
+    # Before absorbing: a write told of from now on that the read holds is not added again.
+    state.absorbed_through = max(state.absorbed_through, through)
+    state.before = before
     for part in _chunks(totals):
-        service.state.absorb_totals(part)
+        state.absorb_totals(part)
         await asyncio.sleep(0)
-    service.state.absorb_today(day, {})  # a new day starts before its counts come in
+    state.absorb_today(day, {})  # a new day starts before its counts come in
     for counts in _chunks(today):
-        service.state.absorb_today(day, counts)
+        state.absorb_today(day, counts)
         await asyncio.sleep(0)
     return time.monotonic() - started
 

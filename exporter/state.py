@@ -4,7 +4,9 @@ Totals come from the store's `pair_totals` (refreshed in the background, so
 they include other writers, such as `lienthong ingest`) and from this
 process's own writes as they happen. Both are lower bounds of the same
 ever-growing numbers, so they merge by taking the larger: counters never go
-backwards and never count twice. The month's calendar figures are computed
+backwards; and since this process's commits are numbered and each read of the
+totals knows the last one it holds, a write told of after such a read is not
+counted twice. The month's calendar figures are computed
 in the background from the daily rollup; nothing here touches the database
 during a scrape.
 """
@@ -31,6 +33,7 @@ from store.counts import (
     totals_on,
 )
 from store.excusals import Excusal, approved_between
+from store.group_commit import CommitOrder
 from store.records import Transaction
 from store.writer import WriteResult
 
@@ -81,6 +84,11 @@ class MetricsState:
         self.calendar: dict[Pair, MonthToDate] = {}
         self.dirty: set[Pair] = set()  # pairs changed since the renderer last looked
         self.writes = 0  # batches this process committed (the status pages' cache key)
+        # This process's commits, numbered (the push API's and the recorder's), and the
+        # last of them the totals read from the store hold: told of one of those
+        # later, its records are not added again.
+        self.commit_order = CommitOrder()
+        self.absorbed_through = 0
         self.calendar_version = 0  # bumped by every refresh of the calendar figures
         self.calendar_changed: set[Pair] = set()  # pairs whose figures a refresh changed
         # Each pair's records of the days before today, as last read from the store, and as
@@ -212,9 +220,13 @@ class MetricsState:
     def on_written(self, batch: Sequence[Transaction], result: WriteResult) -> None:
         """A batch this process just committed (the recorder's or the push API's)."""
         self.writes += 1
-        for key, n in result.added.items():
-            self.counters[key] = self.counters.get(key, 0) + n
-            self._touch(key[:2])
+        # Told after a read of the totals that holds it already (a read that ran while
+        # the loop was busy): it is in the counters through that read.
+        known = 0 < result.commit <= self.absorbed_through
+        if not known:
+            for key, n in result.added.items():
+                self.counters[key] = self.counters.get(key, 0) + n
+                self._touch(key[:2])
         today = self.local_day()
         if today != self.today:
             self._new_day(today)
@@ -226,7 +238,12 @@ class MetricsState:
             self._raise_last_success(pair, t.ts.timestamp())
             # Only when nothing was a duplicate is every success known to be new.
             counts = t.source in self.counting.get(pair, frozenset())
-            if counts and result.duplicates == 0 and t.ts.astimezone(tz).date() == today:
+            if (
+                counts
+                and not known
+                and result.duplicates == 0
+                and t.ts.astimezone(tz).date() == today
+            ):
                 self.successes_today[pair] = self.successes_today.get(pair, 0) + 1
 
     def on_probe(self, pair: Pair, seconds: float) -> None:
@@ -243,11 +260,21 @@ class MetricsState:
         self._touch(pair)
 
 
-def read_totals(engine: Engine, day: date) -> TotalsOn:
+def read_totals(
+    engine: Engine, day: date, order: CommitOrder | None = None
+) -> tuple[TotalsOn, int]:
     """The store's running totals, the successes of `day` per source and the records of the
-    days before it (in a worker thread)."""
+    days before it (in a worker thread); and the last of this process's commits (numbered
+    by `order`) that they hold."""
     with engine.connect() as conn:
-        return totals_on(conn, day)
+        if order is None:
+            return totals_on(conn, day), 0
+        if conn.dialect.name == "postgresql":
+            # One snapshot for the pin and the read (READ COMMITTED takes one per statement).
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            through = order.pin(conn)
+            return totals_on(conn, day), through
 
 
 def calendar_span(today: date) -> tuple[date, date]:

@@ -47,6 +47,7 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
         service.registry,
         options.recorder.flush_interval,
         options.recorder.flush_batch,
+        service.state.commit_order,
     )
     recorder.listeners.append(service.state.on_written)
     session = client_session(settings)

@@ -21,7 +21,13 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from registry import Registry
-from store.group_commit import CommitClosed, CommitFailed, CommitRefused, GroupCommit
+from store.group_commit import (
+    CommitClosed,
+    CommitFailed,
+    CommitOrder,
+    CommitRefused,
+    GroupCommit,
+)
 from store.records import FieldError, Transaction, check_against_registry
 from store.writer import WriteResult
 
@@ -39,6 +45,7 @@ class TransactionRecorder:
         registry: Registry,
         flush_interval: float = 0.5,
         max_batch: int = 500,
+        order: CommitOrder | None = None,
     ) -> None:
         self._engine = engine
         self._registry = registry
@@ -47,7 +54,7 @@ class TransactionRecorder:
         self._buffer: list[Transaction] = []
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
-        self.writer = GroupCommit(engine, registry.timezone, name="recorder-commit")
+        self.writer = GroupCommit(engine, registry.timezone, name="recorder-commit", order=order)
         self.listeners: list[Listener] = []
         self.written = 0
         self.failed_writes = 0

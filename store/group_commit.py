@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from store.database import first_line
@@ -91,6 +91,42 @@ def store_unavailable(e: BaseException) -> bool:
     return isinstance(e, SQLAlchemyError) and bool(getattr(e, "connection_invalidated", False))
 
 
+class CommitOrder:
+    """Numbers this process's write transactions as they commit, under a lock that a reader
+    takes to begin its snapshot: the reader then knows exactly which of them it holds.
+
+    The metrics add a committed batch to their counters when they are told of it, and
+    also read the store's totals now and then; a batch the totals already held when it
+    was told of must not be added again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.last = 0  # the number of the last commit
+
+    def hold(self) -> None:
+        """Just before COMMIT: no reader begins a snapshot until `committed` or `release`."""
+        self._lock.acquire()
+
+    def committed(self) -> int:
+        """After COMMIT: the commit's number."""
+        self.last += 1
+        number = self.last
+        self._lock.release()
+        return number
+
+    def release(self) -> None:
+        """COMMIT failed: nothing was numbered."""
+        self._lock.release()
+
+    def pin(self, conn: Connection) -> int:
+        """Begin `conn`'s snapshot (its transaction must give one snapshot to every
+        statement: REPEATABLE READ on PostgreSQL) and return the last commit it holds."""
+        with self._lock:
+            conn.exec_driver_sql("SELECT count(*) FROM store_meta").scalar()
+            return self.last
+
+
 class GroupCommit:
     """Writes submitted batches in groups; `submit` returns once its batch is committed."""
 
@@ -102,8 +138,10 @@ class GroupCommit:
         deadline: float | None = DEADLINE,
         max_pending: int = MAX_PENDING,
         name: str = "group-commit",
+        order: CommitOrder | None = None,
     ) -> None:
         self._engine = engine
+        self._order = order or CommitOrder()
         self._timezone = timezone
         self._group_records = group_records
         self._deadline = deadline
@@ -251,12 +289,20 @@ class GroupCommit:
             live = [p for p in group if p.state != WITHDRAWN]
             if not live:
                 return [CommitTimeout("withdrawn at its deadline")] * len(group)
+            held: list[bool] = []  # the commit order, held from the gate to the end of COMMIT
+            gate = functools.partial(self._enter_commit, live, held)
             try:
-                gate = functools.partial(self._enter_commit, live)
                 with writing(self._engine, self._timezone, gate) as w:
                     results = {id(p): w.write(p.batch) for p in live}
             except _Withdrawn:
                 continue  # rolled back: write the others again without it
+            except BaseException:
+                if held:
+                    self._order.release()
+                raise
+            number = self._order.committed()
+            for r in results.values():
+                r.commit = number
             self.groups += 1
             self.store_ok, self.store_error, self.last_commit = True, None, time.time()
             return [
@@ -264,13 +310,16 @@ class GroupCommit:
                 for p in group
             ]
 
-    def _enter_commit(self, live: list[_Pending]) -> None:
-        """The gate before COMMIT: past it no batch of the group can be withdrawn."""
+    def _enter_commit(self, live: list[_Pending], held: list[bool]) -> None:
+        """The gate before COMMIT: past it no batch of the group can be withdrawn, and no
+        reader begins a snapshot until COMMIT is over (see CommitOrder)."""
         with self._gate:
             if any(p.state == WITHDRAWN for p in live):
                 raise _Withdrawn
             for p in live:
                 p.state = COMMITTING
+        self._order.hold()
+        held.append(True)
 
     def _store_failed(self, e: BaseException, batches: int) -> None:
         self.failed_groups += 1

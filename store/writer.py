@@ -71,6 +71,8 @@ class WriteResult:
     # What the new rows added, per (department, system, source, success): for
     # anything that keeps running totals (the metrics exporter).
     added: dict[tuple[str, str, str, bool], int] = field(default_factory=dict)
+    # The number of its transaction in this process's CommitOrder (0: not numbered).
+    commit: int = 0
 
     def merge(self, other: WriteResult) -> None:
         self.accepted += other.accepted

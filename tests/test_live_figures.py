@@ -58,7 +58,7 @@ def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh
 
     state = MetricsState(registry, clock=NOW.timestamp)
     today = state.today
-    totals, by_source, _ = read_totals(engine, today)
+    (totals, by_source, _), _ = read_totals(engine, today)
     state.absorb_totals(totals)
     state.absorb_today(today, by_source)
     state.absorb_calendar(read_calendar(engine, registry, list(registry.obligations), today))

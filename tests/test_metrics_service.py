@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,21 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import Engine
 
-from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app, refresh_interval
+from exporter.app import (
+    SERVICE,
+    MetricsOptions,
+    ServiceOptions,
+    create_app,
+    refresh_interval,
+    refresh_totals,
+)
+from exporter.state import read_totals
 from lienthong.service import create_service
 from registry import Registry
 from store import write_transactions
 from store.counts import pair_totals_all
+from store.group_commit import GroupCommit
+from store.records import Transaction
 from store.writer import WriteResult
 from tests.harness import serving
 from tests.servers import chromium_screenshot, prometheus_server
@@ -216,3 +227,45 @@ async def test_changed_obligations_are_rendered_ahead_of_the_scrape(
             while not (rendered and rendered[-1] == 0 and not service.state.dirty):
                 await asyncio.sleep(0.05)  # the renderer's own period: nothing to await
     assert 1 in rendered  # the changed pair was taken by the renderer, with no scrape
+
+
+async def test_a_write_told_of_after_a_read_that_holds_it_is_counted_once(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    # Under load the event loop can run a read of the store's totals, taken after a
+    # commit, before the metrics are told of that commit: its records are counted once.
+    now = datetime(2026, 10, 14, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
+    app = create_app(bac_ninh, engine, options=passive(), clock=now.timestamp)
+    service = app[SERVICE]
+    state = service.state
+    pair, key = ("so-tuphap", "ho-tich"), ("so-tuphap", "ho-tich", "push", True)
+    # A writer numbering its commits as the service's do, told of nothing by itself.
+    commits = GroupCommit(engine, bac_ninh.timezone, order=state.commit_order)
+
+    def batch(*ids: str) -> list[Transaction]:
+        return [tx(*pair, "2026-10-14T09:00:00+07:00", record_id=i, source="push") for i in ids]
+
+    # Told of before the next read, as usual.
+    first = batch("1", "2")
+    told = await commits.submit(first)
+    state.on_written(first, told)
+    await refresh_totals(service)
+    assert (state.counters[key], state.successes_today[pair]) == (2, 2)
+    # Read between the commit and the telling: the read holds it, the telling adds nothing.
+    second = batch("3")
+    late = await commits.submit(second)
+    await refresh_totals(service)
+    assert state.absorbed_through == late.commit == told.commit + 1
+    state.on_written(second, late)
+    assert (state.counters[key], state.successes_today[pair]) == (3, 3)
+    # A read from before a commit does not hold it: its telling still counts.
+    third = batch("4")
+    (before, _, _), through = read_totals(engine, state.today, state.commit_order)
+    newest = await commits.submit(third)
+    assert through < newest.commit
+    state.on_written(third, newest)
+    state.absorb_totals(before)
+    assert (state.counters[key], state.successes_today[pair]) == (4, 4)
+    await commits.close()
+    with engine.connect() as conn:
+        assert pair_totals_all(conn)[(*pair, "push")].successes == 4

@@ -41,6 +41,7 @@ from store.group_commit import (
     CommitBusy,
     CommitClosed,
     CommitFailed,
+    CommitOrder,
     CommitTimeout,
     GroupCommit,
     Listener,
@@ -144,10 +145,16 @@ def add_push_api(
     options: PushOptions,
     clock: Callable[[], float],
     on_written: Listener,
+    order: CommitOrder | None = None,
 ) -> PushApi:
-    """Mount the push API (at /api/v1) and its OpenAPI document on the service's app."""
+    """Mount the push API (at /api/v1) and its OpenAPI document on the service's app;
+    `order` numbers its commits for `on_written` (shared with the probes' recorder)."""
     commits = GroupCommit(
-        store, registry.timezone, deadline=options.commit_deadline, max_pending=options.max_pending
+        store,
+        registry.timezone,
+        deadline=options.commit_deadline,
+        max_pending=options.max_pending,
+        order=order,
     )
     commits.listeners.append(on_written)
     api = PushApi(
