@@ -7,11 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+# The temporary file ends so (".NAME.partial"): one is left only by a process that ended
+# while writing it.
+PARTIAL_SUFFIX = ".partial"
+
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None], mode: int = 0o644) -> None:
     """Write through a temporary file in the same folder, fsync it, rename it into place,
     and fsync the folder, so that the rename itself survives a power cut."""
-    tmp = path.with_name(f".{path.name}.partial")
+    tmp = path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "wb") as f:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
@@ -36,6 +38,7 @@ from reports.due import (
     due_exports,
     next_due_at,
 )
+from reports.files import PARTIAL_SUFFIX
 from reports.mailing import MailError, MailSettings, message, recipients, send
 from reports.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
 from reports.provenance import provenance
@@ -45,6 +48,7 @@ from store.exported import exported_periods, mark_exported
 log = logging.getLogger("lienthong.exports")
 
 PASS_SECONDS = 3600.0  # the longest wait between two passes
+BUSY_SECONDS = 60.0  # the wait after a pass that found another one writing
 
 
 class ExportsSettings(BaseModel):
@@ -73,6 +77,7 @@ class RunResult:
     mailed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (period, recipients)
     mail_errors: tuple[str, ...] = ()
     busy: bool = False  # another run held the folder's lock
+    stopped: bool = False  # the service stopped it before everything due was written
 
 
 def run_due(
@@ -83,22 +88,35 @@ def run_due(
     now: datetime,
     registry_spec: str | None,
     database_url: str,
+    stop: threading.Event | None = None,
 ) -> RunResult:
-    """Write every export due at `now` and not yet written; mail what awaits mailing."""
+    """Write every export due at `now` and not yet written; mail what awaits mailing.
+
+    Once `stop` is set, the pass ends after the file it is writing: the period it was
+    writing is not recorded, so the next pass writes it whole.
+    """
     folder = settings.dir
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder) as locked:
         if not locked:
             log.info("%s: another export run holds the lock", folder)
             return RunResult(busy=True)
+        _remove_partial(folder)
         records = read_manifest(folder)
         written: list[WrittenExport] = []
         source = provenance(registry_spec, database_url)
         # Written already by this folder or by another instance of the same store.
         done = set(records) | exported_periods(engine)
         for due in due_exports(now, registry.tz, done, settings.hour, settings.catch_up):
+            if stop is not None and stop.is_set():
+                return RunResult(tuple(written), stopped=True)
             report = _report(engine, registry, due, now)
-            files = _write_period(folder, due, Filing(report, registry, source, settings.lang))
+            filing = Filing(report, registry, source, settings.lang)
+            try:
+                files = _write_period(folder, due, filing, stop)
+            except _Stopped:
+                log.info("%s: stopped while writing the %s exports", folder, due.key)
+                return RunResult(tuple(written), stopped=True)
             records[due.key] = ExportRecord(
                 period=due.key,
                 as_of=due.as_of.isoformat(),
@@ -120,15 +138,29 @@ def _report(
     return build_period_report(engine, registry, due.period, due.as_of, now)
 
 
-def _write_period(folder: Path, due: DueExport, filing: Filing) -> tuple[Path, ...]:
+class _Stopped(Exception):
+    """The service is stopping: a pass ends between two files."""
+
+
+def _write_period(
+    folder: Path, due: DueExport, filing: Filing, stop: threading.Event | None = None
+) -> tuple[Path, ...]:
     target = folder / due.key
     target.mkdir(exist_ok=True)
     files = []
     for fmt in FORMATS:
+        if stop is not None and stop.is_set():
+            raise _Stopped
         path = target / f"lienthong-{due.key}.{fmt}"
         write_export_file(fmt, filing, path)
         files.append(path)
     return tuple(files)
+
+
+def _remove_partial(folder: Path) -> None:
+    """The files a pass was writing when its process ended (they are written again)."""
+    for partial in folder.glob(f"*/.*{PARTIAL_SUFFIX}"):
+        partial.unlink(missing_ok=True)
 
 
 MAIL_TEXT = {
@@ -257,26 +289,67 @@ async def run_schedule(
     A pass runs at least hourly: it retries mail that could not be sent and a pass that
     failed, and a clock that jumped (a suspended machine) is noticed within the hour.
     """
-    while True:
+    stop = threading.Event()
+    try:
+        while True:
+            busy = False
+            try:
+                result = await in_daemon_thread(
+                    functools.partial(
+                        run_due,
+                        engine,
+                        registry,
+                        settings,
+                        now=clock(),
+                        registry_spec=registry_spec,
+                        database_url=database_url,
+                        stop=stop,
+                    )
+                )
+                busy = result.busy
+            except Exception:
+                # The service stays up whatever one pass meets (database down, disk full…):
+                # the error is logged and the next pass tries again.
+                log.exception("scheduled exports failed; trying again within the hour")
+            now = clock()
+            upcoming = next_due_at(now, registry.tz, settings.hour)
+            log.info("scheduled exports: pass done, next due %s", upcoming.isoformat())
+            wait = (upcoming - now).total_seconds()
+            # A pass of the service before a reload may still be ending: soon again.
+            await sleep(max(1.0, min(wait, BUSY_SECONDS if busy else PASS_SECONDS)))
+    finally:
+        stop.set()  # a pass still writing ends after its current file
+
+
+T = TypeVar("T")
+
+
+async def in_daemon_thread(work: Callable[[], T]) -> T:
+    """`work()` in a daemon thread: unlike `asyncio.to_thread`, a process that is stopping
+    does not wait for it. A pass over 20,000 obligations writes for minutes (its XLSX
+    alone 80 s), more than systemd waits after SIGTERM; what it leaves half written is
+    written again by the next pass."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(cast(T, result))
+
+    def run() -> None:
         try:
-            await asyncio.to_thread(
-                run_due,
-                engine,
-                registry,
-                settings,
-                now=clock(),
-                registry_spec=registry_spec,
-                database_url=database_url,
-            )
-        except Exception:
-            # The service stays up whatever one pass meets (database down, disk full…):
-            # the error is logged and the next pass tries again.
-            log.exception("scheduled exports failed; trying again within the hour")
-        now = clock()
-        upcoming = next_due_at(now, registry.tz, settings.hour)
-        log.info("scheduled exports: pass done, next due %s", upcoming.isoformat())
-        wait = (upcoming - now).total_seconds()
-        await sleep(max(1.0, min(wait, PASS_SECONDS)))
+            result, error = work(), None
+        except BaseException as e:  # handed to the awaiting task, which logs it
+            result, error = None, e
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits it
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="lienthong-exports", daemon=True).start()
+    return await done
 
 
 def exports_schedule(

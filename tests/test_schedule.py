@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +19,7 @@ from compliance.periods import Month, Quarter
 from compliance.report import build_report
 from lienthong.cli import main
 from registry import Registry
+from reports import FORMATS, scheduled
 from reports.due import due_exports, next_due_at
 from reports.manifest import ManifestError, folder_lock, read_manifest
 from reports.scheduled import ExportsSettings, exports_schedule, run_due
@@ -272,6 +275,60 @@ async def test_the_service_writes_on_the_first_at_seven_then_waits(
     before = snapshot(folder)
     await serve_until_parked(varied, bac_ninh, folder, Clock(at("2026-11-01 07:30"), passes=1))
     assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_the_service_stops_without_waiting_for_a_pass_that_is_writing(
+    varied: Engine, bac_ninh: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pass over 20,000 obligations writes for minutes (its XLSX alone 80 s), longer
+    # than systemd waits after SIGTERM: the service stops at once, the pass ends after
+    # the file it is writing and records nothing, and the next pass writes it all.
+    folder = tmp_path / "exports"
+    writing, release = threading.Event(), threading.Event()
+    started: list[str] = []
+    real = scheduled.write_export_file
+
+    def slow(fmt: str, filing: Any, path: Path) -> None:
+        started.append(fmt)
+        if len(started) == 1:
+            # What a process ending in the middle of a file leaves.
+            path.with_name(f".{path.stem}.pdf.partial").write_bytes(b"%PDF-1.4 half")
+            writing.set()
+            release.wait(60)
+        real(fmt, filing, path)
+
+    monkeypatch.setattr(scheduled, "write_export_file", slow)
+    clock = Clock(at("2026-11-01 07:00"), passes=1)
+    context = exports_schedule(
+        varied,
+        bac_ninh,
+        settings(folder),
+        registry_spec=None,
+        database_url="sqlite:///test.db",
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    running = context(object())
+    await anext(running)  # the service is up
+    assert await asyncio.to_thread(writing.wait, 60)
+    async with asyncio.timeout(5):  # stopped while the pass is still writing
+        with contextlib.suppress(StopAsyncIteration):
+            await anext(running)
+    assert not clock.sleeps
+    (thread,) = (t for t in threading.enumerate() if t.name == "lienthong-exports")
+    assert thread.daemon  # the process does not wait for it when it exits
+    release.set()
+    await asyncio.to_thread(thread.join, 60)
+    assert started == [next(iter(FORMATS))]  # nothing more once stopped
+    assert read_manifest(folder) == {}  # the quarter, due first, was being written
+
+    monkeypatch.undo()
+    assert run(varied, bac_ninh, folder, at("2026-11-01 07:05")) == ["2026Q3", "2026-10"]
+    for period in ("2026Q3", "2026-10"):  # whole, and nothing half written left
+        assert sorted(p.name for p in (folder / period).iterdir()) == sorted(
+            f"lienthong-{period}.{fmt}" for fmt in FORMATS
+        )
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
