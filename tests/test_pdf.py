@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import Engine
 
 from compliance.packs import department_pack
@@ -18,8 +19,9 @@ from compliance.periods import Month, Quarter
 from compliance.quarterly import QuarterReport, build_quarter_report
 from compliance.report import Report, build_report
 from compliance.rules import ComplianceRow
-from registry import Registry, public_holidays
+from registry import Registry, load_files, public_holidays
 from reports import Filing, write_export_file
+from reports.pdf import layout
 from reports.provenance import Provenance
 from reports.words import Labels, Lang
 from tests.readback import pdf_pages_to_png, pdf_text
@@ -173,3 +175,30 @@ def test_department_pack_and_english(
 def _pdfinfo(path: Path) -> dict[str, str]:
     out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_large_department_is_listed_whole_and_numbered_through(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # More obligations than one table takes (ReportLab lays a table out in time quadratic
+    # in its rows): every one listed, in order, numbered 1 to 45 across the tables.
+    count = 45
+    document = {
+        "version": 1,
+        "province": {"code": "24", "name": "Bắc Ninh"},
+        "systems": [{"code": f"sys-{i}", "name": f"Hệ thống {i}", "owner": "Bộ"} for i in range(count)],
+        "departments": [{"code": "so-lon", "name": "Sở Lớn"}],
+        "obligations": [
+            {"department": "so-lon", "system": f"sys-{i}", "kind": "maintain", "basis": "Điều 6"}
+            for i in range(count)
+        ],
+    }  # fmt: skip
+    path = tmp_path / "registry.yml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    registry = load_files([path])
+    report = build_report(engine, registry, Month(2026, 10), now=NOW)
+    _, text = render(report, registry, tmp_path, "large-department")
+    at = [text.find(f" {n} Hệ thống {n - 1} ") for n in range(1, count + 1)]
+    assert -1 not in at and at == sorted(at)
+    assert count > layout.TABLE_OBLIGATIONS  # more than one table
