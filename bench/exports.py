@@ -1,7 +1,8 @@
 """How long the compliance exports take for a province-sized registry and a large one.
 
-1,000 obligations (100 departments × 10 national systems) with a month of varied daily
-counts: the report's arithmetic, then each format, for a month and for a quarter.
+1,000 obligations (100 departments × 10 national systems), then 2,000 (20 departments
+× 100), with varied daily counts: the report's arithmetic, then each format, for a month
+and for a quarter.
 Run: `python -m bench.exports` (or `make bench` for all benchmarks).
 """
 
@@ -95,7 +96,14 @@ def formats(report: Report | QuarterReport, registry: Registry, label: str) -> N
 
 
 def run(args: argparse.Namespace) -> None:
-    registry = synthetic_registry(100, 10)
+    # A province's shape (departments of 10 obligations), then large departments (100
+    # each: one table per 20 obligations in the PDF, whose layout is quadratic per table).
+    for departments, systems in ((100, 10),) if args.quick else ((100, 10), (20, 100)):
+        _case(departments, systems)
+
+
+def _case(departments: int, systems: int) -> None:
+    registry = synthetic_registry(departments, systems)
     quarter = Quarter(2026, 3)
     print(f"  {len(registry.obligations):,} obligations, {len(registry.departments)} departments")
     counts = synthetic_counts(registry, quarter.first, quarter.last)
