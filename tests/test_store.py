@@ -309,6 +309,29 @@ def test_a_batch_of_only_duplicates(engine: Engine) -> None:
     assert count(engine) == 1
 
 
+def test_details_and_outcomes_are_stored_as_given(engine: Engine) -> None:
+    """A batch without any detail is inserted by another statement (NULL written in it):
+    an empty detail stays empty, not NULL, and each outcome reads back as it was."""
+    plain = [
+        tx("so-khdt", "csdl-dkdn", "2026-10-05T09:00:00+07:00", True, "n1"),
+        tx("so-khdt", "csdl-dkdn", "2026-10-05T09:01:00+07:00", False, "n2"),
+    ]
+    empty = [plain[0]._replace(record_id="e1", detail=""), plain[1]._replace(record_id="e2")]
+    said = [plain[1]._replace(record_id="d1", detail="hết thời gian chờ")]
+    for batch in (plain, empty, said):
+        assert write_transactions(engine, HANOI, batch).accepted == len(batch)
+    c = transactions.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.record_id, c.success, c.detail).order_by(c.id)).all()
+    assert [tuple(r) for r in rows] == [
+        ("n1", True, None),
+        ("n2", False, None),
+        ("e1", True, ""),
+        ("e2", False, None),
+        ("d1", False, "hết thời gian chờ"),
+    ]
+
+
 def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
