@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import Engine
 
 from exporter.app import SERVICE, MetricsOptions, ServiceOptions, create_app, refresh_interval
+from exporter.metrics import CHUNK
 from lienthong.service import create_service
+from probes.engine import ProbeSettings, UrlRewrite
 from registry import Registry
 from store import write_transactions
 from store.counts import pair_totals_all
@@ -216,3 +219,28 @@ async def test_changed_obligations_are_rendered_ahead_of_the_scrape(
             while not (rendered and rendered[-1] == 0 and not service.state.dirty):
                 await asyncio.sleep(0.05)  # the renderer's own period: nothing to await
     assert 1 in rendered  # the changed pair was taken by the renderer, with no scrape
+
+
+async def test_the_first_gzip_scrape_finds_its_blocks_compressed_at_start(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    """`serve` renders and compresses /metrics before its probes start, so the first scrape
+    (a gzip one, as Prometheus asks) compresses only what changed since."""
+    refused = ProbeSettings(
+        rewrites=(UrlRewrite("https://lgsp.bacninh.example", "http://127.0.0.1:9"),)
+    )
+    app = create_service(bac_ninh, engine, refused, ServiceOptions())
+    async with serving(app) as url:
+        service = app[SERVICE]
+        exposition = service.exposition
+        blocks = -(-len(exposition.obligations()) // CHUNK)
+        kept = {(f, b) for f, b, _version in service.gzip._kept}
+        assert kept == {(f, b) for f in range(len(exposition.families)) for b in range(blocks)}
+        headers = {"Accept-Encoding": "gzip"}
+        async with (
+            aiohttp.ClientSession(auto_decompress=False) as client,
+            client.get(url + "/metrics", headers=headers) as answer,
+        ):
+            assert answer.headers["Content-Encoding"] == "gzip"
+            text = gzip.decompress(await answer.read()).decode()
+    assert 'lienthong_obligation_info{province="24",department="so-taichinh"' in text
