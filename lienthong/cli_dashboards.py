@@ -6,9 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from dashboards.files import write_dashboards
 from dashboards.provisioning import Options
-from dashboards.push import PushError, public_url, push
 from lienthong import settings
 from lienthong.cli_args import DURATION
 from lienthong.errors import UsageError
@@ -65,6 +63,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_render(args: argparse.Namespace) -> int:
+    # Imported here: every command loads this module (`lienthong serve` too), and the
+    # Grafana SDK took a third of a second of its start.
+    from dashboards.files import write_dashboards
+
     registry = settings.registry(args)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: not a folder")
@@ -79,6 +81,10 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
+    # Imported here: every command loads this module (`lienthong serve` too), and the
+    # HTTP client and Grafana's took half a second of its start.
+    from dashboards.push import PushError, public_url, push
+
     token = os.environ.get(args.token_env, "")
     if not token:
         raise UsageError(

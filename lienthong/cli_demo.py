@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from exporter.status import ObligationStatus, obligation_statuses
 from exporter.words import LIVE_COLUMNS, PROBE_STATES, reason, tally
@@ -17,6 +14,10 @@ from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
 from lienthong.server import stop_signals
 from registry import load_registry
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 # How each probe state shows in a terminal; its words are the status page's.
 MARKS = {
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _demo(registry, listen, database, faults, live: bool) -> int:  # type: ignore[no-untyped-def]
+    # Imported here: every command loads this module (`lienthong serve` too).
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=True)
     with stop_signals() as stop:
         async with running_demo(registry, listen, database, faults=faults) as demo:
@@ -84,6 +88,8 @@ def _print_urls(console: Console, demo: Demo) -> None:
 
 
 def _table(rows: list[ObligationStatus]) -> Table:
+    from rich.table import Table
+
     up = sum(r.state == "up" for r in rows)
     down = sum(r.state == "down" for r in rows)
     table = Table(title=tally(up, down, len(rows)), expand=False)
@@ -101,6 +107,8 @@ def _table(rows: list[ObligationStatus]) -> Table:
 async def _summary(console: Console, demo: Demo, live: bool) -> None:
     service = demo.service
     if live:
+        from rich.live import Live
+
         with Live(console=console, auto_refresh=False, transient=True) as screen:
             while True:
                 screen.update(

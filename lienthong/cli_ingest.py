@@ -7,15 +7,6 @@ import gc
 import sys
 from pathlib import Path
 
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-
 from intake import FORMATS, FileFormatError, FileResult, detect_format, ingest_file
 from lienthong import settings
 from store import open_store, sync_registry
@@ -72,6 +63,16 @@ def run(args: argparse.Namespace) -> int:
 def _ingest_one(engine, registry, path: Path, fmt: str) -> FileResult:  # type: ignore[no-untyped-def]
     if not sys.stderr.isatty():
         return ingest_file(engine, registry, path, fmt)
+    # Imported here: every command loads this module (`lienthong serve` too).
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

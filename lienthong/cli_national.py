@@ -11,13 +11,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from dashboards.national import UID as NATIONAL_UID
-from dashboards.national import (
-    federation_config,
-    national_dashboard,
-    national_rules,
-    provincial_rules,
-)
 from dashboards.yamlout import dump
 from lienthong import cli_args
 from lienthong.cli_args import DURATION
@@ -105,6 +98,16 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
+    # Imported here: every command loads this module (`lienthong serve` too), and the
+    # Grafana SDK behind `dashboards.national` took a third of a second of its start.
+    from dashboards.national import UID as NATIONAL_UID
+    from dashboards.national import (
+        federation_config,
+        national_dashboard,
+        national_rules,
+        provincial_rules,
+    )
+
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / "dashboards").mkdir(exist_ok=True)

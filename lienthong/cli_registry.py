@@ -10,15 +10,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from registry import Registry, load_files, resolve
 from registry.history import changes, lineage
 from registry.loader import BUNDLED, load_texts
-from registry.merge import Kind, MergeError, plan_merge
 from reports.files import write_text_atomically
 
 
@@ -118,6 +114,10 @@ def _obligations(registry: Registry, day: date | None) -> list[dict[str, Any]]:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    # Imported here: every command loads this module (`lienthong serve` too).
+    from rich.console import Console
+    from rich.table import Table
+
     registry = settings.registry(args)
     day: date | None = args.on
     rows = _obligations(registry, day)
@@ -220,6 +220,9 @@ def _lineage_lines(story: dict[str, Any]) -> list[str]:
 
 
 def run_merge(args: argparse.Namespace) -> int:
+    # Imported here: every command loads this module (`lienthong serve` too).
+    from registry.merge import Kind, MergeError, plan_merge
+
     day: date = args.on
     kind: Kind = "department" if args.department else "system"
     old = args.department or args.system

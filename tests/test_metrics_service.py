@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +24,10 @@ from exporter.app import (
     refresh_interval,
     refresh_totals,
 )
+from exporter.metrics import CHUNK
 from exporter.state import read_totals
 from lienthong.service import create_service
+from probes.engine import ProbeSettings, UrlRewrite
 from registry import Registry
 from store import write_transactions
 from store.counts import pair_totals_all
@@ -269,3 +272,28 @@ async def test_a_write_told_of_after_a_read_that_holds_it_is_counted_once(
     await commits.close()
     with engine.connect() as conn:
         assert pair_totals_all(conn)[(*pair, "push")].successes == 4
+
+
+async def test_the_first_gzip_scrape_finds_its_blocks_compressed_at_start(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    """`serve` renders and compresses /metrics before its probes start, so the first scrape
+    (a gzip one, as Prometheus asks) compresses only what changed since."""
+    refused = ProbeSettings(
+        rewrites=(UrlRewrite("https://lgsp.bacninh.example", "http://127.0.0.1:9"),)
+    )
+    app = create_service(bac_ninh, engine, refused, ServiceOptions())
+    async with serving(app) as url:
+        service = app[SERVICE]
+        exposition = service.exposition
+        blocks = -(-len(exposition.obligations()) // CHUNK)
+        kept = {(f, b) for f, b, _version in service.gzip._kept}
+        assert kept == {(f, b) for f in range(len(exposition.families)) for b in range(blocks)}
+        headers = {"Accept-Encoding": "gzip"}
+        async with (
+            aiohttp.ClientSession(auto_decompress=False) as client,
+            client.get(url + "/metrics", headers=headers) as answer,
+        ):
+            assert answer.headers["Content-Encoding"] == "gzip"
+            text = gzip.decompress(await answer.read()).decode()
+    assert 'lienthong_obligation_info{province="24",department="so-taichinh"' in text

@@ -236,6 +236,43 @@ def test_registry_is_copied_into_sql(engine: Engine, bac_ninh: Registry) -> None
     assert name == "Sở Kế hoạch và Đầu tư"
 
 
+def test_registry_copy_follows_every_change(engine: Engine, bac_ninh: Registry) -> None:
+    """A sync with the same registry leaves the copy as it is; any change replaces it."""
+
+    def stored() -> tuple[list[str], str, int]:
+        with engine.connect() as conn:
+            bases = list(conn.execute(text("SELECT basis FROM obligations ORDER BY id")).scalars())
+            name = conn.execute(
+                text("SELECT name FROM departments WHERE code = 'so-khdt'")
+            ).scalar_one()
+            systems = conn.execute(text("SELECT count(*) FROM systems")).scalar_one()
+        return bases, name, systems
+
+    sync_registry(engine, bac_ninh)
+    first = bac_ninh.obligations[0].model_copy(update={"basis": "Điều 99 (sửa đổi)"})
+    departments = tuple(
+        d.model_copy(update={"name": "Sở Tài chính (mới)"}) if d.code == "so-khdt" else d
+        for d in bac_ninh.departments
+    )
+    changed = bac_ninh.model_copy(
+        update={
+            "obligations": (first, *bac_ninh.obligations[1:]),
+            "departments": departments,
+            "systems": bac_ninh.systems[:-1],
+        }
+    )
+    sync_registry(engine, changed)
+    bases, name, systems = stored()
+    assert bases == ["Điều 99 (sửa đổi)", *(o.basis for o in bac_ninh.obligations[1:])]
+    assert (name, systems) == ("Sở Tài chính (mới)", len(bac_ninh.systems) - 1)
+    sync_registry(engine, bac_ninh)
+    assert stored() == (
+        [o.basis for o in bac_ninh.obligations],
+        "Sở Kế hoạch và Đầu tư",
+        len(bac_ninh.systems),
+    )
+
+
 def test_empty_sqlite_file_is_migrated_on_first_use(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     engine = open_store(url)
