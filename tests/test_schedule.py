@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -239,9 +240,10 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-async def serve_until_parked(
+def schedule_context(
     engine: Engine, registry: Registry, folder: Path, clock: Clock
-) -> None:
+) -> AsyncIterator[None]:
+    """The exports' cleanup context as `serve` runs it, on the test's clock."""
     context = exports_schedule(
         engine,
         registry,
@@ -251,7 +253,13 @@ async def serve_until_parked(
         clock=clock,
         sleep=clock.sleep,
     )
-    running = context(object())
+    return context(object())
+
+
+async def serve_until_parked(
+    engine: Engine, registry: Registry, folder: Path, clock: Clock
+) -> None:
+    running = schedule_context(engine, registry, folder, clock)
     await anext(running)  # the service is up
     await asyncio.wait_for(clock.parked.wait(), timeout=120)
     with contextlib.suppress(StopAsyncIteration):
@@ -300,16 +308,7 @@ async def test_the_service_stops_without_waiting_for_a_pass_that_is_writing(
 
     monkeypatch.setattr(scheduled, "write_export_file", slow)
     clock = Clock(at("2026-11-01 07:00"), passes=1)
-    context = exports_schedule(
-        varied,
-        bac_ninh,
-        settings(folder),
-        registry_spec=None,
-        database_url="sqlite:///test.db",
-        clock=clock,
-        sleep=clock.sleep,
-    )
-    running = context(object())
+    running = schedule_context(varied, bac_ninh, folder, clock)
     await anext(running)  # the service is up
     assert await asyncio.to_thread(writing.wait, 60)
     async with asyncio.timeout(5):  # stopped while the pass is still writing
