@@ -147,16 +147,26 @@ def period_counts(counts: Mapping[Pair, Mapping[date, DaySources]], first: date)
 # C) and Python decodes 30,000 documents instead of fetching 900,000 rows; without the
 # per-day times (16-digit numbers), a month's documents are 6 MB instead of 33.
 def _source_days_sql(dialect: str, times: bool, departments: int) -> str:
-    if dialect == "postgresql":
-        mark = "%s"
-        arrays = ["day - %s::date", "successes", "failures"]
-        arrays += ["first_success_us", "last_success_us"] if times else []
-        document = (
-            "json_build_array("
-            + ", ".join(f"json_agg({a} ORDER BY day)" for a in arrays)
-            + ", min(first_success_us), max(last_success_us))::text"
-        )
-        among = f" AND department IN ({', '.join([mark] * departments)})" if departments else ""
+    postgres = dialect == "postgresql"
+    mark = "%s" if postgres else "?"
+    # PostgreSQL groups by pair and source itself; SQLite reads each pair by a correlated
+    # subquery, whose columns are qualified (see below).
+    col = "" if postgres else "d."
+    offset = (
+        f"{col}day - %s::date" if postgres else "CAST(julianday(d.day) - julianday(?) AS INTEGER)"
+    )
+    arrays = [offset, f"{col}successes", f"{col}failures"]
+    arrays += [f"{col}first_success_us", f"{col}last_success_us"] if times else []
+    aggregate = "json_agg({} ORDER BY day)" if postgres else "json_group_array({})"
+    document = (
+        ("json_build_array(" if postgres else "json_array(")
+        + ", ".join(aggregate.format(a) for a in arrays)
+        + f", min({col}first_success_us), max({col}last_success_us))"
+        + ("::text" if postgres else "")
+    )
+    marks = ", ".join([mark] * departments)
+    if postgres:
+        among = f" AND department IN ({marks})" if departments else ""
         return (
             f"SELECT department, system, source, {document}"
             f" FROM daily_counts WHERE day >= {mark} AND day <= {mark}{among}"
@@ -167,14 +177,7 @@ def _source_days_sql(dialect: str, times: bool, departments: int) -> str:
     # primary key (department, system, day, source), sought from its `pair_totals` row
     # (one per pair and source, kept with the records). A pair without a row in the
     # period gets empty arrays.
-    arrays = ["CAST(julianday(d.day) - julianday(?) AS INTEGER)", "d.successes", "d.failures"]
-    arrays += ["d.first_success_us", "d.last_success_us"] if times else []
-    document = (
-        "json_array("
-        + ", ".join(f"json_group_array({a})" for a in arrays)
-        + ", min(d.first_success_us), max(d.last_success_us))"
-    )
-    among = f" WHERE t.department IN ({', '.join(['?'] * departments)})" if departments else ""
+    among = f" WHERE t.department IN ({marks})" if departments else ""
     return (
         f"SELECT t.department, t.system, t.source, (SELECT {document} FROM daily_counts d"
         " WHERE d.department = t.department AND d.system = t.system"

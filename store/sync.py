@@ -7,6 +7,7 @@ replaced wholesale on every sync; one that holds exactly its rows is left as it 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
@@ -36,22 +37,9 @@ def sync_registry(engine: Engine, registry: Registry) -> None:
     Every command that brings a registry to a store comes here first, so this is
     where a store refuses another province's registry (`store.province`).
     """
-    departments = [tuple(getattr(d, c) for c in DEPARTMENT_COLUMNS) for d in registry.departments]
-    systems = [tuple(getattr(s, c) for c in SYSTEM_COLUMNS) for s in registry.systems]
-    obligations = [
-        (
-            o.department,
-            o.system,
-            o.kind,
-            o.basis,
-            o.since,
-            o.until,
-            o.min_daily_successes,
-            o.target_ratio,
-            o.derived,
-        )
-        for o in registry.obligations
-    ]
+    departments = list(map(attrgetter(*DEPARTMENT_COLUMNS), registry.departments))
+    systems = list(map(attrgetter(*SYSTEM_COLUMNS), registry.systems))
+    obligations = list(map(attrgetter(*OBLIGATION_COLUMNS), registry.obligations))
     with engine.begin() as conn:
         check_province(conn, registry)
         # Codes are the departments' and systems' keys: their rows compare as sets. The
