@@ -452,7 +452,12 @@ def department(registry: Registry) -> Dashboard:
         )
         .with_panel(
             _series("Ngày làm việc liên tiếp không có giao dịch", "short").with_target(
-                _query(f"max by (system) ({q.of(m.MISSED_REQUIRED_DAYS.series)})", "{{system}}")
+                # The streak's gauge is absent while there is none: 0 for those.
+                _query(
+                    f"max by (system) ({q.of(m.MISSED_REQUIRED_DAYS.series)}"
+                    f" or 0 * {q.of(m.SUCCESSES_TODAY.series)})",
+                    "{{system}}",
+                )
             )
         )
     )

@@ -70,7 +70,8 @@ SUCCESSES_TODAY = Family(
 MISSED_REQUIRED_DAYS = Family(
     "lienthong_missed_required_workdays",
     "gauge",
-    "Consecutive completed required days with no met day, counting back from yesterday.",
+    "Consecutive completed required days with no met day, counting back from yesterday"
+    " (absent while there is none).",
 )
 MONTH_REQUIRED_DAYS = Family(
     "lienthong_month_required_workdays",

@@ -150,7 +150,11 @@ def _calendar_samples(
     ratio = f.ratio(today, m)
     return {
         COMPLIANCE_RATIO: () if ratio is None else ((COMPLIANCE_RATIO.name, (), ratio),),
-        MISSED_REQUIRED_DAYS: ((MISSED_REQUIRED_DAYS.name, (), f.missed_streak),),
+        # Only while there is a streak: absent means none (most obligations, most days),
+        # which keeps a healthy obligation's series at ten.
+        MISSED_REQUIRED_DAYS: (
+            ((MISSED_REQUIRED_DAYS.name, (), f.missed_streak),) if f.missed_streak else ()
+        ),
         MONTH_REQUIRED_DAYS: ((MONTH_REQUIRED_DAYS.name, (), f.month_required),),
         MONTH_MET_DAYS: ((MONTH_MET_DAYS.name, (), f.met(today, m)),),
         MONTH_REMAINING_DAYS: ((MONTH_REMAINING_DAYS.name, (), f.remaining(today, m)),),

@@ -211,6 +211,8 @@ def openmetrics(registry: Registry, s: Scenario) -> str:
             if key == "missable" and o.kind != "maintain":
                 continue  # the exporter gives it for obligations to maintain only
             for t, v in rows:
+                if key == "missed" and not v[key]:
+                    continue  # the exporter gives it only while there is a streak
                 f[name].add(name, base, t, v[key])
         # The duration histogram is per national system (the exporter's default form).
         for t, v in rows:

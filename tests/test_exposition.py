@@ -162,3 +162,32 @@ def test_a_day_met_moves_the_month_lines_and_later_successes_only_the_counts(
     # The first success met the day; the second moved only today's count.
     assert f"{met} 1\n" in texts[0] and f"{met} 1\n" in texts[1]
     assert f"{today} 1\n" in texts[0] and f"{today} 2\n" in texts[1]
+
+
+def test_a_healthy_probed_obligation_to_maintain_has_ten_series(bac_ninh: Registry) -> None:
+    # The issue's budget: at most 10 series per obligation by default. A probed
+    # obligation to maintain with no missed streak has exactly these.
+    state = calendared(bac_ninh)
+    pair = ("so-taichinh", "csdl-dkdn")
+    state.on_probe(pair, 0.3)
+    success = Transaction(*pair, NOW, True, "probe")
+    state.on_written([success], WriteResult(1, 0, added={(*pair, "probe", True): 1}))
+    text = fresh(state).decode()
+    own = f'department="{pair[0]}",system="{pair[1]}"'
+    series = [line.rsplit(" ", 1)[0] for line in text.splitlines() if own in line]
+    assert len(series) == 10
+    assert sorted({s.split("{")[0] for s in series}) == [
+        "lienthong_compliance_ratio",
+        "lienthong_last_success_timestamp_seconds",
+        "lienthong_month_met_workdays",
+        "lienthong_month_missable_required_workdays",
+        "lienthong_month_remaining_required_workdays",
+        "lienthong_month_required_workdays",
+        "lienthong_obligation_info",
+        "lienthong_successes_today",
+        "lienthong_transactions_total",  # success and failure
+    ]
+    # A streak of missed days adds its gauge, only while it lasts.
+    figures = state.calendar[pair]
+    state.absorb_calendar({**state.calendar, pair: replace(figures, missed_streak=2)})
+    assert f'lienthong_missed_required_workdays{{province="24",{own}}} 2\n' in fresh(state).decode()

@@ -91,8 +91,10 @@ def test_missable_days_gauge_for_a_fresh_month(engine: Engine, bac_ninh: Registr
     assert (
         gauge(text, "lienthong_month_missable_required_workdays", "so-taichinh", "csdl-dkdn") == 2
     )
-    # A new installation: no stored record, no streak of missed days to page anyone for.
-    assert gauge(text, "lienthong_missed_required_workdays", "so-taichinh", "csdl-dkdn") == 0
+    # A new installation: no stored record, no streak of missed days to page anyone for
+    # (the streak's gauge is absent while there is none).
+    assert gauge(text, "lienthong_missed_required_workdays", "so-taichinh", "csdl-dkdn") is None
+    assert gauge(text, "lienthong_month_met_workdays", "so-taichinh", "csdl-dkdn") == 0
     # `connect` obligations have no monthly target: no budget gauge.
     assert (
         gauge(text, "lienthong_month_missable_required_workdays", "so-tnmt", "csdl-dat-dai") is None
