@@ -189,7 +189,7 @@ class _Month:
 
     days: tuple[date, ...]
     working: tuple[bool, ...]
-    pairs: tuple[dict[DayState, tuple[date, DayState]], ...]
+    pairs: tuple[tuple[tuple[date, DayState], ...], ...]  # per day, per code (`_CODES`)
 
 
 @lru_cache(maxsize=64)
@@ -198,7 +198,7 @@ def _month_days(calendar: Calendar, first: date, last: date) -> _Month:
     return _Month(
         days=every,
         working=tuple(is_working_day(d, calendar) for d in every),
-        pairs=tuple({state: (d, state) for state in DayState} for d in every),
+        pairs=tuple(tuple((d, state) for state in _CODES) for d in every),
     )
 
 
@@ -267,6 +267,20 @@ def in_force_all_month(registry: Registry, obligation: Obligation, month: Month)
 # required, else 1 + (counted >= need) + (counted - by_probe >= need, which implies the
 # first: counts are never negative). The same rule, for a month of days in C loops.
 _NO_EXCUSAL = (DayState.NOT_REQUIRED, DayState.MISSED, DayState.PROBE_ONLY, DayState.MET)
+# Every state by a small number, those codes first: a row's days are counted and paired
+# with their dates as numbers (a DayState is hashed in Python, 900,000 times a report).
+_CODES = (*_NO_EXCUSAL, DayState.AFTER_AS_OF, DayState.EXCUSED)
+_CODE = {state: code for code, state in enumerate(_CODES)}
+_MET, _PROBE_ONLY, _MISSED, _AFTER, _EXCUSED = (
+    _CODE[s]
+    for s in (
+        DayState.MET,
+        DayState.PROBE_ONLY,
+        DayState.MISSED,
+        DayState.AFTER_AS_OF,
+        DayState.EXCUSED,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,30 +387,28 @@ def month_row(
     need = obligation.min_daily_successes
     if mine:
         by_probe = c.by_probe or [0] * upto
-        found = list(
-            map(
-                _state,
-                repeat(obligation),
-                the_month.days,
-                required_day,
-                c.per_day,
-                by_probe,
-                repeat(mine),
-            )
+        states = map(
+            _state,
+            repeat(obligation),
+            the_month.days,
+            required_day,
+            c.per_day,
+            by_probe,
+            repeat(mine),
         )
+        codes = list(map(_CODE.__getitem__, states))
     else:
         # The same rule in C loops (map, a lookup): a report runs it for 900,000 days.
         enough = list(map(need.__le__, c.per_day))
         without_probe = (
             enough if c.by_probe is None else map(need.__le__, map(sub, c.per_day, c.by_probe))
         )
-        codes = map(mul, required_day, map(add, map(add, enough, without_probe), repeat(1)))
-        found = list(map(_NO_EXCUSAL.__getitem__, codes))
-    found += [DayState.AFTER_AS_OF] * (n - upto)
+        codes = list(map(mul, required_day, map(add, map(add, enough, without_probe), repeat(1))))
+    codes += [_AFTER] * (n - upto)
     successes, failures = c.successes, c.failures
     first, last = c.first_us, c.last_us
-    met = found.count(DayState.MET) + found.count(DayState.PROBE_ONLY)
-    required = met + found.count(DayState.MISSED)
+    met = codes.count(_MET) + codes.count(_PROBE_ONLY)
+    required = met + codes.count(_MISSED)
 
     r = ratio(met, required)
     if obligation.kind == "connect":
@@ -431,9 +443,9 @@ def month_row(
         target_ratio=obligation.target_ratio,
         min_daily_successes=obligation.min_daily_successes,
         derived=obligation.derived,
-        days=tuple(map(dict.__getitem__, the_month.pairs, found)),
-        excused_days=found.count(DayState.EXCUSED),
-        probe_only_days=found.count(DayState.PROBE_ONLY),
+        days=tuple(map(tuple.__getitem__, the_month.pairs, codes)),
+        excused_days=codes.count(_EXCUSED),
+        probe_only_days=codes.count(_PROBE_ONLY),
         evidence=_in_order(evidence),
         excusals=mine,
     )

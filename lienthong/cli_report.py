@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import sys
 from datetime import date
@@ -97,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
     engine = open_store(url, create=False)
     try:
         sync_registry(engine, registry)
+        # The registry lives until exit: out of the garbage collector's sight, which
+        # would otherwise walk it again and again while the rows are built (a fifth of
+        # a report's time at 30,000 obligations).
+        gc.freeze()
         report = build_period_report(engine, registry, period, as_of)
     finally:
         engine.dispose()
