@@ -395,13 +395,29 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
     )
     if gzip:
         response.headers["Content-Encoding"] = "gzip"
-    await response.prepare(request)
+    started = time.monotonic()
+    try:
+        await response.prepare(request)
+        await _send_exposition(response, service, openmetrics, gzip)
+    except ConnectionResetError:
+        # The scraper gave up (its scrape_timeout) or went away: a line, not a traceback.
+        log.warning(
+            "/metrics: the scraper closed the connection %.1f s into the scrape,"
+            " before the end (its scrape_timeout?)",
+            time.monotonic() - started,
+        )
+    return response
+
+
+async def _send_exposition(
+    response: web.StreamResponse, service: Service, openmetrics: bool, gzip: bool
+) -> None:
     await render_metrics(service)
     if not gzip:
         for part in service.exposition.render_parts(openmetrics):
             await response.write(part)
         await response.write_eof()
-        return response
+        return
     # Joined and compressed beside the event loop, reusing the unchanged blocks'
     # compressed form.
     parts = service.exposition.keyed_parts(openmetrics)
@@ -416,7 +432,6 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
             chunk, size = [], 0
     await response.write(b"".join(chunk))
     await response.write_eof()
-    return response
 
 
 async def healthz_handler(request: web.Request) -> web.Response:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import logging
+import socket
+import struct
 from datetime import UTC, datetime
 
 import aiohttp
@@ -17,7 +21,7 @@ from registry import Registry
 from store.records import Transaction
 from store.writer import WriteResult
 from tests.harness import serving
-from tests.test_metrics_service import passive, seed
+from tests.test_metrics_service import metrics_text, passive, seed
 
 # Prometheus 2.42's Accept header for a scrape (scrape/scrape.go, `acceptHeader`).
 PROMETHEUS_ACCEPT = (
@@ -90,3 +94,77 @@ async def test_the_gzip_stream_stays_whole_when_some_blocks_change(
             async with aiohttp.ClientSession() as client, client.get(url + "/metrics") as answer:
                 assert answer.headers["Content-Encoding"] == "gzip"
                 assert (await answer.text()).endswith(plain.decode().rsplit("\n", 2)[-2] + "\n")
+
+
+def large_registry(obligations: int, systems: int = 50) -> Registry:
+    """`obligations` pairs over `systems` national systems (a /metrics of megabytes)."""
+    return Registry.model_validate(
+        {
+            "version": 1,
+            "province": {"code": "24", "name": "Bắc Ninh"},
+            "systems": [
+                {"code": f"he-thong-{s}", "name": f"Hệ thống {s}", "owner": "Bộ Thử nghiệm"}
+                for s in range(systems)
+            ],
+            "departments": [
+                {"code": f"so-{d}", "name": f"Sở thử nghiệm {d}"}
+                for d in range(-(-obligations // systems))
+            ],
+            "obligations": [
+                {
+                    "department": f"so-{i // systems}",
+                    "system": f"he-thong-{i % systems}",
+                    "kind": "maintain",
+                    "basis": "Điều thử nghiệm",
+                }
+                for i in range(obligations)
+            ],
+        }
+    )
+
+
+class Heard(logging.Handler):
+    """Lets a test await a log record of one logger instead of sleeping."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self.event = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self.event.set()
+
+
+async def test_a_scraper_that_gives_up_midway_costs_a_line_not_a_traceback(engine: Engine) -> None:
+    # Prometheus closes the connection at its scrape_timeout: the service says so in one
+    # line (aiohttp logged "Error handling request" and a traceback).
+    app = create_app(large_registry(5_000), engine, options=passive())
+    serve_log, aiohttp_log = Heard(), Heard()
+    logging.getLogger("lienthong.serve").addHandler(serve_log)
+    logging.getLogger("aiohttp.server").addHandler(aiohttp_log)
+    try:
+        async with serving(app) as url:
+            host, port = url.removeprefix("http://").split(":")
+            # A small receive window: the body (megabytes) cannot all be sent ahead.
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((host, int(port)))
+            reader, writer = await asyncio.open_connection(sock=sock)
+            writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: identity\r\n\r\n")
+            assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+            # Gone at once, as a timed-out scraper's connection is: a reset.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            await asyncio.wait_for(serve_log.event.wait(), timeout=30)
+            # The service still answers the next scrape whole.
+            text = await metrics_text(url)
+    finally:
+        logging.getLogger("lienthong.serve").removeHandler(serve_log)
+        logging.getLogger("aiohttp.server").removeHandler(aiohttp_log)
+    assert [r.getMessage().split(" s ")[0].rsplit(" ", 1)[0] for r in serve_log.records] == [
+        "/metrics: the scraper closed the connection"
+    ]
+    assert serve_log.records[0].levelno == logging.WARNING
+    assert not aiohttp_log.records
+    assert text.count("lienthong_obligation_info{") == 5_000
