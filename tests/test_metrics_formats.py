@@ -16,6 +16,7 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
+from bench._support import synthetic_registry
 from exporter.app import SERVICE, create_app
 from registry import Registry
 from store.records import Transaction
@@ -96,33 +97,6 @@ async def test_the_gzip_stream_stays_whole_when_some_blocks_change(
                 assert (await answer.text()).endswith(plain.decode().rsplit("\n", 2)[-2] + "\n")
 
 
-def large_registry(obligations: int, systems: int = 50) -> Registry:
-    """`obligations` pairs over `systems` national systems (a /metrics of megabytes)."""
-    return Registry.model_validate(
-        {
-            "version": 1,
-            "province": {"code": "24", "name": "Bắc Ninh"},
-            "systems": [
-                {"code": f"he-thong-{s}", "name": f"Hệ thống {s}", "owner": "Bộ Thử nghiệm"}
-                for s in range(systems)
-            ],
-            "departments": [
-                {"code": f"so-{d}", "name": f"Sở thử nghiệm {d}"}
-                for d in range(-(-obligations // systems))
-            ],
-            "obligations": [
-                {
-                    "department": f"so-{i // systems}",
-                    "system": f"he-thong-{i % systems}",
-                    "kind": "maintain",
-                    "basis": "Điều thử nghiệm",
-                }
-                for i in range(obligations)
-            ],
-        }
-    )
-
-
 class Heard(logging.Handler):
     """Lets a test await a log record of one logger instead of sleeping."""
 
@@ -139,7 +113,7 @@ class Heard(logging.Handler):
 async def test_a_scraper_that_gives_up_midway_costs_a_line_not_a_traceback(engine: Engine) -> None:
     # Prometheus closes the connection at its scrape_timeout: the service says so in one
     # line (aiohttp logged "Error handling request" and a traceback).
-    app = create_app(large_registry(5_000), engine, options=passive())
+    app = create_app(synthetic_registry(5_000), engine, options=passive())
     serve_log, aiohttp_log = Heard(), Heard()
     logging.getLogger("lienthong.serve").addHandler(serve_log)
     logging.getLogger("aiohttp.server").addHandler(aiohttp_log)
