@@ -271,16 +271,8 @@ _NO_EXCUSAL = (DayState.NOT_REQUIRED, DayState.MISSED, DayState.PROBE_ONLY, DayS
 # with their dates as numbers (a DayState is hashed in Python, 900,000 times a report).
 _CODES = (*_NO_EXCUSAL, DayState.AFTER_AS_OF, DayState.EXCUSED)
 _CODE = {state: code for code, state in enumerate(_CODES)}
-_MET, _PROBE_ONLY, _MISSED, _AFTER, _EXCUSED = (
-    _CODE[s]
-    for s in (
-        DayState.MET,
-        DayState.PROBE_ONLY,
-        DayState.MISSED,
-        DayState.AFTER_AS_OF,
-        DayState.EXCUSED,
-    )
-)
+_MISSED, _PROBE_ONLY, _MET = _CODE[DayState.MISSED], _CODE[DayState.PROBE_ONLY], _CODE[DayState.MET]
+_AFTER, _EXCUSED = _CODE[DayState.AFTER_AS_OF], _CODE[DayState.EXCUSED]
 
 
 @dataclass(frozen=True, slots=True)
