@@ -1,4 +1,9 @@
-"""Run benchmarks: `python -m bench` (all) or `python -m bench ingest probe_cpu`."""
+"""Run benchmarks: `python -m bench` (all) or `python -m bench ingest probe_cpu`.
+
+Each figure a goal is set for is printed beside it and kept in bench/results.json (not
+those of `--quick` or another size); `python -m bench --readme` writes the README's
+table from that file.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,10 @@ import importlib
 import pkgutil
 import sys
 from pathlib import Path
+
+from bench import _goals
+
+DURATION = 600.0  # schedule: the goal's ten minutes
 
 
 def available() -> list[str]:
@@ -24,7 +33,7 @@ def main() -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"some of: {', '.join(names)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to check they run")
     parser.add_argument(
-        "--duration", type=float, default=600.0, help="schedule: seconds to measure"
+        "--duration", type=float, default=DURATION, help="schedule: seconds to measure"
     )
     parser.add_argument(
         "--obligations",
@@ -38,16 +47,30 @@ def main() -> int:
         default=None,
         help="ingest, report: only this store (default: both)",
     )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="write the README's table from bench/results.json (after any benchmarks named)",
+    )
     args = parser.parse_args()
+    # The goals' sizes only: a figure of another size or duration is not the goal's.
+    keeping = not args.quick and args.obligations is None and args.duration == DURATION
     if args.quick:
         args.duration = 20.0
         args.obligations = args.obligations or 2_000
     unknown = [n for n in args.names if n not in names]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)} (known: {', '.join(names)})")
-    for name in args.names or names:
+    for name in args.names or ([] if args.readme else names):
         print(f"== {name}", flush=True)
         importlib.import_module(f"bench.{name}").run(args)
+    if keeping and _goals.save():
+        print(
+            f"figures kept in {_goals.RESULTS}; `python -m bench --readme` puts them in the README"
+        )
+    if args.readme:
+        _goals.write_readme()
+        print(f"{_goals.README}: the table written from {_goals.RESULTS}")
     return 0
 
 

@@ -17,9 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench._data import registry_file, transactions_file
+from bench._goals import judge
 from bench._stores import stores
 from intake import ingest_file
 from store import open_store
+
+GOALS = {"sqlite": 100_000, "postgresql": 50_000}  # records/s, at least
+STORES = {"sqlite": "SQLite", "postgresql": "PostgreSQL (fsync on)"}
+FLAT = 1.25  # the larger file's peak RSS over the smaller's, at most: memory does not grow
 
 
 def run(args: argparse.Namespace) -> None:
@@ -49,8 +54,17 @@ def run(args: argparse.Namespace) -> None:
                     seconds = time.perf_counter() - started
                     engine.dispose()
                     assert result.ok and result.written.accepted == records, result
+                    rate, goal = records / seconds, GOALS[name]
+                    verdict = judge(
+                        f"ingest.{name}.{obligations}",
+                        f"`ingest` ≥ {goal:,} records/s into {STORES[name]},"
+                        f" {obligations:,} obligations interleaved",
+                        f"{rate:,.0f} records/s ({records / 1e6:g} M records in {seconds:.1f} s)",
+                        rate >= goal,
+                    )
                     print(
-                        f"  ingest into {name}: {records / seconds:,.0f} records/s ({seconds:.1f} s)"
+                        f"  ingest into {name}: {rate:,.0f} records/s ({seconds:.1f} s)"
+                        f"  (goal ≥ {goal:,}: {verdict})"
                     )
         _memory(folder / "o1000", args.quick)
 
@@ -60,6 +74,7 @@ def _memory(folder: Path, quick: bool) -> None:
     means the same peak (up to ~1.2 GB; quick: ~15 and ~120 MB)."""
     (folder / "registry").mkdir()
     (folder / "registry.yml").rename(folder / "registry" / "registry.yml")
+    peaks: list[tuple[int, float]] = []
     for records in (50_000, 400_000) if quick else (1_000_000, 8_000_000):
         data = transactions_file(
             folder / f"big-{records}.jsonl", records, 1000, datetime(2026, 9, 1, tzinfo=UTC)
@@ -87,3 +102,14 @@ def _memory(folder: Path, quick: bool) -> None:
             f" peak RSS {usage.ru_maxrss / 1024:.0f} MB, {records / seconds:,.0f} records/s"
         )
         data.unlink()
+        peaks.append((records, usage.ru_maxrss / 1024))
+    (small, low), (large, high) = peaks
+    verdict = judge(
+        "ingest.memory",
+        "`lienthong ingest`'s memory does not grow with the file",
+        f"peak RSS {high:.0f} MB for {large / 1e6:g} M records, {low:.0f} MB for {small / 1e6:g} M",
+        high <= FLAT * low,
+    )
+    print(
+        f"  peak RSS {high / low:.2f}× for a file {large // small}× larger (goal ≤ {FLAT}×: {verdict})"
+    )

@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench._goals import judge
 from bench._nginx import nginx
 from bench._support import free_port, process_cpu, wait_ready
 
@@ -205,7 +206,13 @@ def run(args: argparse.Namespace) -> None:
             for label, found in (("kept-alive connections", kept), ("new connection each", fresh)):
                 ms = _ms(float(str(found["cpu"])), int(str(found["runs"])))
                 ratio = ms / bb if box else float("nan")
-                verdict = "met" if ratio <= GOAL else "MISSED"
+                verdict = judge(
+                    f"probe_cpu.{n}.{'new' if found is fresh else 'kept'}",
+                    f"CPU per probe ≤ {GOAL}× blackbox_exporter's: the whole service"
+                    f" (store writes, scraped), {n:,} obligations, {label}",
+                    f"{ratio:.2f}× ({ms:.3f} against {bb:.3f} ms)",
+                    ratio <= GOAL,
+                )
                 print(
                     f"    lienthong, {label:22} {ms:6.3f} ms CPU/probe"
                     f" ({found['successes']}/{found['runs']} ok, {found['shed']} shed)"

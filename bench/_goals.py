@@ -1,0 +1,126 @@
+"""The goals the benchmarks measure: each figure judged beside its goal as it is printed,
+kept in `bench/results.json`, and the README's table regenerated from that file
+(`python -m bench --readme`), so the table says only what a run printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("results.json")
+README = Path(__file__).parent.parent / "README.md"
+BEGIN = "<!-- bench results: written by `python -m bench --readme` from bench/results.json -->"
+END = "<!-- end of bench results -->"
+# The table's order: the issue's goals, as a reader asks them (CPU, schedule, scrape, …).
+ORDER = ("probe_cpu", "schedule", "scrape", "startup", "report", "ingest")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure beside its goal: a line of the README's table."""
+
+    key: str  # "report.sqlite": the bench's name, then what it measured
+    goal: str
+    figure: str
+    met: bool
+    measured: str  # "2026-12-02 08:10 UTC"
+    commit: str  # the code measured ("+" when it had uncommitted changes)
+    load: float  # the 1-minute load average when it was judged: a busy host is slower
+
+    @property
+    def bench(self) -> str:
+        return self.key.split(".", 1)[0]
+
+
+_judged: list[Figure] = []  # this run's, in order
+
+
+def judge(key: str, goal: str, figure: str, met: bool) -> str:
+    """Record a figure beside its goal; "met" or "MISSED", for the printed line."""
+    _judged.append(
+        Figure(
+            key,
+            goal,
+            figure,
+            met,
+            datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            _commit(),
+            round(os.getloadavg()[0], 2),
+        )
+    )
+    return "met" if met else "MISSED"
+
+
+def _commit() -> str:
+    here = Path(__file__).parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:  # no git: a copy of the sources
+        return "?"
+    return (head or "?") + ("+" if changed else "")
+
+
+def load(path: Path = RESULTS) -> list[Figure]:
+    if not path.exists():
+        return []
+    return [Figure(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def merged(kept: list[Figure], new: list[Figure]) -> list[Figure]:
+    """The kept figures with the new ones in their place (same key), in the table's order;
+    a figure not measured again stays as it was, with its own date."""
+    found = {f.key: f for f in kept}
+    found.update({f.key: f for f in new})
+    first_seen = {key: n for n, key in enumerate([f.key for f in kept] + [f.key for f in new])}
+
+    def place(f: Figure) -> tuple[int, int]:
+        rank = ORDER.index(f.bench) if f.bench in ORDER else len(ORDER)
+        return rank, first_seen[f.key]
+
+    return sorted(found.values(), key=place)
+
+
+def save(path: Path = RESULTS) -> int:
+    """Merge this run's figures into the file; how many there were."""
+    if _judged:
+        figures = merged(load(path), _judged)
+        text = json.dumps([asdict(f) for f in figures], ensure_ascii=False, indent=2)
+        path.write_text(text + "\n", encoding="utf-8")
+    return len(_judged)
+
+
+def table(figures: list[Figure]) -> str:
+    """The README's table of the figures (Markdown)."""
+    lines = [
+        "| goal | figure | measured (`python -m bench NAME`) | |",
+        "|---|---|---|---|",
+    ]
+    for f in figures:
+        when = f"{f.measured}, `{f.commit}`, load {f.load:.2f} (`{f.bench}`)"
+        lines.append(f"| {f.goal} | {f.figure} | {when} | {'met' if f.met else '**missed**'} |")
+    return "\n".join(lines)
+
+
+def readme_with(text: str, figures: list[Figure]) -> str:
+    """The README's text with the table between its markers replaced."""
+    head, begin, rest = text.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if not begin or not end:
+        raise ValueError(f"README.md has no {BEGIN!r} … {END!r} block")
+    return f"{head}{BEGIN}\n{table(figures)}\n{END}{tail}"
+
+
+def write_readme(readme: Path = README, results: Path = RESULTS) -> None:
+    readme.write_text(readme_with(readme.read_text(encoding="utf-8"), load(results)), "utf-8")
