@@ -64,10 +64,10 @@ def main() -> int:
     for name in args.names or ([] if args.readme else names):
         print(f"== {name}", flush=True)
         importlib.import_module(f"bench.{name}").run(args)
-    if keeping and _goals.save():
-        print(
-            f"figures kept in {_goals.RESULTS}; `python -m bench --readme` puts them in the README"
-        )
+        if keeping and _goals.save():  # after each: a later one's failure loses nothing
+            print(
+                f"figures kept in {_goals.RESULTS} (`python -m bench --readme`: the README's table)"
+            )
     if args.readme:
         _goals.write_readme()
         print(f"{_goals.README}: the table written from {_goals.RESULTS}")
