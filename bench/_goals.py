@@ -56,14 +56,15 @@ def judge(key: str, goal: str, figure: str, met: bool) -> str:
 
 
 def _commit() -> str:
-    here = Path(__file__).parent
+    top = Path(__file__).parent.parent
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
+            ["git", "rev-parse", "--short", "HEAD"], cwd=top, capture_output=True, text=True
         ).stdout.strip()
+        # The code's changes only: this file and the README change as figures are kept.
         changed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "*.py", "*.toml"],
+            cwd=top,
             capture_output=True,
             text=True,
         ).stdout.strip()
