@@ -126,6 +126,7 @@ def test_source_days_are_the_rollup_rows_grouped(engine: Engine) -> None:
             tx(*pair, "2026-10-03T12:00:00+07:00", record_id="e"),
             tx(*other, "2026-10-02T07:00:00+07:00", False, "f", source="push"),
             tx(*other, "2026-11-01T07:00:00+07:00", record_id="g"),  # outside too
+            tx("so-yte", "csdl-bhxh", "2026-11-02T07:00:00+07:00", record_id="h"),  # only outside
         ],
     )
     # Days are counted from the period's first day: 1 October is day 92 from 1 July.
