@@ -13,6 +13,9 @@ from sqlalchemy import create_engine, text
 from bench._postgres import postgres_cluster
 from store import create_store_engine, upgrade
 
+# The stores as a goal names them: PostgreSQL with the server's default durability.
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL (fsync on)"}
+
 
 @contextmanager
 def postgres_store() -> Iterator[str]:

@@ -18,12 +18,11 @@ from pathlib import Path
 
 from bench._data import registry_file, transactions_file
 from bench._goals import judge
-from bench._stores import stores
+from bench._stores import LABELS, stores
 from intake import ingest_file
 from store import open_store
 
 GOALS = {"sqlite": 100_000, "postgresql": 50_000}  # records/s, at least
-STORES = {"sqlite": "SQLite", "postgresql": "PostgreSQL (fsync on)"}
 FLAT = 1.25  # the larger file's peak RSS over the smaller's, at most: memory does not grow
 
 
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> None:
                     rate, goal = records / seconds, GOALS[name]
                     verdict = judge(
                         f"ingest.{name}.{obligations}",
-                        f"`ingest` ≥ {goal:,} records/s into {STORES[name]},"
+                        f"`ingest` ≥ {goal:,} records/s into {LABELS[name]},"
                         f" {obligations:,} obligations interleaved",
                         f"{rate:,.0f} records/s ({records / 1e6:g} M records in {seconds:.1f} s)",
                         rate >= goal,

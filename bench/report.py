@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench._data import registry_file
 from bench._goals import judge
-from bench._stores import stores
+from bench._stores import LABELS, stores
 from compliance.periods import Month
 from compliance.report import build_report
 from reports import write_json
@@ -23,7 +23,6 @@ from store import Transaction, open_store, writing
 
 OBLIGATIONS = 30_000
 GOAL = 2.0  # seconds
-_STORES = {"sqlite": "SQLite", "postgresql": "PostgreSQL (fsync on)"}
 
 
 def _fill(url: str, timezone: str, records: int) -> None:
@@ -83,7 +82,7 @@ def run(args: argparse.Namespace) -> None:
                 verdict = judge(
                     f"report.{name}",
                     f"`report` for {OBLIGATIONS:,} obligations over {records / 1e6:g} M records"
-                    f" ≤ {GOAL:g} s, {_STORES[name]}",
+                    f" ≤ {GOAL:g} s, {LABELS[name]}",
                     f"worst {max(timings):.2f} s, best {min(timings):.2f} s of {len(timings)}",
                     max(timings) <= GOAL,
                 )
