@@ -1,6 +1,7 @@
 """`lienthong report` for 30,000 obligations over 10 million records: ≤ 2 s on either store.
 
-PostgreSQL runs with its default durability (fsync on).
+PostgreSQL runs with its default durability (fsync on), and is vacuumed after the
+records are stored, as autovacuum would have done.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def _fill(url: str, timezone: str, records: int) -> None:
                 writer.write(batch)
                 batch.clear()
         writer.write(batch)
+    if engine.dialect.name == "postgresql":
+        # As autovacuum leaves a store long before its month's report: the first read of
+        # rows just loaded also writes their hint bits (4.5 s for the first build, 2.9 after).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
 
 
