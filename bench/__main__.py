@@ -1,8 +1,8 @@
 """Run benchmarks: `python -m bench` (all) or `python -m bench ingest probe_cpu`.
 
 Each figure a goal is set for is printed beside it and kept in bench/results.json (not
-those of `--quick` or another size); `python -m bench --readme` writes the README's
-table from that file.
+those of `--quick` or another size), and the README's table is written again from that
+file; `python -m bench --readme` writes it alone.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main() -> int:
     parser.add_argument(
         "--readme",
         action="store_true",
-        help="write the README's table from bench/results.json (after any benchmarks named)",
+        help="write the README's table from bench/results.json (a run at the goals' sizes does)",
     )
     args = parser.parse_args()
     # The goals' sizes only: a figure of another size or duration is not the goal's.
@@ -65,9 +65,8 @@ def main() -> int:
         print(f"== {name}", flush=True)
         importlib.import_module(f"bench.{name}").run(args)
         if keeping and _goals.save():  # after each: a later one's failure loses nothing
-            print(
-                f"figures kept in {_goals.RESULTS} (`python -m bench --readme`: the README's table)"
-            )
+            _goals.write_readme()
+            print(f"figures kept in {_goals.RESULTS} and the table of {_goals.README}")
     if args.readme:
         _goals.write_readme()
         print(f"{_goals.README}: the table written from {_goals.RESULTS}")

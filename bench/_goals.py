@@ -1,6 +1,6 @@
 """The goals the benchmarks measure: each figure judged beside its goal as it is printed,
-kept in `bench/results.json`, and the README's table regenerated from that file
-(`python -m bench --readme`), so the table says only what a run printed."""
+kept in `bench/results.json`, and the README's table written again from that file by
+the run (or `python -m bench --readme`), so the table says only what a run printed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).with_name("results.json")
 README = Path(__file__).parent.parent / "README.md"
-BEGIN = "<!-- bench results: written by `python -m bench --readme` from bench/results.json -->"
+BEGIN = "<!-- bench results: written by `python -m bench` from bench/results.json -->"
 END = "<!-- end of bench results -->"
 # The table's order: the issue's goals, as a reader asks them (CPU, schedule, scrape, …).
 ORDER = ("probe_cpu", "schedule", "scrape", "startup", "report", "ingest")
