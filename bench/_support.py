@@ -147,8 +147,8 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as f:
+def _status_mb(field: str, pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith(field):
                 return int(line.split()[1]) / 1024
@@ -160,6 +160,6 @@ def rss_mb() -> float:
     return _status_mb("VmRSS:")
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (MB)."""
-    return _status_mb("VmHWM:")
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's peak resident memory so far (MB): this one's by default."""
+    return _status_mb("VmHWM:", pid)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 from bench._data import registry_file, transactions_file
 from bench._goals import judge
 from bench._stores import LABELS, stores
+from bench._support import peak_rss_mb
 from intake import ingest_file
 from store import open_store
 
@@ -72,18 +72,15 @@ def _peak_rss_mb(child: subprocess.Popen[bytes]) -> float:
     """The child's peak RSS (VmHWM) until it exits, read every 50 ms. Not wait4's
     ru_maxrss: it keeps the high-water mark of the process forked from this one before
     its exec, the benchmark's own memory (1.5 GB after `bench report`)."""
-    peak = 0
-    status = Path(f"/proc/{child.pid}/status")
+    peak = 0.0
     while child.poll() is None:
         try:
-            text = status.read_text()
+            peak = max(peak, peak_rss_mb(child.pid))
         except OSError:  # it has just exited
             break
-        found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
-        peak = max(peak, int(found.group(1)) if found else 0)
         time.sleep(0.05)
     child.wait()
-    return peak / 1024
+    return peak
 
 
 def _memory(folder: Path, quick: bool) -> None:

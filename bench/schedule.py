@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> None:
     steady = judge(
         "schedule.growth",
         f"{every}: no backlog growth",
-        f"runs in progress at most {backlog_first} in the first half, {backlog_last} in the second",
+        f"runs in progress at most {backlog_first:,} in the first half, {backlog_last:,} in the second",
         backlog_last <= max(1.1 * backlog_first, 256),
     )
     small = judge(

@@ -45,6 +45,8 @@ from store.records import Transaction
 
 SIZES = ((20_000, 0.25), (100_000, 2.0))  # obligations, goal (seconds per scrape)
 SERIES = 10.0  # per obligation, at most
+# An obligation's series carry its department and system; the others, neither.
+OBLIGATION_SERIES = 'count({job="lienthong",department!="",system!=""})'
 SCRAPES = 6
 
 
@@ -182,8 +184,6 @@ async def _scraped(
         took = _samples(base, f"scrape_duration_seconds{job}[{(SCRAPES + 3) * interval}s]")
         ups = _samples(base, f"up{job}[{(SCRAPES + 3) * interval}s]")
         after = sorted(took[1:]) or [float("nan")]
-        # An obligation's series carry its department and system; the others, neither.
-        mine = 'count({job="lienthong",department!="",system!=""})'
         return {
             "median": after[len(after) // 2],
             "max": after[-1],
@@ -191,7 +191,9 @@ async def _scraped(
             "scrapes": float(len(after)),
             "up": min(ups, default=float("nan")),
             "samples": _prometheus_query(base, f"scrape_samples_scraped{job}"),
-            "obligation_series": _prometheus_query(base, mine, 120) if series else float("nan"),
+            "obligation_series": _prometheus_query(base, OBLIGATION_SERIES, 120)
+            if series
+            else float("nan"),
         }
     finally:
         process.terminate()
@@ -210,9 +212,10 @@ def run(args: argparse.Namespace) -> None:
     print(f"  load before: {os.getloadavg()[0]:.2f} (1 min average, {os.cpu_count()} CPUs)")
     for n, goal in sizes:
         begun = time.monotonic()
-        found = asyncio.run(measure(n, pinned, series=n == sizes[0][0]))
+        first = n == sizes[0][0]  # series per obligation: the same at any size
+        found = asyncio.run(measure(n, pinned, series=first))
         per = found["samples"] / n
-        if n == sizes[0][0]:  # the same at any size
+        if first:
             mine = found["obligation_series"]
             series = judge(
                 "scrape.series",
