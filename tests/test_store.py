@@ -379,3 +379,49 @@ def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     assert differences == []
+
+
+def test_sqlite_rollup_is_stored_in_its_key_order_after_upgrade(tmp_path: Path) -> None:
+    from alembic import command
+
+    from store.database import _alembic, upgrade
+
+    def table_sql() -> str:
+        with engine.connect() as conn:
+            return str(
+                conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'daily_counts'"
+                ).scalar_one()
+            )
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        command.upgrade(_alembic(conn), "0009_first_success_day")
+    # A 0009 store's rollup, its rows in the order they were written (a day apart).
+    with writing(engine, HANOI) as writer:
+        for day in (5, 6, 7):
+            writer.write([tx("so-tuphap", "ho-tich", f"2026-10-0{day}T09:00:00+07:00")])
+            writer.write([tx("so-khdt", "csdl-dkdn", f"2026-10-0{day}T09:00:00+07:00", False)])
+    with engine.connect() as conn:
+        before = daily_source_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+    assert "WITHOUT ROWID" not in table_sql()
+
+    upgrade(engine)
+    assert "WITHOUT ROWID" in table_sql()
+    # The same rows, the day index kept, and the write path adds to them as before.
+    write_transactions(engine, HANOI, [tx("so-tuphap", "ho-tich", "2026-10-07T10:00:00+07:00")])
+    with engine.connect() as conn:
+        after = daily_source_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31))
+        indexes = conn.exec_driver_sql("PRAGMA index_list(daily_counts)").all()
+    assert after.keys() == before.keys()
+    assert after[("so-khdt", "csdl-dkdn")] == before[("so-khdt", "csdl-dkdn")]
+    seventh = date(2026, 10, 7)
+    assert after[("so-tuphap", "ho-tich")][seventh]["import"].successes == 2
+    assert "ix_daily_counts_day" in {row[1] for row in indexes}
+
+    with engine.begin() as conn:
+        command.downgrade(_alembic(conn), "0009_first_success_day")
+    assert "WITHOUT ROWID" not in table_sql()
+    with engine.connect() as conn:
+        assert daily_source_counts_between(conn, date(2026, 10, 1), date(2026, 10, 31)) == after
+    engine.dispose()
