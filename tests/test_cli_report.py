@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from lienthong.cli import main
+from lienthong.cli_report import collector_paused
 from reports.tabular import FIELDS
 from reports.words import Labels
 from tests.readback import json_row_as_xlsx, pdf_text, xlsx_rows
@@ -132,3 +134,18 @@ def test_one_line_errors(
         "lienthong report: error: argument --quarter: quarter '2026Q9' is not YYYYQn (e.g. 2026Q3)\n"
     )
     assert not out.exists()
+
+
+def test_garbage_collection_is_paused_only_while_the_report_is_built() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a store error while building")
+    assert gc.isenabled()
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
