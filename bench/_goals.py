@@ -84,7 +84,9 @@ def merged(kept: list[Figure], new: list[Figure]) -> list[Figure]:
     a figure not measured again stays as it was, with its own date."""
     found = {f.key: f for f in kept}
     found.update({f.key: f for f in new})
-    first_seen = {key: n for n, key in enumerate([f.key for f in kept] + [f.key for f in new])}
+    first_seen: dict[str, int] = {}
+    for f in [*kept, *new]:
+        first_seen.setdefault(f.key, len(first_seen))  # a line measured again keeps its place
 
     def place(f: Figure) -> tuple[int, int]:
         rank = ORDER.index(f.bench) if f.bench in ORDER else len(ORDER)

@@ -42,14 +42,19 @@ def test_every_goal_has_a_kept_figure() -> None:
 
 
 def test_a_figure_measured_again_replaces_its_line_and_keeps_the_others() -> None:
-    kept = [_figure("report.sqlite", "2.50 s", False), _figure("ingest.sqlite.1000", "107,832")]
+    kept = [
+        _figure("report.sqlite", "2.50 s", False),
+        _figure("report.postgresql", "2.71 s", False),
+        _figure("ingest.sqlite.1000", "107,832"),
+    ]
     again = [_figure("report.sqlite", "1.90 s"), _figure("startup", "9.0 s")]
 
     found = merged(kept, again)
 
     assert [(f.key, f.figure, f.met) for f in found] == [
         ("startup", "9.0 s", True),  # the table's order: start-up before the report
-        ("report.sqlite", "1.90 s", True),
+        ("report.sqlite", "1.90 s", True),  # in its own place among the report's lines
+        ("report.postgresql", "2.71 s", False),
         ("ingest.sqlite.1000", "107,832", True),
     ]
 
