@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from lienthong import settings
 from store import create_store_engine, upgrade
-from store.database import shown
+from store.database import current_revision, head_revision, shown, translated_errors
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +29,17 @@ def run_upgrade(args: argparse.Namespace) -> int:
         province = (p.code, p.name)
     engine = create_store_engine(url)
     try:
+        with translated_errors(url):
+            current = current_revision(engine)
+        if current != head_revision():
+            # Some migrations copy a table (0010: the daily rollup, ~90 s per 10 M rows).
+            print(
+                f"{shown(url)}: upgrading the schema from {current or 'empty'} to"
+                f" {head_revision()} (minutes on a large store: CHANGELOG.md says which"
+                " migrations copy a table)",
+                file=sys.stderr,
+                flush=True,
+            )
         before, after = upgrade(engine, province)
     finally:
         engine.dispose()

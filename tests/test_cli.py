@@ -172,8 +172,11 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'store.db'}"
     first = run("db", "upgrade", "--db", db)
     assert first.returncode == 0 and "upgraded from empty" in first.stdout
+    # Said before the work starts: a migration that copies a table takes minutes.
+    assert "upgrading the schema from empty to" in first.stderr
     again = run("db", "upgrade", "--db", db)
     assert again.returncode == 0 and "already at" in again.stdout
+    assert again.stderr == ""
 
 
 def test_unreachable_database_is_one_line_without_password() -> None:
