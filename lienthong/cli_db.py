@@ -7,7 +7,7 @@ import sys
 
 from lienthong import settings
 from store import create_store_engine, upgrade
-from store.database import current_revision, head_revision, shown, translated_errors
+from store.database import shown
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,20 +27,19 @@ def run_upgrade(args: argparse.Namespace) -> int:
     if spec is not None:
         p = settings.registry(args).province
         province = (p.code, p.name)
+
+    def starting(before: str | None, after: str) -> None:
+        # Some migrations copy a table (0010: the daily rollup, ~90 s per 10 M rows).
+        print(
+            f"{shown(url)}: upgrading the schema from {before or 'empty'} to {after}"
+            " (minutes on a large store: CHANGELOG.md says which migrations copy a table)",
+            file=sys.stderr,
+            flush=True,
+        )
+
     engine = create_store_engine(url)
     try:
-        with translated_errors(url):
-            current = current_revision(engine)
-        if current != head_revision():
-            # Some migrations copy a table (0010: the daily rollup, ~90 s per 10 M rows).
-            print(
-                f"{shown(url)}: upgrading the schema from {current or 'empty'} to"
-                f" {head_revision()} (minutes on a large store: CHANGELOG.md says which"
-                " migrations copy a table)",
-                file=sys.stderr,
-                flush=True,
-            )
-        before, after = upgrade(engine, province)
+        before, after = upgrade(engine, province, starting)
     finally:
         engine.dispose()
     if before == after:

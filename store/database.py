@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -128,18 +128,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, province: tuple[str, str] | None = None) -> tuple[str | None, str]:
+def upgrade(
+    engine: Engine,
+    province: tuple[str, str] | None = None,
+    starting: Callable[[str | None, str], None] | None = None,
+) -> tuple[str | None, str]:
     """Apply every pending migration; returns (revision before, revision after).
 
-    `province` (code, name) claims a store that has no province yet for it.
+    `province` (code, name) claims a store that has no province yet for it; `starting`
+    is told (before, after) when there is work to do, before it starts (a migration
+    that copies a table takes minutes on a large store).
     """
+    head = head_revision()
     with translated_errors(engine):
         if engine.dialect.name == "postgresql":
             _create_schema(engine)
         before = current_revision(engine)
+        if starting is not None and before != head:
+            starting(before, head)
         with engine.begin() as conn:
             command.upgrade(_alembic(conn, province), "head")
-    return before, head_revision()
+    return before, head
 
 
 def _create_schema(engine: Engine) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, func, select, text
 
 from compliance.periods import Month
@@ -19,7 +20,7 @@ from store.counts import (
     period_counts,
     source_days_between,
 )
-from store.database import create_store_engine, current_revision, head_revision
+from store.database import _alembic, create_store_engine, current_revision, head_revision, upgrade
 from store.schema import daily_counts, transactions
 from store.sync import sync_registry
 from store.writer import ensure_rollup_timezone, writing
@@ -382,10 +383,6 @@ def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
 
 
 def test_sqlite_rollup_is_stored_in_its_key_order_after_upgrade(tmp_path: Path) -> None:
-    from alembic import command
-
-    from store.database import _alembic, upgrade
-
     def table_sql() -> str:
         with engine.connect() as conn:
             return str(
