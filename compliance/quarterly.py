@@ -27,7 +27,7 @@ from compliance.report import (
 )
 from compliance.rules import ComplianceRow, maintain_status, ratio
 from registry import Department, Province, Registry
-from store.counts import PeriodCounts, first_success_days_by_source, source_days_between
+from store.counts import PeriodCounts, first_success_days_by_source, read_source_days
 from store.excusals import Excusal, approved_between
 
 
@@ -142,12 +142,12 @@ def build_quarter_report(
     now = now or datetime.now(UTC)
     as_of = as_of or default_quarter_as_of(quarter, now.astimezone(registry.tz).date())
     cutoff = min(quarter.last, as_of)
+    counts = (
+        read_source_days(engine, quarter.first, cutoff)
+        if cutoff >= quarter.first
+        else PeriodCounts()
+    )
     with engine.connect() as conn:
-        counts = (
-            source_days_between(conn, quarter.first, cutoff)
-            if cutoff >= quarter.first
-            else PeriodCounts()
-        )
         first_days = first_success_days_by_source(conn, cutoff)
         excusals = approved_between(conn, quarter.first, cutoff)
     return compute_quarter_report(registry, quarter, as_of, now, counts, first_days, excusals)

@@ -15,9 +15,12 @@ from compliance.report import build_report
 from registry import Registry
 from store import StoreError, daily_counts_between, open_store, write_transactions
 from store.counts import (
+    READERS,
     SourceDays,
+    _source_days,
     daily_source_counts_between,
     period_counts,
+    read_source_days,
     source_days_between,
 )
 from store.database import _alembic, create_store_engine, current_revision, head_revision, upgrade
@@ -171,6 +174,37 @@ def test_source_days_are_the_rollup_rows_grouped(engine: Engine) -> None:
             assert x.latest_us == max(filter(None, s.last_success_us), default=None)
     assert grouped[pair]["import"].earliest_us is not None
     assert one == {other: grouped[other]}
+
+
+def test_a_period_read_in_parts_at_once_is_the_whole_read(engine: Engine) -> None:
+    """Reports read a period on connections of their own, PostgreSQL's pairs in parts at
+    once: together exactly the pairs of the one read, none twice."""
+    pairs = [(f"so-{d}", f"he-thong-{s}") for d in range(6) for s in range(4)]
+    write_transactions(
+        engine,
+        HANOI,
+        [
+            tx(*p, f"2026-10-0{day}T08:00:00+07:00", day % 2 == 0, f"{p}{day}", source)
+            for p in pairs
+            for day in (1, 2, 5)
+            for source in ("import", "probe")
+        ],
+    )
+    first, last = date(2026, 10, 1), date(2026, 10, 31)
+    with engine.connect() as conn:
+        whole = source_days_between(conn, first, last, times=False)
+        with_times = source_days_between(conn, first, last)
+        parts = (
+            [_source_days(conn, first, last, False, (), k) for k in range(READERS)]
+            if engine.dialect.name == "postgresql"
+            else []
+        )
+    assert set(whole) == set(pairs)
+    assert read_source_days(engine, first, last, times=False) == whole
+    assert read_source_days(engine, first, last) == with_times
+    if parts:
+        assert all(parts)  # each part reads some of the 24 pairs…
+        assert sum(len(p) for p in parts) == len(whole)  # …and no pair is read twice
 
 
 def test_rollup_is_rebuilt_when_the_timezone_changes(engine: Engine) -> None:
