@@ -103,6 +103,7 @@ class TransactionWriter:
         self._postgres = conn.dialect.name == "postgresql"
         self._staging_ready = False
         self._rollup: dict[tuple[str, str, date, str], list[Any]] = {}
+        self._totals: Totals = {}  # of the rollup deltas written, for `flush` to add
         self._days: dict[int, date] = {}  # UTC minute → local day (see WHOLE_MINUTES_US)
         self._provisional_stored: bool | None = None  # None: not looked at yet
 
@@ -380,14 +381,27 @@ class TransactionWriter:
             else:
                 s[1] += 1
         if len(sums) >= ROLLUP_KEYS:
-            self.flush()
+            self._flush_rollup()
+
+    def _flush_rollup(self) -> None:
+        """Write the pending rollup deltas; their totals wait for `flush`.
+
+        One transaction updates each pair's totals once: an import of 10 M records
+        flushed its rollup 200 times, each time updating every pair's row again, and
+        PostgreSQL kept each row's 200 versions (none is dead before the commit): 30,000
+        rows took 509 MB, read whole by each refresh of the metrics' totals.
+        """
+        if self._rollup:
+            add_to_rollup(self._conn, self._rollup)
+            gather_totals(self._totals, self._rollup)
+            self._rollup = {}
 
     def flush(self) -> None:
         """Write the pending rollup and totals deltas; `writing()` calls it before committing."""
-        if self._rollup:
-            add_to_rollup(self._conn, self._rollup)
-            add_to_totals(self._conn, self._rollup)
-            self._rollup = {}
+        self._flush_rollup()
+        if self._totals:
+            write_totals(self._conn, self._totals)
+            self._totals = {}
 
 
 ROLLUP_MERGE = (
@@ -436,10 +450,17 @@ def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[
         )
 
 
+# Per (department, system, source): successes, failures, last success, first success day.
+Totals = dict[tuple[str, str, str], list[Any]]
+
+
 def add_to_totals(conn: Connection, sums: dict[tuple[str, str, date, str], list[Any]]) -> None:
     """Add the same counts to the all-time totals per (department, system, source)."""
-    postgres = conn.dialect.name == "postgresql"
-    totals: dict[tuple[str, str, str], list[Any]] = {}
+    write_totals(conn, gather_totals({}, sums))
+
+
+def gather_totals(totals: Totals, sums: dict[tuple[str, str, date, str], list[Any]]) -> Totals:
+    """Rollup deltas added to `totals` (returned), per (department, system, source)."""
     for (d, s, day, src), v in sums.items():
         t = totals.get((d, s, src))
         if t is None:
@@ -450,6 +471,12 @@ def add_to_totals(conn: Connection, sums: dict[tuple[str, str, date, str], list[
             t[2] = v[3]
         if v[0] and (t[3] is None or day < t[3]):
             t[3] = day
+    return totals
+
+
+def write_totals(conn: Connection, totals: Totals) -> None:
+    """Add `totals` to the stored all-time totals."""
+    postgres = conn.dialect.name == "postgresql"
     mark = "%s" if postgres else "?"
     conn.exec_driver_sql(
         "INSERT INTO pair_totals (department, system, source, successes, failures,"

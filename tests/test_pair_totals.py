@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic import command
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
-from store import create_store_engine, write_transactions
+from store import create_store_engine, write_transactions, writer
 from store.counts import first_success_days_by_source, pair_totals_all, successes_on, totals
 from store.database import _alembic, upgrade
-from store.writer import ensure_rollup_timezone, to_us
+from store.writer import ensure_rollup_timezone, to_us, writing
 from tests.stores import tx
 
 HANOI = "Asia/Ho_Chi_Minh"
@@ -37,6 +39,48 @@ def test_totals_follow_every_write_and_ignore_duplicates(engine: Engine) -> None
     for (d, s, src), t in found.items():
         assert (rollup[(d, s, src, True)], rollup[(d, s, src, False)]) == (t.successes, t.failures)
     assert today == {("so-khdt", "csdl-dkdn"): 1}
+
+
+def test_an_import_adds_to_each_pairs_totals_once_however_often_its_rollup_is_flushed(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL keeps every version of a row until the commit: a large import once
+    updated each pair's totals at every flush of its rollup (30,000 rows in 509 MB)."""
+    monkeypatch.setattr(writer, "ROLLUP_KEYS", 2)  # the rollup flushed after each write
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    with writing(engine, HANOI) as w:
+        for day in range(1, 8):
+            w.write(
+                [
+                    tx(
+                        "so-khdt",
+                        "csdl-dkdn",
+                        f"2026-10-0{day}T09:00:00+07:00",
+                        record_id=f"a{day}",
+                    ),
+                    tx("so-tuphap", "ho-tich", f"2026-10-0{day}T09:00:00+07:00", False, f"b{day}"),
+                ]
+            )
+    event.remove(engine, "before_cursor_execute", seen)
+    assert sum("INTO pair_totals" in s for s in statements) == 1
+    with engine.connect() as conn:
+        found = pair_totals_all(conn)
+        rollup = totals(conn)
+        first_days = first_success_days_by_source(conn, date(2026, 10, 31))
+    ok, failed = (
+        found[("so-khdt", "csdl-dkdn", "import")],
+        found[("so-tuphap", "ho-tich", "import")],
+    )
+    assert (ok.successes, ok.failures, failed.successes, failed.failures) == (7, 0, 0, 7)
+    assert ok.last_success_us == to_us(datetime.fromisoformat("2026-10-07T09:00:00+07:00"))
+    assert first_days == {("so-khdt", "csdl-dkdn"): {"import": date(2026, 10, 1)}}
+    for (d, s, src), t in found.items():
+        assert (rollup[(d, s, src, True)], rollup[(d, s, src, False)]) == (t.successes, t.failures)
 
 
 def test_migration_fills_totals_from_existing_records(tmp_path: Path) -> None:
