@@ -215,8 +215,8 @@ def read_source_days(engine: Engine, first: date, last: date, times: bool = True
     PostgreSQL does most of this read in its server process (seeking each pair's days,
     building their arrays), on one core per connection: the pairs are read in READERS
     parts at once, each on its connection. A month of 30,000 obligations over 10 M
-    records took 0.5-0.8 s instead of 0.8-1.6 s on two cores. SQLite reads in this
-    process, on one connection.
+    records, the server's buffers cold, took 0.55-0.78 s instead of 0.85-1.08 s on two
+    cores (alternated). SQLite reads in this process, on one connection.
     """
 
     def part(k: int | None) -> PeriodCounts:
