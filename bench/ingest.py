@@ -13,9 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 
 from bench._data import registry_file, transactions_file
@@ -23,7 +21,6 @@ from bench._goals import judge
 from bench._stores import LABELS, stores
 from bench._support import peak_rss_mb
 from intake import ingest_file
-from registry import load_files
 from store import open_store
 
 GOALS = {"sqlite": 100_000, "postgresql": 50_000}  # records/s, at least
@@ -39,7 +36,7 @@ def run(args: argparse.Namespace) -> None:
         for obligations in (18, 1000):
             case = folder / f"o{obligations}"
             case.mkdir()
-            registry_file(case, obligations)  # registry.yml, read by each import's process
+            registry = registry_file(case, obligations)
             data = transactions_file(
                 case / "tx.jsonl", records, obligations, datetime(2026, 10, 1, tzinfo=UTC)
             )
@@ -49,14 +46,19 @@ def run(args: argparse.Namespace) -> None:
                 for name, url in urls:
                     if args.store not in (None, name):
                         continue
+                    engine = open_store(url)
+                    gc.collect()
+                    gc.freeze()
                     # The store before (the SQLite file just written) goes to disk now, not
-                    # during this one's commit.
+                    # during this one's commit. (It was not why PostgreSQL right after SQLite
+                    # measures ~20 % below PostgreSQL alone: with it, 42,025 against 52,021
+                    # records/s at 1,000 obligations, ~15:05 and ~15:10.)
                     os.sync()
-                    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
-                        seconds, accepted = child.submit(
-                            _timed_import, url, str(case / "registry.yml"), str(data)
-                        ).result()
-                    assert accepted == records, accepted
+                    started = time.perf_counter()
+                    result = ingest_file(engine, registry, data, "jsonl")
+                    seconds = time.perf_counter() - started
+                    engine.dispose()
+                    assert result.ok and result.written.accepted == records, result
                     rate, goal = records / seconds, GOALS[name]
                     verdict = judge(
                         f"ingest.{name}.{obligations}",
@@ -70,23 +72,6 @@ def run(args: argparse.Namespace) -> None:
                         f"  (goal ≥ {goal:,}: {verdict})"
                     )
         _memory(folder / "o1000", args.quick)
-
-
-def _timed_import(url: str, registry_path: str, data: str) -> tuple[float, int]:
-    """One file imported, timed, in a process of its own, as each `lienthong ingest` is:
-    PostgreSQL timed in the process that had just imported the file into SQLite measured
-    about 20 % below PostgreSQL alone, in three runs and two (42,025-42,612 against
-    52,021-52,661 records/s at 1,000 obligations, 2026-12-02 ~14:30-15:10)."""
-    registry = load_files([Path(registry_path)])
-    engine = open_store(url)
-    gc.collect()
-    gc.freeze()
-    started = time.perf_counter()
-    result = ingest_file(engine, registry, Path(data), "jsonl")
-    seconds = time.perf_counter() - started
-    engine.dispose()
-    assert result.ok, result
-    return seconds, result.written.accepted
 
 
 def _peak_rss_mb(child: subprocess.Popen[bytes]) -> float:
