@@ -50,9 +50,7 @@ def run(args: argparse.Namespace) -> None:
                     gc.collect()
                     gc.freeze()
                     # The store before (the SQLite file just written) goes to disk now, not
-                    # during this one's commit. (It was not why PostgreSQL right after SQLite
-                    # measures ~20 % below PostgreSQL alone: with it, 42,025 against 52,021
-                    # records/s at 1,000 obligations, ~15:05 and ~15:10.)
+                    # while this one is timed.
                     os.sync()
                     started = time.perf_counter()
                     result = ingest_file(engine, registry, data, "jsonl")

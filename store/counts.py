@@ -225,11 +225,10 @@ def read_source_days(engine: Engine, first: date, last: date, times: bool = True
 
     if engine.dialect.name != "postgresql":
         return part(None)
+    found = PeriodCounts()
     with ThreadPoolExecutor(READERS, thread_name_prefix="lienthong-read") as pool:
-        parts = list(pool.map(part, range(READERS)))
-    found = parts[0]
-    for other in parts[1:]:
-        found.update(other)  # the parts' pairs are disjoint
+        for counts in pool.map(part, range(READERS)):
+            found.update(counts)  # the parts' pairs are disjoint
     return found
 
 
