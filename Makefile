@@ -13,8 +13,9 @@ DEV_STAMP     := $(VENV)/.dev-stamp
 NODE_STAMP    := tests/grafana_schema/node_modules/.installed-stamp
 # Real servers the tests run against (and the PDF tools they read reports with).
 DEBIAN_PACKAGES := postgresql prometheus prometheus-alertmanager poppler-utils chromium sqlite3
-# Only `make bench` needs this one (the side-by-side CPU figure).
-BENCH_PACKAGES := prometheus-blackbox-exporter curl
+# Only `make bench` needs these: the probes' target and the scrape's static peer (nginx),
+# the side-by-side CPU figure (blackbox_exporter).
+BENCH_PACKAGES := nginx-light prometheus-blackbox-exporter curl
 
 # grafana-client's HTTP library (niquests) brings urllib3-future, whose wheel
 # replaces the urllib3 package at every interpreter start; requests (used by
