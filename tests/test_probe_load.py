@@ -1,11 +1,13 @@
-"""The engine under load: records made without the parser are the parser's, and overload sheds."""
+"""The engine under load: records made without the parser are the parser's, overload sheds,
+and `serve` leaves its heap to a collector sized for probe runs."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from lienthong.cli_serve import YOUNG_THRESHOLDS, settle_heap
 from probes.auth import CredentialStore
 from probes.engine import SKIP_OVERLOAD, ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder
@@ -71,6 +74,28 @@ def test_a_nul_in_a_probe_detail_does_not_lose_the_record(tmp_path: Path) -> Non
     recorder = TransactionRecorder(open_store(f"sqlite:///{tmp_path}/s.db"), registry)
     recorder.record("so-0", "he-thong", datetime.now(UTC), False, 1.0, "body is a\x00b")
     assert [t.detail for t in recorder._buffer] == ["body is a\ufffdb"]
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """The test process's collector settings, put back afterwards."""
+    thresholds, enabled = gc.get_threshold(), gc.isenabled()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+    (gc.enable if enabled else gc.disable)()
+
+
+def test_serve_settles_its_heap_frozen_with_young_generations_sized_for_probe_runs(
+    collector: None,
+) -> None:
+    gc.disable()  # as `serve` starts
+    settle_heap(reloaded=False)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0  # start-up's heap, out of the collector's sight
+    # A run's objects die in the young generations instead of setting off full collections.
+    assert gc.get_threshold()[:2] == YOUNG_THRESHOLDS
+    assert YOUNG_THRESHOLDS[0] * YOUNG_THRESHOLDS[1] >= 100_000
 
 
 class _ShedLog(logging.Handler):
