@@ -64,6 +64,9 @@ def main() -> int:
     for name in args.names or ([] if args.readme else names):
         print(f"== {name}", flush=True)
         importlib.import_module(f"bench.{name}").run(args)
+        reference = _goals.reference_ms()
+        print(f"  host reference: {reference:.0f} ms (a fixed piece of Python on CPU 0, kept")
+        print("  beside each figure: lower is a faster host)", flush=True)
         if keeping and _goals.save():  # after each: a later one's failure loses nothing
             _goals.write_readme()
             print(f"figures kept in {_goals.RESULTS} and the table of {_goals.README}")

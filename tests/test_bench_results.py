@@ -76,5 +76,24 @@ def test_a_judged_figure_is_kept_with_its_date_commit_and_load(
         False,
     )
     assert figure.commit and figure.load >= 0 and figure.measured.endswith(" UTC")
+    assert figure.reference is not None and figure.reference > 0  # the host's speed then
     line = readme_with(f"{_goals.BEGIN}\n{_goals.END}\n", load(results)).splitlines()[3]
     assert line.startswith("| ≤ 2 s | worst 2.50 s |") and line.endswith("| **missed** |")
+    assert f"reference {figure.reference:.0f} ms" in line
+
+
+def test_a_figure_kept_before_the_host_reference_existed_still_loads_and_shows_none(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(
+        '[{"key": "startup", "goal": "≤ 10 s", "figure": "9.3 s", "met": true,'
+        ' "measured": "2026-12-02 17:25 UTC", "commit": "9563bf4", "load": 1.08}]',
+        encoding="utf-8",
+    )
+
+    (figure,) = load(results)
+
+    assert figure.reference is None
+    line = readme_with(f"{_goals.BEGIN}\n{_goals.END}\n", [figure]).splitlines()[3]
+    assert "load 1.08 (`startup`)" in line and "reference" not in line
