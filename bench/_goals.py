@@ -46,9 +46,6 @@ _reference: tuple[float, float] | None = None  # (when, ms): one reading serves 
 
 def judge(key: str, goal: str, figure: str, met: bool) -> str:
     """Record a figure beside its goal; "met" or "MISSED", for the printed line."""
-    global _reference
-    if _reference is None or time.monotonic() - _reference[0] > 60:
-        _reference = (time.monotonic(), reference_ms())
     _judged.append(
         Figure(
             key,
@@ -58,10 +55,18 @@ def judge(key: str, goal: str, figure: str, met: bool) -> str:
             datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             _commit(),
             round(os.getloadavg()[0], 2),
-            _reference[1],
+            reference(),
         )
     )
     return "met" if met else "MISSED"
+
+
+def reference() -> float:
+    """The host reference now: the reading of the last minute, or a new one."""
+    global _reference
+    if _reference is None or time.monotonic() - _reference[0] > 60:
+        _reference = (time.monotonic(), reference_ms())
+    return _reference[1]
 
 
 def _reference_work() -> None:
