@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from compliance.packs import UnknownDepartment
 from compliance.periods import PeriodError
+from i18n import _
 from intake import FileFormatError
 from lienthong import (
     cli_alerts,
@@ -114,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lienthong: database error: {first_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("lienthong: interrupted", file=sys.stderr)
+        print(f"lienthong: {_('interrupted')}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

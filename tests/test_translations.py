@@ -1,0 +1,72 @@
+"""Every sentence the code marks for people has its Vietnamese translation in a catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+# What marks a message for the catalogs (i18n/__init__.py): name -> which arguments are text.
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "gettext_in": (2,),
+    "ngettext_in": (2, 3),
+}
+PACKAGES = (
+    "lienthong", "registry", "store", "probes", "intake", "compliance",
+    "exporter", "reports", "dashboards", "api", "i18n",
+)  # fmt: skip
+
+
+def marked_messages() -> dict[str, str]:
+    """Each marked msgid (the singular of a plural) with the first place it is written."""
+    found: dict[str, str] = {}
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    for package in PACKAGES:
+        folder = ROOT / package
+        if not folder.is_dir():
+            continue
+        for filename, line, message, _comments, _context in extract_from_dir(
+            str(folder), method_map, options, keywords=KEYWORDS
+        ):
+            msgid = message[0] if isinstance(message, tuple) else message
+            if msgid:
+                found.setdefault(msgid, f"{package}/{filename}:{line}")
+    return found
+
+
+def test_every_marked_message_has_a_vietnamese_translation() -> None:
+    catalog = i18n.translations("vi")
+    missing = [
+        f"{where}: {msgid!r}"
+        for msgid, where in sorted(marked_messages().items(), key=lambda kv: kv[1])
+        if catalog.gettext(msgid) == msgid
+    ]
+    assert not missing, "untranslated (add to i18n/locale/vi/LC_MESSAGES/*.po):\n" + "\n".join(
+        missing
+    )
+
+
+def test_the_current_language_is_vietnamese_unless_asked() -> None:
+    assert i18n.current_lang() == "vi"
+    assert i18n._("interrupted") == "đã dừng"
+    with i18n.use_lang("en"):
+        assert i18n._("interrupted") == "interrupted"
+    assert i18n.gettext_in("en", "interrupted") == "interrupted"
+
+
+def test_a_language_is_named_loosely_but_only_vi_or_en() -> None:
+    assert i18n.parse_lang("vi_VN.UTF-8") == "vi"
+    assert i18n.parse_lang("EN") == "en"
+    try:
+        i18n.parse_lang("fr")
+    except ValueError as e:
+        assert "fr" in str(e)
+    else:
+        raise AssertionError("fr accepted")
