@@ -180,8 +180,8 @@ async def test_sign_in_file_an_explanation_and_nothing_for_another_department(
         assert explain not in page.url and explain not in cookie["value"]
 
         await page.select_option("#system", "csdl-dkdn")
-        await page.fill("#first_day", "2026-12-01")
-        await page.fill("#last_day", "2026-12-01")
+        await page.fill("#first_day", "01/12/2026")
+        await page.fill("#last_day", "01/12/2026")
         await page.fill("#reason", "Mất điện toàn trụ sở, máy chủ của Sở ngừng hoạt động")
         await page.click("form.explain button[type=submit]")
         body = await page.locator("body").inner_text()
