@@ -45,11 +45,10 @@ th{background:#f6f8fa;font-size:.9rem}
 .waiting,.passive{background:#eaeef2;color:#57606a}
 small,.note{color:#57606a}
 abbr{text-decoration:none;cursor:help}
-table.duties{font-size:.95rem}
-table.duties td.sys{white-space:nowrap}
-table.duties td.failure small{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;
- overflow:hidden;max-width:16rem}
-table.duties td.budget{max-width:9rem}
+table.duties{font-size:.9rem;table-layout:fixed}
+.c-dep{width:15%}.c-sys{width:12%}.c-today{width:18%}.c-ok{width:10%}.c-fail{width:17%}
+.c-ratio{width:10%}.c-budget{width:11%}.c-exc{width:7%}
+.clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
 .strip{display:flex;flex-wrap:wrap;gap:2px;margin:.3rem 0}
 .strip span{width:1.6rem;height:1.6rem;font-size:.7rem;display:flex;align-items:center;
  justify-content:center;border-radius:3px;border:1px solid transparent}
@@ -72,8 +71,7 @@ button{font:inherit;padding:.35rem .9rem}
  td{border:none;padding:.2rem 0}
  td::before{content:attr(data-label);display:block;font-size:.8rem;color:#57606a}
  body{overflow-wrap:anywhere}
- table.duties td.sys{white-space:normal}
- table.duties td.failure small,table.duties td.budget{max-width:none}
+ table.duties{table-layout:auto}
 }
 """
 

@@ -396,6 +396,8 @@ async def day_handler(request: web.Request) -> web.StreamResponse:
     obligation = obligation_on(registry, code, system, day)
     state = page_day_state(str(evidence.state), day, _today(pages).date())
     before = state in ("missed", "open") and (first is None or day < first)
+    if before and state == "missed":
+        state = "before_records"  # nothing is known of the day: nothing is said against it
     counted = counting(evidence.by_source, registry.evidence_for(obligation)).successes
     why = words.day_why(
         state,
@@ -406,8 +408,6 @@ async def day_handler(request: web.Request) -> web.StreamResponse:
         registry.in_force_on(obligation, day),
         [e.id for e in evidence.excusals if covers(e, obligation, day)],
     )
-    if before and state == "missed":
-        state = "before_records"  # nothing is known of the day: nothing is said against it
     context = day_context(
         registry.province.name,
         registry.department(code).name,

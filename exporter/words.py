@@ -262,6 +262,8 @@ def day_why(
         tail = tail.format(n=failures)
     else:
         tail = _("no failed transaction recorded")
+    if state == "before_records":
+        return _("Nothing recorded: {have}.").format(have=have)
     if state == "open":
         return _("The day is not over yet: {have} so far; {tail}.").format(have=have, tail=tail)
     return _("Missed: {have}; {tail}.").format(have=have, tail=tail)

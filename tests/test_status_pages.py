@@ -129,11 +129,13 @@ async def test_overview_of_push_only_duties_follows_the_records(
         other = page.locator("tr", has_text="so-noivu").filter(has_text="csdl-cbccvc")
         assert "Chưa có giao dịch" in await other.inner_text()
 
-        # A day of the strip: why it was missed, with its records and their reasons.
+        # A day of the strip: why it is in its state, with its records and their reasons.
+        # 1 December is before lienthong held any record of the duty: the page says so.
         await page.goto(url + "/don-vi/so-taichinh")
         await page.click('.strip a[href="/don-vi/so-taichinh/csdl-dkdn/2026-12-01"]')
         text = await page.locator("body").inner_text()
-        assert "Ngày không đạt: 0/1 giao dịch thành công từ các nguồn được tính" in text
+        assert "Không có bản ghi nào: 0/1 giao dịch thành công từ các nguồn được tính" in text
+        assert "trước ngày 02/12/2026 (ngày có bản ghi đầu tiên)" in text
         await page.goto(url + "/don-vi/so-taichinh/csdl-dkdn/2026-12-02")
         text = await page.locator("body").inner_text()
         assert "Ngày đạt: 1/1 giao dịch thành công" in text
