@@ -17,6 +17,7 @@ from compliance.periods import Month
 from compliance.report import first_success
 from compliance.rules import DayState, applies, compliance_row, counting, covers
 from exporter import words
+from i18n import _
 from probes.breaker import CircuitState
 from probes.health import ProbeHealth
 from registry import Obligation, Registry
@@ -69,7 +70,7 @@ class DutyStatus:
     at_risk: bool
     missed_streak: int
     excused_days: int  # this month's required days covered by approved excusals
-    strip: tuple[tuple[date, str], ...]  # the month's days: a key of words.DAY_STATES
+    strip: tuple[tuple[date, str], ...]  # the month's days: a key of i18n.glossary.DAY_STATES
     failures: tuple[Failure, ...]  # latest first
 
     def as_json(self) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class DutyStatus:
             "system_name": self.system_name,
             "kind": self.kind,
             "today": self.today,
-            "today_text": words.TODAY_STATES[self.today],
+            "today_text": _(words.TODAY_STATES[self.today]),
             "successes_today": self.successes_today,
             "failures_today": self.failures_today,
             "last_success": _iso(self.last_success),
@@ -95,7 +96,7 @@ class DutyStatus:
                 "reason": f.reason,
             },
             "probe": self.probe,
-            "probe_text": words.PROBE_STATES[self.probe],
+            "probe_text": _(words.PROBE_STATES[self.probe]),
             "probe_at": _iso(self.probe_at),
             "retry_at": _iso(self.retry_at),
             "ratio": self.ratio,
@@ -190,9 +191,9 @@ def _duty(
     strip = tuple((d, _strip_state(registry, o, d, s, today)) for d, s in row.days)
     # Excused days of the month: those past, and those to come already covered.
     own = [e for e in approved if applies(e, o)]
-    excused = sum(s == DayState.EXCUSED for _, s in row.days) + sum(
+    excused = sum(s == DayState.EXCUSED for _d, s in row.days) + sum(
         required_on(registry, o, d) and any(covers(e, o, d) for e in own)
-        for d, _ in row.days
+        for d, _s in row.days
         if d > today and own
     )
     ratio: float | None

@@ -1,5 +1,8 @@
 """The people's side of the service: the overview, the department pages, sign-in with a
 department's `explain` token, explanations filed from the page, and the JSON status API.
+Pages are rendered from templates (exporter/status_page.py) in the service's language; a
+form that changes something answers with a redirect to a page (POST-redirect-GET), and a
+wrong address or method gets a page in that language, not the router's English.
 
 Sessions are server-side (a random id in an HttpOnly, SameSite=Strict cookie, Secure when
 the request came over TLS); a signed-in session holds only the department and the token's
@@ -16,14 +19,15 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html import escape
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from pydantic import ConfigDict, with_config
 from sqlalchemy import Engine, select
@@ -35,15 +39,22 @@ from compliance.rules import counting, covers
 from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
 from exporter.status_page import (
+    Contact,
+    DayView,
+    Message,
     Viewer,
-    day_page,
-    department_page,
-    overview_page,
-    signin_page,
+    day_context,
+    department_context,
+    error_context,
+    overview_context,
+    setup_templates,
+    signin_context,
 )
+from i18n import N_, Lang, _, current_lang, use_lang
 from intake.push.rate_limit import RateLimit, retry_after
 from probes.health import ProbeHealth
 from registry import Registry
+from store.counts import first_record_days
 from store.excusals import Excusal, check_excusal, propose_excusal
 from store.schema import push_tokens
 from store.tokens import PushToken, find_token
@@ -59,12 +70,15 @@ SIGNIN_BURST = 5
 # wrote records or an explanation: many officers reloading cost one read of the store.
 CACHE_SECONDS = 2.0
 FIELD_WORDS = {
-    "system": "Hệ thống không thuộc nghĩa vụ của đơn vị.",
-    "department": "Đơn vị không có nghĩa vụ với hệ thống này.",
-    "first_day": "Ngày bắt đầu không hợp lệ.",
-    "last_day": "Ngày kết thúc không hợp lệ hoặc trước ngày bắt đầu.",
-    "reason": "Lý do trống hoặc dài quá 2.000 ký tự.",
+    "system": N_("The system is not one of the department's duties."),
+    "department": N_("The department has no duty towards this system."),
+    "first_day": N_("The first day is not a date written dd/mm/yyyy."),
+    "last_day": N_("The last day is not a date written dd/mm/yyyy, or is before the first."),
+    "reason": N_("The reason is empty or longer than 2,000 characters."),
 }
+# A day in the explanation form: day first, as Vietnamese offices write it (an ISO date, as
+# older forms and scripts sent, is read too).
+DAY_FIRST = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 
 
 @with_config(ConfigDict(extra="forbid"))
@@ -112,6 +126,7 @@ class Web:
     cache_seconds: float = CACHE_SECONDS
     cache: dict[str | None, _Cached] = field(default_factory=dict)
     reading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lang: Lang = field(default_factory=current_lang)  # the pages' language: the service's
 
 
 WEB = web.AppKey("web", Web)
@@ -119,9 +134,13 @@ WEB = web.AppKey("web", Web)
 
 def add_pages(app: web.Application, pages: Web) -> None:
     app[WEB] = pages
+    setup_templates(app)
+    app.middlewares.append(page_language_and_errors)
     app.router.add_get("/", overview_handler)
     app.router.add_get("/don-vi/{code}", department_handler)
     app.router.add_post("/don-vi/{code}/giai-trinh", explain_handler)
+    # The form's address opened again (a bookmark, the history): its page, not a 405.
+    app.router.add_get("/don-vi/{code}/giai-trinh", explain_form_handler)
     app.router.add_get("/don-vi/{code}/{system}/{day:[0-9]{4}-[0-9]{2}-[0-9]{2}}", day_handler)
     app.router.add_get("/dang-nhap", signin_form_handler)
     app.router.add_post("/dang-nhap", signin_handler)
@@ -130,6 +149,41 @@ def add_pages(app: web.Application, pages: Web) -> None:
     # (nor the /api sub-application's 404). Any code, empty or with a slash, likewise.
     app.router.add_route("*", "/api/v1/status", status_api_handler)
     app.router.add_route("*", "/api/v1/status/{code:.*}", status_api_handler)
+
+
+# -- language and error pages --------------------------------------------------------
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Where programs, not people, read the answers: their errors stay as they are (JSON, text).
+MACHINE_PATHS = ("/api/", "/metrics", "/healthz")
+
+
+@web.middleware
+async def page_language_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Each request in the pages' language; a 404 or 405 of a page is a page in it."""
+    pages = request.app[WEB]
+    with use_lang(pages.lang):
+        try:
+            return await handler(request)
+        except web.HTTPException as e:
+            machine = request.path == "/api" or request.path.startswith(MACHINE_PATHS)
+            if e.status not in (404, 405) or machine:
+                raise
+            allowed = e.headers.get("Allow") if e.status == 405 else None
+            response = _render(request, "error.html", error_context(e.status, None, allowed))
+            response.set_status(e.status)
+            if allowed:
+                response.headers["Allow"] = allowed
+            return response
+
+
+def _render(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    response = aiohttp_jinja2.render_template(template, request, context, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    # CSP, framing, sniffing and referrer headers: the app's middleware, on every answer.
+    return response
 
 
 # -- sessions and CSRF ---------------------------------------------------------------
@@ -187,20 +241,23 @@ async def _form(pages: Web, request: web.Request) -> dict[str, str] | None:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-def _html(text: str, request: web.Request, sid: str, status: int = 200) -> web.Response:
-    response = web.Response(text=text, content_type="text/html", charset="utf-8", status=status)
-    response.headers["Cache-Control"] = "no-store"
-    # CSP, framing, sniffing and referrer headers: the app's middleware, on every answer.
+def _html(
+    request: web.Request, sid: str, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    response = _render(request, template, context, status)
     if _session_id(request) != sid:
         _set_cookie(response, request, sid)
     return response
 
 
+def _not_found(request: web.Request, sid: str, what: str) -> web.Response:
+    return _html(request, sid, "error.html", error_context(404, what), 404)
+
+
 def _refused(request: web.Request, sid: str, status: int, text: str) -> web.Response:
     pages = request.app[WEB]
     viewer = Viewer(_csrf(pages, sid))
-    body = signin_page(pages.registry.province.name, viewer, _standing(pages), text)
-    return _html(body, request, sid, status)
+    return _html(request, sid, "signin.html", _signin(pages, viewer, text), status)
 
 
 # -- reading -------------------------------------------------------------------------
@@ -245,9 +302,16 @@ async def overview_handler(request: web.Request) -> web.StreamResponse:
     if _login_needed(pages, viewer):
         raise web.HTTPSeeOther("/dang-nhap")
     now = _today(pages)
-    rows, _ = await _duties(pages, now, None)
-    page = overview_page(pages.registry.province.name, rows, now, pages.refresh, viewer)
-    return _html(page, request, sid)
+    rows, _excusals = await _duties(pages, now, None)
+    labels = {s.code: s.label for s in pages.registry.systems}
+    context = overview_context(
+        pages.registry.province.name, rows, now, pages.refresh, viewer, labels
+    )
+    return _html(request, sid, "overview.html", context)
+
+
+# The query a redirect after an explanation adds: the page says it was received.
+SENT = "da-gui"
 
 
 async def department_handler(request: web.Request) -> web.StreamResponse:
@@ -257,11 +321,34 @@ async def department_handler(request: web.Request) -> web.StreamResponse:
 def _standing(pages: Web) -> str:
     """Who issues tokens and approves explanations: the standing department in force today."""
     today = _today(pages).date()
-    return pages.registry.standing_department_name_on(today) or words.STANDING_GENERIC
+    return pages.registry.standing_department_name_on(today) or _(words.STANDING_GENERIC)
+
+
+def _signin(pages: Web, viewer: Viewer, error: str | None = None) -> dict[str, Any]:
+    """The sign-in page's figures: whom to ask for a code is the standing department's contacts."""
+    registry = pages.registry
+    code = registry.standing_department_on(_today(pages).date())
+    contacts = []
+    if code is not None and registry.has_department(code):
+        contacts = [Contact(c.name, c.email) for c in registry.department(code).contacts if c.email]
+    return signin_context(registry.province.name, viewer, _standing(pages), contacts, error)
+
+
+def _sent_message(pages: Web, request: web.Request, own: list[Excusal]) -> Message | None:
+    """After the redirect that follows an explanation: which one was received, when it is
+    this department's (a number in the address alone says nothing)."""
+    number = request.query.get(SENT, "")
+    if not number.isdigit() or not any(e.id == int(number) for e in own):
+        return None
+    text = _("Explanation {id} sent: awaiting approval by {standing}.")
+    return Message(text.format(id=number, standing=_standing(pages)), True)
 
 
 async def _department(
-    request: web.Request, message: tuple[str, bool] | None, status: int
+    request: web.Request,
+    message: Message | None,
+    status: int,
+    form: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     pages = request.app[WEB]
     code = request.match_info["code"]
@@ -269,18 +356,12 @@ async def _department(
     if _login_needed(pages, viewer):
         raise web.HTTPSeeOther("/dang-nhap")
     if not pages.registry.has_department(code):
-        return _html(
-            "<!doctype html><html lang='vi'><meta charset='utf-8'><p>Không có đơn vị"
-            f" mã {escape(code)}.</p><p><a href='/'>Tất cả đơn vị</a></p></html>",
-            request,
-            sid,
-            404,
-        )
+        return _not_found(request, sid, _("There is no department {code}.").format(code=code))
     now = _today(pages)
     rows, excusals = await _duties(pages, now, code)
     own = _own_excusals(excusals, code, {r.system for r in rows})
     name = pages.registry.department(code).name
-    page = department_page(
+    context = department_context(
         pages.registry.province.name,
         code,
         name,
@@ -290,9 +371,10 @@ async def _department(
         pages.refresh,
         viewer,
         _standing(pages),
-        message,
+        message or _sent_message(pages, request, own),
+        form,
     )
-    return _html(page, request, sid, status)
+    return _html(request, sid, "department.html", context, status)
 
 
 async def day_handler(request: web.Request) -> web.StreamResponse:
@@ -307,19 +389,18 @@ async def day_handler(request: web.Request) -> web.StreamResponse:
         evidence = await asyncio.to_thread(
             day_evidence, pages.store, pages.registry, code, system, day
         )
+        first = await asyncio.to_thread(_first_record, pages.store, code, system)
     except (ValueError, EvidenceError):
-        return _html(
-            "<!doctype html><html lang='vi'><meta charset='utf-8'><p>Không có nhiệm vụ hay"
-            " ngày này.</p><p><a href='/'>Tất cả đơn vị</a></p></html>",
-            request,
-            sid,
-            404,
-        )
+        return _not_found(request, sid, _("There is no such duty or day."))
     registry = pages.registry
     obligation = obligation_on(registry, code, system, day)
+    state = page_day_state(str(evidence.state), day, _today(pages).date())
+    before = state in ("missed", "open") and (first is None or day < first)
+    if before and state == "missed":
+        state = "before_records"  # nothing is known of the day: nothing is said against it
     counted = counting(evidence.by_source, registry.evidence_for(obligation)).successes
     why = words.day_why(
-        str(evidence.state),
+        state,
         counted,
         evidence.min_daily_successes,
         sum(c.failures for c in evidence.by_source.values()),
@@ -327,17 +408,33 @@ async def day_handler(request: web.Request) -> web.StreamResponse:
         registry.in_force_on(obligation, day),
         [e.id for e in evidence.excusals if covers(e, obligation, day)],
     )
-    page = day_page(
+    context = day_context(
         registry.province.name,
         registry.department(code).name,
         registry.system(system).name,
         code,
         evidence,
-        why,
+        DayView(state, why, first, before),
         registry.tz,
         viewer,
     )
-    return _html(page, request, sid)
+    return _html(request, sid, "day.html", context)
+
+
+def page_day_state(state: str, day: date, today: date) -> str:
+    """A day as the page names it on `today`: a day not yet over is never missed. Today
+    without its successes yet is `open`; a day to come is not yet due (`after_as_of`)."""
+    if state != "missed":
+        return state
+    if day == today:
+        return "open"
+    return "after_as_of" if day > today else state
+
+
+def _first_record(engine: Engine, code: str, system: str) -> date | None:
+    """The first day lienthong held any record of the pair (None: none yet)."""
+    with engine.connect() as conn:
+        return first_record_days(conn, [(code, system)]).get((code, system))
 
 
 # -- sign-in -------------------------------------------------------------------------
@@ -346,30 +443,30 @@ async def day_handler(request: web.Request) -> web.StreamResponse:
 async def signin_form_handler(request: web.Request) -> web.StreamResponse:
     pages = request.app[WEB]
     viewer, sid = _viewer(pages, request)
-    return _html(signin_page(pages.registry.province.name, viewer, _standing(pages)), request, sid)
+    return _html(request, sid, "signin.html", _signin(pages, viewer))
 
 
 async def signin_handler(request: web.Request) -> web.StreamResponse:
     pages = request.app[WEB]
-    _, sid = _viewer(pages, request)
+    _who, sid = _viewer(pages, request)
     wait = pages.signin_limits.take(request.remote or "?")
     if wait > 0:
-        response = _refused(request, sid, 429, "Đăng nhập sai quá nhiều lần: vui lòng thử lại sau.")
+        response = _refused(request, sid, 429, _("Too many failed sign-ins: try again later."))
         response.headers["Retry-After"] = retry_after(wait)
         return response
     form = await _form(pages, request)
     if form is None:
-        return _refused(request, sid, 403, "Biểu mẫu đã hết hạn: vui lòng đăng nhập lại.")
+        return _refused(request, sid, 403, _("The form has expired: please sign in again."))
     secret = form.get("token", "").strip()
     try:
         token = await asyncio.to_thread(find_token, pages.store, secret) if secret else None
     except SQLAlchemyError:
         log.exception("token look-up failed")
-        return _refused(request, sid, 503, "Hệ thống tạm thời không đọc được dữ liệu: thử lại sau.")
+        return _refused(request, sid, 503, _("The data cannot be read just now: try again later."))
     if token is None or token.scope != "explain" or token.department is None:
         # Logged without the token: its prefix only when one was found.
         log.warning("sign-in refused from %s", request.remote)
-        return _refused(request, sid, 401, "Mã đăng nhập không đúng hoặc đã bị thu hồi.")
+        return _refused(request, sid, 401, _("The sign-in code is wrong or has been revoked."))
     return _signed_in(pages, request, token)
 
 
@@ -398,9 +495,9 @@ def _signed_in(pages: Web, request: web.Request, token: PushToken) -> web.Stream
 
 async def signout_handler(request: web.Request) -> web.StreamResponse:
     pages = request.app[WEB]
-    _, sid = _viewer(pages, request)
+    _who, sid = _viewer(pages, request)
     if await _form(pages, request) is None:
-        return _refused(request, sid, 403, "Biểu mẫu không hợp lệ.")
+        return _refused(request, sid, 403, _("The form is not valid."))
     pages.sessions.pop(sid, None)
     response = web.HTTPSeeOther("/")
     _set_cookie(response, request, secrets.token_urlsafe(32))
@@ -417,31 +514,33 @@ def _token_active(engine: Engine, token_id: int) -> bool:
     return row is not None
 
 
+async def explain_form_handler(request: web.Request) -> web.StreamResponse:
+    """GET of the form's address: the department's page, where the form is."""
+    raise web.HTTPSeeOther(f"/don-vi/{request.match_info['code']}#giai-trinh")
+
+
 async def explain_handler(request: web.Request) -> web.StreamResponse:
-    """A department's explanation from its page: the same proposal as POST /api/v1/excusals."""
+    """A department's explanation from its page: the same proposal as POST /api/v1/excusals.
+    Received, it answers with a redirect to the department's page saying so (F5 there
+    sends nothing again); refused, with the page and the form as sent, and what is wrong."""
     pages = request.app[WEB]
     code = request.match_info["code"]
-    _, sid = _viewer(pages, request)
+    _who, sid = _viewer(pages, request)
     form = await _form(pages, request)
     if form is None:
-        return _refused(request, sid, 403, "Biểu mẫu không hợp lệ hoặc đã hết hạn.")
+        return _refused(request, sid, 403, _("The form is not valid or has expired."))
     session = _session(pages, request)
     if session is None:
-        return _refused(request, sid, 401, "Vui lòng đăng nhập để gửi giải trình.")
+        return _refused(request, sid, 401, _("Please sign in to send an explanation."))
     if session.department != code:
-        return _html(
-            "<!doctype html><html lang='vi'><meta charset='utf-8'><p>Bạn không được gửi giải"
-            " trình thay cho đơn vị khác.</p></html>",
-            request,
-            sid,
-            403,
-        )
+        text = _("You may not send an explanation for another department.")
+        return _html(request, sid, "error.html", error_context(403, text), 403)
     if not await asyncio.to_thread(_token_active, pages.store, session.token_id):
         pages.sessions.pop(sid, None)
-        return _refused(request, sid, 401, "Mã đăng nhập đã bị thu hồi.")
+        return _refused(request, sid, 401, _("The sign-in code has been revoked."))
     parsed = _parse(pages.registry, code, form)
     if isinstance(parsed, str):
-        return await _department(request, (parsed, False), 400)
+        return await _department(request, Message(parsed, False), 400, form)
     system, first, last, reason = parsed
     by = f"{code} (explain token {session.token_prefix}…"
     by += f", {session.token_label})" if session.token_label else ")"
@@ -460,29 +559,37 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
         )
     except SQLAlchemyError:
         log.exception("explanation not stored")
-        return await _department(request, ("Chưa lưu được giải trình: thử lại sau.", False), 503)
+        text = _("The explanation could not be stored: try again later.")
+        return await _department(request, Message(text, False), 503, form)
     log.info("explanation %d proposed by %s", new_id, code)
     pages.cache.clear()  # the page shows it at once
-    text = f"Đã gửi giải trình số {new_id}: chờ {_standing(pages)} duyệt."
-    return await _department(request, (text, True), 201)
+    raise web.HTTPSeeOther(f"/don-vi/{code}?{SENT}={new_id}")
+
+
+def parse_day(text: str) -> date:
+    """A day written dd/mm/yyyy (or d/m/yyyy, with . or - between), or an ISO date."""
+    m = DAY_FIRST.fullmatch(text)
+    if m is None:
+        return date.fromisoformat(text.strip())
+    return date(int(m[3]), int(m[2]), int(m[1]))
 
 
 def _parse(
     registry: Registry, code: str, form: dict[str, str]
 ) -> tuple[str, date, date, str] | str:
-    """The explanation's fields, or a Vietnamese sentence saying what is wrong."""
+    """The explanation's fields, or a sentence saying what is wrong (the page's language)."""
     system = form.get("system", "")
     days = []
     for key in ("first_day", "last_day"):
         try:
-            days.append(date.fromisoformat(form.get(key, "")))
+            days.append(parse_day(form.get(key, "")))
         except ValueError:
-            return FIELD_WORDS[key]
+            return _(FIELD_WORDS[key])
     first, last = days
     reason = form.get("reason", "")
     problem = check_excusal(registry, system, code, first, last, reason)
     if problem is not None:
-        return FIELD_WORDS.get(problem[0], problem[1])
+        return _(FIELD_WORDS[problem[0]]) if problem[0] in FIELD_WORDS else problem[1]
     return system, first, last, reason
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from exporter.status import ObligationStatus, obligation_statuses
 from exporter.words import LIVE_COLUMNS, PROBE_STATES, reason, tally
+from i18n import _
 from lienthong.cli_simulate import faults_from_flags
 from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
@@ -94,9 +95,9 @@ def _table(rows: list[ObligationStatus]) -> Table:
     down = sum(r.state == "down" for r in rows)
     table = Table(title=tally(up, down, len(rows)), expand=False)
     for column in ("department", "system", "state", "successes_today", "last_success", "detail"):
-        table.add_column(LIVE_COLUMNS[column], overflow="ellipsis", no_wrap=True)
+        table.add_column(_(LIVE_COLUMNS[column]), overflow="ellipsis", no_wrap=True)
     for r in rows:
-        state = MARKS[r.state].format(PROBE_STATES[r.state].lower())
+        state = MARKS[r.state].format(_(PROBE_STATES[r.state]).lower())
         # last_success is in the registry's timezone already: what a person there reads.
         last = f"{r.last_success:%H:%M:%S}" if r.last_success else "—"
         detail = reason(r.detail) if r.detail else ""

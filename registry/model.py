@@ -29,6 +29,10 @@ from pydantic.functional_validators import BeforeValidator
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SHORT_NAME_MAX = 24  # what the overview's narrow system column holds on a laptop
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_NAME_MAX)
+]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 # Where a transaction record came from (contract: `source`); `evidence:` lists those that count.
 Source = Literal["probe", "push", "gateway", "import"]
@@ -172,6 +176,7 @@ class System(Frozen):
 
     code: Code
     name: Text
+    short_name: ShortText | None = None  # the overview's column ("CSDL ĐKDN"); `name` on hover
     # A name, or a dated list of {name, since, until} when the owner changed.
     owners: Owners = Field(alias="owner")
     since: date | None = None
@@ -179,6 +184,11 @@ class System(Frozen):
     merged_into: Code | None = None
     note: Text | None = None
     gateway: SystemGateway = SystemGateway()
+
+    @property
+    def label(self) -> str:
+        """What a narrow column shows: the short name, else the name."""
+        return self.short_name or self.name
 
     @property
     def owner(self) -> str:

@@ -260,6 +260,7 @@ def test_the_demo_table_shows_the_last_success_in_local_time() -> None:
 
     from exporter.status import ObligationStatus
     from exporter.words import COLUMNS
+    from i18n import _
     from lienthong.cli_demo import _table
 
     at = datetime(2026, 10, 5, 9, 15, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -267,7 +268,8 @@ def test_the_demo_table_shows_the_last_success_in_local_time() -> None:
     console = Console(width=200, record=True)
     console.print(_table([row]))
     text = console.export_text()
-    assert COLUMNS["last_success"] in text and "09:15:30" in text
+    assert _(COLUMNS["last_success"]) in text and "09:15:30" in text
+    assert "Thành công gần nhất" in text  # Vietnamese by default
 
 
 # 11. CSV for people: Excel's flavour out, Excel's flavours in.

@@ -299,3 +299,23 @@ def test_equal_values_of_obligations_are_one_object_and_unequal_ones_stay_apart(
     assert a.expect_json is b.expect_json and a.expect_json is not c.expect_json
     assert c.expect_json == {"ok": True} and repr(c.expect_json["ok"]) == "True"
     assert r.obligations[0].model_fields_set is r.obligations[1].model_fields_set
+
+
+def test_a_short_name_is_optional_short_and_said_at_its_line(tmp_path: Path) -> None:
+    # Every bundled national system has one, for the overview's narrow column.
+    registry = load_registry("bac-ninh")
+    assert all(s.short_name for s in registry.systems)
+    assert registry.system("csdl-dkdn").label == "CSDL ĐKDN"
+    assert load_registry("hue").system("csdl-dkdn").short_name == "CSDL ĐKDN"
+    long_one = "Cơ sở dữ liệu quốc gia về Đăng ký doanh nghiệp"
+    f = write(
+        tmp_path,
+        "r.yml",
+        HEAD.replace("name: CSDL, owner", f"name: CSDL, short_name: {long_one}, owner")
+        + "obligations:\n  - {department: so-khdt, system: csdl-dkdn, kind: maintain, basis: x}\n",
+    )
+    (found,) = problems(f)
+    assert found.startswith(f"{f}:4: short_name:") and "24 characters" in found
+    f.write_text(HEAD + "obligations: []\n", encoding="utf-8")
+    (system,) = load_files([f]).systems
+    assert system.short_name is None and system.label == "CSDL"

@@ -129,11 +129,13 @@ async def test_overview_of_push_only_duties_follows_the_records(
         other = page.locator("tr", has_text="so-noivu").filter(has_text="csdl-cbccvc")
         assert "Chưa có giao dịch" in await other.inner_text()
 
-        # A day of the strip: why it was missed, with its records and their reasons.
+        # A day of the strip: why it is in its state, with its records and their reasons.
+        # 1 December is before lienthong held any record of the duty: the page says so.
         await page.goto(url + "/don-vi/so-taichinh")
         await page.click('.strip a[href="/don-vi/so-taichinh/csdl-dkdn/2026-12-01"]')
         text = await page.locator("body").inner_text()
-        assert "Ngày không đạt: 0/1 giao dịch thành công từ các nguồn được tính" in text
+        assert "Không có bản ghi nào: 0/1 giao dịch thành công từ các nguồn được tính" in text
+        assert "trước ngày 02/12/2026 (ngày có bản ghi đầu tiên)" in text
         await page.goto(url + "/don-vi/so-taichinh/csdl-dkdn/2026-12-02")
         text = await page.locator("body").inner_text()
         assert "Ngày đạt: 1/1 giao dịch thành công" in text
@@ -180,8 +182,8 @@ async def test_sign_in_file_an_explanation_and_nothing_for_another_department(
         assert explain not in page.url and explain not in cookie["value"]
 
         await page.select_option("#system", "csdl-dkdn")
-        await page.fill("#first_day", "2026-12-01")
-        await page.fill("#last_day", "2026-12-01")
+        await page.fill("#first_day", "01/12/2026")
+        await page.fill("#last_day", "01/12/2026")
         await page.fill("#reason", "Mất điện toàn trụ sở, máy chủ của Sở ngừng hoạt động")
         await page.click("form.explain button[type=submit]")
         body = await page.locator("body").inner_text()
