@@ -17,6 +17,7 @@ import orjson
 
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
+from compliance.platforms import joined
 from compliance.rules import ComplianceRow
 from registry import Department
 from reports.words import Lang
@@ -40,6 +41,8 @@ FIELDS = (
     # contract 1.1
     "excused_days",
     "probe_only_days",
+    # contract 1.2
+    "platforms",
 )
 
 
@@ -66,6 +69,7 @@ def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
         "status": row.status,
         "excused_days": row.excused_days,
         "probe_only_days": row.probe_only_days,
+        "platforms": joined(row.platforms),
     }
 
 
