@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from i18n import Lang, gettext_in
 from registry import Obligation, Registry
+from registry.model import PlatformRequirement
 from store.counts import PlatformDay
 
 
@@ -138,4 +139,43 @@ def standing_text(
         head.format(platform=name, carried=carried, successes=successes)
         + "; "
         + tail.format(days=required.days_left, deadline=deadline)
+    )
+
+
+def duty_line(
+    platforms: Sequence[str],
+    required: RequiredPlatform | None,
+    successes: int,
+    by_platform: Sequence[tuple[str, int]],
+    lang: Lang,
+) -> str:
+    """A duty's platforms and its standing with the required one, on one line (empty: none
+    said and none required)."""
+    parts = []
+    if platforms or required is not None:
+        parts.append(
+            gettext_in(lang, "Platforms: {platforms}").format(
+                platforms=platform_names(platforms, lang)
+            )
+        )
+    if required is not None:
+        parts.append(
+            gettext_in(lang, "required through {platform}: {standing}").format(
+                platform=PLATFORM_NAMES.get(required.platform, required.platform),
+                standing=standing_text(required, successes, by_platform, lang),
+            )
+        )
+    return " · ".join(parts)
+
+
+def requirements_line(requirements: Iterable[PlatformRequirement], lang: Lang) -> str:
+    """The requirements in force in a period, with their basis, for a report's method section."""
+    return "; ".join(
+        gettext_in(lang, "{platform} from {since}, complete by {deadline}: {basis}").format(
+            platform=PLATFORM_NAMES.get(r.platform, r.platform),
+            since=r.since.strftime("%d/%m/%Y"),
+            deadline=r.deadline.strftime("%d/%m/%Y"),
+            basis=r.basis,
+        )
+        for r in requirements
     )

@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import orjson
 
+from compliance.platforms import joined
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
-from compliance.platforms import joined
 from compliance.rules import ComplianceRow
 from registry import Department
 from reports.words import Lang

@@ -18,6 +18,7 @@ from lienthong.cli import main
 from registry import load_registry
 from registry.loader import RegistryError, load_files
 from reports.tabular import FIELDS
+from tests.readback import pdf_text
 
 REGISTRY = """\
 version: 1
@@ -163,6 +164,17 @@ def test_the_report_names_the_platforms_of_the_counted_successes_only(
     assert cells["Giao dịch thành công"] == 3
     # Ho-tich has no requirement in this registry: its cell is empty.
     assert ws.cell(6, headers.index("Nền tảng bắt buộc theo quy định") + 1).value is None
+    # The filed PDF: a line under the duty's strip, and the basis in the method section.
+    pdf = tmp_path / "r.pdf"
+    assert run("report", *month, *db, "--format", "pdf", "--out", str(pdf)) == 0
+    shown = pdf_text(pdf)
+    assert (
+        "Nền tảng: LGSP, NDOP · bắt buộc qua NDOP: 1/3 giao dịch thành công qua NDOP;"
+        " còn 73 ngày đến hạn 31/12/2026"
+    ) in shown
+    assert (
+        "NDOP từ ngày 22/10/2025, hoàn thành chậm nhất ngày 31/12/2026: Nghị định 278/2025/NĐ-CP"
+    ) in shown
 
 
 def test_where_the_successes_stand_with_the_required_platform() -> None:
