@@ -11,8 +11,10 @@ from datetime import date, datetime, tzinfo
 from html import escape
 
 from compliance.day_evidence import DayEvidence
+from compliance.platforms import duty_line
 from exporter import words
 from exporter.duties import DutyStatus
+from i18n import _, current_lang
 from store.excusals import Excusal
 
 STYLE = """
@@ -161,12 +163,24 @@ def _cells(r: DutyStatus, link: bool) -> list[tuple[str, str]]:
     ]
 
 
+def _platform_cell(r: DutyStatus) -> str:
+    """Contract 1.2: the platforms that carried this month's successes, and the duty's standing
+    with the platform the law requires (NDOP by 31/12/2026)."""
+    line = duty_line(
+        r.platforms, r.required_platform, r.month_successes, r.platform_successes, current_lang()
+    )
+    return escape(line) if line else words.NOTHING
+
+
 def _table(rows: Sequence[DutyStatus], link: bool) -> str:
-    head = "".join(f"<th>{escape(label)}</th>" for label in words.COLUMNS.values())
+    platforms = _("Platforms")
+    labels = [*words.COLUMNS.values(), platforms]
+    head = "".join(f"<th>{escape(label)}</th>" for label in labels)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td data-label="{escape(label)}">{cell}</td>' for label, cell in _cells(r, link)
+            f'<td data-label="{escape(label)}">{cell}</td>'
+            for label, cell in [*_cells(r, link), (platforms, _platform_cell(r))]
         )
         + "</tr>"
         for r in rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,17 @@ import pytest
 from openpyxl import load_workbook
 
 from compliance.platforms import RequiredPlatform, Through, standing_text, through
+from exporter.app import create_app
 from lienthong.cli import main
 from registry import load_registry
 from registry.loader import RegistryError, load_files
 from reports.tabular import FIELDS
+from store import open_store
+from store.tokens import issue_token
+from tests.harness import serving
 from tests.readback import pdf_text
+from tests.test_status_pages import NOW, chromium, options, push
+from tests.test_status_pages import record as status_record
 
 REGISTRY = """\
 version: 1
@@ -247,3 +254,35 @@ def test_a_wrong_platform_requirement_is_reported_at_its_line(tmp_path: Path) ->
         f"{path}:{late}: deadline 2026-12-31 must not be before since 2027-01-01",
         f"{path}:{late}: unknown department code 'so-abc'",
     ]
+
+
+async def test_the_overview_shows_each_dutys_platforms_and_days_left() -> None:
+    """Seen in Chromium, as the Sở sees it (Huế's bundled registry, 2 December 2026)."""
+    hue = load_registry("hue")
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{Path(folder) / 'store.db'}")
+        token = issue_token(store, "so-taichinh", "phần mềm một cửa")
+        app = create_app(hue, store, options=options(), clock=lambda: NOW)
+        async with serving(app) as url, chromium() as browser:
+            await push(
+                url,
+                token,
+                [
+                    {**status_record(1, "success"), "platform": "ndop"},
+                    {**status_record(2, "success"), "platform": "lgsp"},
+                    {**status_record(3, "failure"), "platform": "vdxp"},  # not a success
+                ],
+            )
+            page = await browser.new_page()
+            await page.goto(url + "/")
+            row = page.locator("tr", has_text="so-taichinh").filter(has_text="csdl-dkdn")
+            assert (
+                "Nền tảng: LGSP, NDOP · bắt buộc qua NDOP: 1/2 giao dịch thành công qua NDOP;"
+                " còn 29 ngày đến hạn 31/12/2026"
+            ) in await row.inner_text()
+            other = page.locator("tr", has_text="so-noivu").filter(has_text="csdl-cbccvc")
+            assert (
+                "Nền tảng: — · bắt buộc qua NDOP: chưa có giao dịch thành công;"
+                " còn 29 ngày đến hạn 31/12/2026"
+            ) in await other.inner_text()
+        store.dispose()
