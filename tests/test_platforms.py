@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from compliance.platforms import RequiredPlatform, Through, standing_text, through
 from exporter.app import create_app
@@ -21,11 +22,14 @@ from registry import load_registry
 from registry.loader import RegistryError, load_files
 from reports.tabular import FIELDS
 from store import open_store
+from store.records import Transaction
 from store.tokens import issue_token
+from store.writer import write_transactions
 from tests.harness import serving
 from tests.readback import pdf_text
 from tests.test_status_pages import NOW, chromium, options, push
 from tests.test_status_pages import record as status_record
+from tests.test_xroad_pairing_order import assert_platforms_exact
 
 REGISTRY = """\
 version: 1
@@ -286,3 +290,24 @@ async def test_the_overview_shows_each_dutys_platforms_and_days_left() -> None:
                 " còn 29 ngày đến hạn 31/12/2026"
             ) in await other.inner_text()
         store.dispose()
+
+
+def test_the_platforms_rollup_follows_a_change_of_timezone(store_url: str) -> None:
+    """Rebuilt with the daily rollup when the registry's timezone changes: days move, the
+    successes per platform stay exactly what the records add up to."""
+    at = datetime(2026, 10, 5, 23, 30, tzinfo=UTC)  # 6 October in Hà Nội, 5th in UTC
+    records = [
+        Transaction("so-khdt", "csdl-dkdn", at, True, "push", record_id="a", platform="ndop"),
+        Transaction("so-khdt", "csdl-dkdn", at, True, "push", record_id="b", platform="lgsp"),
+        Transaction("so-khdt", "csdl-dkdn", at, False, "push", record_id="c", platform="ndop"),
+        Transaction("so-khdt", "csdl-dkdn", at, True, "push", record_id="d"),
+    ]
+    engine = open_store(store_url)
+    write_transactions(engine, "Asia/Ho_Chi_Minh", records)
+    assert_platforms_exact(store_url, "Asia/Ho_Chi_Minh")
+    write_transactions(engine, "UTC", [])  # the first write in the new timezone rebuilds
+    assert_platforms_exact(store_url, "UTC")
+    with engine.connect() as conn:
+        days = conn.execute(text("SELECT DISTINCT day FROM daily_platforms")).scalars().all()
+    engine.dispose()
+    assert [str(d) for d in days] == ["2026-10-05"]
