@@ -311,3 +311,15 @@ def test_the_platforms_rollup_follows_a_change_of_timezone(store_url: str) -> No
         days = conn.execute(text("SELECT DISTINCT day FROM daily_platforms")).scalars().all()
     engine.dispose()
     assert [str(d) for d in days] == ["2026-10-05"]
+
+
+def test_registry_show_lists_the_requirements_in_force(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("registry", "show", "--format", "json") == 0
+    [ndop] = json.loads(capsys.readouterr().out)["platform_requirements"]
+    assert (ndop["platform"], ndop["since"], ndop["deadline"]) == (
+        "ndop",
+        "2025-10-22",
+        "2026-12-31",
+    )
+    assert run("registry", "show", "--format", "json", "--on", "2025-10-21") == 0
+    assert json.loads(capsys.readouterr().out)["platform_requirements"] == []
