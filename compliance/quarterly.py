@@ -27,7 +27,13 @@ from compliance.report import (
 )
 from compliance.rules import ComplianceRow, maintain_status, ratio
 from registry import Department, Province, Registry
-from store.counts import PeriodCounts, first_success_days_by_source, read_source_days
+from store.counts import (
+    PeriodCounts,
+    PlatformDays,
+    first_success_days_by_source,
+    platform_days_between,
+    read_source_days,
+)
 from store.excusals import Excusal, approved_between
 
 
@@ -86,11 +92,22 @@ def quarter_row(months: Sequence[ComplianceRow]) -> ComplianceRow:
         excused_days=sum(m.excused_days for m in months),
         probe_only_days=sum(m.probe_only_days for m in months),
         excusals=tuple({e.id: e for m in months for e in m.excusals}.values()),
+        platform_successes=_platform_sums(months),
+        required_platform=latest.required_platform,
         first_success=min(firsts) if firsts else None,
         last_success=max(lasts) if lasts else None,
         status=status,
         days=tuple(day for m in months for day in m.days),
     )
+
+
+def _platform_sums(months: Sequence[ComplianceRow]) -> tuple[tuple[str, int], ...]:
+    """The months' successes per platform added up."""
+    sums: dict[str, int] = {}
+    for m in months:
+        for p, n in m.platform_successes:
+            sums[p] = sums.get(p, 0) + n
+    return tuple(sorted(sums.items()))
 
 
 def compute_quarter_report(
@@ -101,11 +118,14 @@ def compute_quarter_report(
     counts: Counts | PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal] = (),
+    platforms: PlatformDays | None = None,
 ) -> QuarterReport:
-    """The quarter's report from counts (and approved excusals) already fetched (pure)."""
+    """The quarter's report from counts (and approved excusals, platforms) already fetched (pure)."""
     counts = by_pair_and_source(counts, quarter.first)
     m1, m2, m3 = (
-        compute_report(registry, m, min(m.last, as_of), generated_at, counts, first_days, excusals)
+        compute_report(
+            registry, m, min(m.last, as_of), generated_at, counts, first_days, excusals, platforms
+        )
         for m in quarter.months
     )
     rows = []
@@ -114,7 +134,7 @@ def compute_quarter_report(
         # Every month is computed, in force or not: a month outside the obligation's
         # window contributes nothing but its days (all "not required") to the strip.
         a, b, c = (
-            row_for(registry, o, m, min(m.last, as_of), counts, first_days, excusals)
+            row_for(registry, o, m, min(m.last, as_of), counts, first_days, excusals, platforms)
             for m in quarter.months
         )
         rows.append(quarter_row((a, b, c)))
@@ -150,7 +170,10 @@ def build_quarter_report(
     with engine.connect() as conn:
         first_days = first_success_days_by_source(conn, cutoff)
         excusals = approved_between(conn, quarter.first, cutoff)
-    return compute_quarter_report(registry, quarter, as_of, now, counts, first_days, excusals)
+        platforms = platform_days_between(conn, quarter.first, cutoff)
+    return compute_quarter_report(
+        registry, quarter, as_of, now, counts, first_days, excusals, platforms
+    )
 
 
 def build_period_report(

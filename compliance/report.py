@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from compliance.periods import Month
+from compliance.platforms import counted_by_platform
 from compliance.rules import ComplianceRow, first_counting_day, in_force_all_month, month_row
 from registry import Department, Obligation, Province, Registry
 from registry.history import ancestry
@@ -17,8 +18,10 @@ from store.counts import (
     DayCount,
     Pair,
     PeriodCounts,
+    PlatformDays,
     first_success_days_by_source,
     period_counts,
+    platform_days_between,
     read_source_days,
     source_days_between,
 )
@@ -81,12 +84,14 @@ def compute_report(
     counts: Counts | PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal] = (),
+    platforms: PlatformDays | None = None,
 ) -> Report:
-    """The report from counts (and approved excusals) already fetched (pure)."""
+    """The report from counts (and approved excusals, platforms) already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
     counts = by_pair_and_source(counts, month.first)
     rows = tuple(
-        row_for(registry, o, month, as_of, counts, first_days, excusals) for o in obligations
+        row_for(registry, o, month, as_of, counts, first_days, excusals, platforms)
+        for o in obligations
     )
     return Report(
         province=registry.province_on(min(month.last, as_of)),
@@ -106,11 +111,25 @@ def row_for(
     counts: PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal],
+    platforms: PlatformDays | None = None,
 ) -> ComplianceRow:
     """One obligation's row from the store's figures of every pair."""
     first = first_success(registry, obligation, first_days)
+    cutoff = min(month.last, as_of)
+    carried = (
+        counted_by_platform(registry, obligation, month.first, cutoff, platforms[obligation.key])
+        if platforms and obligation.key in platforms
+        else ()
+    )
     return month_row(
-        registry, obligation, month, as_of, counts.get(obligation.key, {}), first, excusals
+        registry,
+        obligation,
+        month,
+        as_of,
+        counts.get(obligation.key, {}),
+        first,
+        excusals,
+        carried,
     )
 
 
@@ -144,4 +163,5 @@ def build_report(
             counts.update(source_days_between(conn, month.first, cutoff, departments=partial))
         first_days = first_success_days_by_source(conn, cutoff)
         excusals = approved_between(conn, month.first, cutoff)
-    return compute_report(registry, month, as_of, now, counts, first_days, excusals)
+        platforms = platform_days_between(conn, month.first, cutoff)
+    return compute_report(registry, month, as_of, now, counts, first_days, excusals, platforms)

@@ -16,6 +16,7 @@ from itertools import repeat
 from operator import add, mul, sub
 
 from compliance.periods import Month
+from compliance.platforms import RequiredPlatform, required_platform
 from registry import Obligation, Registry, is_working_day
 from registry.calendar import days
 from registry.model import ALL_SOURCES, Calendar, holds
@@ -80,6 +81,15 @@ class ComplianceRow:
     # For people's formats: the sources that counted, the approved excusals behind excused days.
     evidence: tuple[str, ...] = ALL_SOURCES
     excusals: tuple[Excusal, ...] = ()
+    # Contract 1.2: the counted successes per platform that carried them (those that said),
+    # and the platform the law requires of the duty, if any (shown, never counted).
+    platform_successes: tuple[tuple[str, int], ...] = ()
+    required_platform: RequiredPlatform | None = None
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The platforms that carried the counted successes, sorted (contract: `platforms`)."""
+        return tuple(sorted(p for p, _ in self.platform_successes))
 
 
 @lru_cache(maxsize=4096)  # a report asks for a few hundred distinct ones, 30,000 times
@@ -357,8 +367,10 @@ def month_row(
     sources: Mapping[str, SourceDays],
     first_success_day: date | None,
     excusals: Sequence[Excusal] = (),
+    platform_successes: tuple[tuple[str, int], ...] = (),
 ) -> ComplianceRow:
-    """`compliance_row` from the pair's records as lists per source (as reports read them)."""
+    """`compliance_row` from the pair's records as lists per source (as reports read them);
+    `platform_successes` the counted successes per platform (`counted_by_platform`)."""
     start, end = month.first, month.last
     cutoff = min(end, as_of)
     evidence = registry.evidence_for(obligation)
@@ -440,4 +452,10 @@ def month_row(
         probe_only_days=codes.count(_PROBE_ONLY),
         evidence=_in_order(evidence),
         excusals=mine,
+        platform_successes=platform_successes,
+        required_platform=(
+            required_platform(registry, obligation, cutoff)
+            if registry.platform_requirements
+            else None
+        ),
     )

@@ -6,7 +6,7 @@ engine's state is put beside it. `duty_statuses` is pure; `read_duties` does the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from compliance.month_to_date import LOOKBACK_DAYS, MonthToDate, month_to_date, required_on
 from compliance.periods import Month
+from compliance.platforms import RequiredPlatform, counted_by_platform, required_platform
 from compliance.report import first_success
 from compliance.rules import DayState, applies, compliance_row, counting, covers
 from exporter import words
@@ -24,9 +25,11 @@ from registry import Obligation, Registry
 from store.counts import (
     DaySources,
     Pair,
+    PlatformDay,
     daily_source_counts_between,
     first_record_days,
     first_success_days_by_source,
+    platform_days_between,
 )
 from store.excusals import Excusal, ExcusalState, excusals_between
 from store.reading import StoredRecord, latest_failures
@@ -72,6 +75,15 @@ class DutyStatus:
     excused_days: int  # this month's required days covered by approved excusals
     strip: tuple[tuple[date, str], ...]  # the month's days: a key of i18n.glossary.DAY_STATES
     failures: tuple[Failure, ...]  # latest first
+    # Contract 1.2: this month's counted successes per platform that carried them, and the
+    # platform the law requires of the duty today (shown; no figure depends on it).
+    month_successes: int = 0
+    platform_successes: tuple[tuple[str, int], ...] = ()
+    required_platform: RequiredPlatform | None = None
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(p for p, _ in self.platform_successes)
 
     def as_json(self) -> dict[str, Any]:
         """The status API's object (ASCII keys and codes; the words beside them)."""
@@ -122,6 +134,7 @@ class StoreView:
     first_records: Mapping[Pair, date]
     excusals: Sequence[Excusal]  # every state, with a day in this month
     failures: Mapping[Pair, Sequence[StoredRecord]]  # latest first
+    platforms: Mapping[Pair, Sequence[PlatformDay]] = field(default_factory=dict)  # this month
 
 
 def read_view(
@@ -149,7 +162,8 @@ def read_view(
             end = datetime.combine(today + timedelta(days=1), time(), tz)
             found = latest_failures(conn, start, end, pair[0], pair[1], FAILURES_SHOWN)
             failures[pair] = found
-    return StoreView(today, counts, first_days, first_records, excusals, failures)
+        platforms = platform_days_between(conn, month.first, today, department)
+    return StoreView(today, counts, first_days, first_records, excusals, failures, platforms)
 
 
 def duty_statuses(
@@ -233,6 +247,11 @@ def _duty(
         excused_days=excused,
         strip=strip,
         failures=failures,
+        month_successes=row.successes,
+        platform_successes=counted_by_platform(
+            registry, o, month.first, today, view.platforms.get(o.key, ())
+        ),
+        required_platform=required_platform(registry, o, today),
     )
 
 

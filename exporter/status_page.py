@@ -19,6 +19,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from compliance.platforms import PLATFORM_NAMES, duty_line, platform_names
 from exporter import words
 from exporter.duties import DutyStatus
 from i18n import N_, _, current_lang, ngettext
@@ -163,8 +164,50 @@ def configure(env: jinja2.Environment) -> jinja2.Environment:
         tally=_tally,
         style=style(),
         worst_first_text=WORST_FIRST,
+        platform_line=_platform_line,
+        platform_short=_platform_short,
+        platform_deadline=_platform_deadline,
     )
     return env
+
+
+def _platform_short(r: DutyStatus) -> str:
+    """The overview's few words: the platforms, and how many successes went through the
+    required one ("LGSP, NDOP · NDOP 1/3"); the full line is the cell's hover text."""
+    if not r.platforms and r.required_platform is None:
+        return ""
+    names = platform_names(r.platforms, current_lang())
+    required = r.required_platform
+    if required is None:
+        return names
+    carried = dict(r.platform_successes).get(required.platform, 0)
+    name = PLATFORM_NAMES.get(required.platform, required.platform)
+    return f"{names} · {name} {carried}/{r.month_successes}"
+
+
+def _platform_deadline(rows: Sequence[DutyStatus]) -> tuple[str, str] | None:
+    """Once above the overview: the requirement in force and the days left to its deadline,
+    with its basis (the hover text)."""
+    for r in rows:
+        if (required := r.required_platform) is not None:
+            text = _(
+                "Mandatory data connections must go through {platform} by {deadline}:"
+                " {days} days left."
+            ).format(
+                platform=PLATFORM_NAMES.get(required.platform, required.platform),
+                deadline=required.deadline.strftime("%d/%m/%Y"),
+                days=required.days_left,
+            )
+            return text, required.basis
+    return None
+
+
+def _platform_line(r: DutyStatus) -> str:
+    """Contract 1.2: the platforms that carried this month's successes, and the duty's standing
+    with the platform the law requires (NDOP by 31/12/2026); empty when there is nothing to say."""
+    return duty_line(
+        r.platforms, r.required_platform, r.month_successes, r.platform_successes, current_lang()
+    )
 
 
 def _environment_options() -> dict[str, Any]:

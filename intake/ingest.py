@@ -74,14 +74,19 @@ def ingest_file(
     progress: Progress | None = None,
     now: datetime | None = None,
     default_source: str = "import",
+    platform: str | None = None,
 ) -> FileResult:
     """Import one file; on any invalid record nothing of it is stored.
 
-    A file that cannot be read raises FileFormatError (`FILE:LINE: reason`), nothing stored.
+    `platform` is stamped on the records that do not name theirs (one of
+    `registry.model.PLATFORMS`). A file that cannot be read raises FileFormatError
+    (`FILE:LINE: reason`), nothing stored.
     """
     started = time.perf_counter()
     result = FileResult(path)
-    parser = RecordParser(registry, default_source, now, text_cells=fmt == "csv")
+    parser = RecordParser(
+        registry, default_source, now, text_cells=fmt == "csv", default_platform=platform
+    )
     parse = parser.parse
     stream = open_stream(path, fmt, registry)
     line = 0

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from intake import FORMATS, FileFormatError, FileResult, detect_format, ingest_file
 from lienthong import settings
+from registry.model import PLATFORMS
 from store import open_store, sync_registry
 
 
@@ -25,6 +26,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="auto",
         help="default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
         " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=PLATFORMS,
+        default=None,
+        help="the data-sharing platform that carried these records, stamped on those that do"
+        " not name their own (a gateway's export: lgsp for the province's, vdxp, ndop, ...)",
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -47,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for path, fmt in zip(files, formats, strict=True):
             try:
-                result = _ingest_one(engine, registry, path, fmt)
+                result = _ingest_one(engine, registry, path, fmt, args.platform)
             except FileFormatError as e:
                 # This file stores nothing; the next ones are imported all the same.
                 print(f"lienthong: {e}", file=sys.stderr)
@@ -60,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _ingest_one(engine, registry, path: Path, fmt: str) -> FileResult:  # type: ignore[no-untyped-def]
+def _ingest_one(engine, registry, path: Path, fmt: str, platform: str | None) -> FileResult:  # type: ignore[no-untyped-def]
     if not sys.stderr.isatty():
-        return ingest_file(engine, registry, path, fmt)
+        return ingest_file(engine, registry, path, fmt, platform=platform)
     # Imported here: every command loads this module (`lienthong serve` too).
     from rich.progress import (
         BarColumn,
@@ -89,6 +97,7 @@ def _ingest_one(engine, registry, path: Path, fmt: str) -> FileResult:  # type: 
             path,
             fmt,
             progress=lambda done, records: bar.update(task, completed=done, records=records),
+            platform=platform,
         )
 
 

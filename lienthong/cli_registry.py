@@ -129,6 +129,12 @@ def run_show(args: argparse.Namespace) -> int:
             "timezone": registry.timezone,
             "standing_department": standing,
             "obligations": rows,
+            # Contract 1.2: which platform the law requires, from when, of which duties.
+            "platform_requirements": [
+                r.model_dump(mode="json")
+                for r in registry.platform_requirements
+                if day is None or (r.since <= day and (r.until is None or day < r.until))
+            ],
         }
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

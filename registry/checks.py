@@ -39,6 +39,7 @@ def check_registry(registry: Registry) -> list[Finding]:
         *_standing_department(registry),
         *_calendar(registry),
         *_obligations(registry),
+        *_platform_requirements(registry),
         *_gateway_names(
             "departments", "wso2_applications", "WSO2 application", registry.departments
         ),
@@ -163,6 +164,23 @@ def _obligations(registry: Registry) -> Iterator[Finding]:
                 )
                 break
         seen.setdefault(o.key, []).append(i)
+
+
+def _platform_requirements(registry: Registry) -> Iterator[Finding]:
+    for i, r in enumerate(registry.platform_requirements):
+        where: PathKey = ("platform_requirements", i)
+        if (message := _window_error(r.since, r.until)) is not None:
+            yield Finding((*where, "since"), message)
+        if r.deadline < r.since:
+            yield Finding(
+                (*where, "deadline"), f"deadline {r.deadline} must not be before since {r.since}"
+            )
+        for j, code in enumerate(r.systems or ()):
+            if not registry.has_system(code):
+                yield Finding((*where, "systems", j), f"unknown system code {code!r}")
+        for j, code in enumerate(r.departments or ()):
+            if not registry.has_department(code):
+                yield Finding((*where, "departments", j), f"unknown department code {code!r}")
 
 
 def _overlap(a0: date | None, a1: date | None, b0: date | None, b1: date | None) -> bool:

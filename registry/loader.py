@@ -29,7 +29,7 @@ from registry.yamlpos import (
     parse_document,
 )
 
-LIST_KEYS = ("systems", "departments", "obligations")
+LIST_KEYS = ("systems", "departments", "obligations", "platform_requirements")
 CALENDAR_KEYS = ("extra_holidays", "extra_working_days")
 BUNDLED = Path(__file__).parent / "bundled"
 DEFAULT_REGISTRY = "bac-ninh"

@@ -38,6 +38,11 @@ EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 Source = Literal["probe", "push", "gateway", "import"]
 ALL_SOURCES: tuple[Source, ...] = ("probe", "push", "gateway", "import")
 Evidence = Annotated[tuple[Source, ...], Field(min_length=1)]
+# The data-sharing platform an exchange went through (contract 1.2, a record's `platform`):
+# the province's own (formerly LGSP), NDXP, the National Data Centre's NDOP, the
+# Government Office's VDXP, or another.
+Platform = Literal["lgsp", "ndxp", "ndop", "vdxp", "other"]
+PLATFORMS: tuple[Platform, ...] = ("lgsp", "ndxp", "ndop", "vdxp", "other")
 
 
 class Frozen(BaseModel):
@@ -345,6 +350,29 @@ def _share_fields_set(model: BaseModel, kept: dict[Any, Any]) -> None:
     object.__setattr__(model, "__pydantic_fields_set__", shared)
 
 
+class PlatformRequirement(Frozen):
+    """A law that duties' exchanges go through one platform: from `since`, complete by
+    `deadline`, for the duties towards `systems` of `departments` (either omitted: all).
+
+    History, never rewritten: a requirement replaced by another gets `until`.
+    """
+
+    platform: Platform
+    basis: Text
+    since: date
+    deadline: date
+    until: date | None = None
+    systems: tuple[Code, ...] | None = None
+    departments: tuple[Code, ...] | None = None
+    note: Text | None = None
+
+    def covers(self, obligation: Obligation) -> bool:
+        """Whether it binds the obligation's duty (whatever the day)."""
+        return (self.systems is None or obligation.system in self.systems) and (
+            self.departments is None or obligation.department in self.departments
+        )
+
+
 class Registry(Frozen):
     """A whole registry (possibly merged from several files)."""
 
@@ -358,6 +386,7 @@ class Registry(Frozen):
     departments: tuple[Department, ...] = ()
     obligations: tuple[Obligation, ...] = ()
     evidence: Evidence = ALL_SOURCES  # the record sources that count towards compliance
+    platform_requirements: tuple[PlatformRequirement, ...] = ()
 
     @model_validator(mode="after")
     def _share_what_is_equal(self) -> Registry:
@@ -477,6 +506,14 @@ class Registry(Frozen):
     def evidence_for(self, obligation: Obligation) -> frozenset[str]:
         """The record sources that count for the obligation: its own `evidence`, else the registry's."""
         return _sources(obligation.evidence if obligation.evidence is not None else self.evidence)
+
+    def platform_requirement(self, obligation: Obligation, day: date) -> PlatformRequirement | None:
+        """The platform requirement binding the obligation's duty on `day`, if any (the first
+        listed of those in force)."""
+        for r in self.platform_requirements:
+            if holds(r.since, r.until, day, day) and r.covers(obligation):
+                return r
+        return None
 
     def obligations_between(self, first: date, last: date) -> tuple[Obligation, ...]:
         """The obligations in force on some day in [first, last], in registry order."""

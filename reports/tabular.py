@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import orjson
 
+from compliance.platforms import joined
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
 from compliance.rules import ComplianceRow
@@ -40,6 +41,8 @@ FIELDS = (
     # contract 1.1
     "excused_days",
     "probe_only_days",
+    # contract 1.2
+    "platforms",
 )
 
 
@@ -66,6 +69,7 @@ def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
         "status": row.status,
         "excused_days": row.excused_days,
         "probe_only_days": row.probe_only_days,
+        "platforms": joined(row.platforms),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from compliance.periods import Period
 from compliance.rules import DayState
+from i18n import N_, gettext_in
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, ...] = ("vi", "en")
@@ -59,6 +60,12 @@ COLUMNS: dict[Lang, dict[str, str]] = {
         "excused_days": "Excused days",
         "probe_only_days": "Days met only by probes",
     },
+}
+
+# Columns added since the tables above (contract 1.2), named through the catalogs.
+CATALOG_COLUMNS = {
+    "platforms": N_("Platforms that carried the successes"),
+    "required_platform": N_("Platform required by law"),
 }
 
 STATUSES: dict[Lang, dict[str, str]] = {
@@ -151,7 +158,8 @@ class Labels:
     lang: Lang
 
     def column(self, field: str) -> str:
-        return COLUMNS[self.lang][field]
+        found = COLUMNS[self.lang].get(field)
+        return found if found is not None else gettext_in(self.lang, CATALOG_COLUMNS[field])
 
     def status(self, code: str) -> str:
         return STATUSES[self.lang][code]

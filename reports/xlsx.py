@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from compliance.platforms import platform_names, standing_text
 from compliance.rules import ComplianceRow
 from reports.colours import STATUS_COLOURS
 from reports.excused import excusal_lines, sorted_sources, sources_text
@@ -28,7 +29,14 @@ from reports.words import RULES, Labels, text
 TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
 
-WIDE = {"department_name": 28, "system_name": 48, "owner": 28, "basis": 30}
+WIDE = {
+    "department_name": 28,
+    "system_name": 48,
+    "owner": 28,
+    "basis": 30,
+    "platforms": 16,
+    "required_platform": 34,
+}
 NUMBER_FIELDS = (
     "required_days",
     "met_days",
@@ -270,7 +278,7 @@ def _table_sheet(
     words = PHRASES[filing.lang]
     report = filing.report
     with_period = any(p is not None for p, _ in rows)
-    fields = (("period",) if with_period else ()) + FIELDS
+    fields = (("period",) if with_period else ()) + FIELDS + _required_column(rows)
     ws.cell(TITLE_ROW, 1, f"{words['title']} — {text(report.province.name)}").font = TITLE
     ws.cell(
         SUBTITLE_ROW,
@@ -340,7 +348,20 @@ def _row_values(row: ComplianceRow, labels: Labels) -> dict[str, Any]:
         "status": labels.status(row.status),
         "excused_days": row.excused_days,
         "probe_only_days": row.probe_only_days,
+        "platforms": platform_names(row.platforms, labels.lang) if row.platforms else None,
+        "required_platform": (
+            None
+            if row.required_platform is None
+            else standing_text(
+                row.required_platform, row.successes, row.platform_successes, labels.lang
+            )
+        ),
     }
+
+
+def _required_column(rows: Sequence[tuple[str | None, ComplianceRow]]) -> tuple[str, ...]:
+    """The column of the platform the law requires, when it binds some duty shown."""
+    return ("required_platform",) if any(r.required_platform for _, r in rows) else ()
 
 
 def _excel_time(t: datetime | None) -> datetime | None:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Select, func, select, tuple_
 
-from store.schema import daily_counts, pair_totals
+from store.schema import daily_counts, daily_platforms, pair_totals
 from store.writer import from_us, to_us
 
 Pair = tuple[str, str]
@@ -294,6 +294,35 @@ def daily_counts_between(
             first_success=from_us(first_us) if first_us is not None else None,
             last_success=from_us(last_us) if last_us is not None else None,
         )
+    return dict(found)
+
+
+class PlatformDay(NamedTuple):
+    """Successes of one pair on one local day, of one source, carried by one platform."""
+
+    day: date
+    source: str
+    platform: str
+    successes: int
+
+
+# Per pair, the days with successes that named their platform.
+PlatformDays = Mapping[Pair, Sequence[PlatformDay]]
+
+
+def platform_days_between(
+    conn: Connection, first: date, last: date, department: str | None = None
+) -> dict[Pair, list[PlatformDay]]:
+    """The platforms' rollup for every day in [first, last] (of one department, when given)."""
+    c = daily_platforms.c
+    query = select(c.department, c.system, c.day, c.source, c.platform, c.successes).where(
+        c.day >= first, c.day <= last, c.successes > 0
+    )
+    if department is not None:
+        query = query.where(c.department == department)
+    found: dict[Pair, list[PlatformDay]] = defaultdict(list)
+    for dept, system, day, source, platform, n in conn.execute(query):
+        found[(dept, system)].append(PlatformDay(day, source, platform, int(n)))
     return dict(found)
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from registry import Registry
+from registry.model import PLATFORMS, Platform
 
 SOURCES = ("probe", "push", "gateway", "import")
 Source = Literal["probe", "push", "gateway", "import"]
@@ -113,6 +114,7 @@ class TransactionRecord:
     id: Annotated[str, Field(min_length=1, max_length=128), NoNul] | None = None
     source: Source | None = None
     detail: Annotated[str, Field(max_length=1000), NoNul] | None = None
+    platform: Platform | None = None
 
 
 RECORD = TypeAdapter(TransactionRecord)
@@ -136,6 +138,7 @@ class Transaction(NamedTuple):
     # How the write path treats a repeat of the id: "" a duplicate; PROVISIONAL
     # (stored, but a DEFINITIVE view of the same record replaces it later).
     view: str = ""
+    platform: str | None = None  # one of PLATFORMS, or None: not said
 
 
 PROVISIONAL = "provisional"  # e.g. an X-Road exchange seen only from the producer's side
@@ -187,6 +190,8 @@ class RecordParser:
 
     JSON types exactly as the contract gives them (a number sent as text is
     refused); `text_cells=True` is for CSV, whose every cell is text.
+    `default_platform` is stamped on records that do not name their platform (a
+    source inside `serve` knows which platform it reads).
     """
 
     def __init__(
@@ -195,9 +200,15 @@ class RecordParser:
         default_source: str,
         now: datetime | None = None,
         text_cells: bool = False,
+        default_platform: str | None = None,
     ):
+        if default_platform is not None and default_platform not in PLATFORMS:
+            raise ValueError(
+                f"unknown platform {default_platform!r} (known: {', '.join(PLATFORMS)})"
+            )
         self.registry = registry
         self.default_source = default_source
+        self.default_platform = default_platform
         self.latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
         self._context = {"text_cells": text_cells}
         self._pairs: dict[tuple[str, str], list[FieldError]] = {}
@@ -231,7 +242,7 @@ class RecordParser:
         if errors:
             return list(errors)
         # Positional (department, system, ts, success, source, latency_ms, record_id,
-        # detail, view): a million of these per import, made without NamedTuple's
+        # detail, view, platform): a million of these per import, made without NamedTuple's
         # Python-level __new__ (0.1 µs each; keywords would cost 0.2 µs more).
         return _transaction(
             Transaction,
@@ -245,6 +256,7 @@ class RecordParser:
                 record.id,
                 record.detail,
                 view,
+                record.platform or self.default_platform,
             ),
         )
 

@@ -83,6 +83,8 @@ class TransactionRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
     received_us: Mapped[int] = mapped_column(BigInteger)
+    # The data-sharing platform that carried it, when the record said (contract 1.2).
+    platform: Mapped[str | None] = mapped_column(String(8))
 
     # Only the idempotency index: every read goes through the rollup, and each
     # further index would slow the import of every record.
@@ -111,6 +113,23 @@ class DailyCount(Base):
     # stores the rows in the primary key's order (migration 0010): a report reads each
     # pair's month as one range of it.
     __table_args__ = (Index(None, "day"), {"sqlite_with_rowid": False})
+
+
+class DailyPlatform(Base):
+    """Successes per obligation pair, local day, source and the platform that carried them.
+
+    Only records that name their platform are counted here (most do not): the reports'
+    `platforms` read it beside `daily_counts`, kept in step by the same write path in the
+    same database transaction.
+    """
+
+    __tablename__ = "daily_platforms"
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    system: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(8), primary_key=True)
+    successes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class PairTotal(Base):
@@ -222,6 +241,7 @@ class StoreMeta(Base):
 metadata = Base.metadata
 transactions = metadata.tables["transactions"]
 daily_counts = metadata.tables["daily_counts"]
+daily_platforms = metadata.tables["daily_platforms"]
 pair_totals = metadata.tables["pair_totals"]
 store_meta = metadata.tables["store_meta"]
 push_tokens = metadata.tables["push_tokens"]

@@ -23,7 +23,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from store.records import DEFINITIVE, PROVISIONAL, Transaction
-from store.schema import daily_counts, pair_totals, provisional_records, store_meta, transactions
+from store.schema import (
+    daily_counts,
+    daily_platforms,
+    pair_totals,
+    provisional_records,
+    store_meta,
+    transactions,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
@@ -34,13 +41,14 @@ BATCH = 2000  # records per statement
 ROLLUP_KEYS = 50_000
 INSERT_SQLITE = (
     "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
-    " record_id, source, detail, received_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " record_id, source, detail, received_us, platform) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (department, record_id) DO NOTHING"
 )
-# The same for a chunk without any detail (most are): pysqlite binds a None, like a bool,
-# through a lookup of adapters that costs more than SQLite's own work on the value, so
-# the NULL is written in the statement and `success` bound as the 0 or 1 SQLite stores
-# (0.8 µs a record less, a tenth of an import's time, measured on 1 M records).
+# The same for a chunk without any detail or platform (most are): pysqlite binds a None,
+# like a bool, through a lookup of adapters that costs more than SQLite's own work on the
+# value, so the NULL is written in the statement (the platform left to its NULL default)
+# and `success` bound as the 0 or 1 SQLite stores (0.8 µs a record less, a tenth of an
+# import's time, measured on 1 M records).
 INSERT_SQLITE_NO_DETAIL = (
     "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
     " record_id, source, detail, received_us) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)"
@@ -58,6 +66,9 @@ LOCAL_DAYS_KEPT = 100_000  # minutes remembered (~70 days of records), then forg
 # A new record's key in WriteResult.added: (department, system, source, success).
 ADDED_KEY = itemgetter(0, 1, 4, 3)
 DETAIL = itemgetter(7)  # a Transaction's detail
+PLATFORM = itemgetter(9)  # a Transaction's platform
+# A key of the platforms' rollup: (department, system, day, source, platform).
+PlatformKey = tuple[str, str, date, str, str]
 
 
 def to_us(ts: datetime) -> int:
@@ -103,6 +114,7 @@ class TransactionWriter:
         self._postgres = conn.dialect.name == "postgresql"
         self._staging_ready = False
         self._rollup: dict[tuple[str, str, date, str], list[Any]] = {}
+        self._platforms: Counter[PlatformKey] = Counter()  # successes per platform, pending
         self._totals: Totals = {}  # of the rollup deltas written, for `flush` to add
         self._days: dict[int, date] = {}  # UTC minute → local day (see WHOLE_MINUTES_US)
         self._provisional_stored: bool | None = None  # None: not looked at yet
@@ -191,6 +203,7 @@ class TransactionWriter:
         minus: dict[tuple[str, str, date, str], list[int]] = {}
         plus: dict[tuple[str, str, date, str], list[Any]] = {}
         extremes: set[tuple[str, str, date, str]] = set()
+        carried: Counter[PlatformKey] = Counter()  # the platforms' rollup: old taken, new added
         replaced = 0
         for t, us in records:
             # Taken off the list first: a concurrent writer replacing the same record
@@ -200,8 +213,8 @@ class TransactionWriter:
                 continue
             replaced += 1
             where = (t_c.department == t.department) & (t_c.record_id == t.record_id)
-            system, old_us, old_success, source = conn.execute(
-                select(t_c.system, t_c.ts_us, t_c.success, t_c.source).where(where)
+            system, old_us, old_success, source, old_platform = conn.execute(
+                select(t_c.system, t_c.ts_us, t_c.success, t_c.source, t_c.platform).where(where)
             ).one()
             conn.execute(
                 update(transactions)
@@ -213,6 +226,7 @@ class TransactionWriter:
                     latency_ms=t.latency_ms,
                     source=t.source,
                     detail=t.detail,
+                    platform=t.platform,
                 )
             )
             old_key = (t.department, system, from_us(old_us).astimezone(tz).date(), source)
@@ -220,16 +234,21 @@ class TransactionWriter:
             m[0 if old_success else 1] += 1
             if old_success:
                 extremes.add(old_key)
+                if old_platform is not None:
+                    carried[(*old_key, old_platform)] -= 1
             new_key = (t.department, t.system, t.ts.astimezone(tz).date(), t.source)
             p = plus.setdefault(new_key, [0, 0, None, None])
             if t.success:
                 p[0] += 1
                 p[2] = us if p[2] is None else min(p[2], us)
                 p[3] = us if p[3] is None else max(p[3], us)
+                if t.platform is not None:
+                    carried[(*new_key, t.platform)] += 1
             else:
                 p[1] += 1
         _take_from_rollup(conn, minus)
         add_to_rollup(conn, plus)
+        add_to_platforms(conn, carried)
         add_to_totals(conn, plus)
         for key in sorted(extremes):
             _recompute_success_times(conn, key, tz)
@@ -273,10 +292,19 @@ class TransactionWriter:
         million rows an import)."""
         received = int(self._clock() * 1_000_000)
         return [
-            (department, system, us, success, latency, record_id, source, detail, received)
-            for (department, system, _, success, source, latency, record_id, detail, _), us in zip(
-                chunk, stamps, strict=True
-            )
+            (department, system, us, success, latency, record_id, source, detail, received, pf)
+            for (
+                department,
+                system,
+                _,
+                success,
+                source,
+                latency,
+                record_id,
+                detail,
+                _,
+                pf,
+            ), us in zip(chunk, stamps, strict=True)
         ]
 
     def _insert_sqlite(self, chunk: Sequence[Transaction], stamps: list[int]) -> list[int]:
@@ -288,13 +316,22 @@ class TransactionWriter:
         """
         before = self._conn.exec_driver_sql("SELECT max(id) FROM transactions").scalar() or 0
         details = list(map(DETAIL, chunk))
-        if details.count(None) == len(details):
+        if details.count(None) == len(details) and not any(map(PLATFORM, chunk)):
             received = int(self._clock() * 1_000_000)
             rows = [
                 (department, system, us, 1 if success else 0, latency, record_id, source, received)
-                for (department, system, _, success, source, latency, record_id, _, _), us in zip(
-                    chunk, stamps, strict=True
-                )
+                for (
+                    department,
+                    system,
+                    _,
+                    success,
+                    source,
+                    latency,
+                    record_id,
+                    _,
+                    _,
+                    _,
+                ), us in zip(chunk, stamps, strict=True)
             ]
             added = self._conn.exec_driver_sql(INSERT_SQLITE_NO_DETAIL, rows).rowcount
         else:
@@ -325,21 +362,21 @@ class TransactionWriter:
                     "CREATE TEMP TABLE IF NOT EXISTS staging_transactions (n integer,"
                     " department text, system text, ts_us bigint, success boolean,"
                     " latency_ms double precision, record_id text, source text, detail text,"
-                    " received_us bigint) ON COMMIT DELETE ROWS"
+                    " received_us bigint, platform text) ON COMMIT DELETE ROWS"
                 )
                 self._staging_ready = True
             cur.execute("TRUNCATE staging_transactions")
             with cur.copy(
                 "COPY staging_transactions (n, department, system, ts_us, success, latency_ms,"
-                " record_id, source, detail, received_us) FROM STDIN"
+                " record_id, source, detail, received_us, platform) FROM STDIN"
             ) as copy:
                 for n, row in enumerate(self._rows(chunk, stamps)):
                     copy.write_row((n, *row))
             cur.execute(
                 "INSERT INTO transactions (department, system, ts_us, success, latency_ms,"
-                " record_id, source, detail, received_us)"
+                " record_id, source, detail, received_us, platform)"
                 " SELECT department, system, ts_us, success, latency_ms, record_id, source,"
-                " detail, received_us FROM staging_transactions ORDER BY n"
+                " detail, received_us, platform FROM staging_transactions ORDER BY n"
                 " ON CONFLICT (department, record_id) DO NOTHING RETURNING department, record_id"
             )
             inserted_ids = {(d, r) for d, r in cur.fetchall() if r is not None}
@@ -378,6 +415,8 @@ class TransactionWriter:
                     s[2] = us
                 if s[3] is None or us > s[3]:
                     s[3] = us
+                if t.platform is not None:
+                    self._platforms[(*key, t.platform)] += 1
             else:
                 s[1] += 1
         if len(sums) >= ROLLUP_KEYS:
@@ -395,6 +434,9 @@ class TransactionWriter:
             add_to_rollup(self._conn, self._rollup)
             gather_totals(self._totals, self._rollup)
             self._rollup = {}
+        if self._platforms:
+            add_to_platforms(self._conn, self._platforms)
+            self._platforms = Counter()
 
     def flush(self) -> None:
         """Write the pending rollup and totals deltas; `writing()` calls it before committing."""
@@ -448,6 +490,30 @@ def add_to_rollup(conn: Connection, sums: dict[tuple[str, str, date, str], list[
             f"INSERT INTO daily_counts ({ROLLUP_COLUMNS}) SELECT {ROLLUP_COLUMNS}"
             " FROM staging_daily_counts ORDER BY n" + ROLLUP_MERGE
         )
+
+
+def add_to_platforms(conn: Connection, carried: Counter[PlatformKey]) -> None:
+    """Add (or, negative, take) successes to the platforms' rollup; rows left at 0 go."""
+    if not carried:
+        return
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    # Sorted keys: concurrent PostgreSQL writers lock the rows in one order.
+    rows = [
+        (d, s, day if mark == "%s" else day.isoformat(), src, pf, n)
+        for (d, s, day, src, pf), n in sorted(carried.items())
+        if n
+    ]
+    if not rows:
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO daily_platforms (department, system, day, source, platform, successes)"
+        f" VALUES ({', '.join([mark] * 6)})"
+        " ON CONFLICT (department, system, day, source, platform) DO UPDATE SET"
+        " successes = daily_platforms.successes + excluded.successes",
+        rows,
+    )
+    if any(n < 0 for n in carried.values()):
+        conn.execute(delete(daily_platforms).where(daily_platforms.c.successes <= 0))
 
 
 # Per (department, system, source): successes, failures, last success, first success day.
@@ -592,25 +658,31 @@ def ensure_rollup_timezone(conn: Connection, timezone: str) -> bool:
 def rebuild_rollup(conn: Connection, tz: ZoneInfo) -> None:
     """Recompute the whole rollup from the stored records (after a timezone change)."""
     conn.execute(delete(daily_counts))
+    conn.execute(delete(daily_platforms))
     sums: dict[tuple[str, str, date, str], list[Any]] = {}
+    carried: Counter[PlatformKey] = Counter()
     query = select(
         transactions.c.department,
         transactions.c.system,
         transactions.c.ts_us,
         transactions.c.success,
         transactions.c.source,
+        transactions.c.platform,
     )
-    for d, s, us, ok, src in conn.execute(query.execution_options(yield_per=10_000)):
+    for d, s, us, ok, src, pf in conn.execute(query.execution_options(yield_per=10_000)):
         key = (d, s, from_us(us).astimezone(tz).date(), src)
         v = sums.setdefault(key, [0, 0, None, None])
         if ok:
             v[0] += 1
             v[2] = us if v[2] is None else min(v[2], us)
             v[3] = us if v[3] is None else max(v[3], us)
+            if pf is not None:
+                carried[(*key, pf)] += 1
         else:
             v[1] += 1
     if sums:
         add_to_rollup(conn, sums)
+    add_to_platforms(conn, carried)
     # The totals count the same records whatever the timezone; only the first day moves.
     t, c = pair_totals.c, daily_counts.c
     conn.execute(

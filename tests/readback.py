@@ -11,7 +11,9 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from reports.words import COLUMNS, KINDS, STATUSES, Lang
+from compliance.platforms import platform_names
+from registry.model import PLATFORMS
+from reports.words import CATALOG_COLUMNS, COLUMNS, KINDS, STATUSES, Labels, Lang
 from reports.xlsx import FIRST_DATA_ROW, HEADER_ROW
 
 
@@ -22,7 +24,10 @@ def xlsx_rows(
     workbook = load_workbook(source) if isinstance(source, Path) else source
     ws = workbook.worksheets[sheet] if isinstance(sheet, int) else workbook[sheet]
     by_header = {v: k for k, v in COLUMNS[lang].items()}
+    by_header |= {Labels(lang).column(k): k for k in CATALOG_COLUMNS}
     headers = [by_header[c.value] for c in ws[HEADER_ROW] if c.value is not None]
+    # The platforms' names back to the JSON's codes; the required platform is not in JSON.
+    platforms = {platform_names([p], lang): p for p in PLATFORMS}
     kinds = {v: k for k, v in KINDS[lang].items()}
     statuses = {v: k for k, v in STATUSES[lang].items()}
     rows = []
@@ -32,6 +37,9 @@ def xlsx_rows(
         row = dict(zip(headers, values, strict=False))
         row["kind"] = kinds[row["kind"]]
         row["status"] = statuses[row["status"]]
+        shown = row["platforms"]
+        row["platforms"] = ";".join(platforms[p] for p in shown.split(", ")) if shown else ""
+        row.pop("required_platform", None)
         rows.append(row)
     return rows
 

@@ -36,6 +36,7 @@ def csv_row_as_json(row: dict[str, str]) -> dict[str, Any]:
     ):
         found[key] = int(row[key])
     found["ratio"] = float(row["ratio"]) if row["ratio"] else None
+    found["platforms"] = row["platforms"]  # text, empty when no success said its platform
     return found
 
 

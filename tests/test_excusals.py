@@ -160,7 +160,8 @@ def test_an_approved_excusal_changes_the_report_and_a_withdrawal_undoes_it(
         assert run(capsys, *report)[0] == 0
         lines = out_file.read_text(encoding="utf-8").splitlines()
         header = lines[0].split(",")
-        assert header[-2:] == ["excused_days", "probe_only_days"]
+        # 1.1's fields, then 1.2's platforms
+        assert header[-3:] == ["excused_days", "probe_only_days", "platforms"]
         found = [dict(zip(header, r.split(","), strict=False)) for r in lines[1:]]
         return next(
             r for r in found if r["department"] == "so-taichinh" and r["system"] == "csdl-dkdn"

@@ -317,3 +317,25 @@ async def test_a_failed_commit_is_503_and_stores_nothing(
     assert stored(engine) == []
     # The writer goes on with the next batches.
     assert (await api.post([record(1)], khdt_token))[:2] == (202, {"accepted": 1, "duplicates": 0})
+
+
+async def test_records_say_which_platform_carried_them(
+    api: Api, engine: Engine, khdt_token: str
+) -> None:
+    # Contract 1.2: `platform` is optional, one of lgsp|ndxp|ndop|vdxp|other.
+    status, document, _ = await api.post(
+        [record(1, platform="ndop"), record(2, platform="lgsp"), record(3)], khdt_token
+    )
+    assert (status, document) == (202, {"accepted": 3, "duplicates": 0})
+    with engine.connect() as conn:
+        platforms = conn.execute(text("SELECT platform FROM transactions ORDER BY id")).scalars()
+        assert list(platforms) == ["ndop", "lgsp", None]
+    # An unknown platform is a 400 naming the record and the field; nothing of the batch stored.
+    status, document, _ = await api.post(
+        [record(4, platform="ndop"), record(5, platform="ngsp")], khdt_token
+    )
+    assert status == 400
+    [error] = document["errors"]
+    assert (error["index"], error["field"]) == (1, "platform")
+    assert "'lgsp', 'ndxp', 'ndop', 'vdxp' or 'other'" in error["message"]
+    assert len(stored(engine)) == 3

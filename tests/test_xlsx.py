@@ -57,7 +57,8 @@ def test_cells_are_typed_frozen_filtered_and_coloured(
     headers = [c.value for c in ws[4]]
     assert headers[:3] == ["Mã đơn vị", "Đơn vị", "Mã hệ thống"]
     assert ws.freeze_panes == "A5"
-    assert ws.auto_filter.ref == f"A4:Q{4 + len(report.rows)}"  # contract 1.1: two more
+    # contract 1.1: two more; 1.2: the platforms, and the platform the law requires
+    assert ws.auto_filter.ref == f"A4:S{4 + len(report.rows)}"
     row = {h: ws.cell(5, i + 1) for i, h in enumerate(headers)}
     assert isinstance(row["Số ngày phải có giao dịch"].value, int)
     assert isinstance(row["Tỷ lệ"].value, int | float)  # 1.0 reads back as 1

@@ -12,6 +12,7 @@ from typing import Any
 from intake.push.excusals import excusal_openapi
 from intake.push.status_openapi import status_openapi
 from registry import Registry
+from registry.model import PLATFORMS
 
 MAX_BODY = 5_000_000
 MAX_RECORDS = 10_000
@@ -60,6 +61,12 @@ def _record(registry: Registry) -> dict[str, Any]:
                 "description": "Default: push.",
             },
             "detail": {"type": ["string", "null"], "maxLength": 1000, "pattern": "^[^\\u0000]*$"},
+            "platform": {
+                "type": ["string", "null"],
+                "enum": [*PLATFORMS, None],
+                "description": "The data-sharing platform that carried the exchange (contract"
+                " 1.2; Nghị định 278/2025/NĐ-CP requires NDOP by 2026-12-31).",
+            },
         },
     }
 

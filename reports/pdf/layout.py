@@ -32,7 +32,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from compliance.platforms import duty_line, requirements_line
 from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES, ComplianceRow, DayState
+from i18n import gettext_in
 from registry.model import ALL_SOURCES
 from reports.colours import STATUS_COLOURS
 from reports.excused import sorted_sources, sources_text
@@ -575,6 +577,11 @@ def _evidence_note(row: ComplianceRow, filing: Filing) -> list[Flowable]:
         note.append(_p(words["probe_only"].format(n=row.probe_only_days), CELL_SMALL))
     if row.excused_days:
         note.append(_p(words["excused"].format(n=row.excused_days), CELL_SMALL))
+    platforms = duty_line(
+        row.platforms, row.required_platform, row.successes, row.platform_successes, filing.lang
+    )
+    if platforms:  # contract 1.2: the platforms that carried it, the one the law requires
+        note.append(_p(platforms, CELL_SMALL))
     excused = [d for d, state in row.days if state == DayState.EXCUSED]
     for e in row.excusals:
         text_ = words["excusal"].format(
@@ -641,6 +648,18 @@ def _how_computed(filing: Filing) -> list[Flowable]:
     )
     story.append(_p(words["overrides"].format(days=overrides or words["none"]), BODY))
     story.append(_p(_sources_line(filing), BODY))
+    required = [
+        r
+        for r in filing.registry.platform_requirements
+        if r.since <= filing.period.last and (r.until is None or r.until > filing.period.first)
+    ]
+    if required:
+        line = gettext_in(
+            filing.lang,
+            "Data-sharing platforms required by law, per duty (shown beside the figures,"
+            " which they do not change): {list}.",
+        )
+        story.append(_p(line.format(list=requirements_line(required, filing.lang)), BODY))
     p = filing.provenance
     story.append(
         _p(
