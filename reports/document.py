@@ -30,6 +30,36 @@ DEFAULT_RECIPIENTS = (  # after the People's Committee (for its information)
 )
 
 
+# The tables' words, the same in the PDF and the DOCX.
+PHRASES: dict[str, str] = {
+    "nation": N_("SOCIALIST REPUBLIC OF VIETNAM"),
+    "motto": N_("Independence - Freedom - Happiness"),
+    "recipients": N_("Recipients:"),
+    "result": N_("Status"),
+    "count": N_("Duties"),
+    "whole_quarter": N_("Quarter"),
+    "total": N_("All duties"),
+    "by_department": N_("By department"),
+    "obligations": N_("Duties"),
+    "legend": N_("Strip of days under each duty:"),
+    "no_rows": N_("No duty in the period."),
+    "no": N_("No."),
+    "threshold": N_("target {target}, ≥ {n} successes/day"),
+    "derived": N_("derived"),
+    "required_short": N_("Required days"),
+    "met_short": N_("Met days"),
+    "successes_short": N_("Successes"),
+    "failures_short": N_("Failures"),
+    "last_short": N_("Last success"),
+    "probe_only": N_("Days met only by the monitoring system's own probe calls: {n}."),
+    "excused": N_("Excused days: {n}."),
+    "excusal": N_(
+        "Excusal no. {id} ({first} – {last}, {days} days): {reason} — proposed by {by};"
+        " approved by {approver}."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Section:
     """A numbered heading and its paragraphs (each a sentence or a "- " list item)."""

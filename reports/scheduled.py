@@ -39,9 +39,11 @@ from reports.due import (
     next_due_at,
 )
 from reports.files import PARTIAL_SUFFIX
+from reports.filing import NO_SETTINGS
 from reports.mailing import MailError, MailSettings, message, recipients, send
 from reports.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
 from reports.provenance import provenance
+from reports.settings import ReportSettings
 from reports.words import Labels, Lang
 from store.exported import exported_periods, mark_exported
 
@@ -89,6 +91,7 @@ def run_due(
     registry_spec: str | None,
     database_url: str,
     stop: threading.Event | None = None,
+    document: ReportSettings = NO_SETTINGS,
 ) -> RunResult:
     """Write every export due at `now` and not yet written; mail what awaits mailing.
 
@@ -111,7 +114,7 @@ def run_due(
             if stop is not None and stop.is_set():
                 return RunResult(tuple(written), stopped=True)
             report = _report(engine, registry, due, now)
-            filing = Filing(report, registry, source, settings.lang)
+            filing = Filing(report, registry, source, settings.lang, document)
             try:
                 files = _write_period(folder, due, filing, stop)
             except _Stopped:
@@ -283,6 +286,7 @@ async def run_schedule(
     database_url: str,
     clock: Clock = utc_now,
     sleep: Sleep = asyncio.sleep,
+    document: ReportSettings = NO_SETTINGS,
 ) -> None:
     """Forever: run what is due, then sleep until the next export falls due.
 
@@ -303,6 +307,7 @@ async def run_schedule(
                         now=clock(),
                         registry_spec=registry_spec,
                         database_url=database_url,
+                        document=document,
                         stop=stop,
                     )
                 )
@@ -361,6 +366,7 @@ def exports_schedule(
     database_url: str,
     clock: Clock = utc_now,
     sleep: Sleep = asyncio.sleep,
+    document: ReportSettings = NO_SETTINGS,
 ) -> Callable[[Any], AsyncIterator[None]]:
     """An aiohttp cleanup context: `app.cleanup_ctx.append(exports_schedule(...))`."""
 
@@ -374,6 +380,7 @@ def exports_schedule(
                 database_url=database_url,
                 clock=clock,
                 sleep=sleep,
+                document=document,
             ),
             name="lienthong-exports",
         )

@@ -38,10 +38,9 @@ from reportlab.platypus import (
 )
 
 from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES, ComplianceRow, DayState
-from i18n import N_
 from i18n.glossary import STATUSES
 from reports import document
-from reports.document import Section
+from reports.document import PHRASES, Section
 from reports.filing import Filing, Line, status_counts
 from reports.pdf.drawing import DayBox, DayStrip
 from reports.pdf.styles import (
@@ -85,34 +84,6 @@ from reports.pdf.styles import (
     register_fonts,
 )
 from reports.words import Labels, Phrases, text
-
-PHRASES: dict[str, str] = {
-    "nation": N_("SOCIALIST REPUBLIC OF VIETNAM"),
-    "motto": N_("Independence - Freedom - Happiness"),
-    "recipients": N_("Recipients:"),
-    "result": N_("Status"),
-    "count": N_("Duties"),
-    "whole_quarter": N_("Quarter"),
-    "total": N_("All duties"),
-    "by_department": N_("By department"),
-    "obligations": N_("Duties"),
-    "legend": N_("Strip of days under each duty:"),
-    "no_rows": N_("No duty in the period."),
-    "no": N_("No."),
-    "threshold": N_("target {target}, ≥ {n} successes/day"),
-    "derived": N_("derived"),
-    "required_short": N_("Required days"),
-    "met_short": N_("Met days"),
-    "successes_short": N_("Successes"),
-    "failures_short": N_("Failures"),
-    "last_short": N_("Last success"),
-    "probe_only": N_("Days met only by the monitoring system's own probe calls: {n}."),
-    "excused": N_("Excused days: {n}."),
-    "excusal": N_(
-        "Excusal no. {id} ({first} – {last}, {days} days): {reason} — proposed by {by};"
-        " approved by {approver}."
-    ),
-}
 
 
 def _p(value: str, style: ParagraphStyle = CELL) -> Paragraph:
