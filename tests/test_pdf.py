@@ -327,7 +327,7 @@ def test_the_docx_is_the_same_document(
     report = build_report(varied, bac_ninh, Month(2026, 9), now=NOW)
     path = artifacts / "decree-30.docx"
     write_export_file("docx", Filing(report, bac_ninh, SOURCE, "vi", SIGNED), path)
-    pdf, pdf_words = render(report, bac_ninh, tmp_path, "decree-30-docx", document=SIGNED)
+    _, pdf_words = render(report, bac_ninh, tmp_path, "decree-30-docx", document=SIGNED)
     doc = Document(str(path))
     paragraphs = [p.text for p in doc.paragraphs]
     cells = [[cell.text for cell in row.cells] for table in doc.tables for row in table.rows]
