@@ -30,16 +30,29 @@ class Provenance:
     bundled: bool = False  # the registry shipped with lienthong
     calendar: str = ""  # the version of the public-holiday data
 
-    def lines(self, lang: Lang) -> list[str]:
-        """Registry, database, software: one sentence each, in `lang`."""
+    def registry_text(self, lang: Lang) -> str:
+        """Which registry, in words: "bộ sổ đăng ký kèm theo phần mềm “bac-ninh” (tệp: …)"."""
         if self.bundled:
-            registry = gettext_in(lang, "the registry shipped with the software, “{name}”")
+            shown = gettext_in(lang, "the registry shipped with the software, “{name}”")
         else:
-            registry = "“{name}”"
-        registry = registry.format(name=self.registry)
+            shown = "“{name}”"
+        shown = shown.format(name=self.registry)
         if self.files:
-            registry += gettext_in(lang, " (files: {files})").format(files=", ".join(self.files))
-        found = [gettext_in(lang, "Registry: {registry}.").format(registry=registry)]
+            shown += gettext_in(lang, " (files: {files})").format(files=", ".join(self.files))
+        return shown
+
+    def software_text(self, lang: Lang) -> str:
+        if not self.calendar:
+            return self.software
+        return gettext_in(lang, "{software}; public-holiday data version {calendar}").format(
+            software=self.software, calendar=self.calendar
+        )
+
+    def lines(self, lang: Lang) -> list[str]:
+        """Registry, its fingerprint, database, software: one sentence each, in `lang`."""
+        found = [
+            gettext_in(lang, "Registry: {registry}.").format(registry=self.registry_text(lang))
+        ]
         if self.digest:
             found.append(
                 gettext_in(
@@ -48,34 +61,35 @@ class Provenance:
                     " {digest}.",
                 ).format(digest=self.digest)
             )
-        found.append(database_line(self.database, lang))
-        software = gettext_in(lang, "Software: {software}.").format(software=self.software)
-        if self.calendar:
-            software = gettext_in(
-                lang, "Software: {software}; public-holiday data version {calendar}."
-            ).format(software=self.software, calendar=self.calendar)
-        found.append(software)
+        found.append(
+            gettext_in(lang, "Database: {database}.").format(
+                database=database_text(self.database, lang)
+            )
+        )
+        found.append(
+            gettext_in(lang, "Software: {software}.").format(software=self.software_text(lang))
+        )
         return found
 
 
-def database_line(url: str, lang: Lang) -> str:
+def database_text(url: str, lang: Lang) -> str:
     """The database as a person names it: a SQLite file, or a PostgreSQL database on a host."""
     try:
         u = make_url(url)
     except ArgumentError:
-        return gettext_in(lang, "Database: {database}.").format(database=url)
+        return url
     if u.get_backend_name() == "sqlite":
-        return gettext_in(lang, "Database: the SQLite file {path}.").format(
+        return gettext_in(lang, "the SQLite file {path}").format(
             path=u.database or gettext_in(lang, "(in memory)")
         )
     if u.get_backend_name() == "postgresql":
         host = u.host or "localhost"
         if u.port:
             host += f":{u.port}"
-        return gettext_in(lang, "Database: PostgreSQL database “{name}” on {host}.").format(
+        return gettext_in(lang, "PostgreSQL database “{name}” on {host}").format(
             name=u.database or "", host=host
         )
-    return gettext_in(lang, "Database: {database}.").format(database=u.get_backend_name())
+    return u.get_backend_name()
 
 
 def software_version() -> str:

@@ -23,6 +23,7 @@ from i18n import N_
 from i18n.glossary import STATUSES
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
+from reports.provenance import database_text
 from reports.tabular import FIELDS
 from reports.words import Labels, Phrases, text
 
@@ -86,6 +87,8 @@ PHRASES: dict[str, str] = {
     "approved_by": N_("Approved by"),
     "approved_at": N_("Approved at"),
     "every_department": N_("Every department"),
+    "page": N_("Page {n} of {total}"),
+    "fingerprint": N_("Fingerprint of the registry's content"),
 }
 
 BOLD = Font(bold=True)
@@ -332,6 +335,7 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
     words = Phrases(PHRASES, filing.lang)
     report = filing.report
     period = filing.period
+    source = filing.provenance
     ws.cell(1, 1, words["how"]).font = TITLE
     facts: list[tuple[str, Any, str | None]] = [
         (words["province"], f"{text(report.province.name)} ({report.province.code})", None),
@@ -352,9 +356,10 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
             report.generated_at.replace(tzinfo=None, microsecond=0),
             labels.excel_datetime,
         ),
-        (words["registry"], filing.provenance.registry, None),
-        (words["database"], filing.provenance.database, None),
-        (words["software"], filing.provenance.software, None),
+        (words["registry"], source.registry_text(filing.lang), None),
+        (words["fingerprint"], source.digest, None),
+        (words["database"], database_text(source.database, filing.lang), None),
+        (words["software"], source.software_text(filing.lang), None),
     ]
     r = 3
     for key, value, fmt in facts:
