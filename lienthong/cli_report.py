@@ -115,6 +115,7 @@ def _document_settings(args: argparse.Namespace) -> ReportSettings:
 def run(args: argparse.Namespace) -> int:
     if args.excel and args.format != "csv":
         raise BadUsage("--excel is for --format csv (XLSX opens in Excel as it is)")
+    document = _document_settings(args)  # a bad config fails before any work
     period: Month | Quarter = args.quarter or args.month
     as_of: date | None = args.as_of
     registry = settings.registry(args)
@@ -148,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         registry,
         provenance(settings.registry_spec(args), url),
         args.lang,
-        _document_settings(args),
+        document,
     )
     if args.excel:
         text = io.StringIO(newline="")

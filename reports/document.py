@@ -15,7 +15,8 @@ from datetime import date
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
 from compliance.rules import ComplianceRow
-from i18n import N_, gettext_in
+from i18n import N_, Lang, gettext_in
+from registry import Registry
 from registry.model import ALL_SOURCES
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, status_counts
@@ -445,7 +446,7 @@ def _sources_line(filing: Filing) -> str:
 _EXPLAIN = re.compile(r"^(?P<code>[a-z0-9-]+) \(explain token [^,)]*(?:, (?P<label>.*))?\)$")
 
 
-def person(by: str, filing: Filing) -> str:
+def person(by: str, registry: Registry, lang: Lang) -> str:
     """Who proposed or approved an excusal, as a person reads it: an explanation sent from a
     department's page is named by the department (and the person its code was issued to),
     never by the code's prefix."""
@@ -454,13 +455,11 @@ def person(by: str, filing: Filing) -> str:
         return text(by)
     code, label = found["code"], found["label"]
     try:
-        name = text(filing.registry.department(code).name)
+        name = text(registry.department(code).name)
     except KeyError:
         name = code
     if label:
-        return gettext_in(filing.lang, "{department} (explanation from its page, {person})").format(
+        return gettext_in(lang, "{department} (explanation from its page, {person})").format(
             department=name, person=text(label)
         )
-    return gettext_in(filing.lang, "{department} (explanation from its page)").format(
-        department=name
-    )
+    return gettext_in(lang, "{department} (explanation from its page)").format(department=name)

@@ -387,8 +387,10 @@ def _notes(row: ComplianceRow, filing: Filing) -> list[str]:
                 last=labels.date(e.last_day),
                 days=sum(e.first_day <= d <= e.last_day for d in excused),
                 reason=e.reason,
-                by=document.person(e.proposed_by, filing),
-                approver=document.person(e.decided_by, filing) if e.decided_by else "—",
+                by=document.person(e.proposed_by, filing.registry, filing.lang),
+                approver=document.person(e.decided_by, filing.registry, filing.lang)
+                if e.decided_by
+                else "—",
             )
         )
     return found

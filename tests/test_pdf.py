@@ -22,6 +22,7 @@ from compliance.report import Report, build_report
 from compliance.rules import ComplianceRow
 from registry import Registry, load_files, public_holidays
 from reports import Filing, write_export_file
+from reports.document import person
 from reports.filing import NO_SETTINGS
 from reports.pdf import layout
 from reports.provenance import Provenance
@@ -382,3 +383,14 @@ def test_the_docx_is_the_same_document(
     assert mm(wide.page_width, last.page_width) == [297, 210]
     normal = doc.styles["Normal"].font
     assert normal.name == "Times New Roman" and normal.size.pt == 13
+
+
+def test_an_explanation_is_named_by_its_department_not_its_code(bac_ninh: Registry) -> None:
+    # The giải trình page records its author as exporter/web.py writes it.
+    by = "so-taichinh (explain token lt_AbCdEf12…, chị Lan, CNTT)"
+    shown = person(by, bac_ninh, "vi")
+    assert shown == "Sở Tài chính (giải trình trên trang của đơn vị, chị Lan, CNTT)"
+    assert person("so-taichinh (explain token lt_AbCdEf12…)", bac_ninh, "en") == (
+        "Sở Tài chính (explanation from its page)"
+    )
+    assert person("Nguyễn Văn An", bac_ninh, "vi") == "Nguyễn Văn An"
