@@ -111,7 +111,8 @@ def place_date(filing: Filing) -> str:
     day: date = filing.report.generated_at.date()
     return gettext_in(filing.lang, "{place}, {month_name} {day}, {year}").format(
         place=text(filing.report.province.name),
-        day=f"{day.day:02d}",
+        day=day.day,
+        dd=f"{day.day:02d}",
         month=f"{day.month:02d}" if day.month < 3 else str(day.month),
         month_name=MONTH_NAMES_EN[day.month - 1],
         year=day.year,

@@ -218,6 +218,7 @@ def test_department_pack_and_english(
     assert "REPORT" in text and "September 2026 (Sở Tư pháp)" in text
     assert "PEOPLE'S COMMITTEE OF BẮC NINH PROVINCE" in text and "No.: ……/BC-……" in text
     assert "II. ASSESSMENT" in text and "Recipients:" in text
+    assert "Bắc Ninh, November 2, 2026" in text
     labels = Labels("en")
     for row in report.rows:
         last = labels.datetime(row.last_success) if row.last_success else "—"

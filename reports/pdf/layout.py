@@ -378,9 +378,9 @@ def _obligations_table(filing: Filing, lines: Sequence[Line], before: int = 0) -
         labels.column("status"),
     ]
     if quarter:
-        widths = [22, 140, 72, 80, 44, 42, 38, 44, 50, 42, 58, 0.0]
+        widths = [26, 136, 72, 80, 44, 42, 38, 44, 50, 42, 58, 0.0]
     else:
-        widths = [22, 160, 82, 84, 46, 40, 46, 52, 44, 62, 0.0]
+        widths = [26, 156, 82, 84, 46, 40, 46, 52, 44, 62, 0.0]
     widths[-1] = WIDE_WIDTH - sum(widths)
     data: list[list[Any]] = [[_p(h, HEAD) for h in headers]]
     figures_from = 5 if quarter else 4
