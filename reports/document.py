@@ -22,7 +22,9 @@ from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, status_counts
 from reports.words import MONTH_NAMES_EN, text
 
-BLANK = "……"  # a dotted blank the office fills in by hand
+BLANK = "……"
+# Points within a section, as Vietnamese documents letter them ("điểm a, b, c, d, đ, …").
+POINTS = ("a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "n")  # a dotted blank the office fills in by hand
 SHORT = ("partial", "non_compliant")  # a duty to maintain transactions that fell short
 
 DEFAULT_RECIPIENTS = (  # after the People's Committee (for its information)
@@ -378,7 +380,10 @@ def method(filing: Filing) -> list[Section]:
     """The annex "Phương pháp và nguồn số liệu": rules, calendar, sources, provenance."""
     labels = filing.labels
     report = filing.report
-    rules = tuple(f"{n}. {rule}" for n, rule in enumerate(labels.rules(filing.is_quarter), 1))
+    rules = tuple(
+        f"{point}) {rule}"
+        for point, rule in zip(POINTS, labels.rules(filing.is_quarter), strict=False)
+    )
     holidays = "; ".join(f"{labels.date(d)} {text(name)}" for d, name in filing.holidays)
     overrides = "; ".join(
         f"{labels.date(d)} ("
