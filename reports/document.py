@@ -24,7 +24,21 @@ from reports.words import MONTH_NAMES_EN, text
 
 BLANK = "……"
 # Points within a section, as Vietnamese documents letter them ("điểm a, b, c, d, đ, …").
-POINTS = ("a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "n")  # a dotted blank the office fills in by hand
+POINTS = (
+    "a",
+    "b",
+    "c",
+    "d",
+    "đ",
+    "e",
+    "g",
+    "h",
+    "i",
+    "k",
+    "l",
+    "m",
+    "n",
+)  # a dotted blank the office fills in by hand
 SHORT = ("partial", "non_compliant")  # a duty to maintain transactions that fell short
 
 DEFAULT_RECIPIENTS = (  # after the People's Committee (for its information)

@@ -31,6 +31,7 @@ from reports.filing import Filing, status_counts
 from reports.words import Phrases, text
 
 FONT = "Times New Roman"
+WIDE = 297 - 30 - 15  # mm of text across an A4 landscape page
 BODY_SIZE = Pt(13)
 
 
@@ -145,13 +146,24 @@ def _first_cell_paragraph(cell: _Cell) -> None:
         cell._tc.remove(cell.paragraphs[0]._p)
 
 
+def _no_cell_margins(table: Table) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "0")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.append(margins)
+
+
 def _heading_block(doc: DocumentObject, filing: Filing) -> None:
     words = Phrases(PHRASES, filing.lang)
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
+    _no_cell_margins(table)  # the nation's title fits its column on one line, as in the PDF
     left, right = table.rows[0].cells
-    for cell, width in ((left, Mm(75)), (right, Mm(90))):
-        cell.width = width
+    for column, cell, width in zip(table.columns, (left, right), (Mm(74), Mm(91)), strict=True):
+        column.width = cell.width = width
         _first_cell_paragraph(cell)
     _centred(left, document.parent_body(filing), size=12)
     _centred(left, document.issuing_body(filing), size=12, bold=True, underline=True)
@@ -200,10 +212,17 @@ def _status_cell(cell: _Cell, code: str, filing: Filing, size: float = 11) -> No
     _shade(cell, term.background)
 
 
-def _grid(doc: DocumentObject, rows: int, cols: int) -> Table:
+def _grid(doc: DocumentObject, rows: int, cols: int, widths: Sequence[float] = ()) -> Table:
+    """A table with a grid; `widths` in mm, one per column (else Word shares the width)."""
     table: Table = doc.add_table(rows=rows, cols=cols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if widths:
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Mm(width)
+            for cell in column.cells:
+                cell.width = Mm(width)
     return table
 
 
@@ -225,17 +244,19 @@ def _summary(doc: DocumentObject, filing: Filing) -> None:
     _cell(head[1], words["result"], bold=True)
     for i, (name, _) in enumerate(columns, start=2):
         _cell(head[i], name, bold=True)
-    shown_kind = ""
+    first_of: dict[str, int] = {}
     for r, (kind, status) in enumerate(statuses, start=1):
         cells = table.rows[r].cells
-        if kind != shown_kind:
+        if kind not in first_of:
+            first_of[kind] = r
             _cell(cells[0], labels.kind(kind), bold=True)
-            shown_kind = kind
+        else:  # one cell for the kind, across its statuses (as in the PDF)
+            table.cell(first_of[kind], 0).merge(cells[0])
         _status_cell(cells[1], status, filing)
         for i, c in enumerate(counts, start=2):
             _cell(cells[i], labels.integer(c[status]), right=True)
     last = table.rows[-1].cells
-    _cell(last[0], words["total"], bold=True)
+    _cell(last[0].merge(last[1]), words["total"], bold=True)
     for i, (_, column) in enumerate(columns, start=2):
         _cell(last[i], labels.integer(len(column)), right=True)
     doc.add_paragraph()
@@ -276,7 +297,8 @@ def _by_department(doc: DocumentObject, filing: Filing) -> None:
     labels = filing.labels
     statuses = (*MAINTAIN_STATUSES, *CONNECT_STATUSES)
     _paragraph(doc, words["by_department"], bold=True, indent=False)
-    table = _grid(doc, len(filing.departments) + 1, 3 + len(statuses))
+    widths = [12, 68, 20] + [(WIDE - 100) / len(statuses)] * len(statuses)
+    table = _grid(doc, len(filing.departments) + 1, 3 + len(statuses), widths)
     head = table.rows[0].cells
     for i, name in enumerate(
         [words["no"], labels.column("department_name"), words["obligations"]]
@@ -317,6 +339,11 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
         words["last_short"],
         labels.column("status"),
     ]
+    if quarter:
+        widths = [12.0, 50, 30, 26, 16, 16, 14, 16, 18, 14, 22, 0]
+    else:
+        widths = [12.0, 58, 35, 30, 16, 14, 16, 18, 14, 22, 0]
+    widths[-1] = WIDE - sum(widths)
     for i, (department, lines) in enumerate(filing.departments, start=1):
         heading = _paragraph(
             doc, f"{i}. {text(department.name)} ({department.code})", bold=True, indent=False
@@ -326,7 +353,7 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
             _paragraph(doc, words["no_rows"], indent=False)
             continue
         parts_per_line = 4 if quarter else 1
-        table = _grid(doc, 1 + len(lines) * parts_per_line, len(headers))
+        table = _grid(doc, 1 + len(lines) * parts_per_line, len(headers), widths)
         for c, name in enumerate(headers):
             _cell(table.rows[0].cells[c], name, bold=True, size=10)
         r = 1
