@@ -198,6 +198,17 @@ def test_quarter_pdf_shows_each_month_and_the_quarter(
             assert f"{month} {figures(part, labels)}" in text
         assert f"Quý III {figures(row, labels)}" in text
     pdf_pages_to_png(path, artifacts / "pdf")
+    # The DOCX: each month's row, then the quarter's, with the same figures.
+    from docx import Document
+
+    word = tmp_path / "quarter.docx"
+    write_export_file("docx", Filing(report, bac_ninh, SOURCE), word)
+    rows = [[c.text for c in r.cells] for t in Document(str(word)).tables for r in t.rows]
+    for row in report.rows:
+        assert any(
+            len(r) == 12 and r[4] == "Quý III" and r[5:10] == figures(row, labels).split(" ")
+            for r in rows
+        ), row.system
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
