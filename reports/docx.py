@@ -9,15 +9,17 @@ it for Times New Roman), page numbers centred at the top from page 2; Phụ lụ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.section import Section as DocxSection
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
@@ -32,6 +34,7 @@ from reports.words import Phrases, text
 
 FONT = "Times New Roman"
 WIDE = 297 - 30 - 15  # mm of text across an A4 landscape page
+HEAD_FILL = "#EDEDED"  # a header row, as in the PDF
 BODY_SIZE = Pt(13)
 
 
@@ -212,17 +215,10 @@ def _status_cell(cell: _Cell, code: str, filing: Filing, size: float = 11) -> No
     _shade(cell, term.background)
 
 
-def _grid(doc: DocumentObject, rows: int, cols: int, widths: Sequence[float] = ()) -> Table:
-    """A table with a grid; `widths` in mm, one per column (else Word shares the width)."""
+def _grid(doc: DocumentObject, rows: int, cols: int) -> Table:
     table: Table = doc.add_table(rows=rows, cols=cols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    if widths:
-        table.autofit = False
-        for column, width in zip(table.columns, widths, strict=True):
-            column.width = Mm(width)
-            for cell in column.cells:
-                cell.width = Mm(width)
     return table
 
 
@@ -297,25 +293,23 @@ def _by_department(doc: DocumentObject, filing: Filing) -> None:
     labels = filing.labels
     statuses = (*MAINTAIN_STATUSES, *CONNECT_STATUSES)
     _paragraph(doc, words["by_department"], bold=True, indent=False)
-    widths = [12, 68, 20] + [(WIDE - 100) / len(statuses)] * len(statuses)
-    table = _grid(doc, len(filing.departments) + 1, 3 + len(statuses), widths)
-    head = table.rows[0].cells
-    for i, name in enumerate(
-        [words["no"], labels.column("department_name"), words["obligations"]]
-        + [labels.status(s) for s in statuses]
-    ):
-        _cell(head[i], name, bold=True, size=10)
-    for r, (department, lines) in enumerate(filing.departments, start=1):
-        cells = table.rows[r].cells
+    rows: list[list[Cell]] = [
+        [
+            Cell(name, bold=True, fill=HEAD_FILL)
+            for name in [words["no"], labels.column("department_name"), words["obligations"]]
+            + [labels.status(s) for s in statuses]
+        ]
+    ]
+    for n, (department, lines) in enumerate(filing.departments, start=1):
         counts = status_counts(line.row for line in lines)
-        _cell(cells[0], str(r), size=10)
-        _cell(cells[1], department.name, size=10)
-        _cell(cells[2], labels.integer(len(lines)), right=True, size=10)
-        for i, status in enumerate(statuses, start=3):
-            if counts[status]:
-                _cell(cells[i], labels.integer(counts[status]), right=True, size=10)
-                if status not in ("compliant", "connected"):
-                    _shade(cells[i], STATUSES[status].background)
+        cells = [Cell(str(n)), Cell(department.name), Cell(labels.integer(len(lines)), right=True)]
+        for status in statuses:
+            shown = labels.integer(counts[status]) if counts[status] else ""
+            short = counts[status] and status not in ("compliant", "connected")
+            fill = STATUSES[status].background if short else None
+            cells.append(Cell(shown, right=True, fill=fill))
+        rows.append(cells)
+    _xml_table(doc, rows, [12, 68, 20] + [(WIDE - 100) / len(statuses)] * len(statuses))
     doc.add_paragraph()
 
 
@@ -352,11 +346,7 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
         if not lines:
             _paragraph(doc, words["no_rows"], indent=False)
             continue
-        parts_per_line = 4 if quarter else 1
-        table = _grid(doc, 1 + len(lines) * parts_per_line, len(headers), widths)
-        for c, name in enumerate(headers):
-            _cell(table.rows[0].cells[c], name, bold=True, size=10)
-        r = 1
+        table_rows: list[list[Cell]] = [[Cell(name, bold=True, fill=HEAD_FILL) for name in headers]]
         notes: list[str] = []
         for n, line in enumerate(lines, start=1):
             row = line.row
@@ -365,35 +355,100 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
             ]
             parts.append((labels.period_short(filing.period), row))
             for k, (period, figures) in enumerate(parts if quarter else parts[-1:]):
-                cells = table.rows[r].cells
-                if k == 0:
-                    _cell(cells[0], str(n), size=10)
-                    _cell(cells[1], row.system_name, size=10)
-                    _cell(cells[2], row.basis, size=10)
-                    _cell(cells[3], labels.kind(row.kind), size=10)
-                offset = 4
-                if quarter:
-                    _cell(cells[4], period, size=10, bold=k == len(parts) - 1)
-                    offset = 5
-                last = labels.datetime(figures.last_success) if figures.last_success else "—"
-                for c, value in enumerate(
+                cells: list[Cell] = (
                     [
+                        Cell(str(n)),
+                        Cell(row.system_name),
+                        Cell(row.basis),
+                        Cell(labels.kind(row.kind)),
+                    ]
+                    if k == 0
+                    else [Cell(""), Cell(""), Cell(""), Cell("")]
+                )
+                if quarter:
+                    cells.append(Cell(period, bold=k == len(parts) - 1))
+                last = labels.datetime(figures.last_success) if figures.last_success else "—"
+                cells += [
+                    Cell(value, right=True)
+                    for value in (
                         labels.integer(figures.required_days),
                         labels.integer(figures.met_days),
                         labels.percent(figures.ratio),
                         labels.integer(figures.successes),
                         labels.integer(figures.failures),
                         last,
-                    ],
-                    start=offset,
-                ):
-                    _cell(cells[c], value, right=True, size=10)
-                _status_cell(cells[-1], figures.status, filing, size=10)
-                r += 1
+                    )
+                ]
+                term = STATUSES[figures.status]
+                cells.append(
+                    Cell(labels.status(figures.status), fill=term.background, colour=term.text)
+                )
+                table_rows.append(cells)
             notes += [f"{n}. {note}" for note in _notes(row, filing)]
+        _xml_table(doc, table_rows, widths)
         for note in notes:
             _paragraph(doc, note, size=10, indent=False)
         doc.add_paragraph()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell of the detail annex, 10 pt."""
+
+    value: str
+    bold: bool = False
+    right: bool = False
+    fill: str | None = None  # hex background
+    colour: str | None = None  # hex text
+
+
+TWIPS_PER_MM = 1440 / 25.4
+
+
+def _xml_table(
+    doc: DocumentObject, rows: Sequence[Sequence[Cell]], widths: Sequence[float]
+) -> None:
+    """A grid table of `rows` (the first repeated on each page), columns `widths` mm wide."""
+    table = doc.add_table(rows=0, cols=len(widths))
+    style = OxmlElement("w:tblStyle")
+    style.set(qn("w:val"), "TableGrid")  # Word's "Table Grid", in python-docx's template
+    table._tbl.tblPr.insert(0, style)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+    twips = [round(w * TWIPS_PER_MM) for w in widths]
+    for n, cells in enumerate(rows):
+        row = parse_xml(_row_xml(cells, twips, header=n == 0))
+        table._tbl.append(row)
+
+
+def _row_xml(cells: Sequence[Cell], twips: Sequence[int], header: bool = False) -> str:
+    """One table row as WordprocessingML: a thousand obligations' rows are written in a
+    second this way, where python-docx's cell by cell API took twenty."""
+    parts = [f"<w:tr {nsdecls('w')}>"]
+    if header:  # repeated at the top of each page the table runs onto
+        parts.append("<w:trPr><w:tblHeader/></w:trPr>")
+    for cell, width in zip(cells, twips, strict=True):
+        shading = (
+            f'<w:shd w:val="clear" w:color="auto" w:fill="{cell.fill[1:]}"/>' if cell.fill else ""
+        )
+        align = '<w:jc w:val="right"/>' if cell.right else ""
+        bold = "<w:b/>" if cell.bold else ""
+        colour = f'<w:color w:val="{cell.colour[1:]}"/>' if cell.colour else ""
+        run = (
+            f'<w:r><w:rPr>{bold}{colour}<w:sz w:val="20"/></w:rPr>'
+            f'<w:t xml:space="preserve">{escape(text(cell.value))}</w:t></w:r>'
+            if cell.value
+            else ""
+        )
+        parts.append(
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shading}</w:tcPr>'
+            f'<w:p><w:pPr><w:spacing w:after="0"/><w:ind w:firstLine="0"/>{align}</w:pPr>'
+            f"{run}</w:p></w:tc>"
+        )
+    parts.append("</w:tr>")
+    return "".join(parts)
 
 
 def _notes(row: ComplianceRow, filing: Filing) -> list[str]:
