@@ -22,23 +22,9 @@ from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, status_counts
 from reports.words import MONTH_NAMES_EN, text
 
-BLANK = "……"
+BLANK = "……"  # a dotted blank the office fills in by hand
 # Points within a section, as Vietnamese documents letter them ("điểm a, b, c, d, đ, …").
-POINTS = (
-    "a",
-    "b",
-    "c",
-    "d",
-    "đ",
-    "e",
-    "g",
-    "h",
-    "i",
-    "k",
-    "l",
-    "m",
-    "n",
-)  # a dotted blank the office fills in by hand
+POINTS = tuple("abcdđeghiklmn")
 SHORT = ("partial", "non_compliant")  # a duty to maintain transactions that fell short
 
 DEFAULT_RECIPIENTS = (  # after the People's Committee (for its information)
@@ -117,13 +103,13 @@ def _issuer_name(filing: Filing) -> str:
 
 
 def number(filing: Filing) -> str:
-    """ "Số: ……/BC-SKHCN": the clerk writes the number when the document is issued."""
+    """`Số: ……/BC-SKHCN`: the clerk writes the number when the document is issued."""
     code = filing.document.document_code.strip() or BLANK
     return gettext_in(filing.lang, "No.: {number}/BC-{code}").format(number=BLANK, code=code)
 
 
 def place_date(filing: Filing) -> str:
-    """ "Bắc Ninh, ngày 02 tháng 11 năm 2026" (days below 10 and months 1, 2 with a zero)."""
+    """`Bắc Ninh, ngày 02 tháng 11 năm 2026` (days below 10 and months 1, 2 with a zero)."""
     day: date = filing.report.generated_at.date()
     return gettext_in(filing.lang, "{place}, {month_name} {day}, {year}").format(
         place=text(filing.report.province.name),
@@ -140,7 +126,7 @@ def title(filing: Filing) -> str:
 
 
 def _period_in_text(filing: Filing) -> str:
-    """ "tháng 9 năm 2026" inside a Vietnamese sentence; "September 2026" in English."""
+    """`tháng 9 năm 2026` inside a Vietnamese sentence; `September 2026` in English."""
     period = filing.labels.period(filing.period)
     return period[0].lower() + period[1:] if filing.lang == "vi" else period
 
@@ -352,7 +338,7 @@ def closing(filing: Filing) -> str:
 
 
 def recipients(filing: Filing) -> list[str]:
-    """ "Nơi nhận": the config's lines, or the usual three."""
+    """`Nơi nhận`: the config's lines, or the usual three."""
     configured = filing.document.recipients
     if configured is not None:
         return [text(r) for r in configured]
@@ -371,7 +357,7 @@ def signer(filing: Filing) -> tuple[list[str], str]:
 
 
 def annex_heading(filing: Filing, n: int, name: str) -> tuple[str, str, str]:
-    """ "PHỤ LỤC I", its name, and "(Kèm theo Báo cáo số …/BC-… ngày … của …)"."""
+    """`PHỤ LỤC I`, its name, and `(Kèm theo Báo cáo số ……/BC-… của …)`."""
     roman = ("I", "II", "III")[n - 1]
     return (
         gettext_in(filing.lang, "ANNEX {n}").format(n=roman),

@@ -502,7 +502,7 @@ def _figure_cells(row: ComplianceRow, labels: Labels) -> list[str]:
 
 
 def _signature(filing: Filing) -> list[Flowable]:
-    """ "Nơi nhận" bottom left; the signer's authority, title, (signature) and name bottom right."""
+    """`Nơi nhận` bottom left; the signer's authority, title, room to sign, name bottom right."""
     words = Phrases(PHRASES, filing.lang)
     recipients = [_p(words["recipients"], RECIPIENTS)] + [
         _p(line, RECIPIENT) for line in document.recipients(filing)
