@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.rules import ComplianceRow
 from i18n import N_
-from i18n.glossary import STATUSES
+from i18n.glossary import DAY_STATES, STATUSES
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
 from reports.provenance import database_text
@@ -102,6 +102,8 @@ STATUS_FILLS = {
     s: PatternFill("solid", start_color=t.background.lstrip("#")) for s, t in STATUSES.items()
 }
 STATUS_FONTS = {s: Font(color=t.text.lstrip("#")) for s, t in STATUSES.items()}
+EXCUSED_FILL = PatternFill("solid", start_color=DAY_STATES["excused"].background.lstrip("#"))
+EXCUSED_FONT = Font(color=DAY_STATES["excused"].text.lstrip("#"))
 STATUS_TOTAL_FONTS = {s: Font(color=t.text.lstrip("#"), bold=True) for s, t in STATUSES.items()}
 TOTAL_FONT = Font(bold=True)
 
@@ -271,6 +273,8 @@ def _table_sheet(
             if field == "status":
                 cell.fill = STATUS_FILLS[row.status]
                 cell.font = (STATUS_TOTAL_FONTS if total else STATUS_FONTS)[row.status]
+            elif field == "excused_days" and row.excused_days:
+                cell.fill, cell.font = EXCUSED_FILL, EXCUSED_FONT  # the strip's excused colour
             elif total:
                 cell.font = TOTAL_FONT
             cell.alignment = WRAP if field in WIDE else TOP

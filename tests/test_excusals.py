@@ -440,6 +440,7 @@ def test_xlsx_and_pdf_show_excusals_probe_only_days_and_the_policy(
 
     from compliance.periods import Month
     from compliance.report import build_report
+    from i18n.glossary import DAY_STATES
     from reports import Filing, write_export_file
     from store.excusals import approve_excusal, propose_excusal
     from tests.readback import pdf_text
@@ -492,6 +493,14 @@ def test_xlsx_and_pdf_show_excusals_probe_only_days_and_the_policy(
         "Nguyễn Văn An",
         "Trần Thị Bình",
     ]
+    # Excused days in the glossary's one colour for "excused" (as on the pages and the PDF).
+    summary = load_workbook(xlsx)["Tổng hợp"]
+    headers = [c.value for c in summary[4]]
+    excused_cells = [
+        r[headers.index("Số ngày được miễn trừ")] for r in summary.iter_rows(min_row=5)
+    ]
+    shaded = {c.fill.start_color.rgb[-6:] for c in excused_cells if c.value}
+    assert shaded == {DAY_STATES["excused"].background.lstrip("#")}
     how = load_workbook(xlsx)["Cách tính"]
     sources = "giao diện đẩy (API), cổng kết nối (LGSP, X-Road)"
     assert any(c.value == sources for r in how.iter_rows() for c in r)
