@@ -57,8 +57,8 @@ PHRASES: dict[str, str] = {
     "probe_only": N_("Days met only by the monitoring system's own probe calls: {n}."),
     "excused": N_("Excused days: {n}."),
     "excusal": N_(
-        "Excusal no. {id} ({first} – {last}, {days} days): {reason} — proposed by {by};"
-        " approved by {approver}."
+        "Excusal no. {id} ({first} – {last}, excused days: {days}): {reason} — proposed by"
+        " {by}; approved by {approver}."
     ),
 }
 
@@ -157,8 +157,8 @@ def _figures_intro(filing: Filing) -> list[str]:
         ).format(as_of=labels.date(report.as_of)),
         gettext_in(
             filing.lang,
-            "{n} duties of {d} departments: {m} to maintain transactions, {c} to establish a"
-            " connection.",
+            "Duties: {n} ({m} to maintain transactions, {c} to establish a connection);"
+            " departments: {d}.",
         ).format(
             n=labels.integer(len(rows)),
             d=labels.integer(len(filing.departments)),
@@ -243,8 +243,8 @@ def assessment(filing: Filing) -> Section:
                     continue
                 part = gettext_in(
                     filing.lang,
-                    "{system}: {met} of {required} required days met ({ratio}), {missed} days"
-                    " without the required successful transactions",
+                    "{system}: {met} of {required} required days met ({ratio}); days without"
+                    " the required successful transactions: {missed}",
                 ).format(
                     system=text(row.system_name),
                     met=labels.integer(row.met_days),
@@ -253,7 +253,7 @@ def assessment(filing: Filing) -> Section:
                     missed=labels.integer(_missed(row)),
                 )
                 if row.excused_days:
-                    part += gettext_in(filing.lang, ", {n} days excused").format(
+                    part += gettext_in(filing.lang, "; excused days: {n}").format(
                         n=labels.integer(row.excused_days)
                     )
                 parts.append(part)
@@ -272,7 +272,7 @@ def assessment(filing: Filing) -> Section:
             paragraphs.append(
                 gettext_in(
                     filing.lang,
-                    "- {department}, {system}: {days} days ({first} – {last}): {reason}.",
+                    "- {department}, {system}: {first} – {last}, excused days: {days}; {reason}.",
                 ).format(
                     department=text(e.department_name),
                     system=text(e.system_name),
@@ -289,8 +289,8 @@ def assessment(filing: Filing) -> Section:
         paragraphs.append(
             gettext_in(
                 filing.lang,
-                "{n} met days were met only by the monitoring system's own probe calls, without"
-                " a transaction of the department's own.",
+                "Days met only by the monitoring system's own probe calls, without a"
+                " transaction of the department's own: {n}.",
             ).format(n=labels.integer(probe_only))
         )
     return Section(gettext_in(filing.lang, "II. ASSESSMENT"), tuple(paragraphs))
