@@ -102,6 +102,7 @@ def run_due_command(args: argparse.Namespace) -> int:
             now=now,
             registry_spec=spec,
             database_url=url,
+            document=serve_config.report,
         )
     finally:
         engine.dispose()

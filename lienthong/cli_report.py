@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from compliance.periods import Month, Quarter
 from compliance.quarterly import build_period_report
 from lienthong import cli_args, settings
 from lienthong.errors import BadUsage, UsageError
+from lienthong.serve_config import load_config
 from reports import (
     FORMATS,
     Filing,
@@ -23,7 +25,9 @@ from reports import (
     write_export_file,
 )
 from reports.files import write_text_atomically
+from reports.filing import NO_SETTINGS
 from reports.provenance import provenance
+from reports.settings import ReportSettings
 from reports.tabular import write_csv
 from reports.words import LANGS
 from store import open_store, sync_registry
@@ -69,7 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--format",
         choices=tuple(FORMATS),
         default="json",
-        help="json and csv for scripts, xlsx and pdf for people",
+        help="json and csv for scripts, xlsx, pdf and docx (the PDF's document, editable) for people",
     )
     parser.add_argument(
         "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
@@ -101,9 +105,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run=run)
 
 
+def _document_settings(args: argparse.Namespace) -> ReportSettings:
+    """The config's `[report]` table (`--config`, else LIENTHONG_CONFIG): the filed document's
+    code, signer and recipients; without a config, blanks for the office to fill in."""
+    path = getattr(args, "config", None) or os.environ.get("LIENTHONG_CONFIG")
+    return load_config(Path(path)).report if path else NO_SETTINGS
+
+
 def run(args: argparse.Namespace) -> int:
     if args.excel and args.format != "csv":
         raise BadUsage("--excel is for --format csv (XLSX opens in Excel as it is)")
+    document = _document_settings(args)  # a bad config fails before any work
     period: Month | Quarter = args.quarter or args.month
     as_of: date | None = args.as_of
     registry = settings.registry(args)
@@ -132,7 +144,13 @@ def run(args: argparse.Namespace) -> int:
             " every obligation reads as non-compliant (is --db the right database?)",
             file=sys.stderr,
         )
-    filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
+    filing = Filing(
+        report,
+        registry,
+        provenance(settings.registry_spec(args), url),
+        args.lang,
+        document,
+    )
     if args.excel:
         text = io.StringIO(newline="")
         write_csv(report, text, excel=args.lang)

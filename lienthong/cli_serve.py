@@ -122,7 +122,12 @@ def run(args: argparse.Namespace) -> int:
                 # core from start-up (at 100,000 obligations, for seconds).
                 await started.wait()
                 await run_schedule(
-                    store, registry, config.exports, registry_spec=spec, database_url=url
+                    store,
+                    registry,
+                    config.exports,
+                    registry_spec=spec,
+                    database_url=url,
+                    document=config.report,
                 )
 
             # The monthly and quarterly exports, written by the service on the 1st at 07:00.

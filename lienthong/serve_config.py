@@ -19,6 +19,7 @@ from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings
+from reports.settings import ReportSettings
 from store.leadership import DEFAULT_TAKEOVER
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
@@ -65,6 +66,7 @@ class ServeConfig(BaseModel):
     exports: ExportsSettings = ExportsSettings()
     excusals: ExcusalOptions = ExcusalOptions()
     web: WebOptions = WebOptions()
+    report: ReportSettings = ReportSettings()  # the filed document's code, signer, recipients
 
     def probe_settings(self) -> ProbeSettings:
         return replace(self.probes, takeover=self.ha.takeover)

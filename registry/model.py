@@ -93,6 +93,9 @@ class Province(Dated):
 
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
     name: Text
+    # A centrally-run city ("thành phố trực thuộc trung ương": Hà Nội, Huế, …) heads its
+    # documents "ỦY BAN NHÂN DÂN THÀNH PHỐ …", a province "ỦY BAN NHÂN DÂN TỈNH …".
+    kind: Literal["province", "city"] = "province"
 
 
 class Owner(Dated):

@@ -7,19 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from compliance.rules import DayState
+from i18n import N_, Lang, gettext_in
 from registry import Obligation
 from registry.model import ALL_SOURCES
 from reports.filing import Filing
 from store.excusals import Excusal
 
-SOURCE_WORDS = {
-    "vi": {
-        "probe": "thăm dò",
-        "push": "đẩy (API)",
-        "gateway": "cổng (LGSP, X-Road)",
-        "import": "nhập tệp",
-    },
-    "en": {"probe": "probe", "push": "push API", "gateway": "gateway", "import": "file import"},
+SOURCE_WORDS: dict[str, str] = {
+    "probe": N_("probes"),
+    "push": N_("the push interface"),
+    "gateway": N_("gateways (LGSP, X-Road)"),
+    "import": N_("file imports"),
 }
 
 
@@ -65,5 +63,5 @@ def sorted_sources(filing: Filing, obligation: Obligation) -> tuple[str, ...]:
     return tuple(s for s in ALL_SOURCES if s in evidence)
 
 
-def sources_text(sources: tuple[str, ...], lang: str) -> str:
-    return ", ".join(SOURCE_WORDS[lang][s] for s in sources)
+def sources_text(sources: tuple[str, ...], lang: Lang) -> str:
+    return ", ".join(gettext_in(lang, SOURCE_WORDS[s]) for s in sources)

@@ -1,4 +1,4 @@
-"""What the people's formats (XLSX, PDF) render: a report, with the registry it was computed
+"""What the people's formats (XLSX, PDF, DOCX) render: a report, with the registry it was computed
 under, where it came from, and the reader's language."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from compliance.report import Report
 from compliance.rules import ComplianceRow
 from registry import Department, Obligation, Registry, public_holidays
 from reports.provenance import Provenance
+from reports.settings import ReportSettings
 from reports.words import Labels, Lang
 
 
@@ -37,12 +38,16 @@ class Threshold:
     until: date | None
 
 
+NO_SETTINGS = ReportSettings()  # no [report] table: blanks for the office to fill in
+
+
 @dataclass(frozen=True)
 class Filing:
     report: Report | QuarterReport
     registry: Registry
     provenance: Provenance
     lang: Lang = "vi"
+    document: ReportSettings = NO_SETTINGS  # the config's [report] table
 
     @property
     def labels(self) -> Labels:

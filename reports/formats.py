@@ -14,7 +14,7 @@ from reports.files import write_atomically
 from reports.filing import Filing
 from reports.tabular import write_csv, write_json
 
-Format = Literal["json", "csv", "xlsx", "pdf"]
+Format = Literal["json", "csv", "xlsx", "pdf", "docx"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _as_utf8(
     return write_bytes
 
 
-# openpyxl and reportlab imported when a file is written, not with this module: every
+# openpyxl, reportlab and python-docx imported when a file is written, not with this module: every
 # command loads it (`lienthong serve` too, where they took a fifth of a second of its start).
 def _write_xlsx(filing: Filing, out: IO[bytes]) -> None:
     from reports.xlsx import write_xlsx
@@ -53,11 +53,18 @@ def _write_pdf(filing: Filing, out: IO[bytes]) -> None:
     write_pdf(filing, out)
 
 
+def _write_docx(filing: Filing, out: IO[bytes]) -> None:
+    from reports.docx import write_docx
+
+    write_docx(filing, out)
+
+
 FORMATS: dict[Format, ReportFormat] = {
     "json": ReportFormat(_as_utf8(write_json), binary=False),
     "csv": ReportFormat(_as_utf8(write_csv), binary=False),
     "xlsx": ReportFormat(_write_xlsx, binary=True),
     "pdf": ReportFormat(_write_pdf, binary=True),
+    "docx": ReportFormat(_write_docx, binary=True),  # the PDF's document, editable in Word
 }
 
 

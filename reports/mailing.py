@@ -24,6 +24,7 @@ ATTACHMENT_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".json": ("application", "json"),
     ".csv": ("text", "csv"),
+    ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
 }
 
 

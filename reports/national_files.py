@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from compliance.periods import Month
 from reports.national import NationalReport, Share, as_json
-from reports.words import STATUSES, Labels
+from reports.words import Labels
 
 TITLE_VI = "Xếp hạng tuân thủ kết nối, chia sẻ dữ liệu với các hệ thống thông tin quốc gia"
 PROVINCE_HEAD = (
@@ -89,7 +89,7 @@ def write_csv(report: NationalReport, out: IO[bytes]) -> None:
 
 def _tables(report: NationalReport) -> list[tuple[str, Sequence[str], list[list[Any]]]]:
     """The four tables every human format shows: (heading, columns, rows)."""
-    status = STATUSES["vi"]
+    status = Labels("vi").status
     systems = {s.code: s.name for s in report.systems}
     provinces = [
         [p.rank, p.code, p.name, _day(p.as_of), p.share.applicable, p.share.met, percent(p.share)]
@@ -105,7 +105,7 @@ def _tables(report: NationalReport) -> list[tuple[str, Sequence[str], list[list[
         [s.name, s.share.applicable, s.share.met, percent(s.share)] for s in report.systems
     ]
     lapses = [
-        [x.province_name, x.department_name, x.system_name, status[x.status], ratio_text(x.ratio)]
+        [x.province_name, x.department_name, x.system_name, status(x.status), ratio_text(x.ratio)]
         for x in report.lapses
     ]
     excused = [[e.name, e.provinces, e.excused_days] for e in report.excused_everywhere]
@@ -150,6 +150,7 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from reports.pdf.styles import (
+        BOTTOM,
         CELL,
         CELL_RIGHT,
         FONT,
@@ -157,11 +158,13 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
         HEAD,
         HEAD_FILL,
         HEADING,
-        MARGIN,
-        PAGE,
+        LEFT,
         PERIOD,
+        RIGHT,
         TITLE,
-        WIDTH,
+        TOP,
+        WIDE_PAGE,
+        WIDE_WIDTH,
         register_fonts,
     )
 
@@ -181,7 +184,7 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
         ]
         # The first column (names) gets room; the rest share the width evenly.
         first = 40 * mm
-        rest = (WIDTH - first) / (len(head) - 1)
+        rest = (WIDE_WIDTH - first) / (len(head) - 1)
         table = Table(data, repeatRows=1, colWidths=[first, *([rest] * (len(head) - 1))])
         table.setStyle(
             TableStyle(
@@ -196,11 +199,11 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
         story.extend([table, Spacer(1, 4 * mm)])
     doc = SimpleDocTemplate(
         out,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
+        pagesize=WIDE_PAGE,  # a table of many columns: A4 landscape
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
         title=f"{TITLE_VI} — {month_title(report.month)}",
         lang="vi",
     )

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from compliance.periods import parse_day, parse_period
 from compliance.quarterly import QuarterReport, build_period_report
 from compliance.report import Report
+from i18n import N_
 from registry import Registry
 from reports import FORMATS, Filing, write_export_file
 from reports.due import (
@@ -39,10 +40,12 @@ from reports.due import (
     next_due_at,
 )
 from reports.files import PARTIAL_SUFFIX
+from reports.filing import NO_SETTINGS
 from reports.mailing import MailError, MailSettings, message, recipients, send
 from reports.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
 from reports.provenance import provenance
-from reports.words import Labels, Lang
+from reports.settings import ReportSettings
+from reports.words import Labels, Lang, Phrases
 from store.exported import exported_periods, mark_exported
 
 log = logging.getLogger("lienthong.exports")
@@ -89,6 +92,7 @@ def run_due(
     registry_spec: str | None,
     database_url: str,
     stop: threading.Event | None = None,
+    document: ReportSettings = NO_SETTINGS,
 ) -> RunResult:
     """Write every export due at `now` and not yet written; mail what awaits mailing.
 
@@ -111,7 +115,7 @@ def run_due(
             if stop is not None and stop.is_set():
                 return RunResult(tuple(written), stopped=True)
             report = _report(engine, registry, due, now)
-            filing = Filing(report, registry, source, settings.lang)
+            filing = Filing(report, registry, source, settings.lang, document)
             try:
                 files = _write_period(folder, due, filing, stop)
             except _Stopped:
@@ -163,27 +167,17 @@ def _remove_partial(folder: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-MAIL_TEXT = {
-    "vi": {
-        "subject": "Báo cáo tình hình kết nối, giao dịch với các hệ thống thông tin quốc gia"
-        " — {province} — {period}",
-        "body": "Kính gửi {recipient},\n\n"
-        "Gửi kèm báo cáo {period} của {province} về tình hình duy trì kết nối, phát sinh"
-        " giao dịch với các hệ thống thông tin quốc gia, số liệu tính đến hết ngày {as_of}.\n\n"
-        "{counts}\n\n"
-        "Tệp PDF và XLSX dành cho người đọc; JSON và CSV dành cho phần mềm.\n"
-        "Thư này do lienthong gửi tự động.\n",
-    },
-    "en": {
-        "subject": "Compliance of data connections with the national systems"
-        " — {province} — {period}",
-        "body": "To {recipient},\n\n"
+MAIL_TEXT: dict[str, str] = {
+    "subject": N_("Connections and transactions with the national systems — {province} — {period}"),
+    "body": N_(
+        "To {recipient},\n\n"
         "Attached is the {period} report of {province} on connections and transactions with"
         " the national information systems, with figures to the end of {as_of}.\n\n"
         "{counts}\n\n"
-        "The PDF and XLSX files are for people; JSON and CSV for software.\n"
-        "This message was sent automatically by lienthong.\n",
-    },
+        "The PDF, DOCX and XLSX files are for people (the DOCX to edit before signing); JSON"
+        " and CSV for software.\n"
+        "This message was sent automatically by lienthong.\n"
+    ),
 }
 
 
@@ -232,7 +226,7 @@ def _message(
     to: tuple[str, ...],
 ) -> EmailMessage:
     labels = Labels(lang)
-    words = MAIL_TEXT[lang]
+    words = Phrases(MAIL_TEXT, lang)
     shown_period = labels.period(parse_period(record.period))
     files = [folder / f for f in record.files]
     counts = _status_line(folder / record.files[0], labels) if record.files else ""
@@ -262,8 +256,7 @@ def _status_line(json_file: Path, labels: Labels) -> str:
         return ""
     counts = Counter(r["status"] for r in rows)
     parts = ", ".join(f"{n} {labels.status(s)}" for s, n in sorted(counts.items()))
-    noun = "nhiệm vụ" if labels.lang == "vi" else "obligations"
-    return f"{len(rows)} {noun}: {parts}"
+    return labels(N_("{n} duties: {statuses}")).format(n=len(rows), statuses=parts)
 
 
 Clock = Callable[[], datetime]
@@ -283,6 +276,7 @@ async def run_schedule(
     database_url: str,
     clock: Clock = utc_now,
     sleep: Sleep = asyncio.sleep,
+    document: ReportSettings = NO_SETTINGS,
 ) -> None:
     """Forever: run what is due, then sleep until the next export falls due.
 
@@ -303,6 +297,7 @@ async def run_schedule(
                         now=clock(),
                         registry_spec=registry_spec,
                         database_url=database_url,
+                        document=document,
                         stop=stop,
                     )
                 )
@@ -361,6 +356,7 @@ def exports_schedule(
     database_url: str,
     clock: Clock = utc_now,
     sleep: Sleep = asyncio.sleep,
+    document: ReportSettings = NO_SETTINGS,
 ) -> Callable[[Any], AsyncIterator[None]]:
     """An aiohttp cleanup context: `app.cleanup_ctx.append(exports_schedule(...))`."""
 
@@ -374,6 +370,7 @@ def exports_schedule(
                 database_url=database_url,
                 clock=clock,
                 sleep=sleep,
+                document=document,
             ),
             name="lienthong-exports",
         )

@@ -1,114 +1,53 @@
-"""Words and number formats of the people's formats (XLSX, PDF), in Vietnamese or English.
+"""Words and number formats of the people's formats (XLSX, PDF, DOCX), in Vietnamese or English.
 
-Codes (department, system, status in JSON/CSV) stay ASCII; what a person reads here is
-Vietnamese by default, with its diacritics, and English with `--lang en`.
+Codes (department, system, status in JSON/CSV) stay ASCII; what a person reads is an English
+msgid translated through the gettext catalogs (i18n/locale/vi/LC_MESSAGES/reports.po), the
+states' names and colours from the one glossary (i18n/glossary.py). A report is handed its
+language, so every lookup here names it (`gettext_in`).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
 
 from compliance.periods import Period
 from compliance.rules import DayState
-from i18n import N_, gettext_in
+from i18n import LANGS, N_, Lang, gettext_in
+from i18n.glossary import DAY_STATES, STATUSES
 
-Lang = Literal["vi", "en"]
-LANGS: tuple[Lang, ...] = ("vi", "en")
+__all__ = ["COLUMNS", "KINDS", "LANGS", "RULES", "Labels", "Lang", "Phrases", "text"]
 
-COLUMNS: dict[Lang, dict[str, str]] = {
-    "vi": {
-        "period": "Kỳ",
-        "department": "Mã đơn vị",
-        "department_name": "Đơn vị",
-        "system": "Mã hệ thống",
-        "system_name": "Hệ thống thông tin quốc gia",
-        "owner": "Cơ quan chủ quản",
-        "kind": "Nhiệm vụ",
-        "basis": "Căn cứ",
-        "required_days": "Số ngày phải có giao dịch",
-        "met_days": "Số ngày đạt",
-        "ratio": "Tỷ lệ",
-        "successes": "Giao dịch thành công",
-        "failures": "Giao dịch lỗi",
-        "first_success": "Giao dịch thành công đầu tiên",
-        "last_success": "Giao dịch thành công gần nhất",
-        "status": "Kết quả",
-        "excused_days": "Số ngày được miễn trừ",
-        "probe_only_days": "Số ngày đạt chỉ nhờ giao dịch thăm dò",
-    },
-    "en": {
-        "period": "Period",
-        "department": "Department code",
-        "department_name": "Department",
-        "system": "System code",
-        "system_name": "National system",
-        "owner": "Owner",
-        "kind": "Duty",
-        "basis": "Basis (clause)",
-        "required_days": "Required days",
-        "met_days": "Met days",
-        "ratio": "Ratio",
-        "successes": "Successes",
-        "failures": "Failures",
-        "first_success": "First success",
-        "last_success": "Last success",
-        "status": "Status",
-        "excused_days": "Excused days",
-        "probe_only_days": "Days met only by probes",
-    },
-}
-
-# Columns added since the tables above (contract 1.2), named through the catalogs.
-CATALOG_COLUMNS = {
+COLUMNS: dict[str, str] = {
+    "period": N_("Period"),
+    "department": N_("Department code"),
+    "department_name": N_("Department"),
+    "system": N_("System code"),
+    "system_name": N_("National system"),
+    "owner": N_("Owner"),
+    "kind": N_("Kind of duty"),
+    "basis": N_("Basis (clause)"),
+    "required_days": N_("Required days"),
+    "met_days": N_("Met days"),
+    "ratio": N_("Ratio"),
+    "successes": N_("Successes"),
+    "failures": N_("Failures"),
+    "first_success": N_("First success"),
+    "last_success": N_("Last success"),
+    "status": N_("Status"),
+    "excused_days": N_("Excused days"),
+    "probe_only_days": N_("Days met only by probes"),
+    # Contract 1.2.
     "platforms": N_("Platforms that carried the successes"),
     "required_platform": N_("Platform required by law"),
 }
 
-STATUSES: dict[Lang, dict[str, str]] = {
-    "vi": {
-        "compliant": "Đạt",
-        "partial": "Đạt một phần",
-        "non_compliant": "Không đạt",
-        "not_applicable": "Không áp dụng",
-        "connected": "Đã kết nối",
-        "not_connected": "Chưa kết nối",
-    },
-    "en": {
-        "compliant": "Compliant",
-        "partial": "Partial",
-        "non_compliant": "Non-compliant",
-        "not_applicable": "Not applicable",
-        "connected": "Connected",
-        "not_connected": "Not connected",
-    },
-}
-
-KINDS: dict[Lang, dict[str, str]] = {
-    "vi": {"maintain": "Duy trì giao dịch", "connect": "Triển khai kết nối"},
-    "en": {"maintain": "Maintain transactions", "connect": "Establish the connection"},
-}
-
-DAY_STATES: dict[Lang, dict[DayState, str]] = {
-    "vi": {
-        DayState.MET: "Ngày đạt",
-        DayState.PROBE_ONLY: "Đạt chỉ nhờ thăm dò",
-        DayState.EXCUSED: "Được miễn trừ",
-        DayState.MISSED: "Ngày không đạt",
-        DayState.NOT_REQUIRED: "Không yêu cầu (nghỉ, lễ, ngoài thời hạn)",
-        DayState.AFTER_AS_OF: "Sau ngày chốt số liệu",
-    },
-    "en": {
-        DayState.MET: "Met",
-        DayState.PROBE_ONLY: "Met only by probes",
-        DayState.EXCUSED: "Excused",
-        DayState.MISSED: "Missed",
-        DayState.NOT_REQUIRED: "Not required (weekend, holiday, outside the dates)",
-        DayState.AFTER_AS_OF: "After the as-of day",
-    },
+KINDS: dict[str, str] = {
+    "maintain": N_("Maintain transactions"),
+    "connect": N_("Establish the connection"),
 }
 
 ROMAN = ("I", "II", "III", "IV")
@@ -133,13 +72,14 @@ def text(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
-PERIOD_NAMES: dict[Lang, dict[str, str]] = {
-    "vi": {"month": "Tháng {n} năm {year}", "quarter": "Quý {roman} năm {year}"},
-    "en": {"month": "{month_name} {year}", "quarter": "Q{n} {year}"},
+# Each msgid is formatted after translation with n, year, roman and month_name.
+PERIOD_NAMES: dict[str, str] = {
+    "month": N_("{month_name} {year}"),  # vi: "Tháng {n} năm {year}"
+    "quarter": N_("Q{n} {year}"),  # vi: "Quý {roman} năm {year}"
 }
-PERIOD_SHORT_NAMES: dict[Lang, dict[str, str]] = {
-    "vi": {"month": "T{n}/{year}", "quarter": "Quý {roman}"},
-    "en": {"month": "{month_name:.3} {year}", "quarter": "Q{n}"},
+PERIOD_SHORT_NAMES: dict[str, str] = {
+    "month": N_("{month_name:.3} {year}"),  # vi: "T{n}/{year}"
+    "quarter": N_("Q{n}"),  # vi: "Quý {roman}"
 }
 
 
@@ -154,29 +94,43 @@ def _period_fields(period: Period) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
+class Phrases:
+    """A table of msgids by key, read in one language: `words["title"]`."""
+
+    table: Mapping[str, str]
+    lang: Lang
+
+    def __getitem__(self, key: str) -> str:
+        return gettext_in(self.lang, self.table[key])
+
+
+@dataclass(frozen=True)
 class Labels:
     lang: Lang
 
+    def __call__(self, message: str) -> str:
+        """`message` (a msgid) in this language."""
+        return gettext_in(self.lang, message)
+
     def column(self, field: str) -> str:
-        found = COLUMNS[self.lang].get(field)
-        return found if found is not None else gettext_in(self.lang, CATALOG_COLUMNS[field])
+        return self(COLUMNS[field])
 
     def status(self, code: str) -> str:
-        return STATUSES[self.lang][code]
+        return self(STATUSES[code].name)
 
     def kind(self, code: str) -> str:
-        return KINDS[self.lang][code]
+        return self(KINDS[code])
 
-    def day_state(self, state: DayState) -> str:
-        return DAY_STATES[self.lang][state]
+    def day_state(self, state: DayState | str) -> str:
+        return self(DAY_STATES[str(state)].name)
 
     def period(self, period: Period) -> str:
         """'Tháng 10 năm 2026', 'Quý III năm 2026' / 'October 2026', 'Q3 2026'."""
-        return PERIOD_NAMES[self.lang][period.kind].format(**_period_fields(period))
+        return self(PERIOD_NAMES[period.kind]).format(**_period_fields(period))
 
     def period_short(self, period: Period) -> str:
         """'T10/2026', 'Quý III' / 'Oct 2026', 'Q3'; for table cells and sheet names."""
-        return PERIOD_SHORT_NAMES[self.lang][period.kind].format(**_period_fields(period))
+        return self(PERIOD_SHORT_NAMES[period.kind]).format(**_period_fields(period))
 
     def date(self, d: date) -> str:
         return d.strftime("%d/%m/%Y") if self.lang == "vi" else d.isoformat()
@@ -197,6 +151,10 @@ class Labels:
         shown = f"{Decimal(str(r)) * 100:.2f}%"
         return shown.replace(".", ",") if self.lang == "vi" else shown
 
+    def rules(self, quarter: bool) -> list[str]:
+        """How the figures are computed, one sentence a rule (the quarter's last)."""
+        return [self(rule) for rule in (RULES if quarter else RULES[:-1])]
+
     # Excel number formats: Excel shows them with the reader's own separators.
     @property
     def excel_date(self) -> str:
@@ -207,59 +165,49 @@ class Labels:
         return "dd/mm/yyyy hh:mm:ss" if self.lang == "vi" else "yyyy-mm-dd hh:mm:ss"
 
 
-RULES: dict[Lang, tuple[str, ...]] = {
-    "vi": (
-        "Ngày làm việc: thứ Hai đến thứ Sáu, trừ các ngày lễ, Tết của Việt Nam (theo gói"
-        " holidays, kể cả ngày nghỉ bù), cộng hoặc trừ các điều chỉnh lịch của sổ đăng ký.",
-        "Ngày phải có giao dịch: ngày làm việc trong kỳ, trong thời hạn của nhiệm vụ (từ ngày"
-        " bắt đầu, trước ngày kết thúc) và không sau ngày chốt số liệu.",
-        "Ngày đạt: ngày phải có giao dịch có ít nhất số giao dịch thành công tối thiểu của"
-        " nhiệm vụ, tính theo giờ địa phương.",
-        "Tỷ lệ = số ngày đạt / số ngày phải có giao dịch, làm tròn đến 4 chữ số thập phân.",
-        "Giao dịch thành công, giao dịch lỗi: mọi giao dịch trong kỳ (kể cả ngày nghỉ), trong"
-        " thời hạn của nhiệm vụ, đến hết ngày chốt số liệu.",
-        "Kết quả nhiệm vụ duy trì giao dịch: Không áp dụng nếu không có ngày phải có giao dịch;"
-        " Đạt nếu tỷ lệ không thấp hơn ngưỡng; Đạt một phần nếu có giao dịch thành công;"
-        " còn lại là Không đạt.",
-        "Kết quả nhiệm vụ triển khai kết nối: Đã kết nối nếu đã có giao dịch thành công đến hết"
-        " kỳ (và ngày chốt số liệu); còn lại là Chưa kết nối.",
-        "Nguồn giao dịch được tính: chỉ các nguồn mà sổ đăng ký cho phép (mặc định cả bốn"
-        " nguồn: thăm dò, đẩy (API), cổng (LGSP, X-Road), nhập tệp); giao dịch"
-        " của nguồn khác vẫn được lưu nhưng không vào số liệu nào. Ngày đạt chỉ nhờ thăm dò: ngày"
-        " đạt mà không còn đạt nếu bỏ giao dịch thăm dò do hệ thống giám sát tự thực hiện.",
-        "Ngày được miễn trừ: ngày phải có giao dịch, không đạt, nằm trong một miễn trừ đã được"
-        " phê duyệt của hệ thống (và của đơn vị, nếu miễn trừ ghi đơn vị). Ngày này không tính"
-        " vào số ngày phải có giao dịch; ngày đạt không bao giờ bị miễn trừ, nên miễn trừ không"
-        " làm giảm tỷ lệ. Miễn trừ đề xuất, bị từ chối hoặc đã thu hồi không thay đổi số liệu.",
-        "Số liệu cả quý: cộng số ngày phải có giao dịch, số ngày đạt, số giao dịch thành công"
-        " và lỗi, số ngày được miễn trừ và số ngày đạt chỉ nhờ thăm dò của ba tháng; tỷ lệ và"
-        " kết quả tính lại từ các tổng đó theo cùng quy tắc.",
+RULES: tuple[str, ...] = (
+    N_(
+        "Working day: Monday to Friday, less Vietnam's public holidays, compensatory and"
+        " swapped days off under the Labour Code and the annual notices, plus the Saturdays"
+        " those notices make working days, with the registry's calendar overrides."
     ),
-    "en": (
-        "Working day: Monday to Friday, except Vietnam's public holidays (as the holidays"
-        " package lists them, observed days included), with the registry's calendar overrides.",
-        "Required day: a working day of the period, within the obligation's dates (from its"
-        " start, before its end), not after the as-of day.",
-        "Met day: a required day with at least the obligation's minimum number of successful"
-        " transactions, in local time.",
-        "Ratio = met days / required days, rounded to 4 decimals.",
+    N_(
+        "Required day: a working day of the period, within the duty's dates (from its start,"
+        " before its end), not after the as-of day."
+    ),
+    N_(
+        "Met day: a required day with at least the duty's minimum number of successful"
+        " transactions, in local time."
+    ),
+    N_("Ratio = met days / required days, rounded to 4 decimals."),
+    N_(
         "Successes, failures: every transaction of the period (weekends and holidays included)"
-        " within the obligation's dates, up to the end of the as-of day.",
+        " within the duty's dates, up to the end of the as-of day."
+    ),
+    N_(
         "Status of a duty to maintain transactions: not applicable without a required day;"
         " compliant when the ratio reaches the target; partial when there was a success;"
-        " non-compliant otherwise.",
+        " non-compliant otherwise."
+    ),
+    N_(
         "Status of a duty to connect: connected when a success exists by the end of the period"
-        " (and of the as-of day); not connected otherwise.",
-        "Sources that count: only those the registry allows (key evidence; by default all four:"
-        " probe, push, gateway, import); records of other sources are stored but enter no"
-        " figure. Days met only by probes: met days that would not be met without the records"
-        " of lienthong's own probe calls.",
+        " (and of the as-of day); not connected otherwise."
+    ),
+    N_(
+        "Sources that count: only those the registry allows (by default all four: probes,"
+        " the push interface, gateways (LGSP, X-Road), file imports); transactions of other"
+        " sources are stored but enter no figure. Days met only by probes: met days that would"
+        " not be met without the monitor's own probe calls."
+    ),
+    N_(
         "Excused day: a required day, not met, covered by an approved excusal of the system (and"
         " of the department, if the excusal names one). It is left out of the required days; a"
         " met day is never excused, so an excusal never lowers a ratio. Proposed, rejected or"
-        " withdrawn excusals change no figure.",
+        " withdrawn excusals change no figure."
+    ),
+    N_(
         "Quarter figures: required days, met days, successes and failures, excused days and days"
         " met only by probes of the three months added up; the ratio and status recomputed from"
-        " those sums by the same rules.",
+        " those sums by the same rules."
     ),
-}
+)

@@ -20,11 +20,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.platforms import platform_names, standing_text
 from compliance.rules import ComplianceRow
-from reports.colours import STATUS_COLOURS
+from i18n import N_
+from i18n.glossary import DAY_STATES, STATUSES
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
+from reports.provenance import database_text
 from reports.tabular import FIELDS
-from reports.words import RULES, Labels, text
+from reports.words import Labels, Phrases, text
 
 TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -47,102 +49,54 @@ NUMBER_FIELDS = (
 )
 TIME_FIELDS = ("first_success", "last_success")
 
-PHRASES = {
-    "vi": {
-        "title": "Báo cáo tình hình duy trì kết nối, phát sinh giao dịch với các hệ thống"
-        " thông tin quốc gia",
-        "summary": "Tổng hợp",
-        "quarter": "Cả quý",
-        "how": "Cách tính",
-        "as_of": "số liệu đến hết ngày",
-        "generated": "lập lúc",
-        "department": "Đơn vị",
-        "province": "Tỉnh",
-        "period": "Kỳ báo cáo",
-        "from": "Từ ngày",
-        "to": "Đến ngày",
-        "as_of_day": "Số liệu tính đến hết ngày",
-        "timezone": "Múi giờ (ngày tính theo giờ địa phương)",
-        "deadline": "Hạn gửi báo cáo quý (trước ngày 25 tháng cuối quý)",
-        "generated_at": "Thời điểm lập",
-        "registry": "Sổ đăng ký",
-        "database": "Cơ sở dữ liệu",
-        "software": "Phần mềm",
-        "rules": "Quy tắc tính",
-        "holidays": "Ngày lễ, Tết của Việt Nam trong kỳ",
-        "holiday_date": "Ngày",
-        "holiday_name": "Tên ngày lễ",
-        "none": "Không có",
-        "overrides": "Điều chỉnh lịch của sổ đăng ký trong kỳ",
-        "override_kind": "Điều chỉnh",
-        "extra_holiday": "Ngày nghỉ thêm",
-        "extra_working_day": "Ngày làm việc bù",
-        "thresholds": "Ngưỡng của từng nhiệm vụ",
-        "target": "Ngưỡng tỷ lệ",
-        "min_daily": "Số giao dịch thành công tối thiểu mỗi ngày",
-        "since": "Áp dụng từ ngày",
-        "until": "Kết thúc trước ngày",
-        "derived": "Suy ra (không trích nguyên văn)",
-        "yes": "Có",
-        "no": "Không",
-        "sources": "Nguồn giao dịch được tính",
-        "excusals": "Miễn trừ",
-        "excusals_title": "Các miễn trừ đã phê duyệt (ngày không đạt không do lỗi của đơn vị)",
-        "excusal_id": "Số",
-        "excused_here": "Số ngày được miễn trừ",
-        "reason": "Lý do",
-        "proposed_by": "Người đề xuất",
-        "approved_by": "Người phê duyệt",
-        "approved_at": "Thời điểm phê duyệt",
-        "every_department": "Mọi đơn vị",
-    },
-    "en": {
-        "title": "Compliance of data connections with the national information systems",
-        "summary": "Summary",
-        "quarter": "Quarter",
-        "how": "How computed",
-        "as_of": "figures to the end of",
-        "generated": "generated",
-        "department": "Department",
-        "province": "Province",
-        "period": "Period",
-        "from": "From",
-        "to": "To",
-        "as_of_day": "Figures to the end of",
-        "timezone": "Timezone (days are local days)",
-        "deadline": "Quarterly report deadline (before the 25th of the quarter's last month)",
-        "generated_at": "Generated at",
-        "registry": "Registry",
-        "database": "Database",
-        "software": "Software",
-        "rules": "Rules",
-        "holidays": "Vietnam's public holidays in the period",
-        "holiday_date": "Day",
-        "holiday_name": "Holiday (Vietnamese name)",
-        "none": "None",
-        "overrides": "The registry's calendar overrides in the period",
-        "override_kind": "Override",
-        "extra_holiday": "Extra holiday",
-        "extra_working_day": "Extra working day",
-        "thresholds": "Each obligation's thresholds",
-        "target": "Target ratio",
-        "min_daily": "Minimum daily successes",
-        "since": "Since",
-        "until": "Until (exclusive)",
-        "derived": "Derived (not quoted)",
-        "yes": "Yes",
-        "no": "No",
-        "sources": "Sources that count",
-        "excusals": "Excusals",
-        "excusals_title": "Approved excusals (missed days that were not the department's fault)",
-        "excusal_id": "No.",
-        "excused_here": "Days excused",
-        "reason": "Reason",
-        "proposed_by": "Proposed by",
-        "approved_by": "Approved by",
-        "approved_at": "Approved at",
-        "every_department": "Every department",
-    },
+PHRASES: dict[str, str] = {
+    "title": N_("Compliance of data connections with the national information systems"),
+    "summary": N_("Summary"),
+    "quarter": N_("Quarter"),
+    "how": N_("How computed"),
+    "as_of": N_("figures to the end of"),
+    "generated": N_("generated"),
+    "department": N_("Department"),
+    "province": N_("Province"),
+    "period": N_("Reporting period"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "as_of_day": N_("Figures to the end of"),
+    "timezone": N_("Timezone (days are local days)"),
+    "deadline": N_("Quarterly report deadline (before the 25th of the quarter's last month)"),
+    "generated_at": N_("Generated at"),
+    "registry": N_("Registry"),
+    "database": N_("Database"),
+    "software": N_("Software"),
+    "rules": N_("Rules"),
+    "holidays": N_("Vietnam's public holidays in the period"),
+    "holiday_date": N_("Day"),
+    "holiday_name": N_("Holiday (Vietnamese name)"),
+    "none": N_("None"),
+    "overrides": N_("The registry's calendar overrides in the period"),
+    "override_kind": N_("Override"),
+    "extra_holiday": N_("Extra holiday"),
+    "extra_working_day": N_("Extra working day"),
+    "thresholds": N_("Each obligation's thresholds"),
+    "target": N_("Target ratio"),
+    "min_daily": N_("Minimum daily successes"),
+    "since": N_("Since"),
+    "until": N_("Until (exclusive)"),
+    "derived": N_("Derived (not quoted)"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "sources": N_("Sources that count"),
+    "excusals": N_("Excusals"),
+    "excusals_title": N_("Approved excusals (missed days that were not the department's fault)"),
+    "excusal_id": N_("No."),
+    "excused_here": N_("Days excused"),
+    "reason": N_("Reason"),
+    "proposed_by": N_("Proposed by"),
+    "approved_by": N_("Approved by"),
+    "approved_at": N_("Approved at"),
+    "every_department": N_("Every department"),
+    "page": N_("Page {n} of {total}"),
+    "fingerprint": N_("Fingerprint of the registry's content"),
 }
 
 BOLD = Font(bold=True)
@@ -151,13 +105,14 @@ HEADER_FILL = PatternFill("solid", start_color="DDEBF7")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
+# The glossary's colours (i18n/glossary.py): the same as on the pages, the PDF and the DOCX.
 STATUS_FILLS = {
-    s: PatternFill("solid", start_color=bg.lstrip("#")) for s, (bg, _) in STATUS_COLOURS.items()
+    s: PatternFill("solid", start_color=t.background.lstrip("#")) for s, t in STATUSES.items()
 }
-STATUS_FONTS = {s: Font(color=fg.lstrip("#")) for s, (_, fg) in STATUS_COLOURS.items()}
-STATUS_TOTAL_FONTS = {
-    s: Font(color=fg.lstrip("#"), bold=True) for s, (_, fg) in STATUS_COLOURS.items()
-}
+STATUS_FONTS = {s: Font(color=t.text.lstrip("#")) for s, t in STATUSES.items()}
+EXCUSED_FILL = PatternFill("solid", start_color=DAY_STATES["excused"].background.lstrip("#"))
+EXCUSED_FONT = Font(color=DAY_STATES["excused"].text.lstrip("#"))
+STATUS_TOTAL_FONTS = {s: Font(color=t.text.lstrip("#"), bold=True) for s, t in STATUSES.items()}
 TOTAL_FONT = Font(bold=True)
 
 
@@ -166,7 +121,7 @@ def write_xlsx(filing: Filing, out: IO[bytes]) -> None:
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
-    words = PHRASES[filing.lang]
+    words = Phrases(PHRASES, filing.lang)
     labels = filing.labels
     if filing.is_quarter:
         summary.title = words["quarter"]
@@ -192,7 +147,8 @@ def write_xlsx(filing: Filing, out: IO[bytes]) -> None:
         )
     used = {ws.title for ws in workbook.worksheets}
     for department, lines in filing.departments:
-        ws = workbook.create_sheet(_unique(_sheet_name(department.code), used))
+        # Named by the department's name (a person's word), not its code.
+        ws = workbook.create_sheet(_unique(_sheet_name(text(department.name)), used))
         scope = f"{words['department']}: {text(department.name)} ({department.code})"
         _table_sheet(
             ws, filing, labels.period(filing.period), _department_rows(filing, lines), scope=scope
@@ -200,13 +156,25 @@ def write_xlsx(filing: Filing, out: IO[bytes]) -> None:
     if excusal_lines(filing):  # contract 1.1: a sheet only when an excusal changed a row
         _excusals(workbook.create_sheet(_unique(words["excusals"], used)), filing)
     _how_computed(workbook.create_sheet(_unique(words["how"], used)), filing)
+    for ws in workbook.worksheets:
+        _print_setup(ws, words["page"])
     workbook.save(out)
+
+
+def _print_setup(ws: Worksheet, page: str) -> None:
+    """Every sheet prints on A4, its pages numbered in the footer ("Trang 2/5")."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    # Excel's header/footer codes: &P the page, &N the number of pages (a literal & is &&).
+    footer = page.replace("&", "&&").format(n="&P", total="&N")
+    for side in (ws.oddFooter, ws.evenFooter):
+        assert side is not None  # openpyxl gives every sheet both
+        side.center.text = footer
 
 
 def _excusals(ws: Worksheet, filing: Filing) -> None:
     """Each approved excusal behind a row's excused days: its days, reason and authors."""
     labels = filing.labels
-    words = PHRASES[filing.lang]
+    words = Phrases(PHRASES, filing.lang)
     ws.cell(1, 1, words["excusals_title"]).font = TITLE
     columns = [
         words["excusal_id"],
@@ -275,7 +243,7 @@ def _table_sheet(
     scope: str = "",
 ) -> None:
     labels = filing.labels
-    words = PHRASES[filing.lang]
+    words = Phrases(PHRASES, filing.lang)
     report = filing.report
     with_period = any(p is not None for p, _ in rows)
     fields = (("period",) if with_period else ()) + FIELDS + _required_column(rows)
@@ -313,6 +281,8 @@ def _table_sheet(
             if field == "status":
                 cell.fill = STATUS_FILLS[row.status]
                 cell.font = (STATUS_TOTAL_FONTS if total else STATUS_FONTS)[row.status]
+            elif field == "excused_days" and row.excused_days:
+                cell.fill, cell.font = EXCUSED_FILL, EXCUSED_FONT  # the strip's excused colour
             elif total:
                 cell.font = TOTAL_FONT
             cell.alignment = WRAP if field in WIDE else TOP
@@ -387,9 +357,10 @@ def _widths(
 
 def _how_computed(ws: Worksheet, filing: Filing) -> None:
     labels = filing.labels
-    words = PHRASES[filing.lang]
+    words = Phrases(PHRASES, filing.lang)
     report = filing.report
     period = filing.period
+    source = filing.provenance
     ws.cell(1, 1, words["how"]).font = TITLE
     facts: list[tuple[str, Any, str | None]] = [
         (words["province"], f"{text(report.province.name)} ({report.province.code})", None),
@@ -410,9 +381,10 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
             report.generated_at.replace(tzinfo=None, microsecond=0),
             labels.excel_datetime,
         ),
-        (words["registry"], filing.provenance.registry, None),
-        (words["database"], filing.provenance.database, None),
-        (words["software"], filing.provenance.software, None),
+        (words["registry"], source.registry_text(filing.lang), None),
+        (words["fingerprint"], source.digest, None),
+        (words["database"], database_text(source.database, filing.lang), None),
+        (words["software"], source.software_text(filing.lang), None),
     ]
     r = 3
     for key, value, fmt in facts:
@@ -425,7 +397,7 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
 
     r += 1
     ws.cell(r, 1, words["rules"]).font = BOLD
-    for rule in RULES[filing.lang]:
+    for rule in labels.rules(quarter=True):
         r += 1
         ws.cell(r, 2, rule).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = 30

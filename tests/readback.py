@@ -12,8 +12,9 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from compliance.platforms import platform_names
+from i18n.glossary import STATUSES
 from registry.model import PLATFORMS
-from reports.words import CATALOG_COLUMNS, COLUMNS, KINDS, STATUSES, Labels, Lang
+from reports.words import COLUMNS, KINDS, Labels, Lang
 from reports.xlsx import FIRST_DATA_ROW, HEADER_ROW
 
 
@@ -23,13 +24,13 @@ def xlsx_rows(
     """A table sheet's rows as the JSON report's fields (labels mapped back to codes)."""
     workbook = load_workbook(source) if isinstance(source, Path) else source
     ws = workbook.worksheets[sheet] if isinstance(sheet, int) else workbook[sheet]
-    by_header = {v: k for k, v in COLUMNS[lang].items()}
-    by_header |= {Labels(lang).column(k): k for k in CATALOG_COLUMNS}
+    labels = Labels(lang)
+    by_header = {labels.column(k): k for k in COLUMNS}
     headers = [by_header[c.value] for c in ws[HEADER_ROW] if c.value is not None]
+    kinds = {labels.kind(k): k for k in KINDS}
+    statuses = {labels.status(k): k for k in STATUSES}
     # The platforms' names back to the JSON's codes; the required platform is not in JSON.
     platforms = {platform_names([p], lang): p for p in PLATFORMS}
-    kinds = {v: k for k, v in KINDS[lang].items()}
-    statuses = {v: k for k, v in STATUSES[lang].items()}
     rows = []
     for values in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True):
         if all(v is None for v in values):

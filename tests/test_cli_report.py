@@ -106,7 +106,7 @@ def test_department_pack(varied: Engine, store_url: str, tmp_path: Path) -> None
     assert [r["system"] for r in document["rows"]] == ["csdl-dkdn", "ma-so-ngan-sach", "csdl-gia"]
     assert report(store_url, tmp_path / "pack.pdf", *args, "--format", "pdf", "--lang", "en") == 0
     text = pdf_text(tmp_path / "pack.pdf")
-    assert "Department: Sở Tài chính" in text and "Sở Tư pháp" not in text
+    assert "September 2026 (Sở Tài chính)" in text and "Sở Tư pháp" not in text
 
 
 def test_month_and_quarter_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,3 +150,41 @@ def test_garbage_collection_is_paused_only_while_the_report_is_built() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_filed_document_takes_the_config_report_table(
+    varied: Engine,
+    store_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Contract 1.2: the config's [report] table gives the code, the signer, the recipients;
+    `--format docx` writes the same document for Word."""
+    config = tmp_path / "serve.toml"
+    config.write_text(
+        "[report]\n"
+        'document_code = "SKHCN"\n'
+        'signer_title = "KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC"\n'
+        'signer_name = "Trần Thị Hoa"\n'
+        'recipients = ["- UBND tỉnh;", "- Lưu: VT, CĐS."]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("LIENTHONG_CONFIG", str(config))
+    args = ("--month", "2026-09", "--as-of", "2026-09-30")
+    assert report(store_url, tmp_path / "bc.pdf", *args, "--format", "pdf") == 0
+    assert report(store_url, tmp_path / "bc.docx", *args, "--format", "docx") == 0
+    text = pdf_text(tmp_path / "bc.pdf")
+    assert "Số: ……/BC-SKHCN" in text and "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC" in text
+    assert "Trần Thị Hoa" in text and "- Lưu: VT, CĐS." in text
+    from docx import Document
+
+    word = Document(str(tmp_path / "bc.docx"))
+    cells = [p.text for t in word.tables for c in t._cells for p in c.paragraphs]
+    assert "Số: ……/BC-SKHCN" in cells and "Trần Thị Hoa" in cells and "PHÓ GIÁM ĐỐC" in cells
+    # An unknown key in [report] is refused, in one line naming it.
+    config.write_text('[report]\nsigner = "x"\n', encoding="utf-8")
+    assert report(store_url, tmp_path / "bad.pdf", *args, "--format", "pdf") == 1
+    assert "report.signer" in capsys.readouterr().err
+    assert not (tmp_path / "bad.pdf").exists()

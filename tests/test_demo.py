@@ -207,5 +207,5 @@ def test_serve_writes_the_exports_by_itself(tmp_path: Path) -> None:
     assert any("Q" in p for p in periods) and any("Q" not in p for p in periods), periods
     for record in records.values():
         suffixes = sorted(Path(f).suffix for f in record.files)
-        assert suffixes == [".csv", ".json", ".pdf", ".xlsx"]
+        assert suffixes == [".csv", ".docx", ".json", ".pdf", ".xlsx"]
         assert all((exports / f).stat().st_size > 0 for f in record.files)

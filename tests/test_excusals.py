@@ -441,6 +441,7 @@ def test_xlsx_and_pdf_show_excusals_probe_only_days_and_the_policy(
 
     from compliance.periods import Month
     from compliance.report import build_report
+    from i18n.glossary import DAY_STATES
     from reports import Filing, write_export_file
     from store.excusals import approve_excusal, propose_excusal
     from tests.readback import pdf_text
@@ -493,8 +494,17 @@ def test_xlsx_and_pdf_show_excusals_probe_only_days_and_the_policy(
         "Nguyễn Văn An",
         "Trần Thị Bình",
     ]
+    # Excused days in the glossary's one colour for "excused" (as on the pages and the PDF).
+    summary = load_workbook(xlsx)["Tổng hợp"]
+    headers = [c.value for c in summary[4]]
+    excused_cells = [
+        r[headers.index("Số ngày được miễn trừ")] for r in summary.iter_rows(min_row=5)
+    ]
+    shaded = {c.fill.start_color.rgb[-6:] for c in excused_cells if c.value}
+    assert shaded == {DAY_STATES["excused"].background.lstrip("#")}
     how = load_workbook(xlsx)["Cách tính"]
-    assert any(c.value == "đẩy (API), cổng (LGSP, X-Road)" for r in how.iter_rows() for c in r)
+    sources = "giao diện đẩy (API), cổng kết nối (LGSP, X-Road)"
+    assert any(c.value == sources for r in how.iter_rows() for c in r)
 
     pdf = artifacts / "excusals.pdf"
     write_export_file("pdf", Filing(report, registry, SOURCE), pdf)
@@ -502,7 +512,17 @@ def test_xlsx_and_pdf_show_excusals_probe_only_days_and_the_policy(
     assert f"Ngày được miễn trừ: {row.excused_days}." in words
     assert f"Miễn trừ số {n} (01/09/2026 – 30/09/2026, {row.excused_days} ngày)" in words
     assert "đề xuất: Nguyễn Văn An; phê duyệt: Trần Thị Bình." in words
-    assert "so-tuphap → ho-tich: đẩy (API), cổng (LGSP, X-Road)" in words
+    tuphap = registry.system("ho-tich").name
+    assert f"Sở Tư pháp – {tuphap}: {sources}" in words
+    # The assessment says what was excused, for how many days, and why.
+    assert (
+        f"Số ngày được miễn trừ (ngày không đạt không do lỗi của đơn vị, đã được phê duyệt): {row.excused_days} ngày"
+        in words
+    )
+    assert (
+        f"- {row.department_name}, {row.system_name}: {row.excused_days} ngày"
+        " (01/09/2026 – 30/09/2026): Hệ thống Đăng ký doanh nghiệp quốc gia nâng cấp."
+    ) in words
     probe_only = sum(r.probe_only_days for r in report.rows)
     assert probe_only > 0
     assert "Ngày đạt chỉ nhờ giao dịch thăm dò của hệ thống giám sát:" in words

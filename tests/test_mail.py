@@ -51,11 +51,15 @@ def test_exports_are_mailed_once_to_the_standing_department(
     attachments = {a.get_filename(): a for a in october.iter_attachments()}
     assert sorted(attachments) == [
         "lienthong-2026-10.csv",
+        "lienthong-2026-10.docx",  # the document, for the office to finish in Word
         "lienthong-2026-10.json",
         "lienthong-2026-10.pdf",
         "lienthong-2026-10.xlsx",
     ]
     assert attachments["lienthong-2026-10.pdf"].get_content_type() == "application/pdf"
+    assert attachments["lienthong-2026-10.docx"].get_content_type() == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     pdf = folder / "2026-10" / "lienthong-2026-10.pdf"
     assert attachments["lienthong-2026-10.pdf"].get_content() == pdf.read_bytes()
     record = read_manifest(folder)["2026-10"]

@@ -18,7 +18,7 @@ from compliance.report import build_report, first_success
 from compliance.rules import DayState, compliance_row
 from registry import Registry
 from reports import write_csv, write_json
-from reports.provenance import provenance
+from reports.provenance import database_text, provenance
 from reports.tabular import FIELDS, quarter_as_dict, report_as_dict
 from store.counts import daily_source_counts_between, first_success_days_by_source
 
@@ -158,8 +158,11 @@ def test_department_pack_keeps_its_figures(varied: Engine, bac_ninh: Registry) -
 
 def test_provenance_names_the_registry_files_and_hides_the_password() -> None:
     source = provenance(None, "postgresql+psycopg://lienthong:s3cret@db.example/lienthong")
-    assert source.registry.startswith(
-        "bundled bac-ninh (national/systems.yml, bac-ninh/province.yml; sha256 "
-    )
+    assert source.registry == "bac-ninh" and source.bundled
+    assert source.files == ("national/systems.yml", "bac-ninh/province.yml")
+    assert len(source.digest) == 12 and int(source.digest, 16) >= 0
     assert "s3cret" not in source.database and "db.example/lienthong" in source.database
     assert source.software.startswith("lienthong ")
+    # As the filed document says it: no URL, no password.
+    shown = "PostgreSQL “lienthong” trên máy chủ db.example"
+    assert database_text(source.database, "vi") == shown

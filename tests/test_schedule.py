@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 from sqlalchemy import Engine
 
 from compliance.periods import Month, Quarter
@@ -24,6 +25,7 @@ from reports import FORMATS, scheduled
 from reports.due import due_exports, next_due_at
 from reports.manifest import ManifestError, folder_lock, read_manifest
 from reports.scheduled import ExportsSettings, exports_schedule, run_due
+from reports.settings import ReportSettings
 from reports.tabular import report_as_dict
 from tests.readback import json_row_as_xlsx, pdf_text, xlsx_rows
 
@@ -93,6 +95,10 @@ def settings(folder: Path, **kw: object) -> ExportsSettings:
     return ExportsSettings.model_validate({"dir": folder, **kw})
 
 
+# The config's [report] table: what the filed document (PDF, DOCX) takes from it.
+DOCUMENT = ReportSettings(document_code="SKHCN", signer_title="GIÁM ĐỐC", signer_name="Lê Văn Hòa")
+
+
 def run(engine: Engine, registry: Registry, folder: Path, now: datetime) -> list[str]:
     result = run_due(
         engine,
@@ -101,6 +107,7 @@ def run(engine: Engine, registry: Registry, folder: Path, now: datetime) -> list
         now=now,
         registry_spec=None,
         database_url="sqlite:///test.db",
+        document=DOCUMENT,
     )
     return [w.period for w in result.written]
 
@@ -113,7 +120,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-def test_the_first_at_seven_writes_four_formats(
+def test_the_first_at_seven_writes_every_format(
     varied: Engine, bac_ninh: Registry, tmp_path: Path
 ) -> None:
     folder = tmp_path / "exports"
@@ -122,7 +129,7 @@ def test_the_first_at_seven_writes_four_formats(
     assert run(varied, bac_ninh, folder, at("2026-11-01 07:00")) == ["2026-10"]
 
     files = sorted(p.name for p in (folder / "2026-10").iterdir())
-    assert files == [f"lienthong-2026-10.{ext}" for ext in ("csv", "json", "pdf", "xlsx")]
+    assert files == [f"lienthong-2026-10.{ext}" for ext in ("csv", "docx", "json", "pdf", "xlsx")]
     document = json.loads((folder / "2026-10" / "lienthong-2026-10.json").read_text())
     expected = build_report(
         varied, bac_ninh, Month(2026, 10), date(2026, 10, 31), at("2026-11-01 07:00")
@@ -131,7 +138,13 @@ def test_the_first_at_seven_writes_four_formats(
     assert xlsx_rows(folder / "2026-10" / "lienthong-2026-10.xlsx") == [
         json_row_as_xlsx(r) for r in document["rows"]
     ]
-    assert "Tháng 10 năm 2026" in pdf_text(folder / "2026-10" / "lienthong-2026-10.pdf")
+    filed = pdf_text(folder / "2026-10" / "lienthong-2026-10.pdf")
+    assert "tháng 10 năm 2026" in filed
+    assert "Số: ……/BC-SKHCN" in filed and "GIÁM ĐỐC Lê Văn Hòa" in filed
+    word = Document(str(folder / "2026-10" / "lienthong-2026-10.docx"))
+    assert "Số: ……/BC-SKHCN" in [
+        p.text for c in word.tables[0].columns[0].cells for p in c.paragraphs
+    ]
     record = read_manifest(folder)["2026-10"]
     assert (record.as_of, record.written_at) == ("2026-10-31", "2026-11-01T07:00:00+07:00")
     assert record.files[0] == "2026-10/lienthong-2026-10.json"
@@ -204,7 +217,9 @@ def test_run_due_command(
     args = ["exports", "run-due", "--db", store_url, "--exports-dir", str(folder)]
     assert main([*args, "--now", "2026-11-01T07:00:00+07:00"]) == 0
     out = capsys.readouterr().out
-    assert f"{folder / '2026-10'}: wrote 2026-10 as of 2026-10-31 (json, csv, xlsx, pdf)" in out
+    assert (
+        f"{folder / '2026-10'}: wrote 2026-10 as of 2026-10-31 (json, csv, xlsx, pdf, docx)" in out
+    )
     assert main([*args, "--now", "2026-11-01T08:00:00+07:00"]) == 0
     assert capsys.readouterr().out == f"{folder}: nothing due; next at 2026-12-01T07:00+07:00\n"
     with pytest.raises(SystemExit) as exit_:

@@ -12,6 +12,7 @@ from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config
 from probes.engine import ProbeSettings, UrlRewrite
+from reports.settings import ReportSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +60,7 @@ def test_the_documented_example_is_a_valid_config(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.service_options() == ServiceOptions()
     assert config.probes.rewrites  # the example shows one rewrite
+    assert config.report == ReportSettings()  # blanks for the office to fill in
 
 
 @pytest.mark.parametrize(
@@ -87,4 +89,6 @@ def test_a_bad_key_is_named(tmp_path: Path, text: str, message: str) -> None:
 def test_the_production_example_is_a_valid_config() -> None:
     config = load_config(ROOT / "examples" / "lienthong.toml")
     assert config.database == "postgresql:///lienthong"
+    assert config.report.document_code == "SKHCN"
+    assert config.report.signer_title.splitlines() == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]
     assert config.exports.mail is not None and config.exports.mail.password_env

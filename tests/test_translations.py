@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 import i18n
 
@@ -70,3 +71,20 @@ def test_a_language_is_named_loosely_but_only_vi_or_en() -> None:
         assert "fr" in str(e)
     else:
         raise AssertionError("fr accepted")
+
+
+def test_a_message_has_one_translation_whatever_file_holds_it() -> None:
+    """One glossary: the catalog files of a language never translate a msgid two ways."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((i18n.LOCALE_DIR / "vi" / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as f:
+            for message in read_po(f):
+                if not message.id:
+                    continue
+                msgid = message.id if isinstance(message.id, str) else message.id[0]
+                text = message.string if isinstance(message.string, str) else message.string[0]
+                first = seen.setdefault(msgid, (path.name, text))
+                if first[1] != text:
+                    clashes.append(f"{msgid!r}: {first[0]} {first[1]!r}, {path.name} {text!r}")
+    assert not clashes, "\n".join(clashes)

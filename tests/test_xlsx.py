@@ -19,7 +19,7 @@ from reports.tabular import quarter_as_dict
 from tests.readback import json_row_as_xlsx, xlsx_rows
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
-SOURCE = Provenance(registry="bundled bac-ninh", database="sqlite:///test.db", software="test")
+SOURCE = Provenance(registry="bac-ninh", database="sqlite:///test.db", software="test")
 
 
 def test_month_sheets_carry_the_json_figures(
@@ -39,12 +39,33 @@ def test_month_sheets_carry_the_json_figures(
         "connected",
         "not_connected",
     }
-    # Each department's sheet holds exactly its rows.
+    # Each department's sheet, named by the department's Vietnamese name, holds its rows.
     workbook = load_workbook(path)
     for department in {r["department"] for r in expected}:
         mine = [r for r in expected if r["department"] == department]
-        assert xlsx_rows(workbook, department) == mine
+        name = bac_ninh.department(department).name[:31]  # Excel's limit
+        assert xlsx_rows(workbook, name) == mine
     assert workbook.sheetnames[-1] == "Cách tính"
+
+
+def test_every_sheet_prints_on_a4_with_page_numbers(
+    varied: Engine, bac_ninh: Registry, tmp_path: Path
+) -> None:
+    report = build_report(varied, bac_ninh, Month(2026, 9), now=NOW)
+    for lang, page in (("vi", "Trang &P/&N"), ("en", "Page &P of &N")):
+        path = tmp_path / f"report-{lang}.xlsx"
+        write_export_file("xlsx", Filing(report, bac_ninh, SOURCE, lang), path)
+        workbook = load_workbook(path)
+        for ws in workbook.worksheets:
+            assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, ws.title  # 9: A4
+            # Excel's codes: &P this page, &N the number of pages.
+            assert ws.oddFooter.center.text == page, ws.title
+        if lang == "vi":
+            assert workbook.sheetnames[:2] == ["Tổng hợp", "Sở Khoa học và Công nghệ"]
+            assert "Sở Tư pháp" in workbook.sheetnames
+        else:
+            assert workbook.sheetnames[0] == "Summary"
+            assert workbook.sheetnames[-1] == "How computed"
 
 
 def test_cells_are_typed_frozen_filtered_and_coloured(
@@ -85,7 +106,8 @@ def test_how_computed_sheet(varied: Engine, bac_ninh: Registry, tmp_path: Path) 
     assert facts["Múi giờ (ngày tính theo giờ địa phương)"] == "Asia/Ho_Chi_Minh"
     assert facts["Số liệu tính đến hết ngày"] == datetime(2026, 8, 31)
     assert facts["Thời điểm lập"] == datetime(2026, 11, 2, 8, 30)
-    assert facts["Sổ đăng ký"] == "bundled bac-ninh"
+    assert facts["Sổ đăng ký"] == "“bac-ninh”"
+    assert facts["Cơ sở dữ liệu"] == "tệp SQLite test.db"  # never its URL
     values = [c.value for c in cells]
     # The holidays package's day off for 31 August 2026, with its Vietnamese name, and the
     # registry's Saturday worked in exchange (22 August), both as real dates.
@@ -128,7 +150,7 @@ def test_quarter_workbook(varied: Engine, bac_ninh: Registry, tmp_path: Path) ->
     for sheet, month in zip(("T7-2026", "T8-2026", "T9-2026"), document["months"], strict=True):
         assert xlsx_rows(path, sheet) == [json_row_as_xlsx(r) for r in month["rows"]]
     # A department's sheet: each obligation's three months, then the quarter.
-    tuphap = xlsx_rows(path, "so-tuphap")
+    tuphap = xlsx_rows(path, "Sở Tư pháp")
     assert [r["period"] for r in tuphap[:4]] == ["T7/2026", "T8/2026", "T9/2026", "Quý III"]
     quarter_rows = [r for r in tuphap if r["period"] == "Quý III"]
     assert [{k: v for k, v in r.items() if k != "period"} for r in quarter_rows] == [
@@ -145,8 +167,8 @@ def test_department_pack_workbook(varied: Engine, bac_ninh: Registry, tmp_path: 
     path = tmp_path / "pack.xlsx"
     write_export_file("xlsx", Filing(report, bac_ninh, SOURCE), path)
     workbook = load_workbook(path)
-    assert workbook.sheetnames == ["Tổng hợp", "so-tuphap", "Cách tính"]
+    assert workbook.sheetnames == ["Tổng hợp", "Sở Tư pháp", "Cách tính"]
     rows = xlsx_rows(path, "Tổng hợp")
     assert len(rows) == 4 and {r["department"] for r in rows} == {"so-tuphap"}
-    assert workbook["so-tuphap"].cell(3, 1).value == "Đơn vị: Sở Tư pháp (so-tuphap)"
+    assert workbook["Sở Tư pháp"].cell(3, 1).value == "Đơn vị: Sở Tư pháp (so-tuphap)"
     assert report.as_of == date(2026, 9, 30)
