@@ -85,8 +85,10 @@ def compute_report(
     """The report from counts (and approved excusals) already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
     counts = by_pair_and_source(counts, month.first)
+    today = generated_at.astimezone(registry.tz).date()
     rows = tuple(
-        row_for(registry, o, month, as_of, counts, first_days, excusals) for o in obligations
+        row_for(registry, o, month, as_of, counts, first_days, excusals, today)
+        for o in obligations
     )
     return Report(
         province=registry.province_on(min(month.last, as_of)),
@@ -106,11 +108,13 @@ def row_for(
     counts: PeriodCounts,
     first_days: FirstDays,
     excusals: Sequence[Excusal],
+    today: date | None = None,
 ) -> ComplianceRow:
-    """One obligation's row from the store's figures of every pair."""
+    """One obligation's row from the store's figures of every pair (`today`: the local day
+    it is computed on; a day not yet ended counts only once met)."""
     first = first_success(registry, obligation, first_days)
     return month_row(
-        registry, obligation, month, as_of, counts.get(obligation.key, {}), first, excusals
+        registry, obligation, month, as_of, counts.get(obligation.key, {}), first, excusals, today
     )
 
 

@@ -186,7 +186,7 @@ def _duty(
     figures = month_to_date(registry, o, today, by_day, approved, view.first_records.get(o.key))
     month = Month.of(today)
     first = first_success(registry, o, view.first_days)
-    row = compliance_row(registry, o, month, today, dict(by_day), first, approved)
+    row = compliance_row(registry, o, month, today, dict(by_day), first, approved, today)
     strip = tuple((d, _strip_state(registry, o, d, s, today)) for d, s in row.days)
     # Excused days of the month: those past, and those to come already covered.
     own = [e for e in approved if applies(e, o)]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from registry import resolve
-from registry.calendar import holidays_package_version
 from registry.loader import BUNDLED, DEFAULT_REGISTRY
 from store.database import shown
 
@@ -16,7 +15,7 @@ from store.database import shown
 class Provenance:
     registry: str  # which files, with a digest of their content
     database: str  # the URL, never with its password
-    software: str  # lienthong's and the holidays package's versions
+    software: str  # lienthong's version (the calendar is its own data: see calendar_note)
 
 
 def software_versions() -> str:
@@ -24,7 +23,7 @@ def software_versions() -> str:
         version = metadata.version("lienthong")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    return f"lienthong {version}, holidays {holidays_package_version()}"
+    return f"lienthong {version}"
 
 
 def provenance(registry_spec: str | None, database_url: str) -> Provenance:

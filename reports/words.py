@@ -93,6 +93,7 @@ DAY_STATES: dict[Lang, dict[DayState, str]] = {
         DayState.MISSED: "Ngày không đạt",
         DayState.NOT_REQUIRED: "Không yêu cầu (nghỉ, lễ, ngoài thời hạn)",
         DayState.AFTER_AS_OF: "Sau ngày chốt số liệu",
+        DayState.OPEN: "Hôm nay, chưa có giao dịch",
     },
     "en": {
         DayState.MET: "Met",
@@ -101,6 +102,7 @@ DAY_STATES: dict[Lang, dict[DayState, str]] = {
         DayState.MISSED: "Missed",
         DayState.NOT_REQUIRED: "Not required (weekend, holiday, outside the dates)",
         DayState.AFTER_AS_OF: "After the as-of day",
+        DayState.OPEN: "Today, no transaction yet",
     },
 }
 

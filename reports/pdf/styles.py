@@ -28,6 +28,7 @@ DAY_COLOURS: dict[DayState, tuple[str, str, str]] = {  # fill, stroke, text
     DayState.MISSED: ("#D9534F", "#D9534F", "#FFFFFF"),
     DayState.NOT_REQUIRED: ("#E4E4E4", "#E4E4E4", "#8A8A8A"),
     DayState.AFTER_AS_OF: ("#FFFFFF", "#C8C8C8", "#B0B0B0"),
+    DayState.OPEN: ("#FFF8C5", "#C8C8C8", "#7D4E00"),  # the glossary's `open`
 }
 DAY_INKS = {state: tuple(colors.HexColor(c) for c in inks) for state, inks in DAY_COLOURS.items()}
 GRID = colors.HexColor("#A6A6A6")
