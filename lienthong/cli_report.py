@@ -14,6 +14,7 @@ from pathlib import Path
 from compliance.packs import department_pack, pack_department
 from compliance.periods import Month, Quarter
 from compliance.quarterly import build_period_report
+from i18n import _
 from lienthong import cli_args, settings
 from lienthong.errors import BadUsage, UsageError
 from reports import (
@@ -24,6 +25,7 @@ from reports import (
 )
 from reports.files import write_text_atomically
 from reports.provenance import provenance
+from reports.scheduled import holds_records
 from reports.tabular import write_csv
 from reports.words import LANGS
 from store import open_store, sync_registry
@@ -125,11 +127,20 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.department:
         report = department_pack(report, registry, args.department)
-    if not any(row.successes or row.failures for row in report.rows):
-        scope = f" for {args.department}" if args.department else ""
+    if not holds_records(report):
+        warning = (
+            _(
+                "lienthong: warning: database {db} holds no transaction for {department} in"
+                " {period}: every obligation reads as non-compliant (is --db the right database?)"
+            )
+            if args.department
+            else _(
+                "lienthong: warning: database {db} holds no transaction in {period}: every"
+                " obligation reads as non-compliant (is --db the right database?)"
+            )
+        )
         print(
-            f"lienthong: warning: database {shown(url)} holds no transaction{scope} in {period}:"
-            " every obligation reads as non-compliant (is --db the right database?)",
+            warning.format(db=shown(url), department=args.department, period=period),
             file=sys.stderr,
         )
     filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)

@@ -231,6 +231,15 @@ def public_holidays(first: date, last: date) -> list[tuple[date, str]]:
     return found
 
 
+def official_days(first: date, last: date) -> list[tuple[date, str]]:
+    """The official calendar's days in [first, last] that are not plain working days or
+    weekends, with their names: holidays, days off and the Saturdays worked."""
+    found: list[tuple[date, str]] = []
+    for year in range(first.year, last.year + 1):
+        found.extend((d.day, d.name) for d in year_days(year) if first <= d.day <= last)
+    return found
+
+
 def year_days(year: int, calendar: Calendar = Calendar()) -> list[Day]:
     """What `calendar show` lists: the year's differences, then the fixed-date holidays on a
     weekday, and the registry's overrides (kind `override`, no source), by date."""

@@ -19,6 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.rules import ComplianceRow
+from i18n import gettext_in
 from reports.colours import STATUS_COLOURS
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
@@ -392,6 +393,7 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         (words["registry"], filing.provenance.registry, None),
         (words["database"], filing.provenance.database, None),
         (words["software"], filing.provenance.software, None),
+        (gettext_in(filing.lang, "Calendar"), filing.calendar_note, None),
     ]
     r = 3
     for key, value, fmt in facts:

@@ -640,6 +640,7 @@ def _how_computed(filing: Filing) -> list[Flowable]:
         for d, working in filing.overrides
     )
     story.append(_p(words["overrides"].format(days=overrides or words["none"]), BODY))
+    story.append(_p(filing.calendar_note, BODY))
     story.append(_p(_sources_line(filing), BODY))
     p = filing.provenance
     story.append(
