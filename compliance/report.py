@@ -87,8 +87,7 @@ def compute_report(
     counts = by_pair_and_source(counts, month.first)
     today = generated_at.astimezone(registry.tz).date()
     rows = tuple(
-        row_for(registry, o, month, as_of, counts, first_days, excusals, today)
-        for o in obligations
+        row_for(registry, o, month, as_of, counts, first_days, excusals, today) for o in obligations
     )
     return Report(
         province=registry.province_on(min(month.last, as_of)),

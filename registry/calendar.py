@@ -93,7 +93,9 @@ def parse(doc: dict[str, Any]) -> _Data:
             raise CalendarDataError(f"source {key}: an issuer and a title are required")
         if (s.get("number") is None or s.get("date") is None) and not s.get("note"):
             raise CalendarDataError(f"source {key}: without a number or a date, say why in a note")
-        sources[key] = Source(key, s.get("number"), s.get("date"), s["issuer"], s["title"], s.get("note"))
+        sources[key] = Source(
+            key, s.get("number"), s.get("date"), s["issuer"], s["title"], s.get("note")
+        )
 
     def source(key: object, where: str) -> Source:
         if not isinstance(key, str) or key not in sources:
@@ -166,10 +168,10 @@ def _provisional(year: int) -> tuple[Day, ...]:
     # The day next to 2/9 as the notices of 2021–2026 chose it: the side that joins a weekend.
     side = {0: 1, 1: -1, 2: -1, 3: 1, 4: -1, 5: -1, 6: 1}[sep2.weekday()]
     given.append((sep2 + timedelta(days=side), "adjacent", "Quốc khánh (ngày liền kề)", law))
-    for (m, d), name, since, source in data.annual:
+    for (month, mday), name, since, source in data.annual:
         if year >= since:
-            given.append((date(year, m, d), "holiday", name, source))
-    fixed = [(date(year, m, d), name) for (m, d), name in data.fixed.items()]
+            given.append((date(year, month, mday), "holiday", name, source))
+    fixed = [(date(year, month, mday), name) for (month, mday), name in data.fixed.items()]
     off = {d for d, *_ in given} | {d for d, _ in fixed}
     found = [Day(d, k, n, s, provisional=True) for d, k, n, s in given if d.weekday() < 5]
     weekend = [(d, n) for d, _, n, _ in given if d.weekday() >= 5]
@@ -240,13 +242,16 @@ def official_days(first: date, last: date) -> list[tuple[date, str]]:
     return found
 
 
-def year_days(year: int, calendar: Calendar = Calendar()) -> list[Day]:
+NO_OVERRIDES = Calendar()
+
+
+def year_days(year: int, calendar: Calendar = NO_OVERRIDES) -> list[Day]:
     """What `calendar show` lists: the year's differences, then the fixed-date holidays on a
     weekday, and the registry's overrides (kind `override`, no source), by date."""
     listed = dict(differences(year))
     law = _data().sources["blld-2019"]
-    for (m, d), name in _data().fixed.items():
-        day = date(year, m, d)
+    for (month, mday), name in _data().fixed.items():
+        day = date(year, month, mday)
         if day not in listed:
             listed[day] = Day(day, "fixed", name, law, provisional=not is_official(year))
     for d in (*calendar.extra_holidays, *calendar.extra_working_days):

@@ -44,7 +44,5 @@ def calendar_sentence(report: Report | QuarterReport, registry: Registry, lang: 
             lang,
             "The province's own calendar changes (registry overrides): days off {off};"
             " working days {worked}.",
-        ).format(
-            off=", ".join(days[: len(off)]) or "—", worked=", ".join(days[len(off) :]) or "—"
-        )
+        ).format(off=", ".join(days[: len(off)]) or "—", worked=", ".join(days[len(off) :]) or "—")
     return text

@@ -54,6 +54,7 @@ def run_cli(args: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
         check=False,
     )
 
+
 FIXED = {(1, 1), (4, 30), (5, 1), (9, 2)}
 OFF = {
     *(date(2024, 2, d) for d in (8, 9, 12, 13, 14)),

@@ -117,7 +117,9 @@ def test_the_report_of_today_counts_today_once_met(engine: Engine, bac_ninh: Reg
         engine,
         bac_ninh.timezone,
         [
-            Transaction(o.department, o.system, datetime(2026, 10, d, 9, tzinfo=HANOI), True, "push")
+            Transaction(
+                o.department, o.system, datetime(2026, 10, d, 9, tzinfo=HANOI), True, "push"
+            )
             for d in (1, 2, 5, 6)
         ],
     )
