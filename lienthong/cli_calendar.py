@@ -42,7 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "show", help=_("a year's days that differ from Monday–Friday, with their sources")
     )
     show.add_argument("--year", type=int, required=True, metavar="YYYY")
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument(
+        "--format", choices=("table", "json"), default="table", help=_("json: for scripts")
+    )
     settings.add_registry_options(show)
     show.set_defaults(run=run_show)
 
