@@ -121,6 +121,7 @@ def test_the_lunar_table_agrees_with_the_holidays_package() -> None:
     """The verified table behind provisional years, checked against the installed `holidays`
     package (0.60 and the newest agree: run with either; the figures never import it)."""
     import holidays  # a dev dependency: the product never imports it
+
     table = yaml.safe_load(DATA.read_text(encoding="utf-8"))["lunar"]
     for year, days in table.items():
         found = holidays.country_holidays("VN", years=year, language="vi", observed=False)
