@@ -190,10 +190,11 @@ def _duty(
     strip = tuple((d, _strip_state(registry, o, d, s, today)) for d, s in row.days)
     # Excused days of the month: those past, and those to come already covered.
     own = [e for e in approved if applies(e, o)]
+    # (Today not yet met is open, not excused, in the row: counted here when covered.)
     excused = sum(s == DayState.EXCUSED for _, s in row.days) + sum(
         required_on(registry, o, d) and any(covers(e, o, d) for e in own)
-        for d, _ in row.days
-        if d > today and own
+        for d, s in row.days
+        if own and (d > today or (d == today and s == DayState.OPEN))
     )
     ratio: float | None
     if o.kind == "connect":
