@@ -4,11 +4,11 @@ excusals that cover it. What `lienthong evidence` shows, so every figure can be 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
-from compliance.rules import DayState, counting, covers, day_state
+from compliance.rules import DayState, as_seen_on, counting, covers, day_state
 from registry import Obligation, Registry, is_working_day
 from store.counts import DayCount, daily_source_counts_between
 from store.excusals import Excusal, ExcusalState, excusals_between
@@ -23,6 +23,9 @@ STATE_WORDS = {
     DayState.EXCUSED: "excused",
     DayState.MISSED: "missed",
     DayState.NOT_REQUIRED: "not_required",
+    # Contract 1.2: a day not yet ended is not missed.
+    DayState.OPEN: "open",
+    DayState.AFTER_AS_OF: "not_yet_due",
 }
 
 
@@ -84,6 +87,10 @@ def explain(
         if day.weekday() >= 5 and not is_working_day(day, registry.calendar):
             return "not required: a weekend day"
         return "not required: a public holiday or a day off in the registry's calendar"
+    if state == DayState.OPEN:
+        return f"open: today has not ended; {counted} of {need} successes so far" + tail
+    if state == DayState.AFTER_AS_OF:
+        return "not yet due: the day has not come" + tail
     if state in (DayState.MET, DayState.PROBE_ONLY):
         text = f"met: {counted} successes from sources that count ({sources}), {need} needed"
         if state == DayState.PROBE_ONLY:
@@ -96,7 +103,12 @@ def explain(
 
 
 def day_evidence(
-    engine: Engine, registry: Registry, department: str, system: str, day: date
+    engine: Engine,
+    registry: Registry,
+    department: str,
+    system: str,
+    day: date,
+    now: datetime | None = None,
 ) -> DayEvidence:
     obligation = obligation_on(registry, department, system, day)
     tz = registry.tz
@@ -116,7 +128,9 @@ def day_evidence(
         )
     evidence = registry.evidence_for(obligation)
     approved = tuple(e for e in excusals if e.state == ExcusalState.APPROVED)
+    today = (now or datetime.now(UTC)).astimezone(tz).date()
     state = day_state(registry, obligation, day, by_source, evidence, approved)
+    state = as_seen_on(state, day, today)
     return DayEvidence(
         department=department,
         system=system,

@@ -28,7 +28,8 @@ class MonthToDate:
 
     today: date
     required_today: bool
-    required_before: int  # required days of the month before today (excused ones left out)
+    required_before: int  # required days of the month before today, from the first record
+    # on (excused ones left out)
     met_before: int
     required_after: int  # required days of the month after today not covered by an excusal
     missed_streak: int  # completed required days with no met day, back from yesterday
@@ -49,8 +50,8 @@ class MonthToDate:
 
     def ratio(self, successes_today: int, min_daily: int) -> float | None:
         """Month-to-date met / required (the report's ratio as of today), None if nothing required."""
-        met_today = successes_today >= min_daily
-        today = self.required_today and (met_today or not self.excused_today)
+        # Today is still open: it counts once met, never as missed (contract 1.2).
+        today = self.required_today and successes_today >= min_daily
         r = ratio(self.met(successes_today, min_daily), self.required_before + today)
         return None if r is None else float(r)
 
@@ -64,7 +65,9 @@ class MonthToDate:
         target = Decimal(str(target_ratio))
         for missed in range(left + 1):
             final = ratio(met + left - missed, required + left)
-            if final is None or final < target:
+            if final is None:  # nothing required all month: no target to miss
+                return left
+            if final < target:
                 return missed - 1
         return left
 
@@ -84,17 +87,22 @@ def month_to_date(
 ) -> MonthToDate:
     """The figures for today's month from the pair's per-day counts of the days before today.
 
-    The streak of missed days counts back no further than `first_record`, the
-    pair's first day with any stored record (None: no record yet, no streak):
-    before it lienthong was not watching, so nobody is paged for those days.
+    Neither the month's days before `first_record`, the pair's first day with any
+    stored record (None: no record yet), nor the streak of missed days go back further:
+    before it lienthong was not watching, so no live gauge holds those days against the
+    department and nobody is paged for them (the filed report still counts them).
     """
     month = Month.of(today)
     yesterday = today - timedelta(days=1)
-    if yesterday >= month.first:
+    required_before = met_before = 0
+    if yesterday >= month.first and first_record is not None and first_record <= yesterday:
         row = compliance_row(registry, obligation, month, yesterday, counts, None, excusals)
-        required_before, met_before = row.required_days, row.met_days
-    else:
-        required_before = met_before = 0
+        if first_record <= month.first:
+            required_before, met_before = row.required_days, row.met_days
+        else:
+            watched = [s for d, s in row.days if d >= first_record]
+            met_before = sum(s in (DayState.MET, DayState.PROBE_ONLY) for s in watched)
+            required_before = met_before + watched.count(DayState.MISSED)
     # required_on over the month's working days, listed once for every obligation: asked
     # for each obligation and day when `serve` starts (3 million calls at 100,000).
     after = sum(

@@ -130,11 +130,14 @@ def compute_quarter_report(
     )
     rows = []
     row_months = []
+    today = generated_at.astimezone(registry.tz).date()
     for o in registry.obligations_between(quarter.first, quarter.last):
         # Every month is computed, in force or not: a month outside the obligation's
         # window contributes nothing but its days (all "not required") to the strip.
         a, b, c = (
-            row_for(registry, o, m, min(m.last, as_of), counts, first_days, excusals, platforms)
+            row_for(
+                registry, o, m, min(m.last, as_of), counts, first_days, excusals, platforms, today
+            )
             for m in quarter.months
         )
         rows.append(quarter_row((a, b, c)))

@@ -89,8 +89,9 @@ def compute_report(
     """The report from counts (and approved excusals, platforms) already fetched (pure)."""
     obligations = registry.obligations_between(month.first, month.last)
     counts = by_pair_and_source(counts, month.first)
+    today = generated_at.astimezone(registry.tz).date()
     rows = tuple(
-        row_for(registry, o, month, as_of, counts, first_days, excusals, platforms)
+        row_for(registry, o, month, as_of, counts, first_days, excusals, platforms, today)
         for o in obligations
     )
     return Report(
@@ -112,8 +113,10 @@ def row_for(
     first_days: FirstDays,
     excusals: Sequence[Excusal],
     platforms: PlatformDays | None = None,
+    today: date | None = None,
 ) -> ComplianceRow:
-    """One obligation's row from the store's figures of every pair."""
+    """One obligation's row from the store's figures of every pair (`today`: the local day
+    it is computed on; a day not yet ended counts only once met)."""
     first = first_success(registry, obligation, first_days)
     cutoff = min(month.last, as_of)
     carried = (
@@ -130,6 +133,7 @@ def row_for(
         first,
         excusals,
         carried,
+        today,
     )
 
 

@@ -48,7 +48,8 @@ class DayState(StrEnum):
     EXCUSED = "excused"  # required, not met, covered by an approved excusal
     MISSED = "missed"
     NOT_REQUIRED = "not_required"  # a weekend, a holiday, or outside since/until
-    AFTER_AS_OF = "after_as_of"
+    AFTER_AS_OF = "after_as_of"  # after the as-of day, or not yet come: not yet due
+    OPEN = "open"  # today, not yet ended and not yet met: neither required nor missed
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ def compliance_row(
     counts: Mapping[date, DaySources],
     first_success_day: date | None,
     excusals: Sequence[Excusal] = (),
+    today: date | None = None,
 ) -> ComplianceRow:
     """The figures of one obligation for one month as it stood at the end of `as_of`.
 
@@ -228,10 +230,13 @@ def compliance_row(
     days of the month up to `as_of` and inside the obligation's window are used.
     `first_success_day` is the pair's first local day with a success from a
     source that counts, ever. `excusals` may hold any excusals: only approved
-    ones of the obligation's system (and department) change a figure.
+    ones of the obligation's system (and department) change a figure. `today` is the
+    local day the figures are computed on (None: every day up to `as_of` has ended).
     """
     by_source = source_days(counts, month.first)
-    return month_row(registry, obligation, month, as_of, by_source, first_success_day, excusals)
+    return month_row(
+        registry, obligation, month, as_of, by_source, first_success_day, excusals, today=today
+    )
 
 
 @dataclass(frozen=True)
@@ -279,10 +284,27 @@ def in_force_all_month(registry: Registry, obligation: Obligation, month: Month)
 _NO_EXCUSAL = (DayState.NOT_REQUIRED, DayState.MISSED, DayState.PROBE_ONLY, DayState.MET)
 # Every state by a small number, those codes first: a row's days are counted and paired
 # with their dates as numbers (a DayState is hashed in Python, 900,000 times a report).
-_CODES = (*_NO_EXCUSAL, DayState.AFTER_AS_OF, DayState.EXCUSED)
+_CODES = (*_NO_EXCUSAL, DayState.AFTER_AS_OF, DayState.EXCUSED, DayState.OPEN)
 _CODE = {state: code for code, state in enumerate(_CODES)}
 _MISSED, _PROBE_ONLY, _MET = _CODE[DayState.MISSED], _CODE[DayState.PROBE_ONLY], _CODE[DayState.MET]
-_AFTER, _EXCUSED = _CODE[DayState.AFTER_AS_OF], _CODE[DayState.EXCUSED]
+_AFTER, _EXCUSED, _OPEN = _CODE[DayState.AFTER_AS_OF], _CODE[DayState.EXCUSED], _CODE[DayState.OPEN]
+
+
+def as_seen_on(state: DayState, day: date, today: date | None) -> DayState:
+    """A day's state as it stands while `today` (local) has not ended: a day not yet ended and
+    not met is open (today) or not yet due (later), never missed or excused (contract 1.2)."""
+    if today is None or day < today or state not in (DayState.MISSED, DayState.EXCUSED):
+        return state
+    return DayState.OPEN if day == today else DayState.AFTER_AS_OF
+
+
+def _open_days(codes: list[int], today: int) -> None:
+    """Contract 1.2, "A day still open is not missed": from index `today` on, a required day
+    not met is neither required nor missed (nor excused): today is open, a later day is not
+    yet due."""
+    for i in range(today, len(codes)):
+        if codes[i] in (_MISSED, _EXCUSED):
+            codes[i] = _OPEN if i == today else _AFTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +390,7 @@ def month_row(
     first_success_day: date | None,
     excusals: Sequence[Excusal] = (),
     platform_successes: tuple[tuple[str, int], ...] = (),
+    today: date | None = None,
 ) -> ComplianceRow:
     """`compliance_row` from the pair's records as lists per source (as reports read them);
     `platform_successes` the counted successes per platform (`counted_by_platform`)."""
@@ -408,6 +431,8 @@ def month_row(
             enough if c.by_probe is None else map(need.__le__, map(sub, c.per_day, c.by_probe))
         )
         codes = list(map(mul, required_day, map(add, map(add, enough, without_probe), repeat(1))))
+    if today is not None and today <= cutoff:
+        _open_days(codes, max(0, (today - start).days))
     codes += [_AFTER] * (n - upto)
     successes, failures = c.successes, c.failures
     first, last = c.first_us, c.last_us

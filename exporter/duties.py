@@ -201,14 +201,15 @@ def _duty(
     figures = month_to_date(registry, o, today, by_day, approved, view.first_records.get(o.key))
     month = Month.of(today)
     first = first_success(registry, o, view.first_days)
-    row = compliance_row(registry, o, month, today, dict(by_day), first, approved)
+    row = compliance_row(registry, o, month, today, dict(by_day), first, approved, today)
     strip = tuple((d, _strip_state(registry, o, d, s, today)) for d, s in row.days)
     # Excused days of the month: those past, and those to come already covered.
     own = [e for e in approved if applies(e, o)]
-    excused = sum(s == DayState.EXCUSED for _d, s in row.days) + sum(
+    # (Today not yet met is open, not excused, in the row: counted here when covered.)
+    excused = sum(s == DayState.EXCUSED for _, s in row.days) + sum(
         required_on(registry, o, d) and any(covers(e, o, d) for e in own)
-        for d, _s in row.days
-        if d > today and own
+        for d, s in row.days
+        if own and (d > today or (d == today and s == DayState.OPEN))
     )
     ratio: float | None
     if o.kind == "connect":

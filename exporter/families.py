@@ -76,7 +76,8 @@ MISSED_REQUIRED_DAYS = Family(
 MONTH_REQUIRED_DAYS = Family(
     "lienthong_month_required_workdays",
     "gauge",
-    "Required days in the whole current month.",
+    "Required days in the whole current month, none before the pair's first stored record"
+    " (lienthong was not watching).",
 )
 MONTH_MET_DAYS = Family(
     "lienthong_month_met_workdays", "gauge", "Met required days so far this month."

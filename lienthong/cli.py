@@ -15,6 +15,7 @@ from i18n import _
 from intake import FileFormatError
 from lienthong import (
     cli_alerts,
+    cli_calendar,
     cli_dashboards,
     cli_db,
     cli_demo,
@@ -52,6 +53,7 @@ COMMANDS = (
     cli_dashboards,
     cli_db,
     cli_national,
+    cli_calendar,
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from compliance.packs import department_pack, pack_department
 from compliance.periods import Month, Quarter
 from compliance.quarterly import build_period_report
+from i18n import _
 from lienthong import cli_args, settings
 from lienthong.errors import BadUsage, UsageError
 from lienthong.serve_config import load_config
@@ -27,6 +28,7 @@ from reports import (
 from reports.files import write_text_atomically
 from reports.filing import NO_SETTINGS
 from reports.provenance import provenance
+from reports.scheduled import holds_records
 from reports.settings import ReportSettings
 from reports.tabular import write_csv
 from reports.words import LANGS
@@ -137,11 +139,20 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.department:
         report = department_pack(report, registry, args.department)
-    if not any(row.successes or row.failures for row in report.rows):
-        scope = f" for {args.department}" if args.department else ""
+    if not holds_records(report):
+        warning = (
+            _(
+                "lienthong: warning: database {db} holds no transaction for {department} in"
+                " {period}: every obligation reads as non-compliant (is --db the right database?)"
+            )
+            if args.department
+            else _(
+                "lienthong: warning: database {db} holds no transaction in {period}: every"
+                " obligation reads as non-compliant (is --db the right database?)"
+            )
+        )
         print(
-            f"lienthong: warning: database {shown(url)} holds no transaction{scope} in {period}:"
-            " every obligation reads as non-compliant (is --db the right database?)",
+            warning.format(db=shown(url), department=args.department, period=period),
             file=sys.stderr,
         )
     filing = Filing(

@@ -389,9 +389,9 @@ def method(filing: Filing) -> list[Section]:
     overrides = "; ".join(
         f"{labels.date(d)} ("
         + (
-            gettext_in(filing.lang, "working day")
+            gettext_in(filing.lang, "made a working day")
             if working
-            else gettext_in(filing.lang, "holiday")
+            else gettext_in(filing.lang, "made a day off")
         )
         + ")"
         for d, working in filing.overrides
@@ -407,6 +407,7 @@ def method(filing: Filing) -> list[Section]:
         gettext_in(filing.lang, "Days are local days (time zone {zone}).").format(
             zone=zone(report)
         ),
+        filing.calendar_note,
     )
     sources = (_sources_line(filing), *_requirements(filing))
     origin = (

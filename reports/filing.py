@@ -13,7 +13,9 @@ from compliance.periods import Month, Period
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
 from compliance.rules import ComplianceRow
-from registry import Department, Obligation, Registry, public_holidays
+from registry import Department, Obligation, Registry
+from registry.calendar import official_days
+from reports.calendar_note import calendar_sentence
 from reports.provenance import Provenance
 from reports.settings import ReportSettings
 from reports.words import Labels, Lang
@@ -92,8 +94,15 @@ class Filing:
 
     @property
     def holidays(self) -> list[tuple[date, str]]:
-        """Vietnam's public holidays that fall in the period, with their Vietnamese names."""
-        return public_holidays(self.period.first, self.period.last)
+        """The official calendar's days in the period (holidays, days off, Saturdays worked),
+        with their Vietnamese names."""
+        return official_days(self.period.first, self.period.last)
+
+    @property
+    def calendar_note(self) -> str:
+        """Which calendar the working days come from (official, or provisional for a year
+        without a notice), in the filing's language: every format for people says it."""
+        return calendar_sentence(self.report, self.registry, self.lang)
 
     @property
     def overrides(self) -> list[tuple[date, bool]]:

@@ -15,7 +15,6 @@ from sqlalchemy.exc import ArgumentError
 
 from i18n import Lang, gettext_in
 from registry import resolve
-from registry.calendar import holidays_package_version
 from registry.loader import BUNDLED, DEFAULT_REGISTRY
 from store.database import shown
 
@@ -28,7 +27,6 @@ class Provenance:
     files: tuple[str, ...] = ()  # the registry's files
     digest: str = ""  # of the files' content (the first 12 hex digits of SHA-256)
     bundled: bool = False  # the registry shipped with lienthong
-    calendar: str = ""  # the version of the public-holiday data
 
     def registry_text(self, lang: Lang) -> str:
         """Which registry, in words: "bộ sổ đăng ký kèm theo phần mềm “bac-ninh” (tệp: …)"."""
@@ -40,13 +38,6 @@ class Provenance:
         if self.files:
             shown += gettext_in(lang, " (files: {files})").format(files=", ".join(self.files))
         return shown
-
-    def software_text(self, lang: Lang) -> str:
-        if not self.calendar:
-            return self.software
-        return gettext_in(lang, "{software}; public-holiday data version {calendar}").format(
-            software=self.software, calendar=self.calendar
-        )
 
     def lines(self, lang: Lang) -> list[str]:
         """Registry, its fingerprint, database, software: one sentence each, in `lang`."""
@@ -66,9 +57,7 @@ class Provenance:
                 database=database_text(self.database, lang)
             )
         )
-        found.append(
-            gettext_in(lang, "Software: {software}.").format(software=self.software_text(lang))
-        )
+        found.append(gettext_in(lang, "Software: {software}.").format(software=self.software))
         return found
 
 
@@ -114,5 +103,4 @@ def provenance(registry_spec: str | None, database_url: str) -> Provenance:
         files=tuple(names),
         digest=digest.hexdigest()[:12],
         bundled=all(f.is_relative_to(BUNDLED) for f in files),
-        calendar=holidays_package_version(),
     )

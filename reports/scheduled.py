@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from compliance.periods import parse_day, parse_period
 from compliance.quarterly import QuarterReport, build_period_report
 from compliance.report import Report
-from i18n import N_
+from i18n import N_, _
 from registry import Registry
 from reports import FORMATS, Filing, write_export_file
 from reports.due import (
@@ -115,6 +115,15 @@ def run_due(
             if stop is not None and stop.is_set():
                 return RunResult(tuple(written), stopped=True)
             report = _report(engine, registry, due, now)
+            if not holds_records(report):
+                # Nothing to defend: a first start, or the wrong database. Not recorded, so
+                # a pass after the records arrive (an import of the period) writes it.
+                log.warning(
+                    _("%s: the database holds no transaction in %s: its exports are not written"),
+                    folder,
+                    due.key,
+                )
+                continue
             filing = Filing(report, registry, source, settings.lang, document)
             try:
                 files = _write_period(folder, due, filing, stop)
@@ -134,6 +143,12 @@ def run_due(
             written.append(WrittenExport(due.key, due.as_of.isoformat(), files))
         mailed, errors = _mail_pending(folder, records, registry, settings, now)
     return RunResult(tuple(written), tuple(mailed), tuple(errors))
+
+
+def holds_records(report: Report | QuarterReport) -> bool:
+    """Whether the store holds any record of the report's obligations in its period (up to
+    its as-of day): a report of none files every obligation as failing."""
+    return any(row.successes or row.failures for row in report.rows)
 
 
 def _report(

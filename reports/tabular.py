@@ -20,6 +20,7 @@ from compliance.quarterly import QuarterReport
 from compliance.report import Report
 from compliance.rules import ComplianceRow
 from registry import Department
+from reports.calendar_note import report_calendar
 from reports.words import Lang
 
 FIELDS = (
@@ -86,6 +87,7 @@ def report_as_dict(report: Report) -> dict[str, Any]:
     }
     if report.department is not None:
         found["department"] = _department(report.department)
+    found["calendar"] = report_calendar(report).as_dict()
     found["rows"] = [row_as_dict(r) for r in report.rows]
     return found
 
@@ -102,6 +104,7 @@ def quarter_as_dict(report: QuarterReport) -> dict[str, Any]:
     }
     if report.department is not None:
         found["department"] = _department(report.department)
+    found["calendar"] = report_calendar(report).as_dict()
     found["rows"] = [row_as_dict(r) for r in report.rows]
     found["months"] = [report_as_dict(m) for m in report.months]
     return found

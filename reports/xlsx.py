@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.platforms import platform_names, standing_text
 from compliance.rules import ComplianceRow
-from i18n import N_
+from i18n import N_, gettext_in
 from i18n.glossary import DAY_STATES, STATUSES
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
@@ -384,7 +384,8 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         (words["registry"], source.registry_text(filing.lang), None),
         (words["fingerprint"], source.digest, None),
         (words["database"], database_text(source.database, filing.lang), None),
-        (words["software"], source.software_text(filing.lang), None),
+        (words["software"], source.software, None),
+        (gettext_in(filing.lang, "Calendar"), filing.calendar_note, None),
     ]
     r = 3
     for key, value, fmt in facts:

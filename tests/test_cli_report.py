@@ -56,7 +56,8 @@ def test_month_in_four_formats_agrees(
     assert written == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     assert "Sở Tài chính" in written
     # The monthly JSON keeps the contract's shape exactly.
-    assert list(document) == ["province", "month", "as_of", "generated_at", "rows"]
+    assert list(document) == ["province", "month", "as_of", "generated_at", "calendar", "rows"]
+    assert document["calendar"]["official"] is True  # contract 1.2
     rows = document["rows"]
     assert all(list(r) == list(FIELDS) for r in rows)
 

@@ -249,7 +249,9 @@ def test_month_to_date_follows_evidence_and_excusals() -> None:
     # 1, 2, 5, 6, 7 October before today: 5 and 6 excused, 1 met only by a probe (not counted).
     assert (f.required_before, f.met_before) == (3, 1)
     assert f.missed_streak == 1  # 7 October; the excused days neither count nor break it
-    assert f.ratio(0, 1) == round(1 / 4, 4)
+    # Today, not yet met, is still open: neither required nor missed (contract 1.2).
+    assert f.ratio(0, 1) == round(1 / 3, 4)
+    assert f.ratio(1, 1) == round(2 / 4, 4)
 
 
 def test_missed_streak_counts_back_no_further_than_the_first_record() -> None:

@@ -56,9 +56,10 @@ def test_a_report_of_an_empty_store_warns_and_names_the_database(tmp_path: Path)
     assert run("db", "upgrade", "--db", db).returncode == 0
     result = run("report", "--month", "2026-10", "--as-of", "2026-10-31", "--db", db)
     assert result.returncode == 0
+    # In the user's language (Vietnamese by default; English with LIENTHONG_LANG=en).
     assert result.stderr == (
-        f"lienthong: warning: database {db} holds no transaction in 2026-10: every"
-        " obligation reads as non-compliant (is --db the right database?)\n"
+        f"lienthong: cảnh báo: cơ sở dữ liệu {db} không có giao dịch nào trong kỳ 2026-10: mọi"
+        " nhiệm vụ đều bị tính là không đạt (--db có đúng cơ sở dữ liệu không?)\n"
     )
     assert '"status": "non_compliant"' in result.stdout  # the report itself is still written
 

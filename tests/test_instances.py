@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from lienthong.demo import BAC_NINH_GATEWAY
 from probes.shard import Shard
 from registry import load_registry
-from store import open_store
+from store import Transaction, open_store, write_transactions
 from store.tokens import issue_token
 from tests.instances import FrozenLink, serve, simulator, until
 from tests.stores import new_postgres_database
@@ -97,6 +97,17 @@ def push_one(base: str, database: str) -> tuple[int, object]:
         return answer.status, json.loads(answer.read())
 
 
+def seed_last_month(database: str) -> None:
+    """A record of the month before this one: a first start has an export to write (a period
+    the store holds no record of is never exported on schedule, contract 1.2)."""
+    o = CURRENT[0]
+    first_of_month = datetime.now(UTC).replace(day=1, hour=5, minute=0, second=0, microsecond=0)
+    ts = first_of_month - timedelta(days=10)
+    engine = open_store(database)
+    write_transactions(engine, BAC_NINH.timezone, [Transaction(*o.key, ts, True, "push")])
+    engine.dispose()
+
+
 def exported(folder: Path) -> list[Path]:
     return sorted(folder.glob("*/lienthong-*.json"))
 
@@ -164,6 +175,7 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
     postgres_url: str, tmp_path: Path
 ) -> None:
     database = new_postgres_database(postgres_url)
+    seed_last_month(database)
     interval, takeover = 8.0, 3.0
     folders = {name: tmp_path / f"exports-{name}" for name in ("first", "second")}
     with simulator(tmp_path) as sim:

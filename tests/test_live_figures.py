@@ -72,7 +72,9 @@ def test_gauges_follow_the_evidence_policy_and_excusals(engine: Engine, bac_ninh
     assert gauge(text, "lienthong_month_missable_required_workdays", *khdt) == -1
     # so-tuphap: 13 October excused, 12 October missed; nothing before its first record.
     assert gauge(text, "lienthong_missed_required_workdays", *tuphap) == 1
-    assert gauge(text, "lienthong_month_required_workdays", *tuphap) == 21
+    # Its month counts from that first record (contract 1.2: days before lienthong held
+    # any record are not held against it): 12 October, today and the 12 days after.
+    assert gauge(text, "lienthong_month_required_workdays", *tuphap) == 14
 
     # A probe success today does not meet so-taichinh's day; a push does.
     probe = Transaction(*khdt, NOW, True, "probe")
@@ -137,9 +139,12 @@ def test_calendar_figures_are_shared_only_where_they_cannot_differ(
     # The excused and the recorded pair differ from their unrecorded neighbours; so does
     # the later window; two unrecorded pairs of one window share one object.
     plain = figures[("so-taichinh", "ma-so-ngan-sach")]
-    assert figures[excused].required_before == plain.required_before - 2
+    # Nothing before a pair's first record is held against it: a pair with none has no
+    # required day before today, excused or not.
+    assert plain.required_before == figures[excused].required_before == 0
     assert figures[recorded].met_before == 1 and plain.met_before == 0
-    assert figures[late].required_before < plain.required_before
+    assert figures[recorded].required_before == 3  # 9, 12 and 13 October
+    assert figures[late] is not plain
     assert figures[("so-taichinh", "csdl-gia")] is plain
 
 

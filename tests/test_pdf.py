@@ -38,7 +38,6 @@ SOURCE = Provenance(
     files=("national/systems.yml", "bac-ninh/province.yml"),
     digest="0123abcdef01",
     bundled=True,
-    calendar="0.0",
 )
 # What the config's [report] table gives (contract 1.2).
 SIGNED = ReportSettings(

@@ -95,7 +95,7 @@ def test_month_to_date_figures(bac_ninh: Registry) -> None:
     assert (f.required_before, f.met_before, f.required_today) == (5, 2, True)
     assert f.missed_streak == 3  # 5, 6, 7 October
     assert f.month_required == 22
-    assert f.ratio(0, 1) == round(2 / 6, 4)
+    assert f.ratio(0, 1) == round(2 / 5, 4)  # today still open: neither required nor missed
     assert f.ratio(1, 1) == 0.5  # today met: 3 of 6
     assert f.remaining(0, 1) == 22 - 5  # today still open
     assert f.remaining(1, 1) == 22 - 6

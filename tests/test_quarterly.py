@@ -113,9 +113,11 @@ def test_quarter_json_and_csv_shape(varied: Engine, bac_ninh: Registry) -> None:
         "deadline",
         "as_of",
         "generated_at",
+        "calendar",  # contract 1.2: official or provisional
         "rows",
         "months",
     ]
+    assert document["calendar"] == {"official": True, "years": [2026], "provisional_years": []}
     assert (document["quarter"], document["deadline"]) == ("2026Q3", "2026-09-24")
     assert [m["month"] for m in document["months"]] == ["2026-07", "2026-08", "2026-09"]
     assert all(list(r) == list(FIELDS) for r in document["rows"])

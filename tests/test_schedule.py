@@ -166,10 +166,11 @@ def test_a_restart_writes_nothing_twice(varied: Engine, bac_ninh: Registry, tmp_
 def test_down_over_the_first_catches_up(varied: Engine, bac_ninh: Registry, tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     assert run(varied, bac_ninh, folder, at("2026-10-01 07:00")) == ["2026Q3", "2026-09"]
-    # Down from 30 October to 2 December: October and November are written on the way back.
-    assert run(varied, bac_ninh, folder, at("2026-12-02 09:15")) == ["2026-10", "2026-11"]
+    # Down from 30 October to 2 December: October is written on the way back; November, of
+    # which the store holds no record, is not (nor recorded: a later import may fill it).
+    assert run(varied, bac_ninh, folder, at("2026-12-02 09:15")) == ["2026-10"]
     records = read_manifest(folder)
-    assert sorted(records) == ["2026-09", "2026-10", "2026-11", "2026Q3"]
+    assert sorted(records) == ["2026-09", "2026-10", "2026Q3"]
     assert records["2026-10"].written_at == "2026-12-02T09:15:00+07:00"
     # Then the quarter's deadline, on time.
     assert run(varied, bac_ninh, folder, at("2026-12-24 07:00")) == ["2026Q4"]

@@ -122,9 +122,10 @@ async def test_overview_of_push_only_duties_follows_the_records(
         await page.reload()
         text = await row.inner_text()
         assert "Đạt hôm nay" in text and "09:02:00 02/12/2026" in text
-        # 1 December had no success, today has: 1 of 2 days, written the Vietnamese way.
+        # 1 December had no record at all (lienthong was not watching yet: not held against
+        # the department in the live figures), today has a success: 1 of 1, the Vietnamese way.
         (duty,) = hue.obligations_for("so-taichinh", "csdl-dkdn")
-        assert f"50,0 % / {percent(duty.target_ratio)}" in text
+        assert f"100,0 % / {percent(duty.target_ratio)}" in text
         assert percent(duty.target_ratio).endswith(",0 %")
         other = page.locator("tr", has_text="so-noivu").filter(has_text="csdl-cbccvc")
         assert "Chưa có giao dịch" in await other.inner_text()

@@ -109,8 +109,7 @@ def test_how_computed_sheet(varied: Engine, bac_ninh: Registry, tmp_path: Path) 
     assert facts["Sổ đăng ký"] == "“bac-ninh”"
     assert facts["Cơ sở dữ liệu"] == "tệp SQLite test.db"  # never its URL
     values = [c.value for c in cells]
-    # The holidays package's day off for 31 August 2026, with its Vietnamese name, and the
-    # registry's Saturday worked in exchange (22 August), both as real dates.
+    # The official calendar's days of August 2026 with their Vietnamese names, as real dates.
     days = {
         c.value: ws.cell(c.row, 2).value
         for c in cells
@@ -118,8 +117,11 @@ def test_how_computed_sheet(varied: Engine, bac_ninh: Registry, tmp_path: Path) 
     }
     for day, name in public_holidays(date(2026, 8, 1), date(2026, 8, 31)):
         assert days[datetime.combine(day, datetime.min.time())] == name
-    assert "22/08/2026" in days[datetime(2026, 8, 31)]  # the day off for the Saturday worked
-    assert days[datetime(2026, 8, 22)] == "Ngày làm việc bù"
+    # The official calendar's swap (Thông báo 9441/TB-BNV): 31 August off, 22 August worked.
+    assert "22/8/2026" in days[datetime(2026, 8, 31)]  # the day off for the Saturday worked
+    assert days[datetime(2026, 8, 22)] == "Làm bù cho thứ Hai 31/8/2026"
+    # The calendar note: 2026 is an official year.
+    assert any("lịch chính thức" in str(v) for v in values)
     assert "Quốc khánh" not in values  # 1–2 September: not in August's report
     # Thresholds of every obligation, the target as a number.
     targets = [c for c in cells if c.column == 4 and isinstance(c.value, float)]
