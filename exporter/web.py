@@ -1,12 +1,13 @@
 """The people's side of the service: the overview, the department pages, sign-in with a
-department's `explain` token, explanations filed from the page, and the JSON status API.
+department's `explain` token, explanations filed from the page, and the figures the JSON
+status API (`api.status`) serves.
 
 Sessions are server-side (a random id in an HttpOnly, SameSite=Strict cookie, Secure when
 the request came over TLS); a signed-in session holds only the department and the token's
 id, never the token. Every form carries a CSRF token derived from the session id with a
 per-process key, checked on every POST. Sign-in attempts are rate-limited per client
 address. With `[web] require_login`, the pages and the status API need signing in (the
-API: a bearer token of any scope).
+API: a bearer token).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import time
@@ -22,15 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
-from typing import Any
 
 from aiohttp import web
 from pydantic import ConfigDict, with_config
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.rate_limit import RateLimit, retry_after
+from api.status import StatusApi, StatusFigures
+from api.tokens import TokenCache
 from compliance.day_evidence import EvidenceError, day_evidence, obligation_on
-from compliance.periods import Month
 from compliance.rules import counting, covers
 from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
@@ -41,7 +42,6 @@ from exporter.status_page import (
     overview_page,
     signin_page,
 )
-from intake.push.rate_limit import RateLimit, retry_after
 from probes.health import ProbeHealth
 from registry import Registry
 from store.excusals import Excusal, check_excusal, propose_excusal
@@ -112,6 +112,7 @@ class Web:
     cache_seconds: float = CACHE_SECONDS
     cache: dict[str | None, _Cached] = field(default_factory=dict)
     reading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tokens: TokenCache | None = None  # the API's: which tokens are active
 
 
 WEB = web.AppKey("web", Web)
@@ -126,10 +127,6 @@ def add_pages(app: web.Application, pages: Web) -> None:
     app.router.add_get("/dang-nhap", signin_form_handler)
     app.router.add_post("/dang-nhap", signin_handler)
     app.router.add_post("/dang-xuat", signout_handler)
-    # Every method reaches the handler: under /api/ even a 405 is JSON, never the router's
-    # (nor the /api sub-application's 404). Any code, empty or with a slash, likewise.
-    app.router.add_route("*", "/api/v1/status", status_api_handler)
-    app.router.add_route("*", "/api/v1/status/{code:.*}", status_api_handler)
 
 
 # -- sessions and CSRF ---------------------------------------------------------------
@@ -486,70 +483,22 @@ def _parse(
     return system, first, last, reason
 
 
-# -- the JSON status API -------------------------------------------------------------
+# -- the JSON status API's figures --------------------------------------------------
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+def status_api(pages: Web) -> StatusApi:
+    """What `api.status` serves: the pages' figures, and whether a request is signed in."""
 
+    async def figures(code: str | None) -> StatusFigures:
+        now = _today(pages)
+        rows, excusals = await _duties(pages, now, code)
+        own = _own_excusals(excusals, code, {r.system for r in rows}) if code else []
+        days = {r.system: [(d.isoformat(), s) for d, s in r.strip] for r in rows}
+        return StatusFigures(now, [r.as_json() for r in rows], own, days if code else {})
 
-async def _api_allowed(pages: Web, request: web.Request) -> bool:
-    if not pages.options.require_login or _session(pages, request) is not None:
-        return True
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        return False
-    return await asyncio.to_thread(find_token, pages.store, secret.strip()) is not None
-
-
-async def status_api_handler(request: web.Request) -> web.Response:
-    """GET /api/v1/status[/CODE]: the pages' figures as JSON."""
-    if request.method not in ("GET", "HEAD"):
-        message = f"{request.method} is not allowed here: GET only"
-        answer = _json({"errors": [{"index": None, "field": None, "message": message}]}, 405)
-        answer.headers["Allow"] = "GET, HEAD"
-        return answer
-    pages = request.app[WEB]
-    if not await _api_allowed(pages, request):
-        return _json(
-            {"errors": [{"index": None, "field": None, "message": "sign in or send a token"}]},
-            401,
-        )
-    code = request.match_info.get("code")
-    if code is not None and not pages.registry.has_department(code):
-        message = f"unknown department {code!r}"
-        return _json({"errors": [{"index": None, "field": "department", "message": message}]}, 404)
-    now = _today(pages)
-    rows, excusals = await _duties(pages, now, code)
-    body: dict[str, Any] = {
-        "province": pages.registry.province.code,
-        "generated_at": now.isoformat(),
-        "month": str(Month.of(now.date())),
-        "obligations": [r.as_json() for r in rows],
-    }
-    if code is not None:
-        own = _own_excusals(excusals, code, {r.system for r in rows})
-        body["department"] = code
-        body["excusals"] = [_excusal_json(e) for e in own]
-        body["days"] = {
-            r.system: [{"day": d.isoformat(), "state": s} for d, s in r.strip] for r in rows
-        }
-    return _json(body)
-
-
-# The fields the status API shows of an excusal (its OpenAPI schema's, no more).
-STATUS_EXCUSAL_FIELDS = (
-    "id",
-    "system",
-    "department",
-    "first_day",
-    "last_day",
-    "reason",
-    "state",
-    "proposed_by",
-)
-
-
-def _excusal_json(e: Excusal) -> dict[str, Any]:
-    full = e.as_json()
-    return {k: full[k] for k in STATUS_EXCUSAL_FIELDS}
+    return StatusApi(
+        registry=pages.registry,
+        figures=figures,
+        signed_in=lambda request: _session(pages, request) is not None,
+        require_login=pages.options.require_login,
+    )

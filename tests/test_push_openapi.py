@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from api.push import PushOptions
 from exporter.app import ServiceOptions, create_app
-from intake.push.api import PushOptions
 from registry import Registry
 from store.tokens import issue_token
 from tests.harness import serving

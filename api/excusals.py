@@ -4,14 +4,16 @@ With its push token a department proposes an excusal for itself: `{"system",
 "first_day", "last_day", "reason"}` (`department` optional, and only its own).
 It is stored `proposed`; only a person approving it with `lienthong excuse
 approve` makes it change a figure. Checked in the push API's order: token
-(401), rate (429), content type (415), size (413), JSON (400), department
-(403), fields (400); then `201 {"id": N}` once it is committed.
+(401), scope (403: `push` or `explain`), rate (429), content type (415), size
+(413), JSON (400), department (403), fields (400); then `201 {"id": N}` once it
+is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,21 +21,33 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from intake.push.rate_limit import retry_after
+from api.errors import dumps as _dumps
+from api.tokens import admit
 from registry import Registry
 from store.excusals import MAX_REASON, check_excusal, propose_excusal
+from store.tokens import EXPLAIN, PUSH
 
 PATH = "/excusals"  # within the /api/v1 sub-application
 EXCUSALS = "/api/v1" + PATH
 MAX_EXCUSAL_BODY = 64_000
 FIELDS = ("system", "department", "first_day", "last_day", "reason")
-STORE = web.AppKey("excusal_store", Engine)
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# A department explains with its push token (the contract) or its explain token.
+SCOPES = (PUSH, EXPLAIN)
 
 
-def add_excusals(app: web.Application, store: Engine) -> None:
-    """Mount the handler (the push API's token cache and rate limits must be mounted too)."""
-    app[STORE] = store
+@dataclass(frozen=True)
+class Excusals:
+    registry: Registry
+    store: Engine
+
+
+EXCUSALS_KEY = web.AppKey("excusals", Excusals)
+
+
+def add_excusals(app: web.Application, registry: Registry, store: Engine) -> None:
+    """Mount the handler on the /api/v1 sub-application (whose gate checks tokens)."""
+    app[EXCUSALS_KEY] = Excusals(registry, store)
     app.router.add_post(PATH, excusal_handler)
 
 
@@ -43,26 +57,11 @@ def _error(status: int, message: str, field: str | None = None, **kw: Any) -> we
     return web.json_response(body, status=status, dumps=_dumps, **kw)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 async def excusal_handler(request: web.Request) -> web.Response:
-    # The push API's module imports this one to mount it: its parts are read at call time.
-    from intake.push.api import PUSH, _authenticate
-
-    api = request.app[PUSH]
-    token, refusal = await _authenticate(request, api)
-    if refusal is not None:
-        return refusal
-    assert token is not None
-    wait = api.limits.take(token.id)
-    if wait > 0:
-        return _error(
-            429,
-            f"more than {api.limits.rate:g} requests per second with this token: retry later",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    api = request.app[EXCUSALS_KEY]
+    token = await admit(request, SCOPES, "propose excusals")
+    if isinstance(token, web.Response):
+        return token
     if request.content_type != "application/json" or (
         request.charset is not None and request.charset.lower() not in ("utf-8", "utf8")
     ):
@@ -85,11 +84,10 @@ async def excusal_handler(request: web.Request) -> web.Response:
     system, department, first, last, reason = parsed
     by = f"{department or 'all departments'} (push token {token.prefix}…"
     by += f", {token.label})" if token.label else ")"
-    store = request.app[STORE]
     try:
         new_id = await asyncio.to_thread(
             propose_excusal,
-            store,
+            api.store,
             api.registry,
             system=system,
             department=department,
