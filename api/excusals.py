@@ -32,6 +32,8 @@ EXCUSALS = "/api/v1" + PATH
 MAX_EXCUSAL_BODY = 64_000
 FIELDS = ("system", "department", "first_day", "last_day", "reason")
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Text a person writes holds no control character but tab and line ends (store.text).
+NO_CONTROL = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 # A department explains with its push token (the contract) or its explain token.
 SCOPES = (PUSH, EXPLAIN)
 
@@ -188,7 +190,12 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                 "pattern": DAY_PATTERN,
                 "description": "Inclusive; not before first_day.",
             },
-            "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_REASON,
+                "pattern": NO_CONTROL,
+            },
         },
     }
     created = {

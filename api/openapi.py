@@ -12,12 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
-from api.excusals import excusal_openapi
+from api.excusals import NO_CONTROL, excusal_openapi
 from api.push import MAX_BODY, MAX_RECORDS
 from api.status_openapi import status_openapi
 from registry import Registry
 
 DOCUMENT = web.AppKey("openapi", bytes)
+
 TS_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 
 
@@ -62,7 +63,7 @@ def _record(registry: Registry) -> dict[str, Any]:
                 "enum": ["probe", "push", "gateway", "import", None],
                 "description": "Default: push.",
             },
-            "detail": {"type": ["string", "null"], "maxLength": 1000, "pattern": "^[^\\u0000]*$"},
+            "detail": {"type": ["string", "null"], "maxLength": 1000, "pattern": NO_CONTROL},
         },
     }
 

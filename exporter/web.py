@@ -42,10 +42,12 @@ from exporter.status_page import (
     overview_page,
     signin_page,
 )
+from i18n import _
 from probes.health import ProbeHealth
 from registry import Registry
 from store.excusals import Excusal, check_excusal, propose_excusal
 from store.schema import push_tokens
+from store.text import control_at
 from store.tokens import PushToken, find_token
 
 log = logging.getLogger("lienthong.web")
@@ -477,6 +479,11 @@ def _parse(
             return FIELD_WORDS[key]
     first, last = days
     reason = form.get("reason", "")
+    at = control_at(reason)
+    if at is not None:
+        return _(
+            "The reason holds a control character (U+{code:04X}, character {at}): remove it."
+        ).format(code=ord(reason[at]), at=at + 1)
     problem = check_excusal(registry, system, code, first, last, reason)
     if problem is not None:
         return FIELD_WORDS.get(problem[0], problem[1])

@@ -16,6 +16,7 @@ from compliance.outages import (
 from compliance.periods import Month, parse_day
 from lienthong import settings
 from lienthong.errors import UsageError
+from lienthong.terminal import shown
 from store import open_store
 from store.excusals import (
     ExcusalError,
@@ -183,8 +184,8 @@ def run_list(args: argparse.Namespace) -> int:
     for e in found:
         print(
             f"{e.id:>5} {e.state:<9} {e.system:<14} {e.department or '*':<14}"
-            f" {e.first_day} {e.last_day} {e.proposed_by[:18]:<18}"
-            f" {(e.decided_by or '-')[:18]:<18} {e.reason}"
+            f" {e.first_day} {e.last_day} {shown(e.proposed_by)[:18]:<18}"
+            f" {shown(e.decided_by or '-')[:18]:<18} {shown(e.reason)}"
         )
     return 0
 

@@ -19,6 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from compliance.rules import ComplianceRow
+from reports.cells import cell_text
 from reports.colours import STATUS_COLOURS
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
@@ -221,14 +222,14 @@ def _excusals(ws: Worksheet, filing: Filing) -> None:
         approved = line.approved_at
         values: list[tuple[Any, str | None]] = [
             (e.id, "0"),
-            (f"{text(line.department_name)} ({line.department})", None),
-            (f"{text(line.system_name)} ({line.system})", None),
+            (cell_text(f"{text(line.department_name)} ({line.department})"), None),
+            (cell_text(f"{text(line.system_name)} ({line.system})"), None),
             (e.first_day, labels.excel_date),
             (e.last_day, labels.excel_date),
             (line.excused_days, "0"),
-            (text(e.reason), None),
-            (text(e.proposed_by), None),
-            (text(e.approved_by or ""), None),
+            (cell_text(text(e.reason)), None),
+            (cell_text(text(e.proposed_by)), None),
+            (cell_text(text(e.approved_by or "")), None),
             (
                 approved.astimezone(tz).replace(tzinfo=None, microsecond=0) if approved else None,
                 labels.excel_datetime,
@@ -324,12 +325,12 @@ def _table_sheet(
 def _row_values(row: ComplianceRow, labels: Labels) -> dict[str, Any]:
     return {
         "department": row.department,
-        "department_name": text(row.department_name),
+        "department_name": cell_text(text(row.department_name)),
         "system": row.system,
-        "system_name": text(row.system_name),
-        "owner": text(row.owner),
+        "system_name": cell_text(text(row.system_name)),
+        "owner": cell_text(text(row.owner)),
         "kind": labels.kind(row.kind),
-        "basis": text(row.basis),
+        "basis": cell_text(text(row.basis)),
         "required_days": row.required_days,
         "met_days": row.met_days,
         "ratio": float(row.ratio) if row.ratio is not None else None,
@@ -450,8 +451,8 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         r += 1
         o = t.obligation
         values: list[tuple[Any, str | None]] = [
-            (f"{text(t.department_name)} ({o.department})", None),
-            (f"{text(t.system_name)} ({o.system})", None),
+            (cell_text(f"{text(t.department_name)} ({o.department})"), None),
+            (cell_text(f"{text(t.system_name)} ({o.system})"), None),
             (labels.kind(o.kind), None),
             # A duty to connect has no ratio to reach: met once a success arrives.
             (o.target_ratio if o.kind == "maintain" else None, "0.00%"),

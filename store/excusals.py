@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from registry import Registry
 from store.schema import excusals
+from store.text import control_problem
 
 MAX_REASON = 2000
 MAX_NAME = 200
@@ -143,6 +144,9 @@ def check_excusal(
         return "reason", "the reason is empty"
     if len(reason) > MAX_REASON:
         return "reason", f"the reason is longer than {MAX_REASON} characters"
+    problem = control_problem(reason)
+    if problem is not None:
+        return "reason", f"the reason {problem}"
     return None
 
 
