@@ -238,7 +238,10 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                             "WWW-Authenticate": {"required": True, "schema": {"type": "string"}}
                         },
                     },
-                    "403": answer("Another department than the token's."),
+                    "403": answer(
+                        "Another department than the token's, or a token whose scope is"
+                        " neither push nor explain."
+                    ),
                     "413": answer(f"A body over {MAX_EXCUSAL_BODY:,} bytes."),
                     "415": answer("The body is not application/json (UTF-8)."),
                     "429": {**answer("Too many requests with this token."), "headers": retry},

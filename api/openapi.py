@@ -181,8 +181,8 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                         "403": _error(
                             "Records of another department than the token's, or of a source the"
                             " token may not send (a department's token: push; the gateway"
-                            " token: push and gateway): their indices are listed; nothing is"
-                            " stored."
+                            " token: push and gateway): their indices are listed; or a token"
+                            " whose scope is not push. Nothing is stored."
                         ),
                         "408": _error("The body did not arrive in time; nothing is stored."),
                         "413": _error(f"A body over {MAX_BODY:,} bytes; nothing is stored."),
