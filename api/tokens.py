@@ -45,18 +45,20 @@ class TokenCache:
         self._tokens: dict[str, PushToken] = {}
         self.lookups = 0  # look-ups whose thread has not returned yet
         self._pending: dict[str, asyncio.Future[PushToken | None]] = {}
+        self._ids: set[int] = set()  # the active tokens' ids (sessions hold an id)
 
     async def refresh(self) -> None:
         """Replace the cache with the store's active tokens (revocations take effect)."""
         self._tokens = await asyncio.to_thread(self._read)
+        self._ids = {t.id for t in self._tokens.values()}
 
     def active(self, token_id: int) -> bool:
         """Whether the token was active at the last refresh (or found since)."""
-        return any(t.id == token_id for t in self._tokens.values())
+        return token_id in self._ids
 
     def remember(self, token: PushToken) -> None:
         """A token found elsewhere (a sign-in) counts as active until the next refresh."""
-        self._tokens[f"id:{token.id}"] = token
+        self._ids.add(token.id)
 
     def _read(self) -> dict[str, PushToken]:
         with self._engine.connect() as conn:
@@ -86,6 +88,7 @@ class TokenCache:
         found = await asyncio.shield(lookup)
         if found is not None:
             self._tokens[digest] = found
+            self._ids.add(found.id)
         return found
 
 

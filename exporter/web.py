@@ -145,6 +145,12 @@ def _session(pages: Web, request: web.Request) -> Session | None:
     if found is not None and found.expires < pages.clock():
         del pages.sessions[sid]  # type: ignore[arg-type]
         return None
+    # A revoked token ends its sessions at the token cache's next refresh, for every
+    # request (reads too), not only when the session next posts.
+    if found is not None and pages.tokens is not None and not pages.tokens.active(found.token_id):
+        log.info("session of %s ended: token %s… revoked", found.department, found.token_prefix)
+        del pages.sessions[sid]  # type: ignore[arg-type]
+        return None
     return found
 
 
@@ -381,6 +387,8 @@ def _signed_in(pages: Web, request: web.Request, token: PushToken) -> web.Stream
     if old is not None:
         pages.sessions.pop(old, None)
     sid = secrets.token_urlsafe(32)  # a new id on sign-in: a planted cookie is worth nothing
+    if pages.tokens is not None:
+        pages.tokens.remember(token)  # issued since the cache's last refresh, maybe
     pages.sessions[sid] = Session(
         department=token.department,
         department_name=pages.registry.department(token.department).name,
