@@ -28,6 +28,7 @@ from api.app import Api, add_api
 from api.push import PushApi, PushOptions
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, GzipCache, LienthongCollector
+from exporter.proxies import forwarded, parse_networks
 from exporter.state import MetricsState, read_calendar, read_excusals, read_totals
 from exporter.web import Web, WebOptions, add_pages, status_api
 from probes.engine import ProbeSettings
@@ -159,7 +160,8 @@ def create_app(
         ready=asyncio.Event(),
         watch=StoreWatch(store),
     )
-    app = web.Application(middlewares=[security_headers])
+    proxies = parse_networks(options.web.trusted_proxies)
+    app = web.Application(middlewares=[forwarded(proxies), security_headers])
     app[SERVICE] = service
     app.cleanup_ctx.append(metrics_context)
     if service.options.probes_enabled and probes is not None:

@@ -22,9 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import ConfigDict, with_config
+from pydantic import AfterValidator, ConfigDict, with_config
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +36,7 @@ from compliance.day_evidence import EvidenceError, day_evidence, obligation_on
 from compliance.rules import counting, covers
 from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
+from exporter.proxies import parse_networks
 from exporter.status_page import (
     Viewer,
     day_page,
@@ -69,12 +71,20 @@ FIELD_WORDS = {
 }
 
 
+def _networks(entries: tuple[str, ...]) -> tuple[str, ...]:
+    parse_networks(entries)  # its ValueError names the bad entry
+    return entries
+
+
 @with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class WebOptions:
     """Who may read the pages, declared once: also the `[web]` config table."""
 
     require_login: bool = False  # on a province intranet the pages are open to read
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed (client address, sign-in limit, Secure cookie).
+    trusted_proxies: Annotated[tuple[str, ...], AfterValidator(_networks)] = ()
 
 
 @dataclass

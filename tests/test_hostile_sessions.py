@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from api.push import PushOptions
 from exporter.app import SERVICE, ExcusalOptions, ServiceOptions, create_app
-from exporter.web import WebOptions
+from exporter.web import COOKIE, WebOptions
 from registry import Registry
 from store.tokens import issue_token, revoke_token
 from tests.harness import serving
@@ -36,8 +36,12 @@ async def signed_in(
     async with aiohttp.ClientSession(cookie_jar=jar, headers=headers) as client:
         async with client.get(url + "/dang-nhap") as answer:
             (csrf,) = re.findall(r'name="csrf" value="([0-9a-f]+)"', await answer.text())
+            # Sent by hand: a Secure cookie is the proxy's to carry over TLS, not ours.
+            cookie = {"Cookie": f"{COOKIE}={answer.cookies[COOKIE].value}"}
         form = {"csrf": csrf, "token": token}
-        async with client.post(url + "/dang-nhap", data=form, allow_redirects=False) as answer:
+        async with client.post(
+            url + "/dang-nhap", data=form, allow_redirects=False, headers=cookie
+        ) as answer:
             yield client, answer
 
 
@@ -62,3 +66,63 @@ async def test_a_revoked_token_ends_its_sessions_for_reads_too(
             url + "/don-vi/so-taichinh/csdl-dkdn/2026-10-05", allow_redirects=False
         ) as page:
             assert page.status == 303
+
+
+async def _signin_failures(url: str, addresses: list[str]) -> list[bool]:
+    """For each attempt (a wrong token, from each address behind the proxy): whether it
+    was refused by the sign-in limit (429)."""
+    statuses = []
+    async with aiohttp.ClientSession() as client:
+        for address in addresses:
+            headers = {"X-Forwarded-For": f"198.51.100.9, {address}"}
+            async with client.post(
+                url + "/dang-nhap", data={"token": "lt_sai"}, headers=headers
+            ) as answer:
+                statuses.append(answer.status == 429)
+    return statuses
+
+
+async def test_behind_a_trusted_proxy_the_client_and_tls_are_the_forwarded_ones(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    explain = issue_token(engine, "so-taichinh", scope="explain")
+    # The proxy is 127.0.0.1 (nginx on the same machine, as docs/operating.md shows).
+    app = create_app(
+        bac_ninh, engine, options=options(trusted_proxies=("127.0.0.1/32",)), clock=lambda: NOW
+    )
+    async with serving(app) as url:
+        tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+        async with signed_in(url, explain, tls) as (_, answer):
+            assert answer.status == 303
+            assert "Secure" in answer.headers["Set-Cookie"]
+        # One person's failures lock that person out, not every officer behind the proxy.
+        assert await _signin_failures(url, ["203.0.113.5"] * 6) == [False] * 5 + [True]
+        assert await _signin_failures(url, ["203.0.113.6"]) == [False]
+
+
+async def test_forwarded_headers_from_anyone_else_are_ignored(
+    bac_ninh: Registry, engine: Engine
+) -> None:
+    explain = issue_token(engine, "so-taichinh", scope="explain")
+    trusting_others = options(trusted_proxies=("10.0.0.0/8",))
+    app = create_app(bac_ninh, engine, options=trusting_others, clock=lambda: NOW)
+    async with serving(app) as url:
+        tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+        async with signed_in(url, explain, tls) as (_, answer):
+            assert answer.status == 303
+            assert "Secure" not in answer.headers["Set-Cookie"]
+    app = create_app(bac_ninh, engine, options=trusting_others, clock=lambda: NOW)
+    async with serving(app) as url:
+        # A client naming a new address each time is still one client: limited.
+        addresses = [f"203.0.113.{n}" for n in range(10, 16)]
+        assert await _signin_failures(url, addresses) == [False] * 5 + [True]
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    import pytest
+    from pydantic import TypeAdapter, ValidationError
+
+    read = TypeAdapter(WebOptions).validate_python
+    assert read({"trusted_proxies": ["10.0.0.5", "fd00::/8"]}).trusted_proxies
+    with pytest.raises(ValidationError, match="'nginx' is not an address or a network"):
+        read({"trusted_proxies": ["nginx"]})
