@@ -57,7 +57,7 @@ def add_api(
         # Its writer stops after the probes and the metrics refresher (the parent's cleanup
         # contexts), and commits what it holds before the process exits.
         push = add_push(v1, registry, store, options, clock, on_written, order)
-        add_excusals(v1, registry, store)  # a department's own explanation
+        add_excusals(v1, registry, store, clock)  # a department's own explanation
         add_openapi(v1, registry)
     root = web.Application(middlewares=[api_errors])
     root.add_subapp(PREFIX.removeprefix("/api"), v1)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -42,14 +43,21 @@ SCOPES = (PUSH, EXPLAIN)
 class Excusals:
     registry: Registry
     store: Engine
+    clock: Callable[[], float]
+
+    def today(self) -> date:
+        """The registry's local day: no excusal starts after it."""
+        return datetime.fromtimestamp(self.clock(), self.registry.tz).date()
 
 
 EXCUSALS_KEY = web.AppKey("excusals", Excusals)
 
 
-def add_excusals(app: web.Application, registry: Registry, store: Engine) -> None:
+def add_excusals(
+    app: web.Application, registry: Registry, store: Engine, clock: Callable[[], float]
+) -> None:
     """Mount the handler on the /api/v1 sub-application (whose gate checks tokens)."""
-    app[EXCUSALS_KEY] = Excusals(registry, store)
+    app[EXCUSALS_KEY] = Excusals(registry, store, clock)
     app.router.add_post(PATH, excusal_handler)
 
 
@@ -80,7 +88,8 @@ async def excusal_handler(request: web.Request) -> web.Response:
     department = data.get("department")
     if token.department is not None and department not in (None, token.department):
         return _error(403, f"this token proposes excusals of {token.department} only", "department")
-    parsed = parse_excusal(data, api.registry, token.department)
+    today = api.today()
+    parsed = parse_excusal(data, api.registry, token.department, today)
     if isinstance(parsed, web.Response):
         return parsed
     system, department, first, last, reason = parsed
@@ -98,6 +107,7 @@ async def excusal_handler(request: web.Request) -> web.Response:
             reason=reason,
             by=by,
             origin="api",
+            today=today,
         )
     except SQLAlchemyError:
         return _error(
@@ -124,7 +134,7 @@ def _not_json(name: str) -> Any:
 
 
 def parse_excusal(
-    data: dict[str, Any], registry: Registry, own: str | None
+    data: dict[str, Any], registry: Registry, own: str | None, today: date
 ) -> tuple[str, str | None, date, date, str] | web.Response:
     """The excusal's fields, or the 400 naming the first bad one."""
     for key in data:
@@ -147,7 +157,7 @@ def parse_excusal(
     first, last = days
     reason: str = data["reason"]
     department = department or own
-    problem = check_excusal(registry, data["system"], department, first, last, reason)
+    problem = check_excusal(registry, data["system"], department, first, last, reason, today)
     if problem is not None:
         field, message = problem
         return _error(400, message, field)
@@ -183,7 +193,13 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                 "description": "Default: the token's department; a department token may only"
                 " name its own (403 otherwise).",
             },
-            "first_day": {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+            "first_day": {
+                "type": "string",
+                "format": "date",
+                "pattern": DAY_PATTERN,
+                "description": "Not after today, nor before the history of the duties it"
+                " concerns (400).",
+            },
             "last_day": {
                 "type": "string",
                 "format": "date",
@@ -230,7 +246,9 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                     },
                     "400": answer(
                         "Malformed JSON, an unknown field or code, a department without an"
-                        " obligation towards the system, last_day before first_day."
+                        " obligation towards the system, last_day before first_day, first_day"
+                        " after today or before the duty's history, a control character in"
+                        " the reason."
                     ),
                     "401": {
                         **answer("No token, or an unknown or revoked one."),

@@ -456,7 +456,8 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
     if not await asyncio.to_thread(_token_active, pages.store, session.token_id):
         pages.sessions.pop(sid, None)
         return _refused(request, sid, 401, "Mã đăng nhập đã bị thu hồi.")
-    parsed = _parse(pages.registry, code, form)
+    today = _today(pages).date()
+    parsed = _parse(pages.registry, code, form, today)
     if isinstance(parsed, str):
         return await _department(request, (parsed, False), 400)
     system, first, last, reason = parsed
@@ -474,6 +475,7 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
             reason=reason,
             by=by,
             origin="api",
+            today=today,
         )
     except SQLAlchemyError:
         log.exception("explanation not stored")
@@ -485,7 +487,7 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
 
 
 def _parse(
-    registry: Registry, code: str, form: dict[str, str]
+    registry: Registry, code: str, form: dict[str, str], today: date
 ) -> tuple[str, date, date, str] | str:
     """The explanation's fields, or a Vietnamese sentence saying what is wrong."""
     system = form.get("system", "")
@@ -502,7 +504,7 @@ def _parse(
         return _(
             "The reason holds a control character (U+{code:04X}, character {at}): remove it."
         ).format(code=ord(reason[at]), at=at + 1)
-    problem = check_excusal(registry, system, code, first, last, reason)
+    problem = check_excusal(registry, system, code, first, last, reason, today)
     if problem is not None:
         return FIELD_WORDS.get(problem[0], problem[1])
     return system, first, last, reason

@@ -14,6 +14,7 @@ from compliance.quarterly import QuarterReport
 from compliance.report import Report
 from compliance.rules import ComplianceRow
 from registry import Department, Obligation, Registry, public_holidays
+from reports.corrections import Correction
 from reports.provenance import Provenance
 from reports.words import Labels, Lang
 
@@ -43,6 +44,8 @@ class Filing:
     registry: Registry
     provenance: Provenance
     lang: Lang = "vi"
+    # Excusals approved or withdrawn since a period before was filed (shown, never rewritten).
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def labels(self) -> Labels:

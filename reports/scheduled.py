@@ -30,6 +30,7 @@ from compliance.quarterly import QuarterReport, build_period_report
 from compliance.report import Report
 from registry import Registry
 from reports import FORMATS, Filing, write_export_file
+from reports.corrections import corrections
 from reports.due import (
     DEFAULT_CATCH_UP,
     DEFAULT_HOUR,
@@ -43,6 +44,7 @@ from reports.mailing import MailError, MailSettings, message, recipients, send
 from reports.manifest import ExportRecord, folder_lock, read_manifest, write_manifest
 from reports.provenance import provenance
 from reports.words import Labels, Lang
+from store.excusals import Excusal, ExcusalState, excusals_between
 from store.exported import exported_periods, mark_exported
 
 log = logging.getLogger("lienthong.exports")
@@ -111,7 +113,8 @@ def run_due(
             if stop is not None and stop.is_set():
                 return RunResult(tuple(written), stopped=True)
             report = _report(engine, registry, due, now)
-            filing = Filing(report, registry, source, settings.lang)
+            fixes = corrections(records, _decided_excusals(engine), due.key)
+            filing = Filing(report, registry, source, settings.lang, fixes)
             try:
                 files = _write_period(folder, due, filing, stop)
             except _Stopped:
@@ -123,6 +126,7 @@ def run_due(
                 written_at=now.astimezone(registry.tz).isoformat(timespec="seconds"),
                 files=[str(f.relative_to(folder)) for f in files],
                 mail_pending=settings.mail is not None,
+                corrections=list(dict.fromkeys(c.key for c in fixes)),
             )
             write_manifest(folder, records)  # after each period: a crash keeps what is done
             mark_exported(engine, due.key, records[due.key].written_at)
@@ -130,6 +134,12 @@ def run_due(
             written.append(WrittenExport(due.key, due.as_of.isoformat(), files))
         mailed, errors = _mail_pending(folder, records, registry, settings, now)
     return RunResult(tuple(written), tuple(mailed), tuple(errors))
+
+
+def _decided_excusals(engine: Engine) -> list[Excusal]:
+    states = (ExcusalState.APPROVED, ExcusalState.WITHDRAWN)
+    with engine.connect() as conn:
+        return excusals_between(conn, states=states)
 
 
 def _report(

@@ -25,6 +25,7 @@ from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
 from reports.tabular import FIELDS
 from reports.words import RULES, Labels, text
+from reports.xlsx_corrections import sheet_name, write_corrections
 
 TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -192,6 +193,8 @@ def write_xlsx(filing: Filing, out: IO[bytes]) -> None:
         )
     if excusal_lines(filing):  # contract 1.1: a sheet only when an excusal changed a row
         _excusals(workbook.create_sheet(_unique(words["excusals"], used)), filing)
+    if filing.corrections:  # excusals decided after a period before was filed
+        write_corrections(workbook.create_sheet(_unique(sheet_name(filing), used)), filing)
     _how_computed(workbook.create_sheet(_unique(words["how"], used)), filing)
     workbook.save(out)
 
