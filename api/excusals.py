@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.errors import dumps as _dumps
 from api.tokens import admit
 from registry import Registry
-from store.excusals import MAX_REASON, check_excusal, propose_excusal
+from store.excusals import MAX_REASON, check_excusal, history_begins, propose_excusal
 from store.tokens import EXPLAIN, PUSH
 
 PATH = "/excusals"  # within the /api/v1 sub-application
@@ -164,6 +164,18 @@ def parse_excusal(
     return data["system"], department, first, last, reason
 
 
+def _example(registry: Registry) -> dict[str, Any]:
+    """A proposal valid on any day: the first day of a system's duties (never after today,
+    never before their history), when the registry dates it."""
+    for system in sorted(s.code for s in registry.systems):
+        begins = history_begins(registry, system, None)
+        if begins is not None:
+            day = begins.isoformat()
+            example = {"system": system, "first_day": day, "last_day": day}
+            return {"example": {**example, "reason": "Mất điện tại phòng máy chủ"}}
+    return {}
+
+
 def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]:
     """This endpoint's OpenAPI fragment: (its paths, its component schemas)."""
 
@@ -231,7 +243,8 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                     "description": f"At most {MAX_EXCUSAL_BODY:,} bytes.",
                     "content": {
                         "application/json": {
-                            "schema": {"$ref": "#/components/schemas/ExcusalProposal"}
+                            "schema": {"$ref": "#/components/schemas/ExcusalProposal"},
+                            **_example(registry),
                         }
                     },
                 },
