@@ -46,11 +46,14 @@ class TokenCache:
         self.lookups = 0  # look-ups whose thread has not returned yet
         self._pending: dict[str, asyncio.Future[PushToken | None]] = {}
         self._ids: set[int] = set()  # the active tokens' ids (sessions hold an id)
+        self._remembered: set[int] = set()  # since the last refresh began
 
     async def refresh(self) -> None:
         """Replace the cache with the store's active tokens (revocations take effect)."""
+        self._remembered = set()
         self._tokens = await asyncio.to_thread(self._read)
-        self._ids = {t.id for t in self._tokens.values()}
+        # A sign-in during the read may be of a token the read missed: kept till the next.
+        self._ids = {t.id for t in self._tokens.values()} | self._remembered
 
     def active(self, token_id: int) -> bool:
         """Whether the token was active at the last refresh (or found since)."""
@@ -59,6 +62,7 @@ class TokenCache:
     def remember(self, token: PushToken) -> None:
         """A token found elsewhere (a sign-in) counts as active until the next refresh."""
         self._ids.add(token.id)
+        self._remembered.add(token.id)
 
     def _read(self) -> dict[str, PushToken]:
         with self._engine.connect() as conn:
