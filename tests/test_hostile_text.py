@@ -189,3 +189,20 @@ def test_excuse_list_shows_escape_sequences_escaped(
     out = capsys.readouterr().out
     assert "\u001b" not in out and "\u0007" not in out and "\r" not in out
     assert "\\x1b]0;approved\\x07\\x1b[2J\\rAPPROVED by director" in out
+
+
+def test_a_gateway_fault_with_a_control_character_is_kept_escaped(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.gateway_samples import PIZZASHACK_LOG_LINE, PIZZASHACK_REGISTRY, pizzashack_fault
+    from tests.test_gateway_ingest import ingest, log_line, stored, write_registry
+
+    registry = write_registry(tmp_path, PIZZASHACK_REGISTRY)
+    # The gateway's own text, not a department's: one odd fault must not refuse the log.
+    fault = {**pizzashack_fault("f-1", "2022-12-15T02:55Z"), "errorMessage": "down\u001b[31m"}
+    log = tmp_path / "apim_metrics.log"
+    log.write_text(PIZZASHACK_LOG_LINE + "\n" + log_line(fault, "apim:faulty"), encoding="utf-8")
+    code, _, err = ingest(store_url, registry, "wso2", log, capsys=capsys)
+    assert code == 0, err
+    rows = {r[3]: r for r in stored(store_url)}
+    assert rows["wso2:f-1"][5] == "TARGET_CONNECTIVITY 101503: down\\x1b[31m"
