@@ -24,11 +24,13 @@ from pydantic import AfterValidator, ConfigDict, Field, with_config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.app import Api, add_api
+from api.push import PushApi, PushOptions
 from compliance.outages import OfficeHours, detect_outages, propose_for_outages
 from exporter.metrics import Exposition, GzipCache, LienthongCollector
+from exporter.proxies import forwarded, parse_networks
 from exporter.state import MetricsState, read_calendar, read_excusals, read_totals
-from exporter.web import Web, WebOptions, add_pages
-from intake.push.api import PushApi, PushOptions, add_push_api
+from exporter.web import Web, WebOptions, add_pages, status_api
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
 from probes.recorder import TransactionRecorder
@@ -116,6 +118,7 @@ class Service:
     gzip: GzipCache = field(default_factory=GzipCache)  # /metrics' compressed blocks
     probes: ProbeHealth | None = None  # set by the probes' cleanup context, when it runs
     recorder: TransactionRecorder | None = None
+    api: Api | None = None  # the JSON API under /api/v1
     push: PushApi | None = None
     ready: asyncio.Event | None = None
     watch: StoreWatch | None = None
@@ -157,7 +160,8 @@ def create_app(
         ready=asyncio.Event(),
         watch=StoreWatch(store),
     )
-    app = web.Application(middlewares=[security_headers])
+    proxies = parse_networks(options.web.trusted_proxies)
+    app = web.Application(middlewares=[forwarded(proxies), security_headers])
     app[SERVICE] = service
     app.cleanup_ctx.append(metrics_context)
     if service.options.probes_enabled and probes is not None:
@@ -177,12 +181,18 @@ def create_app(
     add_pages(app, pages)
     app.router.add_get("/metrics", metrics_handler)
     app.router.add_get("/healthz", healthz_handler)
-    if service.options.push.enabled:
-        # A sub-application: its writer stops after the probes and the metrics
-        # refresher, and commits what it holds before the process exits.
-        service.push = add_push_api(
-            app, registry, store, service.options.push, clock, state.on_written, state.commit_order
-        )
+    api = add_api(
+        app,
+        registry,
+        store,
+        service.options.push,
+        clock,
+        status_api(pages),
+        state.on_written,
+        state.commit_order,
+    )
+    service.api, service.push = api, api.push
+    pages.tokens = api.gate.tokens  # a revoked token's sessions end at its next refresh
     return app
 
 

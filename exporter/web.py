@@ -1,15 +1,16 @@
 """The people's side of the service: the overview, the department pages, sign-in with a
-department's `explain` token, explanations filed from the page, and the JSON status API.
-Pages are rendered from templates (exporter/status_page.py) in the service's language; a
-form that changes something answers with a redirect to a page (POST-redirect-GET), and a
-wrong address or method gets a page in that language, not the router's English.
+department's `explain` token, explanations filed from the page, and the figures the JSON
+status API (`api.status`) serves. Pages are rendered from templates (exporter/status_page.py)
+in the service's language; a form that changes something answers with a redirect to a page
+(POST-redirect-GET), and a wrong address or method gets a page in that language, not the
+router's English.
 
 Sessions are server-side (a random id in an HttpOnly, SameSite=Strict cookie, Secure when
 the request came over TLS); a signed-in session holds only the department and the token's
 id, never the token. Every form carries a CSRF token derived from the session id with a
 per-process key, checked on every POST. Sign-in attempts are rate-limited per client
 address. With `[web] require_login`, the pages and the status API need signing in (the
-API: a bearer token of any scope).
+API: a bearer token).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -25,19 +25,22 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from pydantic import ConfigDict, with_config
+from pydantic import AfterValidator, ConfigDict, with_config
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.rate_limit import RateLimit, retry_after
+from api.status import StatusApi, StatusFigures
+from api.tokens import TokenCache
 from compliance.day_evidence import EvidenceError, day_evidence, obligation_on
-from compliance.periods import Month
 from compliance.rules import counting, covers
 from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
+from exporter.proxies import parse_networks
 from exporter.status_page import (
     Contact,
     DayView,
@@ -51,12 +54,12 @@ from exporter.status_page import (
     signin_context,
 )
 from i18n import N_, Lang, _, current_lang, use_lang
-from intake.push.rate_limit import RateLimit, retry_after
 from probes.health import ProbeHealth
 from registry import Registry
 from store.counts import first_record_days
 from store.excusals import Excusal, check_excusal, propose_excusal
 from store.schema import push_tokens
+from store.text import control_at
 from store.tokens import PushToken, find_token
 
 log = logging.getLogger("lienthong.web")
@@ -81,12 +84,20 @@ FIELD_WORDS = {
 DAY_FIRST = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 
 
+def _networks(entries: tuple[str, ...]) -> tuple[str, ...]:
+    parse_networks(entries)  # its ValueError names the bad entry
+    return entries
+
+
 @with_config(ConfigDict(extra="forbid"))
 @dataclass(frozen=True)
 class WebOptions:
     """Who may read the pages, declared once: also the `[web]` config table."""
 
     require_login: bool = False  # on a province intranet the pages are open to read
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed (client address, sign-in limit, Secure cookie).
+    trusted_proxies: Annotated[tuple[str, ...], AfterValidator(_networks)] = ()
 
 
 @dataclass
@@ -127,6 +138,7 @@ class Web:
     cache: dict[str | None, _Cached] = field(default_factory=dict)
     reading: asyncio.Lock = field(default_factory=asyncio.Lock)
     lang: Lang = field(default_factory=current_lang)  # the pages' language: the service's
+    tokens: TokenCache | None = None  # the API's: which tokens are active
 
 
 WEB = web.AppKey("web", Web)
@@ -145,10 +157,6 @@ def add_pages(app: web.Application, pages: Web) -> None:
     app.router.add_get("/dang-nhap", signin_form_handler)
     app.router.add_post("/dang-nhap", signin_handler)
     app.router.add_post("/dang-xuat", signout_handler)
-    # Every method reaches the handler: under /api/ even a 405 is JSON, never the router's
-    # (nor the /api sub-application's 404). Any code, empty or with a slash, likewise.
-    app.router.add_route("*", "/api/v1/status", status_api_handler)
-    app.router.add_route("*", "/api/v1/status/{code:.*}", status_api_handler)
 
 
 # -- language and error pages --------------------------------------------------------
@@ -198,6 +206,12 @@ def _session(pages: Web, request: web.Request) -> Session | None:
     sid = _session_id(request)
     found = pages.sessions.get(sid) if sid else None
     if found is not None and found.expires < pages.clock():
+        del pages.sessions[sid]  # type: ignore[arg-type]
+        return None
+    # A revoked token ends its sessions at the token cache's next refresh, for every
+    # request (reads too), not only when the session next posts.
+    if found is not None and pages.tokens is not None and not pages.tokens.active(found.token_id):
+        log.info("session of %s ended: token %s… revoked", found.department, found.token_prefix)
         del pages.sessions[sid]  # type: ignore[arg-type]
         return None
     return found
@@ -479,6 +493,8 @@ def _signed_in(pages: Web, request: web.Request, token: PushToken) -> web.Stream
     if old is not None:
         pages.sessions.pop(old, None)
     sid = secrets.token_urlsafe(32)  # a new id on sign-in: a planted cookie is worth nothing
+    if pages.tokens is not None:
+        pages.tokens.remember(token)  # issued since the cache's last refresh, maybe
     pages.sessions[sid] = Session(
         department=token.department,
         department_name=pages.registry.department(token.department).name,
@@ -538,7 +554,8 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
     if not await asyncio.to_thread(_token_active, pages.store, session.token_id):
         pages.sessions.pop(sid, None)
         return _refused(request, sid, 401, _("The sign-in code has been revoked."))
-    parsed = _parse(pages.registry, code, form)
+    today = _today(pages).date()
+    parsed = _parse(pages.registry, code, form, today)
     if isinstance(parsed, str):
         return await _department(request, Message(parsed, False), 400, form)
     system, first, last, reason = parsed
@@ -556,6 +573,7 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
             reason=reason,
             by=by,
             origin="api",
+            today=today,
         )
     except SQLAlchemyError:
         log.exception("explanation not stored")
@@ -575,7 +593,7 @@ def parse_day(text: str) -> date:
 
 
 def _parse(
-    registry: Registry, code: str, form: dict[str, str]
+    registry: Registry, code: str, form: dict[str, str], today: date
 ) -> tuple[str, date, date, str] | str:
     """The explanation's fields, or a sentence saying what is wrong (the page's language)."""
     system = form.get("system", "")
@@ -587,76 +605,33 @@ def _parse(
             return _(FIELD_WORDS[key])
     first, last = days
     reason = form.get("reason", "")
-    problem = check_excusal(registry, system, code, first, last, reason)
+    at = control_at(reason)
+    if at is not None:
+        return _(
+            "The reason holds a control character (U+{code:04X}, character {at}): remove it."
+        ).format(code=ord(reason[at]), at=at + 1)
+    problem = check_excusal(registry, system, code, first, last, reason, today)
     if problem is not None:
         return _(FIELD_WORDS[problem[0]]) if problem[0] in FIELD_WORDS else problem[1]
     return system, first, last, reason
 
 
-# -- the JSON status API -------------------------------------------------------------
+# -- the JSON status API's figures --------------------------------------------------
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+def status_api(pages: Web) -> StatusApi:
+    """What `api.status` serves: the pages' figures, and whether a request is signed in."""
 
+    async def figures(code: str | None) -> StatusFigures:
+        now = _today(pages)
+        rows, excusals = await _duties(pages, now, code)
+        own = _own_excusals(excusals, code, {r.system for r in rows}) if code else []
+        days = {r.system: [(d.isoformat(), s) for d, s in r.strip] for r in rows}
+        return StatusFigures(now, [r.as_json() for r in rows], own, days if code else {})
 
-async def _api_allowed(pages: Web, request: web.Request) -> bool:
-    if not pages.options.require_login or _session(pages, request) is not None:
-        return True
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        return False
-    return await asyncio.to_thread(find_token, pages.store, secret.strip()) is not None
-
-
-async def status_api_handler(request: web.Request) -> web.Response:
-    """GET /api/v1/status[/CODE]: the pages' figures as JSON."""
-    if request.method not in ("GET", "HEAD"):
-        message = f"{request.method} is not allowed here: GET only"
-        answer = _json({"errors": [{"index": None, "field": None, "message": message}]}, 405)
-        answer.headers["Allow"] = "GET, HEAD"
-        return answer
-    pages = request.app[WEB]
-    if not await _api_allowed(pages, request):
-        return _json(
-            {"errors": [{"index": None, "field": None, "message": "sign in or send a token"}]},
-            401,
-        )
-    code = request.match_info.get("code")
-    if code is not None and not pages.registry.has_department(code):
-        message = f"unknown department {code!r}"
-        return _json({"errors": [{"index": None, "field": "department", "message": message}]}, 404)
-    now = _today(pages)
-    rows, excusals = await _duties(pages, now, code)
-    body: dict[str, Any] = {
-        "province": pages.registry.province.code,
-        "generated_at": now.isoformat(),
-        "month": str(Month.of(now.date())),
-        "obligations": [r.as_json() for r in rows],
-    }
-    if code is not None:
-        own = _own_excusals(excusals, code, {r.system for r in rows})
-        body["department"] = code
-        body["excusals"] = [_excusal_json(e) for e in own]
-        body["days"] = {
-            r.system: [{"day": d.isoformat(), "state": s} for d, s in r.strip] for r in rows
-        }
-    return _json(body)
-
-
-# The fields the status API shows of an excusal (its OpenAPI schema's, no more).
-STATUS_EXCUSAL_FIELDS = (
-    "id",
-    "system",
-    "department",
-    "first_day",
-    "last_day",
-    "reason",
-    "state",
-    "proposed_by",
-)
-
-
-def _excusal_json(e: Excusal) -> dict[str, Any]:
-    full = e.as_json()
-    return {k: full[k] for k in STATUS_EXCUSAL_FIELDS}
+    return StatusApi(
+        registry=pages.registry,
+        figures=figures,
+        signed_in=lambda request: _session(pages, request) is not None,
+        require_login=pages.options.require_login,
+    )

@@ -52,6 +52,7 @@ from intake.files import (
 from intake.gateway_map import GatewayMap
 from registry import Registry
 from store.gateway import ApiKey, load_api_contexts, save_api_contexts
+from store.text import escape_controls
 
 EVENT = re.compile(r"apimMetrics:\s*(apim:[A-Za-z_]+)")
 PROPERTIES = "properties :"
@@ -258,7 +259,9 @@ def to_record(event: dict[str, Any], kind: str | None, gateway: GatewayMap) -> R
     if correlation:
         record["id"] = _id(correlation)
     if detail:
-        record["detail"] = detail[:1000]
+        # A gateway's fault text is kept, its control characters escaped: the write path
+        # refuses them, and one odd fault must not refuse the whole log.
+        record["detail"] = escape_controls(detail, keep="\t\n\r")[:1000]
     return record
 
 

@@ -55,6 +55,7 @@ from intake.gateway_map import GatewayMap
 from intake.json_stream import json_values
 from registry import Registry
 from store.records import DEFINITIVE, PROVISIONAL
+from store.text import escape_controls
 
 WINDOW_MS = 60_000
 SIDES = ("Client", "Producer")
@@ -304,5 +305,6 @@ def to_record(exchange: Exchange, gateway: GatewayMap) -> Raw:
     if first.response_out is not None and first.response_out >= first.request_in:
         record["latency_ms"] = first.response_out - first.request_in
     if first.fault:
-        record["detail"] = first.fault[:1000]
+        # Control characters escaped: the write path refuses them (see intake.wso2).
+        record["detail"] = escape_controls(first.fault, keep="\t\n\r")[:1000]
     return Viewed(record, DEFINITIVE if first.side == "Client" else PROVISIONAL)

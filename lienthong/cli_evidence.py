@@ -11,6 +11,7 @@ from compliance.day_evidence import SHOWN_RECORDS, DayEvidence, EvidenceError, d
 from compliance.periods import parse_day
 from lienthong import settings
 from lienthong.errors import UsageError
+from lienthong.terminal import shown
 from store import open_store
 
 
@@ -82,21 +83,21 @@ def print_table(e: DayEvidence, tz: Any) -> None:
     print(f"{e.department} → {e.system}, {e.day}: {e.state_word}{probe_only}")
     print(f"  why: {e.why}")
     print(f"  sources that count: {', '.join(e.evidence)}")
-    shown = min(e.record_count, SHOWN_RECORDS)
-    print(f"  records: {e.record_count}" + (f" (first {shown} shown)" if shown else ""))
+    listed = min(e.record_count, SHOWN_RECORDS)
+    print(f"  records: {e.record_count}" + (f" (first {listed} shown)" if listed else ""))
     for r in e.records:
         outcome = "success" if r.success else "failure"
         ignored = "" if r.source in e.evidence else "  [source not counted]"
         print(
             f"    {r.ts.astimezone(tz):%H:%M:%S} {r.source:<8} {outcome:<8}"
-            f" {r.record_id or '-':<20} {r.detail or ''}{ignored}"
+            f" {shown(r.record_id or '-'):<20} {shown(r.detail)}{ignored}"
         )
     if not e.excusals:
         print("  excusals: none")
     for x in e.excusals:
         print(
             f"  excusal #{x.id} {x.state} ({x.first_day} to {x.last_day},"
-            f" {x.department or 'every department'}): {x.reason}"
-            f" — proposed by {x.proposed_by}"
-            + (f", {x.state} by {x.decided_by}" if x.decided_by else "")
+            f" {x.department or 'every department'}): {shown(x.reason)}"
+            f" — proposed by {shown(x.proposed_by)}"
+            + (f", {x.state} by {shown(x.decided_by)}" if x.decided_by else "")
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 
 from compliance.outages import (
@@ -16,8 +17,10 @@ from compliance.outages import (
 from compliance.periods import Month, parse_day
 from lienthong import settings
 from lienthong.errors import UsageError
+from lienthong.terminal import shown
 from store import open_store
 from store.excusals import (
+    MAX_DAYS,
     ExcusalError,
     ExcusalState,
     approve_excusal,
@@ -26,6 +29,8 @@ from store.excusals import (
     reject_excusal,
     withdraw_excusal,
 )
+
+MAX_DAYS_ENV = "LIENTHONG_EXCUSAL_MAX_DAYS"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,6 +64,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         step.add_argument("--by", metavar="NAME", required=True)
         if name != "approve":
             step.add_argument("--reason", metavar="TEXT")
+        else:
+            step.add_argument(
+                "--long",
+                action="store_true",
+                help="approve an excusal longer than --max-days: say that it is meant",
+            )
+            step.add_argument(
+                "--max-days",
+                metavar="N",
+                type=int,
+                help=f"days an excusal may span without --long (env {MAX_DAYS_ENV};"
+                f" default {MAX_DAYS})",
+            )
         settings.add_store_options(step)
         step.set_defaults(run=run)
 
@@ -127,7 +145,7 @@ def _step(args: argparse.Namespace, verb: str) -> int:
     engine = open_store(settings.database_url(args))
     try:
         if verb == "approved":
-            done = approve_excusal(engine, args.id, args.by)
+            done = approve_excusal(engine, args.id, args.by, args.long, _max_days(args))
         elif verb == "rejected":
             done = reject_excusal(engine, args.id, args.by, args.reason)
         else:
@@ -141,6 +159,15 @@ def _step(args: argparse.Namespace, verb: str) -> int:
         f" {done.first_day} to {done.last_day}) {verb} by {args.by.strip()}"
     )
     return 0
+
+
+def _max_days(args: argparse.Namespace) -> int:
+    if args.max_days is not None:
+        return int(args.max_days)
+    configured = os.environ.get(MAX_DAYS_ENV, str(MAX_DAYS))
+    if not configured.strip().isdigit():
+        raise UsageError(f"{MAX_DAYS_ENV}={configured!r} is not a number of days")
+    return int(configured)
 
 
 def run_approve(args: argparse.Namespace) -> int:
@@ -183,8 +210,8 @@ def run_list(args: argparse.Namespace) -> int:
     for e in found:
         print(
             f"{e.id:>5} {e.state:<9} {e.system:<14} {e.department or '*':<14}"
-            f" {e.first_day} {e.last_day} {e.proposed_by[:18]:<18}"
-            f" {(e.decided_by or '-')[:18]:<18} {e.reason}"
+            f" {e.first_day} {e.last_day} {shown(e.proposed_by)[:18]:<18}"
+            f" {shown(e.decided_by or '-')[:18]:<18} {shown(e.reason)}"
         )
     return 0
 

@@ -8,6 +8,7 @@ import sys
 
 from lienthong import settings
 from lienthong.errors import UsageError
+from lienthong.terminal import shown
 from store import open_store
 from store.tokens import (
     READ,
@@ -110,7 +111,9 @@ def run_list(args: argparse.Namespace) -> int:
     for t in tokens:
         issued = f"{t.created.astimezone(tz):%Y-%m-%d %H:%M}"
         revoked = f"{t.revoked.astimezone(tz):%Y-%m-%d %H:%M}" if t.revoked else "-"
-        print(f"{t.prefix:<12} {t.who:<20} {t.scope:<8} {issued:<16} {revoked:<16} {t.label or ''}")
+        print(
+            f"{t.prefix:<12} {t.who:<20} {t.scope:<8} {issued:<16} {revoked:<16} {shown(t.label)}"
+        )
     return 0
 
 

@@ -13,9 +13,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config
 
+from api.push import PushOptions
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
-from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings

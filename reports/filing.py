@@ -16,6 +16,7 @@ from compliance.rules import ComplianceRow
 from registry import Department, Obligation, Registry
 from registry.calendar import official_days
 from reports.calendar_note import calendar_sentence
+from reports.corrections import Correction
 from reports.provenance import Provenance
 from reports.settings import ReportSettings
 from reports.words import Labels, Lang
@@ -50,6 +51,8 @@ class Filing:
     provenance: Provenance
     lang: Lang = "vi"
     document: ReportSettings = NO_SETTINGS  # the config's [report] table
+    # Excusals approved or withdrawn since a period before was filed (shown, never rewritten).
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def labels(self) -> Labels:

@@ -40,6 +40,9 @@ class ExportRecord:
     mail_pending: bool = False
     mailed_at: str | None = None
     mailed_to: list[str] = field(default_factory=list)
+    # Changes to periods filed before ("ID:approved", "ID:withdrawn") this filing showed
+    # as corrections (reports/corrections.py): each is shown once.
+    corrections: list[str] = field(default_factory=list)
 
 
 def read_manifest(folder: Path) -> dict[str, ExportRecord]:

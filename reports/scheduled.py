@@ -31,6 +31,7 @@ from compliance.report import Report
 from i18n import N_, _
 from registry import Registry
 from reports import FORMATS, Filing, write_export_file
+from reports.corrections import corrections
 from reports.due import (
     DEFAULT_CATCH_UP,
     DEFAULT_HOUR,
@@ -46,6 +47,7 @@ from reports.manifest import ExportRecord, folder_lock, read_manifest, write_man
 from reports.provenance import provenance
 from reports.settings import ReportSettings
 from reports.words import Labels, Lang, Phrases
+from store.excusals import Excusal, ExcusalState, excusals_between
 from store.exported import exported_periods, mark_exported
 
 log = logging.getLogger("lienthong.exports")
@@ -124,7 +126,8 @@ def run_due(
                     due.key,
                 )
                 continue
-            filing = Filing(report, registry, source, settings.lang, document)
+            fixes = corrections(records, _decided_excusals(engine), due.key)
+            filing = Filing(report, registry, source, settings.lang, document, fixes)
             try:
                 files = _write_period(folder, due, filing, stop)
             except _Stopped:
@@ -136,6 +139,7 @@ def run_due(
                 written_at=now.astimezone(registry.tz).isoformat(timespec="seconds"),
                 files=[str(f.relative_to(folder)) for f in files],
                 mail_pending=settings.mail is not None,
+                corrections=list(dict.fromkeys(c.key for c in fixes)),
             )
             write_manifest(folder, records)  # after each period: a crash keeps what is done
             mark_exported(engine, due.key, records[due.key].written_at)
@@ -149,6 +153,12 @@ def holds_records(report: Report | QuarterReport) -> bool:
     """Whether the store holds any record of the report's obligations in its period (up to
     its as-of day): a report of none files every obligation as failing."""
     return any(row.successes or row.failures for row in report.rows)
+
+
+def _decided_excusals(engine: Engine) -> list[Excusal]:
+    states = (ExcusalState.APPROVED, ExcusalState.WITHDRAWN)
+    with engine.connect() as conn:
+        return excusals_between(conn, states=states)
 
 
 def _report(

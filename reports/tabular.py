@@ -21,6 +21,7 @@ from compliance.report import Report
 from compliance.rules import ComplianceRow
 from registry import Department
 from reports.calendar_note import report_calendar
+from reports.cells import cell_text
 from reports.words import Lang
 
 FIELDS = (
@@ -134,8 +135,15 @@ def write_json(report: Report | QuarterReport, out: IO[str]) -> None:
 EXCEL_LOCALES: dict[Lang, tuple[str, str]] = {"vi": (";", ","), "en": (",", ".")}
 
 
+# The CSV's cells a person wrote (the registry's names and words): shown literally by a
+# spreadsheet, never as a formula. Codes, numbers and statuses are written as they are.
+WRITTEN_FIELDS = ("department_name", "system_name", "owner", "basis")
+
+
 def _csv_values(row: ComplianceRow, decimal: str = ".") -> dict[str, Any]:
     values = {k: ("" if v is None else v) for k, v in row_as_dict(row).items()}
+    for field in WRITTEN_FIELDS:
+        values[field] = cell_text(values[field])
     if decimal != "." and isinstance(values["ratio"], float):
         values["ratio"] = str(values["ratio"]).replace(".", decimal)
     return values

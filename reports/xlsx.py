@@ -22,11 +22,13 @@ from compliance.platforms import platform_names, standing_text
 from compliance.rules import ComplianceRow
 from i18n import N_, gettext_in
 from i18n.glossary import DAY_STATES, STATUSES
+from reports.cells import cell_text
 from reports.excused import excusal_lines, sorted_sources, sources_text
 from reports.filing import Filing, Line
 from reports.provenance import database_text
 from reports.tabular import FIELDS
 from reports.words import Labels, Phrases, text
+from reports.xlsx_corrections import sheet_name, write_corrections
 
 TITLE_ROW, SUBTITLE_ROW, SCOPE_ROW, HEADER_ROW = 1, 2, 3, 4
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -155,6 +157,8 @@ def write_xlsx(filing: Filing, out: IO[bytes]) -> None:
         )
     if excusal_lines(filing):  # contract 1.1: a sheet only when an excusal changed a row
         _excusals(workbook.create_sheet(_unique(words["excusals"], used)), filing)
+    if filing.corrections:  # excusals decided after a period before was filed
+        write_corrections(workbook.create_sheet(_unique(sheet_name(filing), used)), filing)
     _how_computed(workbook.create_sheet(_unique(words["how"], used)), filing)
     for ws in workbook.worksheets:
         _print_setup(ws, words["page"])
@@ -197,14 +201,14 @@ def _excusals(ws: Worksheet, filing: Filing) -> None:
         approved = line.approved_at
         values: list[tuple[Any, str | None]] = [
             (e.id, "0"),
-            (f"{text(line.department_name)} ({line.department})", None),
-            (f"{text(line.system_name)} ({line.system})", None),
+            (cell_text(f"{text(line.department_name)} ({line.department})"), None),
+            (cell_text(f"{text(line.system_name)} ({line.system})"), None),
             (e.first_day, labels.excel_date),
             (e.last_day, labels.excel_date),
             (line.excused_days, "0"),
-            (text(e.reason), None),
-            (text(e.proposed_by), None),
-            (text(e.approved_by or ""), None),
+            (cell_text(text(e.reason)), None),
+            (cell_text(text(e.proposed_by)), None),
+            (cell_text(text(e.approved_by or "")), None),
             (
                 approved.astimezone(tz).replace(tzinfo=None, microsecond=0) if approved else None,
                 labels.excel_datetime,
@@ -302,12 +306,12 @@ def _table_sheet(
 def _row_values(row: ComplianceRow, labels: Labels) -> dict[str, Any]:
     return {
         "department": row.department,
-        "department_name": text(row.department_name),
+        "department_name": cell_text(text(row.department_name)),
         "system": row.system,
-        "system_name": text(row.system_name),
-        "owner": text(row.owner),
+        "system_name": cell_text(text(row.system_name)),
+        "owner": cell_text(text(row.owner)),
         "kind": labels.kind(row.kind),
-        "basis": text(row.basis),
+        "basis": cell_text(text(row.basis)),
         "required_days": row.required_days,
         "met_days": row.met_days,
         "ratio": float(row.ratio) if row.ratio is not None else None,
@@ -444,8 +448,8 @@ def _how_computed(ws: Worksheet, filing: Filing) -> None:
         r += 1
         o = t.obligation
         values: list[tuple[Any, str | None]] = [
-            (f"{text(t.department_name)} ({o.department})", None),
-            (f"{text(t.system_name)} ({o.system})", None),
+            (cell_text(f"{text(t.department_name)} ({o.department})"), None),
+            (cell_text(f"{text(t.system_name)} ({o.system})"), None),
             (labels.kind(o.kind), None),
             # A duty to connect has no ratio to reach: met once a success arrives.
             (o.target_ratio if o.kind == "maintain" else None, "0.00%"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from i18n import _
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///lienthong.db"
@@ -24,6 +27,23 @@ SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 class StoreError(Exception):
     """The store cannot be used as asked (unreachable, wrong schema version, bad URL)."""
+
+
+# The package version that introduced each schema revision (a new migration adds its
+# line). `db upgrade` writes the head's into the store (store_meta), so that an older
+# lienthong, which cannot know a newer revision, can still say which version to install.
+REVISION_VERSIONS = {
+    "0001_initial_schema": "0.1.0",
+    "0002_pair_totals": "0.1.0",
+    "0003_push_tokens": "0.1.0",
+    "0004_gateway_views": "0.1.0",
+    "0005_excusals": "0.1.0",
+    "0007_province": "0.1.0",
+    "0008_token_scope": "0.1.0",
+    "0009_first_success_day": "0.1.0",
+    "0010_daily_counts_clustered": "0.1.0",
+}
+NEEDS_KEY = "lienthong_for_schema"  # store_meta: "REVISION VERSION" of the schema's head
 
 
 def _normalise(url: str) -> str:
@@ -144,11 +164,64 @@ def upgrade(
         if engine.dialect.name == "postgresql":
             _create_schema(engine)
         before = current_revision(engine)
+        _refuse_newer(engine, before, head)
         if starting is not None and before != head:
             starting(before, head)
         with engine.begin() as conn:
             command.upgrade(_alembic(conn, province), "head")
+            _write_needs(conn, head)
     return before, head
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("lienthong")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def _write_needs(conn: Connection, head: str) -> None:
+    """Record which lienthong this schema needs, for older ones to name it."""
+    needs = f"{head} {REVISION_VERSIONS.get(head, _package_version())}"
+    conn.execute(text("DELETE FROM store_meta WHERE key = :key"), {"key": NEEDS_KEY})
+    conn.execute(
+        text("INSERT INTO store_meta (key, value) VALUES (:key, :value)"),
+        {"key": NEEDS_KEY, "value": needs},
+    )
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_offline()).walk_revisions()}
+
+
+def _refuse_newer(engine: Engine, revision: str | None, head: str) -> None:
+    """A store whose schema this lienthong does not know (a newer one wrote it): one line
+    naming both schemas and the version to install, before anything touches it."""
+    if revision is None or revision in known_revisions():
+        return
+    with engine.connect() as conn:
+        try:
+            row = conn.execute(
+                text("SELECT value FROM store_meta WHERE key = :key"), {"key": NEEDS_KEY}
+            ).scalar_one_or_none()
+        except SQLAlchemyError:
+            row = None
+    if row is not None and str(row).startswith(revision + " "):
+        wanted = str(row).split(" ", 1)[1]
+    else:  # written by a lienthong from before NEEDS_KEY
+        wanted = _("the release with schema {revision}").format(revision=revision)
+    raise StoreError(
+        _(
+            "database {url} is at schema {revision}, newer than this lienthong ({version},"
+            " schema {head}): install lienthong ≥ {wanted}"
+        ).format(
+            url=shown(engine),
+            revision=revision,
+            version=_package_version(),
+            head=head,
+            wanted=wanted,
+        )
+    )
 
 
 def _create_schema(engine: Engine) -> None:
@@ -205,6 +278,12 @@ def open_store(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
         engine.dispose()
         raise
     head = head_revision()
+    try:
+        with translated_errors(url):
+            _refuse_newer(engine, revision, head)
+    except StoreError:
+        engine.dispose()
+        raise
     if revision != head:
         engine.dispose()
         state = "has no lienthong schema" if revision is None else f"is at schema {revision}"

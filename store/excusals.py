@@ -13,11 +13,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from i18n import _
 from registry import Registry
 from store.schema import excusals
+from store.text import control_problem
 
 MAX_REASON = 2000
 MAX_NAME = 200
+# Days an excusal may span before its approval needs the approver's explicit `--long`:
+# one approval must not excuse a season by a slip of the keyboard.
+MAX_DAYS = 31
 
 
 class ExcusalState(StrEnum):
@@ -124,9 +129,19 @@ def _excusal(row: Any) -> Excusal:
 
 
 def check_excusal(
-    registry: Registry, system: str, department: str | None, first: date, last: date, reason: str
+    registry: Registry,
+    system: str,
+    department: str | None,
+    first: date,
+    last: date,
+    reason: str,
+    today: date | None = None,
 ) -> tuple[str, str] | None:
-    """What is wrong with a proposed excusal: (the field, one line); None when it can be stored."""
+    """What is wrong with a proposed excusal: (the field, one line); None when it can be stored.
+
+    Its first day may not be after `today` (nothing is excused in advance) nor before the
+    history of the duties it concerns (the earliest start of their windows in the registry).
+    """
     if not registry.has_system(system):
         return "system", f"unknown system {system!r}"
     if department is not None:
@@ -139,11 +154,31 @@ def check_excusal(
             )
     if last < first:
         return "last_day", f"last day {last} is before first day {first}"
+    if today is not None and first > today:
+        return "first_day", f"first day {first} is after today ({today})"
+    begins = history_begins(registry, system, department)
+    if begins is not None and first < begins:
+        return "first_day", f"first day {first} is before the duty's history begins ({begins})"
     if not reason.strip():
         return "reason", "the reason is empty"
     if len(reason) > MAX_REASON:
         return "reason", f"the reason is longer than {MAX_REASON} characters"
+    problem = control_problem(reason)
+    if problem is not None:
+        return "reason", f"the reason {problem}"
     return None
+
+
+def history_begins(registry: Registry, system: str, department: str | None) -> date | None:
+    """The first day of the duties an excusal concerns (None: one of them has no start)."""
+    if department is not None:
+        concerned = registry.obligations_for(department, system)
+    else:
+        concerned = tuple(o for o in registry.obligations if o.system == system)
+    starts = [registry.window(o)[0] for o in concerned]
+    if not starts or any(s is None for s in starts):
+        return None
+    return min(s for s in starts if s is not None)
 
 
 def propose_excusal(
@@ -158,9 +193,12 @@ def propose_excusal(
     by: str,
     origin: str = "cli",
     evidence: dict[str, Any] | None = None,
+    today: date | None = None,
 ) -> int:
-    """Store a new proposed excusal; returns its id. Raises ExcusalError if it is not valid."""
-    problem = check_excusal(registry, system, department, first, last, reason)
+    """Store a new proposed excusal; returns its id. Raises ExcusalError if it is not valid.
+    `today`: the registry's local day (default: now, by this machine's clock)."""
+    today = today or datetime.now(registry.tz).date()
+    problem = check_excusal(registry, system, department, first, last, reason, today)
     if problem is not None:
         raise ExcusalError(problem[1])
     with engine.begin() as conn:
@@ -211,7 +249,22 @@ def _one(conn: Connection, excusal_id: int) -> Excusal:
     return _excusal(conn.execute(select(excusals).where(excusals.c.id == excusal_id)).one())
 
 
-def approve_excusal(engine: Engine, excusal_id: int, by: str) -> Excusal:
+def approve_excusal(
+    engine: Engine, excusal_id: int, by: str, long: bool = False, max_days: int = MAX_DAYS
+) -> Excusal:
+    """Approve a proposed excusal; one over `max_days` days only when `long` says it is meant."""
+    if not long:
+        with engine.connect() as conn:
+            found = conn.execute(select(excusals).where(excusals.c.id == excusal_id)).first()
+        if found is not None:
+            span = (found.last_day - found.first_day).days + 1
+            if span > max_days:
+                raise ExcusalError(
+                    _(
+                        "excusal {id} spans {days} days, more than {most}: if that is meant,"
+                        " approve it with --long"
+                    ).format(id=excusal_id, days=span, most=max_days)
+                )
     values = {
         "state": ExcusalState.APPROVED.value,
         "decided_by": _name(by),

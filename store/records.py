@@ -28,6 +28,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from registry import Registry
 from registry.model import PLATFORMS, Platform
+from store.text import control_problem
 
 SOURCES = ("probe", "push", "gateway", "import")
 Source = Literal["probe", "push", "gateway", "import"]
@@ -84,6 +85,18 @@ def _no_nul(value: str) -> str:
 NoNul = AfterValidator(_no_nul)
 
 
+def _no_control(value: str) -> str:
+    # A department's text is data: a control character could stop an export (XLSX cannot
+    # hold it) or rewrite a terminal's lines. NUL first: its own message says why.
+    problem = control_problem(_no_nul(value))
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+NoControl = AfterValidator(_no_control)
+
+
 def _number(value: Any, info: ValidationInfo) -> Any:
     # JSON sends numbers as numbers: pydantic alone would take "12" or true. Only
     # CSV, whose every cell is text, has its numbers read from text.
@@ -113,7 +126,7 @@ class TransactionRecord:
     latency_ms: Annotated[float | None, Field(ge=0, allow_inf_nan=False), Number] = None
     id: Annotated[str, Field(min_length=1, max_length=128), NoNul] | None = None
     source: Source | None = None
-    detail: Annotated[str, Field(max_length=1000), NoNul] | None = None
+    detail: Annotated[str, Field(max_length=1000), NoControl] | None = None
     platform: Platform | None = None
 
 

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from sqlalchemy import Engine, text
 
+from api.push import PushOptions
 from exporter.app import SERVICE, ServiceOptions, create_app
-from intake.push.api import PushOptions
 from lienthong.cli import main
 from registry import Registry
 from store import Transaction, write_transactions

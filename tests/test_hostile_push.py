@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from api.push import PushOptions
 from exporter.app import SECURITY_HEADERS, SERVICE, ServiceOptions, create_app
-from intake.push.api import PushOptions
 from lienthong import server
 from registry import Registry
 from store.database import first_line
@@ -358,7 +358,7 @@ async def test_unknown_tokens_cannot_hang_requests_nor_take_every_thread(
         pytest.skip("SQLite's readers never wait for a lock")
     known = issue_token(engine, "so-khdt")
     async with push_api(bac_ninh, engine, commit_deadline=0.5) as api:
-        tokens = api.app[SERVICE].push.tokens
+        tokens = api.app[SERVICE].api.gate.tokens
         raw = engine.raw_connection()
         try:
             raw.cursor().execute("LOCK TABLE push_tokens IN ACCESS EXCLUSIVE MODE")

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from sqlalchemy import Engine, text
 
+from api.push import PushOptions
 from exporter.app import SERVICE, ServiceOptions, create_app
-from intake.push.api import PushOptions
 from registry import Registry
 from store.tokens import issue_token, revoke_token
 from tests.harness import serving
@@ -128,7 +128,7 @@ async def test_no_token_or_a_wrong_or_revoked_one_is_401(
     writer.close()
     assert (await api.post([record(1)], khdt_token))[0] == 202
     revoke_token(engine, khdt_token[:11])
-    await api.app[SERVICE].push.tokens.refresh()  # what the refresher does every few seconds
+    await api.app[SERVICE].api.gate.tokens.refresh()  # what the refresher does every few seconds
     status, document, _ = await api.post([record(2)], khdt_token)
     assert (status, document["errors"][0]["message"]) == (401, "unknown or revoked token")
     assert [r[3] for r in stored(engine)] == ["r1"]

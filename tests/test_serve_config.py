@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from api.push import PushOptions
 from exporter.app import MetricsOptions, RecorderOptions, ServiceOptions
-from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config
 from probes.engine import ProbeSettings, UrlRewrite

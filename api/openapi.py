@@ -1,4 +1,4 @@
-"""The push API's OpenAPI 3.1 document, exactly what `intake.push.api` does.
+"""The API's OpenAPI 3.1 document, exactly what the `api` package's handlers do.
 
 Written out by hand rather than derived, so that every status, header and
 limit it states can be read against the handler; a Schemathesis test checks
@@ -7,15 +7,19 @@ the served API against it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from intake.push.excusals import excusal_openapi
-from intake.push.status_openapi import status_openapi
+from aiohttp import web
+
+from api.excusals import NO_CONTROL, excusal_openapi
+from api.push import MAX_BODY, MAX_RECORDS
+from api.status_openapi import status_openapi
 from registry import Registry
 from registry.model import PLATFORMS
 
-MAX_BODY = 5_000_000
-MAX_RECORDS = 10_000
+DOCUMENT = web.AppKey("openapi", bytes)
+
 TS_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 
 
@@ -60,7 +64,7 @@ def _record(registry: Registry) -> dict[str, Any]:
                 "enum": ["probe", "push", "gateway", "import", None],
                 "description": "Default: push.",
             },
-            "detail": {"type": ["string", "null"], "maxLength": 1000, "pattern": "^[^\\u0000]*$"},
+            "detail": {"type": ["string", "null"], "maxLength": 1000, "pattern": NO_CONTROL},
             "platform": {
                 "type": ["string", "null"],
                 "enum": [*PLATFORMS, None],
@@ -184,8 +188,8 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
                         "403": _error(
                             "Records of another department than the token's, or of a source the"
                             " token may not send (a department's token: push; the gateway"
-                            " token: push and gateway): their indices are listed; nothing is"
-                            " stored."
+                            " token: push and gateway): their indices are listed; or a token"
+                            " whose scope is not push. Nothing is stored."
                         ),
                         "408": _error("The body did not arrive in time; nothing is stored."),
                         "413": _error(f"A body over {MAX_BODY:,} bytes; nothing is stored."),
@@ -233,3 +237,13 @@ def openapi_document(registry: Registry) -> dict[str, Any]:
             },
         },
     }
+
+
+def add_openapi(v1: web.Application, registry: Registry) -> None:
+    """Serve the document at /api/v1/openapi.json, rendered once."""
+    v1[DOCUMENT] = json.dumps(openapi_document(registry), ensure_ascii=False, indent=1).encode()
+    v1.router.add_get("/openapi.json", openapi_handler)
+
+
+async def openapi_handler(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[DOCUMENT], content_type="application/json")

@@ -1,4 +1,4 @@
-"""The OpenAPI fragment of `GET /api/v1/status[/CODE]` (served by exporter.web): the status
+"""The OpenAPI fragment of `GET /api/v1/status[/CODE]` (served by api.status): the status
 pages' figures as JSON, for the departments' own tools and the province portal."""
 
 from __future__ import annotations

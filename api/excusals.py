@@ -4,36 +4,60 @@ With its push token a department proposes an excusal for itself: `{"system",
 "first_day", "last_day", "reason"}` (`department` optional, and only its own).
 It is stored `proposed`; only a person approving it with `lienthong excuse
 approve` makes it change a figure. Checked in the push API's order: token
-(401), rate (429), content type (415), size (413), JSON (400), department
-(403), fields (400); then `201 {"id": N}` once it is committed.
+(401), scope (403: `push` or `explain`), rate (429), content type (415), size
+(413), JSON (400), department (403), fields (400); then `201 {"id": N}` once it
+is committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from intake.push.rate_limit import retry_after
+from api.errors import dumps as _dumps
+from api.tokens import admit
 from registry import Registry
-from store.excusals import MAX_REASON, check_excusal, propose_excusal
+from store.excusals import MAX_REASON, check_excusal, history_begins, propose_excusal
+from store.tokens import EXPLAIN, PUSH
 
 PATH = "/excusals"  # within the /api/v1 sub-application
 EXCUSALS = "/api/v1" + PATH
 MAX_EXCUSAL_BODY = 64_000
 FIELDS = ("system", "department", "first_day", "last_day", "reason")
-STORE = web.AppKey("excusal_store", Engine)
 DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Text a person writes holds no control character but tab and line ends (store.text).
+NO_CONTROL = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+# A department explains with its push token (the contract) or its explain token.
+SCOPES = (PUSH, EXPLAIN)
 
 
-def add_excusals(app: web.Application, store: Engine) -> None:
-    """Mount the handler (the push API's token cache and rate limits must be mounted too)."""
-    app[STORE] = store
+@dataclass(frozen=True)
+class Excusals:
+    registry: Registry
+    store: Engine
+    clock: Callable[[], float]
+
+    def today(self) -> date:
+        """The registry's local day: no excusal starts after it."""
+        return datetime.fromtimestamp(self.clock(), self.registry.tz).date()
+
+
+EXCUSALS_KEY = web.AppKey("excusals", Excusals)
+
+
+def add_excusals(
+    app: web.Application, registry: Registry, store: Engine, clock: Callable[[], float]
+) -> None:
+    """Mount the handler on the /api/v1 sub-application (whose gate checks tokens)."""
+    app[EXCUSALS_KEY] = Excusals(registry, store, clock)
     app.router.add_post(PATH, excusal_handler)
 
 
@@ -43,26 +67,11 @@ def _error(status: int, message: str, field: str | None = None, **kw: Any) -> we
     return web.json_response(body, status=status, dumps=_dumps, **kw)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 async def excusal_handler(request: web.Request) -> web.Response:
-    # The push API's module imports this one to mount it: its parts are read at call time.
-    from intake.push.api import PUSH, _authenticate
-
-    api = request.app[PUSH]
-    token, refusal = await _authenticate(request, api)
-    if refusal is not None:
-        return refusal
-    assert token is not None
-    wait = api.limits.take(token.id)
-    if wait > 0:
-        return _error(
-            429,
-            f"more than {api.limits.rate:g} requests per second with this token: retry later",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    api = request.app[EXCUSALS_KEY]
+    token = await admit(request, SCOPES, "propose excusals")
+    if isinstance(token, web.Response):
+        return token
     if request.content_type != "application/json" or (
         request.charset is not None and request.charset.lower() not in ("utf-8", "utf8")
     ):
@@ -79,17 +88,17 @@ async def excusal_handler(request: web.Request) -> web.Response:
     department = data.get("department")
     if token.department is not None and department not in (None, token.department):
         return _error(403, f"this token proposes excusals of {token.department} only", "department")
-    parsed = parse_excusal(data, api.registry, token.department)
+    today = api.today()
+    parsed = parse_excusal(data, api.registry, token.department, today)
     if isinstance(parsed, web.Response):
         return parsed
     system, department, first, last, reason = parsed
     by = f"{department or 'all departments'} (push token {token.prefix}…"
     by += f", {token.label})" if token.label else ")"
-    store = request.app[STORE]
     try:
         new_id = await asyncio.to_thread(
             propose_excusal,
-            store,
+            api.store,
             api.registry,
             system=system,
             department=department,
@@ -98,6 +107,7 @@ async def excusal_handler(request: web.Request) -> web.Response:
             reason=reason,
             by=by,
             origin="api",
+            today=today,
         )
     except SQLAlchemyError:
         return _error(
@@ -124,7 +134,7 @@ def _not_json(name: str) -> Any:
 
 
 def parse_excusal(
-    data: dict[str, Any], registry: Registry, own: str | None
+    data: dict[str, Any], registry: Registry, own: str | None, today: date
 ) -> tuple[str, str | None, date, date, str] | web.Response:
     """The excusal's fields, or the 400 naming the first bad one."""
     for key in data:
@@ -147,11 +157,23 @@ def parse_excusal(
     first, last = days
     reason: str = data["reason"]
     department = department or own
-    problem = check_excusal(registry, data["system"], department, first, last, reason)
+    problem = check_excusal(registry, data["system"], department, first, last, reason, today)
     if problem is not None:
         field, message = problem
         return _error(400, message, field)
     return data["system"], department, first, last, reason
+
+
+def _example(registry: Registry) -> dict[str, Any]:
+    """A proposal valid on any day: the first day of a system's duties (never after today,
+    never before their history), when the registry dates it."""
+    for system in sorted(s.code for s in registry.systems):
+        begins = history_begins(registry, system, None)
+        if begins is not None:
+            day = begins.isoformat()
+            example = {"system": system, "first_day": day, "last_day": day}
+            return {"example": {**example, "reason": "Mất điện tại phòng máy chủ"}}
+    return {}
 
 
 def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -183,14 +205,25 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                 "description": "Default: the token's department; a department token may only"
                 " name its own (403 otherwise).",
             },
-            "first_day": {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+            "first_day": {
+                "type": "string",
+                "format": "date",
+                "pattern": DAY_PATTERN,
+                "description": "Not after today, nor before the history of the duties it"
+                " concerns (400).",
+            },
             "last_day": {
                 "type": "string",
                 "format": "date",
                 "pattern": DAY_PATTERN,
                 "description": "Inclusive; not before first_day.",
             },
-            "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_REASON,
+                "pattern": NO_CONTROL,
+            },
         },
     }
     created = {
@@ -210,7 +243,8 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                     "description": f"At most {MAX_EXCUSAL_BODY:,} bytes.",
                     "content": {
                         "application/json": {
-                            "schema": {"$ref": "#/components/schemas/ExcusalProposal"}
+                            "schema": {"$ref": "#/components/schemas/ExcusalProposal"},
+                            **_example(registry),
                         }
                     },
                 },
@@ -225,7 +259,9 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                     },
                     "400": answer(
                         "Malformed JSON, an unknown field or code, a department without an"
-                        " obligation towards the system, last_day before first_day."
+                        " obligation towards the system, last_day before first_day, first_day"
+                        " after today or before the duty's history, a control character in"
+                        " the reason."
                     ),
                     "401": {
                         **answer("No token, or an unknown or revoked one."),
@@ -233,7 +269,10 @@ def excusal_openapi(registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]
                             "WWW-Authenticate": {"required": True, "schema": {"type": "string"}}
                         },
                     },
-                    "403": answer("Another department than the token's."),
+                    "403": answer(
+                        "Another department than the token's, or a token whose scope is"
+                        " neither push nor explain."
+                    ),
                     "413": answer(f"A body over {MAX_EXCUSAL_BODY:,} bytes."),
                     "415": answer("The body is not application/json (UTF-8)."),
                     "429": {**answer("Too many requests with this token."), "headers": retry},

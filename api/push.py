@@ -1,9 +1,9 @@
 """The push API: `POST /api/v1/transactions`, as the contract pins it.
 
-An aiohttp sub-application mounted at /api/v1, inside an /api application
-whose middleware makes every answer under /api/ JSON (404 and 405 included).
-A request is checked in this order, each step cheap before the next: the
-bearer token (401), its rate (429), the content type (415), the body's size
+A route of the /api/v1 sub-application (`api.app`), whose parent makes every
+answer under /api/ JSON (404 and 405 included). A request is checked in this
+order, each step cheap before the next: the bearer token (401), its scope
+(403: `push` only), its rate (429), the content type (415), the body's size
 (413, before any parsing), room in the body budget (503), the JSON (400), the
 number of records (400), the token's department and the sources it may send
 (403), every record through `store.records` (400, the first 100 errors and a
@@ -15,10 +15,8 @@ not within the commit deadline.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -27,14 +25,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from intake.push.excusals import add_excusals
-from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
-from intake.push.rate_limit import RateLimit, retry_after
-from intake.push.token_cache import LookupsBusy, TokenCache
+from api.errors import error, errors
+from api.tokens import admit
 from registry import Registry
-from store.database import first_line
 from store.group_commit import (
     DEADLINE,
     MAX_PENDING,
@@ -47,13 +41,11 @@ from store.group_commit import (
     Listener,
 )
 from store.records import RecordParser, Transaction
+from store.tokens import PUSH as PUSH_SCOPE
 from store.tokens import PushToken
 
-log = logging.getLogger("lienthong.push")
-
-PREFIX = "/api/v1"
-TRANSACTIONS = PREFIX + "/transactions"
-OPENAPI = PREFIX + "/openapi.json"
+MAX_BODY = 5_000_000
+MAX_RECORDS = 10_000
 RETRY_SECONDS = 1  # after a failed commit or during shutdown
 MAX_LISTED = 100  # invalid records listed one by one in a 400; the rest are counted
 # The sources a token may send: a department's token its own pushes only; the
@@ -86,11 +78,8 @@ class PushOptions:
 @dataclass
 class PushApi:
     registry: Registry
-    tokens: TokenCache
-    limits: RateLimit
     commits: GroupCommit
     clock: Callable[[], float]
-    document: bytes
     options: PushOptions
     bodies: BodyBudget
 
@@ -113,33 +102,10 @@ class BodyBudget:
 
 
 PUSH = web.AppKey("push", PushApi)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def error(
-    status: int,
-    message: str,
-    *,
-    index: int | None = None,
-    field: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    """One error, in the contract's shape."""
-    return errors(status, [{"index": index, "field": field, "message": message}], headers)
-
-
-def errors(
-    status: int, found: list[dict[str, Any]], headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.json_response({"errors": found}, status=status, headers=headers, dumps=_dumps)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def add_push_api(
-    app: web.Application,
+def add_push(
+    v1: web.Application,
     registry: Registry,
     store: Engine,
     options: PushOptions,
@@ -147,8 +113,8 @@ def add_push_api(
     on_written: Listener,
     order: CommitOrder | None = None,
 ) -> PushApi:
-    """Mount the push API (at /api/v1) and its OpenAPI document on the service's app;
-    `order` numbers its commits for `on_written` (shared with the probes' recorder)."""
+    """Mount POST /transactions on the /api/v1 sub-application; `order` numbers its commits
+    for `on_written` (shared with the probes' recorder)."""
     commits = GroupCommit(
         store,
         registry.timezone,
@@ -159,69 +125,22 @@ def add_push_api(
     commits.listeners.append(on_written)
     api = PushApi(
         registry=registry,
-        tokens=TokenCache(store),
-        limits=RateLimit(options.rate, options.burst),
         commits=commits,
         clock=clock,
-        document=json.dumps(openapi_document(registry), ensure_ascii=False, indent=1).encode(),
         options=options,
         bodies=BodyBudget(options.body_memory),
     )
-    v1 = web.Application()
     v1[PUSH] = api
     v1.router.add_post("/transactions", push_handler)
-    v1.router.add_get("/openapi.json", openapi_handler)
-    add_excusals(v1, store)  # POST /api/v1/excusals: a department's own explanation
     v1.cleanup_ctx.append(push_context)
-    # Everything under /api/ answers JSON, whichever version or path was asked for.
-    root = web.Application(middlewares=[api_errors])
-    root.add_subapp(PREFIX.removeprefix("/api"), v1)
-    app.add_subapp("/api", root)
     return api
-
-
-@web.middleware
-async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error is JSON: the router's 404 and 405, and anything unforeseen."""
-    try:
-        return await handler(request)
-    except web.HTTPException as e:
-        if e.status < 400:
-            raise
-        headers = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else None
-        if e.status == 404:
-            message = f"no such resource: {request.path} (the API is POST {TRANSACTIONS})"
-        elif e.status == 405:
-            message = f"{request.method} is not allowed here (allowed: {e.headers.get('Allow')})"
-        else:
-            message = e.reason
-        return error(e.status, message, headers=headers)
-    except (asyncio.CancelledError, web.GracefulExit):
-        raise
-    except Exception:
-        log.exception("%s %s failed", request.method, request.path)
-        return error(500, "internal error: the request was not stored; it is logged")
-
-
-async def openapi_handler(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[PUSH].document, content_type="application/json")
 
 
 async def push_handler(request: web.Request) -> web.Response:
     api = request.app[PUSH]
-    token, refusal = await _authenticate(request, api)
-    if refusal is not None:
-        return refusal
-    assert token is not None
-    if token.scope != "push":
-        return error(403, f"this token's scope is {token.scope!r}: it cannot push records")
-    wait = api.limits.take(token.id)
-    if wait > 0:
-        return error(
-            429,
-            f"more than {api.limits.rate:g} requests per second with this token: retry later",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    token = await admit(request, (PUSH_SCOPE,), "push records")
+    if isinstance(token, web.Response):
+        return token
     if request.content_type != "application/json" or (
         request.charset is not None and request.charset.lower() not in ("utf-8", "utf8")
     ):
@@ -314,36 +233,6 @@ def _first(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _authenticate(
-    request: web.Request, api: PushApi
-) -> tuple[PushToken | None, web.Response | None]:
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    secret = secret.strip()
-    if scheme.lower() != "bearer" or not secret:
-        return None, error(
-            401,
-            "missing token: send Authorization: Bearer TOKEN",
-            headers={"WWW-Authenticate": 'Bearer realm="lienthong"'},
-        )
-    try:
-        async with asyncio.timeout(api.options.commit_deadline):
-            token = await api.tokens.find(secret)
-    except (SQLAlchemyError, TimeoutError, LookupsBusy) as e:
-        if isinstance(e, SQLAlchemyError):
-            log.error("token look-up failed: %s", first_line(e))
-        return None, error(
-            503, "the store is unavailable: retry", headers={"Retry-After": str(RETRY_SECONDS)}
-        )
-    if token is None:
-        return None, error(
-            401,
-            "unknown or revoked token",
-            headers={"WWW-Authenticate": 'Bearer realm="lienthong", error="invalid_token"'},
-        )
-    return token, None
-
-
 async def _read_body(request: web.Request) -> bytes | None:
     """The whole body, or None once it is over MAX_BODY (decompressed bytes count)."""
     if request.content_length is not None and request.content_length > MAX_BODY:
@@ -430,24 +319,10 @@ def _validate(items: list[Any], api: PushApi) -> tuple[list[Transaction], list[d
 
 
 async def push_context(app: web.Application) -> AsyncIterator[None]:
-    """The group-commit writer and the token refresher, from start-up to a drained shutdown."""
+    """The group-commit writer, from start-up to a drained shutdown."""
     api = app[PUSH]
-    await api.tokens.refresh()
     api.commits.start()
-    refresher = asyncio.create_task(_refresh_tokens(api), name="token-refresh")
     yield
-    refresher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await refresher
     # Requests in flight have been answered by now (the server waited for them);
     # whatever is still queued is committed before the process exits.
     await api.commits.close()
-
-
-async def _refresh_tokens(api: PushApi) -> None:
-    while True:
-        await asyncio.sleep(api.options.token_refresh)
-        try:
-            await api.tokens.refresh()
-        except SQLAlchemyError as e:
-            log.error("token refresh failed: %s", first_line(e))
