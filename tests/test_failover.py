@@ -1,0 +1,206 @@
+"""Failover of the probes: a new leader runs the slots it inherits once each, as no overload,
+and real overload is still shed, counted and logged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from i18n import gettext_in
+from probes.auth import CredentialStore
+from probes.engine import (
+    SKIP_OVERLAP,
+    SKIP_OVERLOAD,
+    ProbeEngine,
+    ProbeSettings,
+    client_session,
+    probe_targets,
+)
+from probes.health import LAG_BUCKETS
+from probes.recorder import TransactionRecorder, probe_record_id
+from probes.schedule import first_due
+from registry import Registry
+from store import open_store
+from tests.harness import Flushes, serving
+from tests.test_probe_load import small_registry
+
+OVERLOADED = gettext_in("vi", "probe engine overloaded ({waiting} runs waiting for a slot, a start"
+                        " {late:.1f} s late): skipping starts until it catches up"
+                        " (lienthong_probe_starts_skipped_total)").split("{")[0]  # fmt: skip
+
+
+class _Overloads(logging.Handler):
+    """The engine's overload warnings, as they are logged (in Vietnamese, the default)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+        self.event = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith(OVERLOADED):
+            self.lines.append(record.getMessage())
+            self.event.set()
+
+
+@pytest.fixture
+def overloads() -> Iterator[_Overloads]:
+    handler = _Overloads()
+    logging.getLogger("lienthong.probes").addHandler(handler)
+    yield handler
+    logging.getLogger("lienthong.probes").removeHandler(handler)
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[tuple[str, list[str], asyncio.Event]]:
+    """A national system that counts its calls (by `id`) and answers once `open` is set,
+    taking 50 ms."""
+    calls: list[str] = []
+    open_ = asyncio.Event()
+    open_.set()
+
+    async def handler(request: web.Request) -> web.Response:
+        calls.append(request.query["id"])
+        await open_.wait()
+        await asyncio.sleep(0.05)  # a national system's answer takes a while
+        return web.json_response({"error_code": 0})
+
+    app = web.Application()
+    app.router.add_get("/probe", handler)
+    async with serving(app) as url:
+        yield url, calls, open_
+        open_.set()
+
+
+_writers: dict[int, asyncio.Task[None]] = {}
+
+
+def _engine(registry: Registry, settings: ProbeSettings, path: Path) -> ProbeEngine:
+    """An engine over a SQLite store, its recorder writing every 50 ms."""
+    store = open_store(f"sqlite:///{path}/s.db")
+    recorder = TransactionRecorder(store, registry, flush_interval=0.05)
+    targets = probe_targets(registry, settings, CredentialStore(time.time, settings.rewrite))
+    engine = ProbeEngine(registry, targets, recorder, client_session(settings), settings)
+    _writers[id(engine)] = asyncio.create_task(recorder.run())
+    return engine
+
+
+async def _close(engine: ProbeEngine) -> None:
+    await engine.stop()
+    writer = _writers.pop(id(engine))
+    writer.cancel()
+    await asyncio.gather(writer, return_exceptions=True)
+    await engine.recorder.close()
+    await engine._session.close()
+
+
+def _slot_id(engine: ProbeEngine, index: int, due: float) -> str:
+    t = engine.targets[index]
+    return probe_record_id(t.department, t.system, datetime.fromtimestamp(due, UTC))
+
+
+async def test_inherited_slots_run_once_each_before_the_next_and_are_no_overload(
+    tmp_path: Path,
+    target: tuple[str, list[str], asyncio.Event],
+    overloads: _Overloads,
+) -> None:
+    url, calls, _open = target
+    registry = small_registry(5, url)
+    # A start reached 1 s after its due time is shed as overload: the fifteen inherited
+    # slots, 8-10 s old, would all be shed (as before 2026-12) if they counted as such.
+    interval = 1.0
+    settings = ProbeSettings(max_lateness=1.0, interval=interval)
+    engine = _engine(registry, settings, tmp_path)
+    flushes = Flushes(engine.recorder)
+    now = time.time()
+    inherited = {
+        t.key: [first_due(t.key, interval, now - 10) + k * interval for k in range(3)]
+        for t in engine.targets
+    }
+    # Each probe's first regular slot: it follows the inherited ones, never skipped.
+    regular = {t.key: first_due(t.key, interval, now) for t in engine.targets}
+    wanted = {
+        _slot_id(engine, i, due) for i, t in enumerate(engine.targets) for due in inherited[t.key]
+    }
+    wanted |= {_slot_id(engine, i, regular[t.key]) for i, t in enumerate(engine.targets)}
+    try:
+        engine.start(since=now, inherited=inherited)
+        await flushes.until(lambda written: wanted <= {w.record_id for w in written})
+        assert engine.inherited_runs == 15
+        assert engine.skipped[SKIP_OVERLOAD] == 0
+        assert not overloads.lines
+        # Inherited slots are late by nature (8-10 s): not in the lateness histogram,
+        # where every start is under 5 s late.
+        assert (
+            engine.lag.observed and engine.lag.counts[LAG_BUCKETS.index(5.0)] == engine.lag.observed
+        )
+    finally:
+        await _close(engine)
+    ids = [w.record_id for w in flushes.written]
+    assert len(ids) == len(set(ids))  # no slot run twice
+    inherited_calls = len(calls) - (len(flushes.written) - 15)
+    assert inherited_calls == 15
+
+
+async def test_the_first_start_after_inherited_slots_waits_for_them_instead_of_being_skipped(
+    tmp_path: Path, target: tuple[str, list[str], asyncio.Event]
+) -> None:
+    url, calls, open_ = target
+    registry = small_registry(1, url)
+    interval = 0.3
+    settings = ProbeSettings(interval=interval, max_lateness=1.0, grace=0.1)
+    engine = _engine(registry, settings, tmp_path)
+    flushes = Flushes(engine.recorder)
+    key = engine.targets[0].key
+    now = time.time()
+    old = first_due(key, interval, now - 5)
+    first = first_due(key, interval, now)
+    open_.clear()  # the inherited slot's call hangs past the first regular start
+    try:
+        engine.start(since=now, inherited={key: [old]})
+        async with asyncio.timeout(10):
+            while engine.skipped[SKIP_OVERLAP] == 0:  # a later start, while both wait
+                await asyncio.sleep(0.05)
+        open_.set()
+        wanted = {_slot_id(engine, 0, old), _slot_id(engine, 0, first)}
+        await flushes.until(lambda written: wanted <= {w.record_id for w in written})
+    finally:
+        await _close(engine)
+    # The inherited slot ran first, then the first regular one: never both at once.
+    ids = [w.record_id for w in flushes.written]
+    assert ids.index(_slot_id(engine, 0, old)) < ids.index(_slot_id(engine, 0, first))
+    assert calls
+
+
+async def test_real_overload_is_still_shed_counted_and_logged_after_a_takeover(
+    tmp_path: Path,
+    target: tuple[str, list[str], asyncio.Event],
+    overloads: _Overloads,
+) -> None:
+    url, _calls, open_ = target
+    registry = small_registry(12, url)
+    interval = 0.3
+    settings = ProbeSettings(total=1, per_system=1, backlog=2, interval=interval, grace=0.1)
+    engine = _engine(registry, settings, tmp_path)
+    first = engine.targets[0]
+    open_.clear()  # the national system stops answering: runs pile up
+    try:
+        engine.start(
+            since=time.time(),
+            inherited={first.key: [first_due(first.key, interval, time.time() - 3)]},
+        )
+        await asyncio.wait_for(overloads.event.wait(), 10)
+        async with asyncio.timeout(10):
+            while engine.skipped[SKIP_OVERLOAD] < 10:
+                await asyncio.sleep(0.05)
+        assert len(overloads.lines) == 1  # one warning for the episode
+    finally:
+        open_.set()
+        await _close(engine)
