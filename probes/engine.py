@@ -240,6 +240,8 @@ class ProbeEngine:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        # A run cancelled before its first step never took itself out of the backlog.
+        self._waiting = 0
 
     async def _schedule(
         self, since: float | None, inherited: Mapping[str, Sequence[float]]
@@ -277,6 +279,9 @@ class ProbeEngine:
                         "probe engine caught up; {skipped} starts skipped for overload so far"
                     ).format(skipped=self.skipped[SKIP_OVERLOAD])
                 )
+            # Waiting from now: several starts due at once are created before any runs,
+            # and each must see the others in the backlog.
+            self._waiting += 1
             task = asyncio.create_task(self._run(target, due, after=previous), name=target.key)
             self._running[target.key] = task
             task.add_done_callback(self._finished)
@@ -338,20 +343,20 @@ class ProbeEngine:
         inherited: bool = False,
         after: asyncio.Task[None] | None = None,
     ) -> None:
-        if after is not None:  # the probe's inherited slots: never overlap them
-            await asyncio.wait([after])
-        if not self._in_force(target, due):
-            return
-        breaker = self.breakers[target.system]
-        if not breaker.allow(self._clock()):
-            self.skipped[SKIP_CIRCUIT] += 1
-            return
-        # Inherited slots wait for a slot too, but are no sign of overload: not counted
-        # in the backlog that sheds regular starts.
-        self._waiting += not inherited
         try:
+            if after is not None:  # the probe's inherited slots: never overlap them
+                await asyncio.wait([after])
+            if not self._in_force(target, due):
+                return
+            breaker = self.breakers[target.system]
+            if not breaker.allow(self._clock()):
+                self.skipped[SKIP_CIRCUIT] += 1
+                return
             await self._total.acquire()
         finally:
+            # A regular run counts as waiting from its creation (see `_schedule`) until it
+            # holds a slot. Inherited slots wait for one too, but are no sign of overload:
+            # they are not in the backlog that sheds regular starts.
             self._waiting -= not inherited
         try:
             async with self._per_system[target.system]:
