@@ -61,11 +61,13 @@ def config(
     interval: float,
     takeover: float = 30.0,
     exports: Path | None = None,
+    max_lateness: float = 30.0,
 ) -> str:
     exporting = f'dir = "{exports}"' if exports else "enabled = false"
     return f"""
 [probes]
 interval = {interval}
+max_lateness = {max_lateness}
 shard = "{shard}"
 url_rewrite = {{from = "{BAC_NINH_GATEWAY}", to = "{simulator_url}"}}
 [metrics]
@@ -207,7 +209,10 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
     interval, takeover = 1.0, 3.0
     folders = {name: tmp_path / f"exports-{name}" for name in ("first", "second")}
     with simulator(tmp_path) as sim:
-        settings = {n: config(sim, "0/1", interval, takeover, folders[n]) for n in folders}
+        # A start 2 s late is shed as overload: the inherited slots, up to 6 s old, must not be.
+        settings = {
+            n: config(sim, "0/1", interval, takeover, folders[n], max_lateness=2.0) for n in folders
+        }
         with serve(tmp_path, "first", database, settings["first"]) as first:
             until(first.leads, 20, "the first instance leads")
             with serve(tmp_path, "second", database, settings["second"]) as second:
