@@ -3,8 +3,9 @@
 A leader that dies (kill -9, a lost host) leaves unprobed the slots due while the
 standby took over, and unstored those its recorder still held. The new leader lists
 each probe's slots of the last two bounds, asks the store which of their records it
-holds (by id, through the idempotency index: no scan), and runs the others once each
-before the probe's next regular start. A slot the old leader stored is not run again.
+holds (by id, through the idempotency index: no scan), and runs those after the last
+one stored, once each, before the probe's next regular start. A slot the old leader
+stored is not run again.
 """
 
 from __future__ import annotations
@@ -51,12 +52,21 @@ def record_id(slot: Slot, interval: Callable[[ProbeTarget], float]) -> tuple[str
 def unstored(
     store: Engine, slots: list[Slot], interval: Callable[[ProbeTarget], float]
 ) -> dict[str, list[float]]:
-    """The slots whose record the store does not hold, as {target key: due times} (blocking)."""
+    """The slots to run, as {target key: due times, oldest first} (blocking): of each probe,
+    those after the last slot whose record the store holds. Before it, a slot left
+    unstored was its leader's decision (an open circuit, overload, not in force), not a
+    loss. With none stored, only the latest: the window may reach back before anyone led."""
     ids = [record_id(slot, interval) for slot in slots]
     with store.connect() as conn:
         stored = stored_ids(conn, set(ids))
+    by_target: dict[str, list[tuple[float, bool]]] = {}
+    for (target, due), rid in zip(slots, ids, strict=True):
+        by_target.setdefault(target.key, []).append((due, rid in stored))
     missing: dict[str, list[float]] = {}
-    for (target, due), key in zip(slots, ids, strict=True):
-        if key not in stored:
-            missing.setdefault(target.key, []).append(due)
+    for probe, found in by_target.items():
+        found.sort()
+        last = max((i for i, (_due, done) in enumerate(found) if done), default=None)
+        after = found[last + 1 :] if last is not None else found[-1:]
+        if after:
+            missing[probe] = [due for due, _done in after]
     return missing

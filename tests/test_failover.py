@@ -26,6 +26,7 @@ from probes.engine import (
 from probes.health import LAG_BUCKETS
 from probes.recorder import TransactionRecorder, probe_record_id
 from probes.schedule import first_due
+from probes.takeover import slots_between, unstored
 from registry import Registry
 from store import open_store
 from tests.harness import Flushes, serving
@@ -204,3 +205,29 @@ async def test_real_overload_is_still_shed_counted_and_logged_after_a_takeover(
     finally:
         open_.set()
         await _close(engine)
+
+
+async def test_a_new_leader_runs_the_slots_after_the_last_stored_or_else_the_latest_only(
+    tmp_path: Path,
+) -> None:
+    registry = small_registry(2, "http://127.0.0.1:9")
+    settings = ProbeSettings(interval=1.0)
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    recorder = TransactionRecorder(store, registry)
+    targets = probe_targets(registry, settings, CredentialStore(time.time, settings.rewrite))
+    stored, never = targets
+    interval = lambda _t: 1.0  # noqa: E731
+    now = 1_800_000_000.0
+    slots = slots_between(targets, interval, now - 6, now)
+    dues = [due for t, due in slots if t is stored]
+    assert len(dues) == 6 and all(t is not stored for t, _ in slots[6:])
+    # The old leader stored the 1st and 3rd of the window's slots (the 2nd it shed), then died.
+    for due in (dues[0], dues[2]):
+        at = datetime.fromtimestamp(due, UTC)
+        recorder.record(stored.department, stored.system, at, True, 5.0, None, slot=at)
+    await recorder.close()
+    missing = unstored(store, slots, interval)
+    store.dispose()
+    # After the last one stored: the slots its death lost, once each; the shed one stays
+    # its decision. A probe with none stored (none ran in the window): the latest only.
+    assert missing == {stored.key: dues[3:], never.key: [slots[-1][1]]}
