@@ -10,16 +10,21 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
+from exporter.app import ServiceOptions
 from i18n import gettext_in
+from lienthong.demo import BAC_NINH_GATEWAY
+from lienthong.service import create_service
 from probes.auth import CredentialStore
 from probes.engine import (
     SKIP_OVERLAP,
     SKIP_OVERLOAD,
     ProbeEngine,
     ProbeSettings,
+    UrlRewrite,
     client_session,
     probe_targets,
 )
@@ -231,3 +236,28 @@ async def test_a_new_leader_runs_the_slots_after_the_last_stored_or_else_the_lat
     # After the last one stored: the slots its death lost, once each; the shed one stays
     # its decision. A probe with none stored (none ran in the window): the latest only.
     assert missing == {stored.key: dues[3:], never.key: [slots[-1][1]]}
+
+
+@pytest.mark.parametrize(
+    ("probes_enabled", "role", "roles"),
+    [(True, "leader", {"probes 0/1": "leader"}), (False, "none", {})],
+)
+async def test_healthz_says_the_role_beside_its_fields(
+    tmp_path: Path, bac_ninh: Registry, probes_enabled: bool, role: str, roles: dict[str, str]
+) -> None:
+    """One instance on SQLite leads its probes (one host, one writer); with probes disabled it
+    takes no part in leadership."""
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    # Probes aimed at a closed port: only the role matters here.
+    settings = ProbeSettings(rewrites=(UrlRewrite(BAC_NINH_GATEWAY, "http://127.0.0.1:9"),))
+    app = create_service(bac_ninh, store, settings, ServiceOptions(probes_enabled=probes_enabled))
+    async with (
+        serving(app) as url,
+        aiohttp.ClientSession() as client,
+        client.get(url + "/healthz") as answer,
+    ):
+        health = await answer.json()
+    store.dispose()
+    assert (health["role"], health["roles"]) == (role, roles)
+    assert health["status"] == "ok" and "probe_engine" in health and "pending_records" in health
+    assert all(v.isascii() for v in (health["role"], *health["roles"], *health["roles"].values()))
