@@ -36,6 +36,7 @@ CURRENT = BAC_NINH.obligations_between(date(2026, 1, 1), date.max)
 PROBED = {o.key for o in CURRENT if o.probe is not None}
 # What the instances log, in Vietnamese (the default language).
 LOST = gettext_in("vi", "leadership of {role} lost: standing by").format(role="probes 0/1")
+LEADING = gettext_in("vi", "leading {role}")
 OVERLOADED = gettext_in(
     "vi",
     "probe engine overloaded ({waiting} runs waiting for a slot, a start {late:.1f} s late):"
@@ -349,3 +350,58 @@ def test_a_leader_cut_off_from_the_database_loses_the_lead_within_the_bound(
                 assert not first.leads()
                 first.process.kill()  # its store writes hang on the cut link: no clean stop
     print(f"takeover after a silent network cut: {took:.2f} s (bound {takeover} s)")
+
+
+def test_a_shards_standby_takes_over_that_shard_only_when_its_owner_is_killed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Shard 0/2 as an HA pair, shard 1/2 alone: kill -9 of shard 0's owner hands shard 0 to
+    its standby, slots due meanwhile run once; shard 1 never notices."""
+    database = new_postgres_database(postgres_url)
+    interval, takeover = 1.0, 3.0
+    shard0 = {p for p in PROBED if Shard(0, 2).owns(p)}
+    with simulator(tmp_path) as sim:
+        zero, one = config(sim, "0/2", interval, takeover), config(sim, "1/2", interval, takeover)
+        with (
+            serve(tmp_path, "owner", database, zero) as owner,
+            serve(tmp_path, "other", database, one) as other,
+        ):
+            until(owner.leads, 20, "shard 0's owner leads")
+            until(other.leads, 20, "shard 1's owner leads")
+            with serve(tmp_path, "standby", database, zero) as standby:
+                assert role(standby) == "standby"
+                until(
+                    lambda: all(len(probe_slots(database).get(p, [])) >= 2 for p in PROBED),
+                    30,
+                    "two slots of every probed obligation",
+                )
+                owner.process.kill()
+                killed = datetime.now(UTC)
+                took = until(lambda: role(standby) == "leader", 4 * takeover, "the standby leads")
+                assert took <= takeover
+                until(
+                    lambda: all(
+                        (probe_slots(database)[p][-1] - killed).total_seconds() > 3 * interval
+                        for p in PROBED
+                    ),
+                    30,
+                    "every obligation probed since",
+                )
+                # The standby now exports shard 0's series, as its owner did.
+                assert {dict(k[1])["department"] for k in per_obligation(standby.metrics())} == {
+                    d for d, _s in shard0
+                }
+                assert role(other) == "leader"
+                log = standby.log.read_text()
+                taken_over = re.search(TOOK_OVER.replace("0/1", "0/2"), log)
+                assert taken_over is not None, log
+                assert OVERLOADED not in log
+                # Shard 1's owner led once, from its start, and never lost it.
+                other_log = other.log.read_text()
+                assert other_log.count(LEADING.format(role="probes 1/2")) == 1
+                assert LOST.replace("0/1", "1/2") not in other_log
+    slots = probe_slots(database)
+    assert set(slots) == PROBED
+    for pair, found in slots.items():
+        assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+    assert 0 < int(taken_over["count"]) <= len(shard0) * 2 * takeover / interval
