@@ -77,7 +77,11 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
         # Taking over from another instance: first the slots of the last two bounds
         # that the store lacks (those a dead leader left unprobed or unwritten), once
         # each, then on from `since`.
-        inherited = await inherited_slots(service.store, engine, since, settings.takeover)
+        try:
+            inherited = await inherited_slots(service.store, engine, since, settings.takeover)
+        except Exception:  # a bug must not leave a leader that never probes
+            log.exception(_("could not list the inherited slots: probing from now on"))
+            inherited = {}
         log.info(
             _(
                 "leading {role} after another instance: {count} slots of the last"
