@@ -280,8 +280,9 @@ class ProbeEngine:
                     ).format(skipped=self.skipped[SKIP_OVERLOAD])
                 )
             # Waiting from now: several starts due at once are created before any runs,
-            # and each must see the others in the backlog.
-            self._waiting += 1
+            # and each must see the others in the backlog. (One that first waits for its
+            # probe's inherited slots joins the backlog once they are done.)
+            self._waiting += previous is None
             task = asyncio.create_task(self._run(target, due, after=previous), name=target.key)
             self._running[target.key] = task
             task.add_done_callback(self._finished)
@@ -343,9 +344,15 @@ class ProbeEngine:
         inherited: bool = False,
         after: asyncio.Task[None] | None = None,
     ) -> None:
+        # A regular run counts as waiting from its creation (see `_schedule`) until it
+        # holds a slot. Inherited slots wait for one too, but are no sign of overload:
+        # they are not in the backlog that sheds regular starts.
+        waiting = not inherited and after is None
         try:
             if after is not None:  # the probe's inherited slots: never overlap them
                 await asyncio.wait([after])
+                self._waiting += 1
+                waiting = True
             if not self._in_force(target, due):
                 return
             breaker = self.breakers[target.system]
@@ -354,10 +361,7 @@ class ProbeEngine:
                 return
             await self._total.acquire()
         finally:
-            # A regular run counts as waiting from its creation (see `_schedule`) until it
-            # holds a slot. Inherited slots wait for one too, but are no sign of overload:
-            # they are not in the backlog that sheds regular starts.
-            self._waiting -= not inherited
+            self._waiting -= waiting
         try:
             async with self._per_system[target.system]:
                 started = self._clock()

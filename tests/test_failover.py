@@ -261,3 +261,33 @@ async def test_healthz_says_the_role_beside_its_fields(
     assert (health["role"], health["roles"]) == (role, roles)
     assert health["status"] == "ok" and "probe_engine" in health and "pending_records" in health
     assert all(v.isascii() for v in (health["role"], *health["roles"], *health["roles"].values()))
+
+
+async def test_starts_waiting_for_inherited_slots_are_no_backlog(
+    tmp_path: Path,
+    target: tuple[str, list[str], asyncio.Event],
+    overloads: _Overloads,
+) -> None:
+    """Every probe inherits a slot and the national system hangs: each probe's first regular
+    start waits for its inherited run, and that fills no backlog (one run may wait here)."""
+    url, _calls, open_ = target
+    registry = small_registry(5, url)
+    interval = 0.3
+    settings = ProbeSettings(total=1, per_system=1, backlog=1, interval=interval, grace=0.1)
+    engine = _engine(registry, settings, tmp_path)
+    now = time.time()
+    open_.clear()
+    try:
+        engine.start(
+            since=now,
+            inherited={t.key: [first_due(t.key, interval, now - 3)] for t in engine.targets},
+        )
+        async with asyncio.timeout(10):
+            # A later start of each probe finds its first regular one still waiting: skipped.
+            while engine.skipped[SKIP_OVERLAP] < 5:
+                await asyncio.sleep(0.05)
+        assert engine.skipped[SKIP_OVERLOAD] == 0
+        assert not overloads.lines
+    finally:
+        open_.set()
+        await _close(engine)
