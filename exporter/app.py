@@ -124,6 +124,9 @@ class Service:
     watch: StoreWatch | None = None
     outages_checked: date | None = None  # the last day whose office hours were checked
     outage_checks: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # The leadership roles this instance competes for (`probes 0/1`, `exports`) and
+    # whether it holds each now: set by their contexts, shown by /healthz.
+    roles: dict[str, bool] = field(default_factory=dict)
 
 
 SERVICE = web.AppKey("service", Service)
@@ -455,9 +458,15 @@ async def healthz_handler(request: web.Request) -> web.Response:
         engine_state = "disabled"
     else:
         engine_state = "running" if probes is not None and probes.running else "stopped"
+    probe_roles = [leads for role, leads in service.roles.items() if role.startswith("probes ")]
+    # "none": takes no part in probing (probes disabled).
+    role = ("leader" if any(probe_roles) else "standby") if probe_roles else "none"
     return web.json_response(
         {
             "status": "ok" if problem is None else "failing",
+            # Codes, not sentences: "leader" of its shard's probes, "standby", or "none".
+            "role": role,
+            "roles": {r: "leader" if leads else "standby" for r, leads in service.roles.items()},
             "store": "ok" if problem is None else problem,
             "store_last_write_error": last_error,
             "probe_engine": engine_state,

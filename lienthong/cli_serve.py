@@ -17,17 +17,19 @@ import logging
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
-from lienthong.serve_config import load_config, parse_listen
+from lienthong.serve_config import ServeConfig, load_config, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from lienthong.service import create_service, while_leading
 from probes.auth import secret_problems
@@ -113,29 +115,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(url)
 
     def build(registry: Registry, started: asyncio.Event) -> web.Application:
-        app = create_service(registry, store, config.probe_settings(), config.service_options())
-        if config.exports.enabled:
-
-            async def exports() -> None:
-                # Once the service is up: exports missed while it was down are written
-                # at start (a report over every obligation), and they took half the
-                # core from start-up (at 100,000 obligations, for seconds).
-                await started.wait()
-                await run_schedule(
-                    store,
-                    registry,
-                    config.exports,
-                    registry_spec=spec,
-                    database_url=url,
-                    document=config.report,
-                )
-
-            # The monthly and quarterly exports, written by the service on the 1st at 07:00.
-            # Written by one instance of those sharing the store: the holder of the lock.
-            app.cleanup_ctx.append(
-                while_leading(store, registry.province.code, "exports", config.ha.takeover, exports)
-            )
-        return app
+        return service_app(config, registry, store, spec, url, started)
 
     def reload() -> Registry:
         """The registry read again, checked, and synced to the store; raises on any error."""
@@ -152,6 +132,45 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_serve(build, registry, reload, sock))
     finally:
         store.dispose()
+
+
+def service_app(
+    config: ServeConfig,
+    registry: Registry,
+    store: Engine,
+    spec: str | None,
+    url: str,
+    started: asyncio.Event,
+    clock: Callable[[], float] = time.time,
+) -> web.Application:
+    """What `serve` runs: the service, and the scheduled exports while it holds their lock
+    (`clock`: the time it lives in, given by the tests that cross a month's end)."""
+    app = create_service(
+        registry, store, config.probe_settings(), config.service_options(), clock=clock
+    )
+    if config.exports.enabled:
+
+        async def exports() -> None:
+            # Once the service is up: exports missed while it was down are written
+            # at start (a report over every obligation), and they took half the
+            # core from start-up (at 100,000 obligations, for seconds).
+            await started.wait()
+            await run_schedule(
+                store,
+                registry,
+                config.exports,
+                registry_spec=spec,
+                database_url=url,
+                document=config.report,
+                clock=lambda: datetime.fromtimestamp(clock(), UTC),
+            )
+
+        # The monthly and quarterly exports, written by the service on the 1st at 07:00.
+        # Written by one instance of those sharing the store: the holder of the lock.
+        app.cleanup_ctx.append(
+            while_leading(store, registry.province.code, "exports", config.ha.takeover, exports)
+        )
+    return app
 
 
 async def _serve(

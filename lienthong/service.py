@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from exporter.app import SERVICE, ServiceOptions, create_app, render_metrics
+from i18n import _
 from probes.auth import CredentialStore
 from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder
+from probes.takeover import slots_between, unstored
 from registry import Registry
 from reports.api import add_reports_api
+from store.database import first_line
 from store.leadership import Leadership
+
+log = logging.getLogger("lienthong.serve")
 
 
 def create_service(
@@ -63,16 +70,38 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
     )
     service.recorder = recorder
     shard = settings.shard
+    role = f"probes {shard}"
+    starting: asyncio.Task[None] | None = None
+
+    async def take_over(since: float) -> None:
+        # Taking over from another instance: first the slots of the last two bounds
+        # that the store lacks (those a dead leader left unprobed or unwritten), once
+        # each, then on from `since`.
+        try:
+            inherited = await inherited_slots(service.store, engine, since, settings.takeover)
+        except Exception:  # a bug must not leave a leader that never probes
+            log.exception(_("could not list the inherited slots: probing from now on"))
+            inherited = {}
+        log.info(
+            _(
+                "leading {role} after another instance: {count} slots of the last"
+                " {seconds:g} s had no record and run first"
+            ).format(
+                role=role,
+                count=sum(len(d) for d in inherited.values()),
+                seconds=2 * settings.takeover,
+            )
+        )
+        engine.start(since=since, inherited=inherited)
 
     async def on_change(leading: bool) -> None:
+        nonlocal starting
         # The leader of a shard probes it and exports its per-obligation series;
         # a standby does neither, so sums over instances count each once.
         service.state.lead(str(shard), leading, shard.owns)
+        service.roles[role] = leading
         if leading:
             service.probes = engine
-            # Taking over from another instance: first the slots of the last two
-            # bounds, those a dead leader may have left unprobed (ids make a slot
-            # it did probe count once). Leading from the start: from now on.
             took_over = leadership.decided.is_set()
             if not took_over:
                 # Starting: /metrics rendered in full before the probes start. Left to
@@ -83,35 +112,66 @@ async def probes_context(app: web.Application) -> AsyncIterator[None]:
                 # in both formats): left to the first scrape, 100,000 obligations took a
                 # second there, against the starting probes and the exports.
                 await asyncio.to_thread(service.gzip.compress, service.exposition.keyed_parts())
-            engine.start(since=service.clock() - 2 * settings.takeover if took_over else None)
+            if took_over:
+                # Apart from the leadership's loop: its checks of the lock go on meanwhile.
+                starting = asyncio.create_task(take_over(service.clock()), name="takeover")
+            else:  # leading from the start: from now on
+                engine.start()
         else:
             service.probes = None
+            await _cancelled(starting)
             await engine.stop()
 
     writer = asyncio.create_task(recorder.run(), name="recorder")
     leadership = Leadership(
-        service.store,
-        service.registry.province.code,
-        f"probes {shard}",
-        on_change,
-        settings.takeover,
+        service.store, service.registry.province.code, role, on_change, settings.takeover
     )
     service.state.lead(str(shard), False, shard.owns)
+    service.roles[role] = False
     contender = asyncio.create_task(leadership.run(), name="leadership-probes")
     await leadership.decided.wait()
     if service.ready is not None:
         service.ready.set()
     yield
-    contender.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await contender
+    # Stopping: the probes stop and their records are written while the lock is still
+    # held, so that the next leader finds them stored and does not run their slots again.
     if leadership.leading:
+        await _cancelled(starting)
         await engine.stop()
+        await recorder.flush()
+    await _cancelled(contender)
     writer.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await writer
     await recorder.close()
     await session.close()
+
+
+async def inherited_slots(
+    store: Engine, engine: ProbeEngine, since: float, takeover: float
+) -> dict[str, list[float]]:
+    """The slots of the `2 × takeover` before `since` whose record the store lacks."""
+    slots = slots_between(engine.targets, engine.interval, since - 2 * takeover, since)
+    try:
+        return await asyncio.to_thread(unstored, store, slots, engine.interval)
+    except SQLAlchemyError as e:
+        # Run them all rather than lose any: a slot stored already is stored once (its id).
+        log.warning(
+            _("could not read which inherited slots are stored, running them all: {error}").format(
+                error=first_line(e)
+            )
+        )
+        missing: dict[str, list[float]] = {}
+        for target, due in slots:
+            missing.setdefault(target.key, []).append(due)
+        return missing
+
+
+async def _cancelled(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def while_leading(
@@ -123,11 +183,14 @@ def while_leading(
 ) -> Callable[[Any], AsyncIterator[None]]:
     """An aiohttp cleanup context running `work` only while this instance holds `role`."""
 
-    async def context(_app: Any) -> AsyncIterator[None]:
+    async def context(app: Any) -> AsyncIterator[None]:
         task: asyncio.Task[None] | None = None
+        roles = app[SERVICE].roles if SERVICE in app else {}
+        roles[role] = False
 
         async def on_change(leading: bool) -> None:
             nonlocal task
+            roles[role] = leading
             if leading:
                 task = asyncio.create_task(work(), name=role)
             elif task is not None:

@@ -11,6 +11,12 @@ When overloaded the engine sheds explicitly instead of piling up tasks: a
 start is skipped (counted in `skipped["overload"]`, logged once per episode)
 when `backlog` runs already wait for a slot, or when the scheduler itself
 reaches the start more than `max_lateness` seconds after its due time.
+
+A new leader starts with the slots it inherits (`start(inherited=…)`: those its
+predecessor left unprobed, see probes.takeover). They are late by nature, not by
+overload: each runs once, in order, before its probe's first regular start (which
+waits for them rather than being skipped), and none is shed, counted as skipped or
+measured as lateness.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import asyncio
 import heapq
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
@@ -27,6 +33,7 @@ from typing import Annotated
 import aiohttp
 from pydantic import BeforeValidator, ConfigDict, Field, with_config
 
+from i18n import _
 from probes.auth import CredentialStore
 from probes.breaker import CircuitBreaker, CircuitState
 from probes.health import LagHistogram, LastResult, Pair, SystemHealth
@@ -168,6 +175,9 @@ class ProbeEngine:
         self._waiting = 0  # runs started but not yet holding a slot
         self._shedding = False  # inside an overload episode (logged once, at its start)
         self._running: dict[str, asyncio.Task[None]] = {}
+        # The runs of inherited slots still going, by probe (each also in `_running`).
+        self._inheriting: dict[str, asyncio.Task[None]] = {}
+        self.inherited_runs = 0  # inherited slots run (each at most once)
         self._in_force_day = date.min
         self._day_bounds = (0.0, 0.0)  # [start, end) of `_in_force_day`, epoch seconds
         self._in_force_pairs: dict[Pair, bool] = {}  # for `_in_force_day`, filled as probes run
@@ -208,10 +218,15 @@ class ProbeEngine:
         """Whether the scheduler is alive (it stops only on `stop`, or by a bug)."""
         return self._scheduler is not None and not self._scheduler.done()
 
-    def start(self, since: float | None = None) -> None:
-        """Start probing; with `since`, each probe's first slot is its first at or after it
-        (a new leader runs the slots its predecessor may have left, once each)."""
-        self._scheduler = asyncio.create_task(self._schedule(since), name="probe-scheduler")
+    def start(
+        self, since: float | None = None, inherited: Mapping[str, Sequence[float]] | None = None
+    ) -> None:
+        """Start probing; with `since`, each probe's first regular slot is its first at or
+        after it. `inherited`: due times of slots before it to run first, once each, by
+        probe key (a new leader's: the slots its predecessor left unprobed)."""
+        self._scheduler = asyncio.create_task(
+            self._schedule(since, inherited or {}), name="probe-scheduler"
+        )
 
     async def stop(self) -> None:
         """Stop scheduling; give runs in flight `grace` seconds, then cancel the rest."""
@@ -225,11 +240,20 @@ class ProbeEngine:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        # A run cancelled before its first step never took itself out of the backlog.
+        self._waiting = 0
 
-    async def _schedule(self, since: float | None) -> None:
+    async def _schedule(
+        self, since: float | None, inherited: Mapping[str, Sequence[float]]
+    ) -> None:
         now = self._clock() if since is None else since
         heap = [(first_due(t.key, self.interval(t), now), i) for i, t in enumerate(self.targets)]
         heapq.heapify(heap)
+        for target in self.targets:
+            if dues := inherited.get(target.key):
+                task = asyncio.create_task(self._inherit(target, dues), name=target.key)
+                self._running[target.key] = self._inheriting[target.key] = task
+                task.add_done_callback(self._finished)
         while heap:
             due, i = heap[0]
             delay = due - self._clock()
@@ -239,7 +263,10 @@ class ProbeEngine:
             target = self.targets[i]
             now = self._clock()
             heapq.heapreplace(heap, (next_due(due, self.interval(target), now), i))
-            if target.key in self._running:
+            previous = self._running.get(target.key)
+            # The first regular start after inherited slots waits for them; any other
+            # start while the probe's run goes is skipped (a probe never overlaps itself).
+            if previous is not None and self._inheriting.pop(target.key, None) is None:
                 self.skipped[SKIP_OVERLAP] += 1
                 continue
             if self._waiting >= self.settings.backlog or now - due > self.settings.max_lateness:
@@ -248,10 +275,15 @@ class ProbeEngine:
             if self._shedding and self._waiting == 0:
                 self._shedding = False
                 log.warning(
-                    "probe engine caught up; %d starts skipped for overload so far",
-                    self.skipped[SKIP_OVERLOAD],
+                    _(
+                        "probe engine caught up; {skipped} starts skipped for overload so far"
+                    ).format(skipped=self.skipped[SKIP_OVERLOAD])
                 )
-            task = asyncio.create_task(self._run(target, due), name=target.key)
+            # Waiting from now: several starts due at once are created before any runs,
+            # and each must see the others in the backlog. (One that first waits for its
+            # probe's inherited slots joins the backlog once they are done.)
+            self._waiting += previous is None
+            task = asyncio.create_task(self._run(target, due, after=previous), name=target.key)
             self._running[target.key] = task
             task.add_done_callback(self._finished)
 
@@ -261,14 +293,20 @@ class ProbeEngine:
         if not self._shedding:
             self._shedding = True
             log.warning(
-                "probe engine overloaded (%d runs waiting for a slot, a start %.1f s late):"
-                " skipping starts until it catches up (lienthong_probe_starts_skipped_total)",
-                self._waiting,
-                late,
+                _(
+                    "probe engine overloaded ({waiting} runs waiting for a slot, a start"
+                    " {late:.1f} s late): skipping starts until it catches up"
+                    " (lienthong_probe_starts_skipped_total)"
+                ).format(waiting=self._waiting, late=late)
             )
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.pop(task.get_name(), None)
+        key = task.get_name()
+        # Only its own entry: a start chained after inherited slots took the key over.
+        if self._running.get(key) is task:
+            del self._running[key]
+        if self._inheriting.get(key) is task:
+            del self._inheriting[key]
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("probe run failed: %r", error)
 
@@ -293,22 +331,42 @@ class ProbeEngine:
             )
         return found
 
-    async def _run(self, target: ProbeTarget, due: float) -> None:
-        if not self._in_force(target, due):
-            return
-        breaker = self.breakers[target.system]
-        if not breaker.allow(self._clock()):
-            self.skipped[SKIP_CIRCUIT] += 1
-            return
-        self._waiting += 1
+    async def _inherit(self, target: ProbeTarget, dues: Sequence[float]) -> None:
+        """Run inherited slots of one probe, oldest first, one after the other."""
+        for due in dues:
+            await self._run(target, due, inherited=True)
+            self.inherited_runs += 1
+
+    async def _run(
+        self,
+        target: ProbeTarget,
+        due: float,
+        inherited: bool = False,
+        after: asyncio.Task[None] | None = None,
+    ) -> None:
+        # A regular run counts as waiting from its creation (see `_schedule`) until it
+        # holds a slot. Inherited slots wait for one too, but are no sign of overload:
+        # they are not in the backlog that sheds regular starts.
+        waiting = not inherited and after is None
         try:
+            if after is not None:  # the probe's inherited slots: never overlap them
+                await asyncio.wait([after])
+                self._waiting += 1
+                waiting = True
+            if not self._in_force(target, due):
+                return
+            breaker = self.breakers[target.system]
+            if not breaker.allow(self._clock()):
+                self.skipped[SKIP_CIRCUIT] += 1
+                return
             await self._total.acquire()
         finally:
-            self._waiting -= 1
+            self._waiting -= waiting
         try:
             async with self._per_system[target.system]:
                 started = self._clock()
-                self.lag.observe(max(0.0, started - due))
+                if not inherited:  # an inherited slot is late by nature, not by load
+                    self.lag.observe(max(0.0, started - due))
                 self.in_flight[target.system] += 1
                 try:
                     outcome = await KINDS[target.spec.type](self._session, target)

@@ -36,6 +36,12 @@ log = logging.getLogger("lienthong.recorder")
 Listener = Callable[[Sequence[Transaction], WriteResult], None]
 
 
+def probe_record_id(department: str, system: str, slot: datetime) -> str:
+    """A probe record's id: the pair and its slot's UTC time to the millisecond."""
+    utc = slot.astimezone(UTC)
+    return f"probe:{department}:{system}:{utc.strftime('%Y%m%dT%H%M%S')}.{utc.microsecond // 1000:03d}Z"
+
+
 class TransactionRecorder:
     """A buffer of probe transactions and the task that writes it to the store."""
 
@@ -87,7 +93,7 @@ class TransactionRecorder:
             log.error("probe of %s/%s not recorded: %s", department, system, errors[0])
             return
         ts = ts.astimezone(UTC)
-        slot_utc = (slot or ts).astimezone(UTC)
+        slot_utc = slot or ts
         if detail is not None and "\x00" in detail:
             detail = detail.replace("\x00", "\ufffd")  # the store refuses NUL; keep the rest
         self._buffer.append(
@@ -98,8 +104,7 @@ class TransactionRecorder:
                 success,
                 "probe",
                 round(latency_ms, 3),
-                f"probe:{department}:{system}:{slot_utc.strftime('%Y%m%dT%H%M%S')}"
-                f".{slot_utc.microsecond // 1000:03d}Z",
+                probe_record_id(department, system, slot_utc),
                 detail,
             )
         )

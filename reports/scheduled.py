@@ -312,6 +312,7 @@ async def run_schedule(
     try:
         while True:
             busy = False
+            started = clock()
             try:
                 result = await in_daemon_thread(
                     functools.partial(
@@ -319,7 +320,7 @@ async def run_schedule(
                         engine,
                         registry,
                         settings,
-                        now=clock(),
+                        now=started,
                         registry_spec=registry_spec,
                         database_url=database_url,
                         document=document,
@@ -332,7 +333,9 @@ async def run_schedule(
                 # the error is logged and the next pass tries again.
                 log.exception("scheduled exports failed; trying again within the hour")
             now = clock()
-            upcoming = next_due_at(now, registry.tz, settings.hour)
+            # From the pass's start: an export that fell due while it wrote (a pass that
+            # began at 23:59 on the 31st) is written next, not an hour later.
+            upcoming = next_due_at(started, registry.tz, settings.hour)
             log.info("scheduled exports: pass done, next due %s", upcoming.isoformat())
             wait = (upcoming - now).total_seconds()
             # A pass of the service before a reload may still be ending: soon again.

@@ -6,10 +6,11 @@ these reads are for one pair's day or one system's office hours, on demand.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select, tuple_
 
 from store.schema import transactions
 from store.writer import from_us, to_us
@@ -104,3 +105,21 @@ def latest_failures(
         StoredRecord(from_us(ts), department, system, False, src, rid, detail, latency)
         for ts, src, rid, detail, latency in conn.execute(query)
     ]
+
+
+IDS_PER_QUERY = 500  # (department, record_id) pairs per statement: well under any bind limit
+
+
+def stored_ids(conn: Connection, keys: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the (department, record_id) pairs are stored: read through the idempotency
+    index, never a scan (a new probe leader asks this of the slots it inherits)."""
+    c = transactions.c
+    wanted = list(keys)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[start : start + IDS_PER_QUERY]
+        query = select(c.department, c.record_id).where(
+            tuple_(c.department, c.record_id).in_(chunk)
+        )
+        found.update((d, rid) for d, rid in conn.execute(query))
+    return found

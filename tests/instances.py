@@ -75,6 +75,7 @@ def lienthong_process(
                 break
         else:
             raise RuntimeError(f"{name} exited with {process.wait()}: see {log}")
+        out.flush()  # what it said while starting is in the log now, even if it says no more
         # Keep draining its output, so a chatty process never blocks on a full pipe.
         threading.Thread(target=_drain, args=(process, out), daemon=True).start()
         yield process, first, log

@@ -8,21 +8,24 @@ SIGKILL, as a crash would.
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from i18n import gettext_in
 from lienthong.demo import BAC_NINH_GATEWAY
 from probes.shard import Shard
 from registry import load_registry
 from store import Transaction, open_store, write_transactions
 from store.tokens import issue_token
-from tests.instances import FrozenLink, serve, simulator, until
+from tests.instances import FrozenLink, Instance, serve, simulator, until
 from tests.stores import new_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -31,6 +34,26 @@ BAC_NINH = load_registry("bac-ninh")
 # The obligations in force now (those of departments merged away in 2025 are not probed).
 CURRENT = BAC_NINH.obligations_between(date(2026, 1, 1), date.max)
 PROBED = {o.key for o in CURRENT if o.probe is not None}
+# What the instances log, in Vietnamese (the default language).
+LOST = gettext_in("vi", "leadership of {role} lost: standing by").format(role="probes 0/1")
+LEADING = gettext_in("vi", "leading {role}")
+OVERLOADED = gettext_in(
+    "vi",
+    "probe engine overloaded ({waiting} runs waiting for a slot, a start {late:.1f} s late):"
+    " skipping starts until it catches up (lienthong_probe_starts_skipped_total)",
+).split("(")[0]
+TOOK_OVER = (
+    re.escape(
+        gettext_in(
+            "vi",
+            "leading {role} after another instance: {count} slots of the last {seconds:g} s"
+            " had no record and run first",
+        )
+    )
+    .replace(re.escape("{role}"), re.escape("probes 0/1"))
+    .replace(re.escape("{count}"), "(?P<count>[0-9]+)")
+    .replace(re.escape("{seconds:g}"), "[0-9.]+")
+)
 
 
 def config(
@@ -39,11 +62,13 @@ def config(
     interval: float,
     takeover: float = 30.0,
     exports: Path | None = None,
+    max_lateness: float = 30.0,
 ) -> str:
     exporting = f'dir = "{exports}"' if exports else "enabled = false"
     return f"""
 [probes]
 interval = {interval}
+max_lateness = {max_lateness}
 shard = "{shard}"
 url_rewrite = {{from = "{BAC_NINH_GATEWAY}", to = "{simulator_url}"}}
 [metrics]
@@ -171,55 +196,105 @@ def test_two_shards_probe_each_obligation_once_and_split_the_series(
     assert m1[("lienthong_leader", (("province", "24"), ("shard", "1/2")))] == 1
 
 
+def healthz(instance: Instance) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{instance.url}/healthz", timeout=10) as answer:
+        found: dict[str, Any] = json.loads(answer.read())
+        return found
+
+
+def role(instance: Instance) -> str:
+    return str(healthz(instance)["role"])
+
+
+def overload_skips(instance: Instance) -> float:
+    key = ("lienthong_probe_starts_skipped_total", (("reason", "overload"),))
+    return instance.metrics().get(key, 0.0)
+
+
 def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
     postgres_url: str, tmp_path: Path
 ) -> None:
+    """kill -9 of the leader: the standby leads within the bound, runs the slots due meanwhile
+    (the probes run every second, under the `2T` of 6 s: several per obligation) once each,
+    as no overload, and the exports are written once."""
     database = new_postgres_database(postgres_url)
     seed_last_month(database)
-    interval, takeover = 8.0, 3.0
+    interval, takeover = 1.0, 3.0
     folders = {name: tmp_path / f"exports-{name}" for name in ("first", "second")}
     with simulator(tmp_path) as sim:
-        settings = {n: config(sim, "0/1", interval, takeover, folders[n]) for n in folders}
+        # A start 2 s late is shed as overload: the inherited slots, up to 6 s old, must not be.
+        settings = {
+            n: config(sim, "0/1", interval, takeover, folders[n], max_lateness=2.0) for n in folders
+        }
         with serve(tmp_path, "first", database, settings["first"]) as first:
             until(first.leads, 20, "the first instance leads")
             with serve(tmp_path, "second", database, settings["second"]) as second:
                 assert not second.leads()
                 assert not per_obligation(second.metrics())  # a standby exports none
+                # Each says its role: of its shard's probes, and of the exports.
+                until(
+                    lambda: (
+                        healthz(first)["roles"] == {"probes 0/1": "leader", "exports": "leader"}
+                    ),
+                    10,
+                    "the first instance leads the probes and the exports",
+                )
+                assert healthz(first)["role"] == "leader"
+                assert role(second) == "standby"
+                assert healthz(second)["roles"] == {
+                    "probes 0/1": "standby",
+                    "exports": "standby",
+                }
+                assert healthz(second)["status"] == "ok"  # a standby is healthy
                 assert push_one(second.url, database) == (202, {"accepted": 1, "duplicates": 0})
                 until(
-                    lambda: set(probe_slots(database)) == PROBED,
+                    lambda: all(len(probe_slots(database).get(p, [])) >= 2 for p in PROBED),
                     30,
-                    "a slot of every probed obligation",
+                    "two slots of every probed obligation",
                 )
                 # The leader wrote the latest month's exports when it started.
                 until(lambda: exported(folders["first"]), 60, "the first instance's exports")
                 first.process.kill()  # SIGKILL: no goodbye, the lock goes with the session
                 killed = datetime.now(UTC)
-                took = until(second.leads, 4 * takeover, "the standby leads", step=0.1)
+                took = until(
+                    lambda: role(second) == "leader", 4 * takeover, "the standby leads", step=0.05
+                )
                 assert took <= takeover
                 until(
                     lambda: all(
-                        (probe_slots(database)[p][-1] - killed).total_seconds() > interval
+                        (probe_slots(database)[p][-1] - killed).total_seconds() > 3 * interval
                         for p in PROBED
                     ),
-                    4 * interval,
-                    "every obligation probed twice by the new leader",
+                    30,
+                    "every obligation probed by the new leader",
                 )
                 until(
                     lambda: "scheduled exports: pass done" in second.log.read_text(),
                     30,
                     "the new leader's exports pass",
                 )
+                assert healthz(second)["roles"] == {"probes 0/1": "leader", "exports": "leader"}
+                # Inherited slots are no overload: nothing shed, nothing said.
+                assert overload_skips(second) == 0
+                log = second.log.read_text()
+                assert OVERLOADED not in log
+                taken_over = re.search(TOOK_OVER, log)
+                assert taken_over is not None, log
+                rerun = int(taken_over["count"])
     # Exports written once: the new leader's folder holds none of the same period.
     assert exported(folders["first"])
     assert not exported(folders["second"])
     slots = probe_slots(database)
     assert set(slots) == PROBED
     for pair, found in slots.items():
-        # No slot missing across the handover, none stored twice.
+        # No slot missing across the handover (those due while no one led were run by
+        # the new leader), none stored twice.
         assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+    # The slots due while the standby took over (at least the fraction of a second it
+    # took, for each obligation) were run again; no more than the window holds.
+    assert 0 < rerun <= len(PROBED) * 2 * takeover / interval
     (tmp_path / "takeover.txt").write_text(f"{took:.2f}\n")
-    print(f"takeover after kill -9: {took:.2f} s (bound {takeover} s)")
+    print(f"takeover after kill -9: {took:.2f} s (bound {takeover} s), {rerun} slots run again")
 
 
 def test_a_leader_that_loses_its_database_session_stands_down(
@@ -246,7 +321,7 @@ def test_a_leader_that_loses_its_database_session_stands_down(
                 admin.dispose()
                 assert len(ended) == 1  # the one lock: probes of shard 0/1
                 until(
-                    lambda: "leadership of probes 0/1 lost" in first.log.read_text(),
+                    lambda: LOST in first.log.read_text(),
                     takeover,
                     "the first instance notices it lost its session",
                     step=0.1,
@@ -279,7 +354,7 @@ def test_a_leader_cut_off_from_the_database_loses_the_lead_within_the_bound(
                 took = until(second.leads, 2 * takeover, "the standby leads", step=0.1)
                 assert took <= takeover
                 until(
-                    lambda: "leadership of probes 0/1 lost" in first.log.read_text(),
+                    lambda: LOST in first.log.read_text(),
                     takeover,
                     "the cut-off leader stands down",
                     step=0.1,
@@ -287,3 +362,58 @@ def test_a_leader_cut_off_from_the_database_loses_the_lead_within_the_bound(
                 assert not first.leads()
                 first.process.kill()  # its store writes hang on the cut link: no clean stop
     print(f"takeover after a silent network cut: {took:.2f} s (bound {takeover} s)")
+
+
+def test_a_shards_standby_takes_over_that_shard_only_when_its_owner_is_killed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Shard 0/2 as an HA pair, shard 1/2 alone: kill -9 of shard 0's owner hands shard 0 to
+    its standby, slots due meanwhile run once; shard 1 never notices."""
+    database = new_postgres_database(postgres_url)
+    interval, takeover = 1.0, 3.0
+    shard0 = {p for p in PROBED if Shard(0, 2).owns(p)}
+    with simulator(tmp_path) as sim:
+        zero, one = config(sim, "0/2", interval, takeover), config(sim, "1/2", interval, takeover)
+        with (
+            serve(tmp_path, "owner", database, zero) as owner,
+            serve(tmp_path, "other", database, one) as other,
+        ):
+            until(owner.leads, 20, "shard 0's owner leads")
+            until(other.leads, 20, "shard 1's owner leads")
+            with serve(tmp_path, "standby", database, zero) as standby:
+                assert role(standby) == "standby"
+                until(
+                    lambda: all(len(probe_slots(database).get(p, [])) >= 2 for p in PROBED),
+                    30,
+                    "two slots of every probed obligation",
+                )
+                owner.process.kill()
+                killed = datetime.now(UTC)
+                took = until(lambda: role(standby) == "leader", 4 * takeover, "the standby leads")
+                assert took <= takeover
+                until(
+                    lambda: all(
+                        (probe_slots(database)[p][-1] - killed).total_seconds() > 3 * interval
+                        for p in PROBED
+                    ),
+                    30,
+                    "every obligation probed since",
+                )
+                # The standby now exports shard 0's series, as its owner did.
+                assert {dict(k[1])["department"] for k in per_obligation(standby.metrics())} == {
+                    d for d, _s in shard0
+                }
+                assert role(other) == "leader"
+                log = standby.log.read_text()
+                taken_over = re.search(TOOK_OVER.replace("0/1", "0/2"), log)
+                assert taken_over is not None, log
+                assert OVERLOADED not in log
+                # Shard 1's owner led once, from its start, and never lost it.
+                other_log = other.log.read_text()
+                assert other_log.count(LEADING.format(role="probes 1/2")) == 1
+                assert LOST.replace("0/1", "1/2") not in other_log
+    slots = probe_slots(database)
+    assert set(slots) == PROBED
+    for pair, found in slots.items():
+        assert all(g == interval for g in gaps(found)), (pair, gaps(found))
+    assert 0 < int(taken_over["count"]) <= len(shard0) * 2 * takeover / interval

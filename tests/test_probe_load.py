@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from i18n import gettext_in
 from lienthong.cli_serve import YOUNG_THRESHOLDS, settle_heap
 from probes.auth import CredentialStore
 from probes.engine import SKIP_OVERLOAD, ProbeEngine, ProbeSettings, client_session, probe_targets
@@ -98,6 +99,14 @@ def test_serve_settles_its_heap_frozen_with_young_generations_sized_for_probe_ru
     assert YOUNG_THRESHOLDS[0] * YOUNG_THRESHOLDS[1] >= 100_000
 
 
+# The engine's overload warning as logged (in Vietnamese, the default language).
+OVERLOADED = gettext_in(
+    "vi",
+    "probe engine overloaded ({waiting} runs waiting for a slot, a start {late:.1f} s late):"
+    " skipping starts until it catches up (lienthong_probe_starts_skipped_total)",
+).split("{")[0]
+
+
 class _ShedLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -105,7 +114,7 @@ class _ShedLog(logging.Handler):
         self.event = asyncio.Event()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "overloaded" in record.getMessage():
+        if record.getMessage().startswith(OVERLOADED):
             self.overloaded.append(record.getMessage())
             self.event.set()
 

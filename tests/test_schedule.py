@@ -301,6 +301,29 @@ async def test_the_service_writes_on_the_first_at_seven_then_waits(
     assert snapshot(folder) == before
 
 
+class SlowPasses(Clock):
+    """A clock each reading of which finds a minute gone: a pass that takes its time."""
+
+    def __call__(self) -> datetime:
+        now = self.now
+        self.now += timedelta(minutes=1)
+        return now
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+async def test_an_export_due_while_a_pass_writes_is_written_next_not_an_hour_later(
+    varied: Engine, bac_ninh: Registry, tmp_path: Path
+) -> None:
+    folder = tmp_path / "exports"
+    run(varied, bac_ninh, folder, at("2026-10-01 07:00"))
+    # A pass begins at 06:59 on the 1st (nothing due) and ends at 07:00, when October
+    # falls due: the next pass comes at once (it waited an hour, until 2026-12).
+    clock = SlowPasses(at("2026-11-01 06:59"), passes=2)
+    await serve_until_parked(varied, bac_ninh, folder, clock)
+    assert clock.sleeps[0] == 1.0
+    assert read_manifest(folder)["2026-10"].written_at == "2026-11-01T07:01:01+07:00"
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 async def test_the_service_stops_without_waiting_for_a_pass_that_is_writing(
     varied: Engine, bac_ninh: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
