@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, TypeVar
@@ -29,6 +29,7 @@ from exporter.metrics import Exposition, GzipCache, LienthongCollector
 from exporter.state import MetricsState, read_calendar, read_excusals, read_totals
 from exporter.web import Web, WebOptions, add_pages
 from intake.push.api import PushApi, PushOptions, add_push_api
+from intake.sources.common import SourceStatus
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
 from probes.recorder import TransactionRecorder
@@ -121,6 +122,8 @@ class Service:
     watch: StoreWatch | None = None
     outages_checked: date | None = None  # the last day whose office hours were checked
     outage_checks: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # The sources running inside `serve` (set by the composition root when configured).
+    sources: Sequence[SourceStatus] = ()
 
 
 SERVICE = web.AppKey("service", Service)
@@ -149,10 +152,18 @@ def create_app(
         clock=clock,
         state=state,
         exposition=Exposition(
-            state, lambda: service.probes, options.metrics.durations_per_obligation
+            state,
+            lambda: service.probes,
+            options.metrics.durations_per_obligation,
+            lambda: service.sources,
         ),
         collector=LienthongCollector(
-            Exposition(state, lambda: service.probes, options.metrics.durations_per_obligation)
+            Exposition(
+                state,
+                lambda: service.probes,
+                options.metrics.durations_per_obligation,
+                lambda: service.sources,
+            )
         ),
         ready=asyncio.Event(),
         watch=StoreWatch(store),

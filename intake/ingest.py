@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from intake.files import FileFormatError, Malformed, RecordStream, Unmapped, Viewed
 from intake.formats import open_stream
@@ -74,10 +74,14 @@ def ingest_file(
     progress: Progress | None = None,
     now: datetime | None = None,
     default_source: str = "import",
+    platform: str | None = None,
+    also: Callable[[Connection], None] | None = None,
 ) -> FileResult:
     """Import one file; on any invalid record nothing of it is stored.
 
     A file that cannot be read raises FileFormatError (`FILE:LINE: reason`), nothing stored.
+    `platform` is stamped on every record; `also` runs in the file's database transaction
+    once every record is written (a drop folder keeps there which file it imported).
     """
     started = time.perf_counter()
     result = FileResult(path)
@@ -114,6 +118,8 @@ def ingest_file(
                     continue  # only validating now: nothing of this file will be kept
                 if parsed.record_id is None:
                     result.without_id += 1
+                if platform is not None:
+                    parsed = parsed._replace(platform=platform)
                 batch.append(parsed)
                 if len(batch) >= WRITE_EVERY:
                     result.written.merge(writer.write(batch))
@@ -123,6 +129,8 @@ def ingest_file(
             if batch:
                 result.written.merge(writer.write(batch))
             stream.finish(writer.connection)
+            if also is not None:
+                also(writer.connection)
     except _Rejected:
         result.written = WriteResult()
     except UNREADABLE as e:

@@ -25,6 +25,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from intake.sources.runner import Sources
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
 from lienthong.serve_config import load_config, parse_listen
@@ -113,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(url)
 
     def build(registry: Registry, started: asyncio.Event) -> web.Application:
-        app = create_service(registry, store, config.probe_settings(), config.service_options())
+        sources = Sources(config.sources, registry, store)
+        app = create_service(
+            registry, store, config.probe_settings(), config.service_options(), sources=sources
+        )
         if config.exports.enabled:
 
             async def exports() -> None:

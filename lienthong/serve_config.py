@@ -11,11 +11,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+    with_config,
+)
 
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
 from intake.push.api import PushOptions
+from intake.sources import SourceBase, parse_sources
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings
@@ -65,6 +74,8 @@ class ServeConfig(BaseModel):
     exports: ExportsSettings = ExportsSettings()
     excusals: ExcusalOptions = ExcusalOptions()
     web: WebOptions = WebOptions()
+    # `[[sources]]`: followed logs, pulled X-Road servers, drop folders (intake.sources).
+    sources: Annotated[list[SourceBase], PlainValidator(parse_sources)] = []
 
     def probe_settings(self) -> ProbeSettings:
         return replace(self.probes, takeover=self.ha.takeover)

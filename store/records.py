@@ -136,6 +136,8 @@ class Transaction(NamedTuple):
     # How the write path treats a repeat of the id: "" a duplicate; PROVISIONAL
     # (stored, but a DEFINITIVE view of the same record replaces it later).
     view: str = ""
+    # The data-sharing platform that carried it (lgsp, ndxp, ndop, vdxp, other), if known.
+    platform: str | None = None
 
 
 PROVISIONAL = "provisional"  # e.g. an X-Road exchange seen only from the producer's side
@@ -231,7 +233,7 @@ class RecordParser:
         if errors:
             return list(errors)
         # Positional (department, system, ts, success, source, latency_ms, record_id,
-        # detail, view): a million of these per import, made without NamedTuple's
+        # detail, view, platform): a million of these per import, made without NamedTuple's
         # Python-level __new__ (0.1 µs each; keywords would cost 0.2 µs more).
         return _transaction(
             Transaction,
@@ -245,6 +247,7 @@ class RecordParser:
                 record.id,
                 record.detail,
                 view,
+                None,
             ),
         )
 

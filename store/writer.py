@@ -274,7 +274,7 @@ class TransactionWriter:
         received = int(self._clock() * 1_000_000)
         return [
             (department, system, us, success, latency, record_id, source, detail, received)
-            for (department, system, _, success, source, latency, record_id, detail, _), us in zip(
+            for (department, system, _, success, source, latency, record_id, detail, *_), us in zip(
                 chunk, stamps, strict=True
             )
         ]
@@ -292,7 +292,7 @@ class TransactionWriter:
             received = int(self._clock() * 1_000_000)
             rows = [
                 (department, system, us, 1 if success else 0, latency, record_id, source, received)
-                for (department, system, _, success, source, latency, record_id, _, _), us in zip(
+                for (department, system, _, success, source, latency, record_id, *_), us in zip(
                     chunk, stamps, strict=True
                 )
             ]
