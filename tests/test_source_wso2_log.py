@@ -43,9 +43,7 @@ def line(n: int, **fields: object) -> str:
     return metrics_log_line(event)
 
 
-def follower(
-    path: Path, registry: Registry, engine: Engine, name: str = "lgsp-wso2"
-) -> Wso2Log:
+def follower(path: Path, registry: Registry, engine: Engine, name: str = "lgsp-wso2") -> Wso2Log:
     config = Wso2LogConfig(name=name, kind="wso2-log", path=str(path), platform="lgsp")
     return Wso2Log(config, registry, engine, SourceStatus(name, "wso2-log", config.interval))
 
@@ -122,9 +120,7 @@ def test_renamed_rotation_reads_the_old_file_to_its_end_before_the_new_one(
     source.read()
     assert stored(engine) == 20
     with engine.connect() as conn:
-        order = [
-            r for (r,) in conn.execute(text("SELECT ts_us FROM transactions ORDER BY id"))
-        ]
+        order = [r for (r,) in conn.execute(text("SELECT ts_us FROM transactions ORDER BY id"))]
     assert order == sorted(order)  # in the order written: the old file's rest first
     append(log, 20, 25)
     source.read()

@@ -210,14 +210,18 @@ def parse_response(status: int, content_type: str, body: bytes) -> Page:
                         status=status, fault=fault
                     )
                 )
+    if media == "text/html" or body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise SourceDown(
+            _(
+                "the security server answered an HTML page (HTTP {status}), not a SOAP message"
+            ).format(status=status)
+        )
     if status != 200:
         raise SourceDown(
             _("the security server answered HTTP {status} ({what})").format(
                 status=status, what=media or "no content type"
             )
         )
-    if media == "text/html" or body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
-        raise SourceDown(_("the security server answered an HTML page, not a SOAP message"))
     if media != "multipart/related" or "boundary" not in params:
         raise SourceDown(
             _("malformed answer: {what} instead of multipart/related").format(
@@ -351,7 +355,7 @@ class XroadOpmon:
         return parse_response(status, content_type, answer)
 
     def _too_large(self) -> str:
-        return _("the answer is larger than {mib} MiB: not read").format(
+        return _("the answer is larger than {mib:g} MiB: not read").format(
             mib=self.config.max_response / (1 << 20)
         )
 
