@@ -200,5 +200,5 @@ def test_a_missing_log_marks_the_source_down_with_the_path(
     from intake.sources.common import SourceDown
 
     source = follower(tmp_path / "nowhere.log", gateway_registry, engine)
-    with pytest.raises(SourceDown, match="nowhere.log"):
+    with pytest.raises(SourceDown, match=r"nowhere\.log"):
         source.read()

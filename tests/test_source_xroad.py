@@ -250,7 +250,7 @@ async def test_a_soap_fault_is_the_reason_given() -> None:
         b"<faultstring>Request is not allowed</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body>"
         b"</SOAP-ENV:Envelope>"
     )
-    with pytest.raises(SourceDown, match="Server.ServerProxy.AccessDenied: Request is not"):
+    with pytest.raises(SourceDown, match=r"Server\.ServerProxy\.AccessDenied: Request is not"):
         parse_response(500, "text/xml; charset=UTF-8", fault)
 
 

@@ -92,7 +92,7 @@ class StandIn:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        if not request.content_type == "text/xml":
+        if request.content_type != "text/xml":
             return self.fault("Client.InvalidContentType", "expected text/xml")
         try:
             envelope = ET.fromstring(body)
