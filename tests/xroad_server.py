@@ -18,7 +18,7 @@ as a security server whose connection type is HTTPS requires.
 
 Faults for the bad-input tests: `mode` makes it answer an HTML page, a 500,
 nothing (a time-out), a body over a size, a malformed SOAP message, or half a
-page and then hang (a pull interrupted mid-page).
+page and then hang (a pull interrupted mid-page; `half-second`: from the second page).
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ class StandIn:
         )
         response.content_length = len(body)
         await response.prepare(request)
-        if mode == "half":
+        if mode == "half" or (mode == "half-second" and self.answered >= 1):
             await response.write(body[: len(body) // 2])
             self.half_sent.set()
             await asyncio.Event().wait()  # until the client is killed
