@@ -106,6 +106,8 @@ def is_same(path: Path, st: os.stat_result, pos: FilePosition) -> bool:
 
 def find_rotated(path: Path, pos: FilePosition) -> Path | None:
     """The file the position was in, now under another name in the same folder."""
+    if pos.head_len == 0:
+        return None  # nothing read of it, nor seen: no beginning to know it by
     renamed: Path | None = None
     copied: Path | None = None
     try:
@@ -178,8 +180,18 @@ class Wso2Log:
             if self.status.stopping.is_set():
                 return
             # The path names another file now (or none): the old one read to its end first.
+            # The new one is identified before: rotated again meanwhile (copied and
+            # truncated while the old one was read), it is found by its beginning.
+            new = identify(self.path, st) if st is not None else None
             old = find_rotated(self.path, pos)
             if old is not None:
+                log.info(
+                    _("%s: %s was rotated: reading the rest of it from %s, line %d"),
+                    self.config.name,
+                    self.path,
+                    old,
+                    pos.line + 1,
+                )
                 self._read_file(old, pos, final=True)
             elif pos.offset > 0:
                 log.warning(
@@ -187,10 +199,11 @@ class Wso2Log:
                     self.config.name,
                     pos.line,
                 )
-            if st is None:
+            if new is None:
                 return  # renamed, the new file not created yet
             # The new file from its start, its position committed with its first lines.
-            self.pos = identify(self.path, st)
+            self.pos = new
+            log.info(_("%s: following the new %s from its start"), self.config.name, self.path)
 
     def _read_file(self, path: Path, pos: FilePosition, final: bool) -> None:
         """Read from the position to the end (a `final` file's last line need no newline)."""
