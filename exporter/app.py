@@ -184,6 +184,7 @@ def create_app(
         writes=lambda: state.writes,
         refresh=service.options.metrics.status_refresh,
         options=service.options.web,
+        sources=lambda: service.sources,
     )
     add_pages(app, pages)
     app.router.add_get("/metrics", metrics_handler)

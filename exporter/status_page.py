@@ -184,14 +184,20 @@ def _tally(rows: Sequence[DutyStatus]) -> str:
 
 
 def overview_page(
-    province: str, rows: Sequence[DutyStatus], now: datetime, refresh: int, viewer: Viewer
+    province: str,
+    rows: Sequence[DutyStatus],
+    now: datetime,
+    refresh: int,
+    viewer: Viewer,
+    sources: str = "",
 ) -> str:
-    """Every duty in force today, one row each, linking to its department's page."""
+    """Every duty in force today, one row each, linking to its department's page; then
+    `sources` (exporter.source_lines), a line per source running inside `serve`."""
     title = words.TITLE.format(province=province)
     body = (
         f"<h1>{escape(title)}</h1>\n{_nav(viewer, back=False)}\n"
         f'<p class="meta">{escape(_tally(rows))} · cập nhật lúc {words.when(now)}</p>\n'
-        f"{_table(rows, link=True)}"
+        f"{_table(rows, link=True)}{sources}"
     )
     return _page(f"Liên thông dữ liệu — {province}", body, refresh)
 

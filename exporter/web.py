@@ -18,7 +18,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
@@ -34,6 +34,7 @@ from compliance.periods import Month
 from compliance.rules import counting, covers
 from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
+from exporter.source_lines import source_lines, sources_html
 from exporter.status_page import (
     Viewer,
     day_page,
@@ -42,6 +43,7 @@ from exporter.status_page import (
     signin_page,
 )
 from intake.push.rate_limit import RateLimit, retry_after
+from intake.sources.common import SourceStatus
 from probes.health import ProbeHealth
 from registry import Registry
 from store.excusals import Excusal, check_excusal, propose_excusal
@@ -112,6 +114,7 @@ class Web:
     cache_seconds: float = CACHE_SECONDS
     cache: dict[str | None, _Cached] = field(default_factory=dict)
     reading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sources: Callable[[], Sequence[SourceStatus]] = lambda: ()  # those running in `serve`
 
 
 WEB = web.AppKey("web", Web)
@@ -246,7 +249,8 @@ async def overview_handler(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/dang-nhap")
     now = _today(pages)
     rows, _ = await _duties(pages, now, None)
-    page = overview_page(pages.registry.province.name, rows, now, pages.refresh, viewer)
+    sources = sources_html(source_lines(pages.sources(), pages.registry.tz))
+    page = overview_page(pages.registry.province.name, rows, now, pages.refresh, viewer, sources)
     return _html(page, request, sid)
 
 
