@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from lienthong.serve_config import load_config
 from store import open_store
 from store.sources import SourceRow, read_sources
 
+CONFIG_ENV = "LIENTHONG_CONFIG"
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
@@ -27,7 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "status", help="each source's kind, position, last read and last error"
     )
     status.add_argument(
-        "--config", type=Path, metavar="FILE", help="serve's TOML config file (its [[sources]])"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"serve's TOML config file, its [[sources]] (env {CONFIG_ENV})",
     )
     status.add_argument(
         "--format", choices=("table", "json"), default="table", help="json: for scripts"
@@ -76,8 +82,13 @@ def status_rows(configs: list[SourceBase], stored: dict[str, SourceRow]) -> list
     return rows
 
 
+def _env_config() -> Path | None:
+    value = os.environ.get(CONFIG_ENV)
+    return Path(value) if value else None
+
+
 def run_status(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config or _env_config())
     engine = open_store(settings.database_url(args, config.database), create=False)
     try:
         stored = read_sources(engine)

@@ -118,7 +118,7 @@ class Sources:
         try:
             await in_thread(save)
         except SQLAlchemyError as e:
-            log.warning("source %s: status not saved: %s", status.name, first_line(e))
+            log.warning(_("source %s: its status not saved: %s"), status.name, first_line(e))
 
 
 def describe(e: BaseException) -> str:

@@ -410,7 +410,11 @@ class XroadOpmon:
         )
         for line, reason in invalid:
             log.warning(
-                "%s: record %d of the page before %d: %s", self.config.name, line, next_from, reason
+                _("%s: the record at line %d of the page before recordsFrom %d: %s"),
+                self.config.name,
+                line,
+                next_from,
+                reason,
             )
         self.status.count(
             stored=written.accepted,
