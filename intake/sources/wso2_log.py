@@ -227,11 +227,13 @@ class Wso2Log:
         invalid: list[tuple[int, str]] = []
         lines = 0
         more = False
+        # Bound once: this loop runs for every line of a log (tens of thousands a second).
+        readline, gateway, add_event = f.readline, self.gateway, events.append
         while True:
             if lines >= LINES_PER_COMMIT:
                 more = True
                 break
-            raw = f.readline(MAX_LINE + 1)
+            raw = readline(MAX_LINE + 1)
             if not raw:
                 break
             size = len(raw)
@@ -268,15 +270,16 @@ class Wso2Log:
             if isinstance(event, Malformed):
                 invalid.append((line, str(event.message)))
                 continue
-            learn(event, self.gateway)
-            events.append((line, event, kind))
+            learn(event, gateway)
+            add_event((line, event, kind))
         # Mapped after the batch's responses taught their APIs' contexts: a fault read
         # before its API's first response in the batch maps too.
         records: list[Transaction] = []
         unmapped = 0
         platform = self.config.platform
+        parse, add_record = self.parser.parse, records.append
         for n, event, kind in events:
-            record = to_record(event, kind, self.gateway)
+            record = to_record(event, kind, gateway)
             if isinstance(record, Unmapped):
                 unmapped += 1
                 continue
@@ -284,11 +287,11 @@ class Wso2Log:
                 invalid.append((n, f"{record.field}: {record.message}".lstrip(": ")))
                 continue
             assert isinstance(record, dict)
-            parsed = self.parser.parse(record)
+            parsed = parse(record)
             if isinstance(parsed, list):
                 invalid.append((n, "; ".join(map(str, parsed))))
                 continue
-            records.append(stamped(parsed, platform))
+            add_record(parsed if platform is None else stamped(parsed, platform))
         new = replace(pos, offset=offset, line=line)
         if new.head_len < HEAD:
             # The beginning that identifies the file, grown with it up to HEAD bytes.
