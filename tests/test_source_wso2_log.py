@@ -157,7 +157,10 @@ def test_a_rotated_file_gone_is_said_once_and_the_new_file_is_read(
         source.read()
         source.read()
     assert stored(engine) == 9
-    assert len([r for r in caplog.records if "line 5" in r.getMessage()]) == 1
+    said = [r.getMessage() for r in caplog.records if "sau dòng 5" in r.getMessage()]
+    assert said == [
+        "lgsp-wso2: tệp đã xoay vòng không còn nữa; các dòng sau dòng 5 của tệp đó chưa được đọc"
+    ]
 
 
 def test_a_malformed_line_is_counted_invalid_reported_once_and_reading_goes_on(

@@ -207,11 +207,12 @@ async def test_x_road_metrics_records_pair_across_two_pulls(
 @pytest.mark.parametrize(
     ("mode", "reason"),
     [
-        ("html", "HTML page"),
-        ("error500", "HTTP 500"),
-        ("malformed", "malformed answer"),
-        ("huge", "larger than 1 MiB"),
-        ("hang", "no answer within 0.5 s"),
+        # As a person reads them: in Vietnamese, the default language.
+        ("html", r"trả về một trang HTML \(HTTP 502\), không phải thông điệp SOAP"),
+        ("error500", r"máy chủ an ninh trả về HTTP 500"),
+        ("malformed", "phản hồi sai định dạng: không phải XML"),
+        ("huge", "phản hồi lớn hơn 1 MiB: không đọc"),
+        ("hang", r"không có phản hồi trong 0\.5 giây"),
     ],
 )
 async def test_a_bad_answer_marks_the_source_down_and_keeps_its_position(
@@ -266,6 +267,6 @@ async def test_a_client_without_the_certificate_is_refused(
     stand_in = StandIn(OWNER, "ss1", records(3, int(time.time()) - 3600))
     async with security_server(stand_in, certificates) as url:
         cfg = config(url, certificates).model_copy(update={"tls_cert": None, "tls_key": None})
-        with pytest.raises(SourceDown, match="cannot reach the security server"):
+        with pytest.raises(SourceDown, match="không kết nối được máy chủ an ninh"):
             await puller(cfg, gateway_registry, engine).read()
     assert stand_in.requests == []

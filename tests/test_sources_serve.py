@@ -222,7 +222,7 @@ async def test_a_failing_source_never_stops_another(
     assert metrics[("lienthong_source_up", (("source", "lgsp-wso2"),))] == 1
     rows = read_sources(engine)
     assert "nowhere.log" in (rows["gone"].last_error or "")
-    assert "cannot reach the security server" in (rows["ss-down"].last_error or "")
+    assert "không kết nối được máy chủ an ninh" in (rows["ss-down"].last_error or "")
 
 
 pytestmark = pytest.mark.timeout(240)
