@@ -205,3 +205,20 @@ def test_a_missing_log_marks_the_source_down_with_the_path(
     source = follower(tmp_path / "nowhere.log", gateway_registry, engine)
     with pytest.raises(SourceDown, match=r"nowhere\.log"):
         source.read()
+
+
+def test_a_log_gone_and_not_recreated_marks_the_source_down(
+    tmp_path: Path, engine: Engine, gateway_registry: Registry
+) -> None:
+    from intake.sources.common import SourceDown
+
+    log = tmp_path / "apim_metrics.log"
+    append(log, 0, 3)
+    source = follower(log, gateway_registry, engine)
+    source.read()
+    log.unlink()
+    with pytest.raises(SourceDown, match=r"apim_metrics\.log"):
+        source.read()
+    append(log, 3, 5)  # the gateway writes again: the new file from its start
+    source.read()
+    assert stored(engine) == 5

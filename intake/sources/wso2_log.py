@@ -193,6 +193,10 @@ class Wso2Log:
                     pos.line + 1,
                 )
                 self._read_file(old, pos, final=True)
+                if self.status.stopping.is_set():
+                    return  # the rest of the old file first, at the next start
+            elif new is None:
+                raise SourceDown(_("{path}: no such file").format(path=self.path))
             elif pos.offset > 0:
                 log.warning(
                     _("%s: the rotated file is gone; lines after line %d of it were not read"),
