@@ -198,13 +198,13 @@ def pull(args: argparse.Namespace, folder: Path) -> None:
         source = XroadOpmon(config, registry, engine, status)
         gc.collect()
         rss: list[float] = []
-        original = source._store
+        original = source._parse
 
-        def store_and_measure(page: object, next_from: int) -> None:
-            original(page, next_from)  # type: ignore[arg-type]
+        def parse_and_measure(page: object, next_from: int, batch: object) -> None:
+            original(page, next_from, batch)  # type: ignore[arg-type]
             rss.append(rss_mb())
 
-        source._store = store_and_measure  # type: ignore[method-assign]
+        source._parse = parse_and_measure  # type: ignore[method-assign]
         started = time.perf_counter()
         asyncio.run(source.read())
         pulled = time.perf_counter() - started

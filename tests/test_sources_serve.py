@@ -157,8 +157,10 @@ async def test_kill_9_in_the_middle_of_a_pulled_page_loses_and_repeats_nothing(
 ) -> None:
     certificates = make_certificates(tmp_path)
     registry = registry_file(tmp_path)
-    since = int(time.time()) - 3600
-    stand_in = StandIn(OWNER, "ss1", records(300, since), max_records=100, mode="ok")
+    since = int(time.time()) - 20 * 3600
+    # Pages of 10,000 (the server's default max-records-in-payload); the puller commits
+    # every 50,000 records: five pages committed, the sixth cut in the middle.
+    stand_in = StandIn(OWNER, "ss1", records(60_000, since), half_after=5)
     async with security_server(stand_in, certificates) as url:
         sources = (
             f'[[sources]]\nname = "vdxp-ss1"\nkind = "xroad-opmon"\nurl = "{url}"\n'
@@ -166,17 +168,17 @@ async def test_kill_9_in_the_middle_of_a_pulled_page_loses_and_repeats_nothing(
             f'platform = "vdxp"\ntls_cert = "{certificates.client_cert}"\n'
             f'tls_key = "{certificates.client_key}"\ntls_ca = "{certificates.ca}"\n'
         )
-        stand_in.mode = "half-second"
+        stand_in.mode = "half-later"
         with serve(tmp_path, "first", store_url, config(registry, sources)) as first:
-            await asyncio.wait_for(stand_in.half_sent.wait(), 60)
+            await asyncio.wait_for(stand_in.half_sent.wait(), 120)
             first.process.send_signal(signal.SIGKILL)
             assert first.process.wait(timeout=30) == -signal.SIGKILL
-        assert stored(engine) == 100  # the first page, committed with its position
-        assert read_sources(engine)["vdxp-ss1"].position == {"records_from": since + 100}
+        assert stored(engine) == 50_000  # five pages, committed with their position
+        assert read_sources(engine)["vdxp-ss1"].position == {"records_from": since + 50_000}
         stand_in.mode = "ok"
         asked = len(stand_in.requests)
         with serve(tmp_path, "second", store_url, config(registry, sources)) as second:
-            await until(lambda: stored(engine) >= 300, "300 records stored")
+            await until(lambda: stored(engine) >= 60_000, "60,000 records stored")
             await until(
                 lambda: read_sources(engine)["vdxp-ss1"].last_read_us is not None,
                 "the pull finished",
@@ -184,14 +186,12 @@ async def test_kill_9_in_the_middle_of_a_pulled_page_loses_and_repeats_nothing(
             metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float] = await asyncio.to_thread(
                 second.metrics
             )
-    assert stored(engine) == 300
-    assert stand_in.requests[asked][0] == since + 100  # from the committed position
+    assert stored(engine) == 60_000
+    assert stand_in.requests[asked][0] == since + 50_000  # from the committed position
     label = (("result", "duplicate"), ("source", "vdxp-ss1"))
     assert metrics[("lienthong_source_records_total", label)] == 0
-    assert (
-        metrics[("lienthong_source_records_total", (("result", "stored"), ("source", "vdxp-ss1")))]
-        == 200
-    )
+    stored_label = (("result", "stored"), ("source", "vdxp-ss1"))
+    assert metrics[("lienthong_source_records_total", stored_label)] == 10_000
     assert metrics[("lienthong_source_retention_seconds", (("source", "vdxp-ss1"),))] == 7 * 86_400
 
 

@@ -18,7 +18,7 @@ as a security server whose connection type is HTTPS requires.
 
 Faults for the bad-input tests: `mode` makes it answer an HTML page, a 500,
 nothing (a time-out), a body over a size, a malformed SOAP message, or half a
-page and then hang (a pull interrupted mid-page; `half-second`: from the second page).
+page and then hang (a pull interrupted mid-page; `half-later`: after `half_after` whole pages).
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class StandIn:
     requests: list[tuple[int, int]] = field(default_factory=list)  # (recordsFrom, recordsTo) asked
     half_sent: asyncio.Event = field(default_factory=asyncio.Event)
     answered: int = 0
+    half_after: int = 1  # mode "half-later": pages answered whole before the half one
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -218,7 +219,7 @@ class StandIn:
         )
         response.content_length = len(body)
         await response.prepare(request)
-        if mode == "half" or (mode == "half-second" and self.answered >= 1):
+        if mode == "half" or (mode == "half-later" and self.answered >= self.half_after):
             await response.write(body[: len(body) // 2])
             self.half_sent.set()
             await asyncio.Event().wait()  # until the client is killed
