@@ -107,7 +107,8 @@ def load_config(path: Path | None) -> ServeConfig:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        raise UsageError(f"{path}: {key}: {first['msg']}{more}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise UsageError(f"{path}: {key}: {message}{more}") from None
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -59,7 +59,7 @@ def parse_sources(value: Any) -> list[SourceBase]:
         except ValidationError as e:
             first = e.errors(include_url=False)[0]
             key = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"[{i}].{key}: {first['msg']}") from None
+            raise ValueError(f"[{i}].{key}: {first['msg'].removeprefix('Value error, ')}") from None
     names = [s.name for s in found]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:

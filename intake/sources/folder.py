@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import Connection, Engine
 
 from i18n import _
@@ -43,8 +43,15 @@ WRITING = ".part"  # the suffix of a file still being written
 class FolderConfig(SourceBase):
     kind: Literal["folder"]
     path: str
-    format: Literal["jsonl", "csv", "wso2", "xroad-opmon"] | None = None
+    format: str | None = None  # a key of intake.formats.FORMATS; None: from each file's name
     interval: Annotated[float, Field(gt=0, le=3600)] = 10.0
+
+    @field_validator("format")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORMATS:
+            raise ValueError(f"unknown format {value!r} (known: {', '.join(FORMATS)})")
+        return value
 
 
 def _sha256(path: Path) -> str:
@@ -77,7 +84,6 @@ class Folder:
         self.status = status
         self.path = Path(config.path)
         self.seen: dict[str, tuple[int, int]] = {}  # name → (size, mtime) at the last look
-        assert config.format is None or config.format in FORMATS
 
     def read(self) -> None:
         """Import every file that stopped changing since the last look."""
