@@ -35,6 +35,8 @@ EXPORTER_DOWN = "LienthongExporterDown"
 EXPORTER_ABSENT = "LienthongExporterAbsent"
 STORE_DOWN = "LienthongStoreDown"
 NO_LEADER = "LienthongNoLeader"
+SOURCE_NOT_READ = "LienthongSourceNotRead"
+SOURCE_RETENTION_NEAR = "LienthongSourceRetentionNear"
 
 # The per-obligation alerts a national-system outage causes: inhibited by it.
 CAUSED_BY_SYSTEM_DOWN = (NO_SUCCESS_TODAY, PROBES_FAILING, MISSED_REQUIRED_DAYS)
@@ -450,6 +452,64 @@ def exporter_alerts(t: Thresholds) -> list[dict[str, Any]]:
     ]
 
 
+def source_alerts() -> list[dict[str, Any]]:
+    """The sources that run inside `serve` (labels: source): one not read for three of its
+    intervals (at least three minutes: Prometheus scrapes every 15 s or so), or down since its
+    first read; an X-Road source whose oldest unread record is a day from the server's
+    retention (keep-records-for-days), after which it is lost."""
+    on = "on (job, instance, source)"
+    source, instance = "{{ $labels.source }}", "{{ $labels.instance }}"
+    return [
+        {
+            "alert": SOURCE_NOT_READ,
+            "expr": (
+                f"time() - {m.SOURCE_LAST_READ.series}\n"
+                f"  > 3 * clamp_min({m.SOURCE_INTERVAL.series}, 60)\n"
+                f"or\n"
+                f"({m.SOURCE_UP.series} == 0 unless {on} {m.SOURCE_LAST_READ.series})"
+            ),
+            "for": "1m",
+            "labels": {"severity": "warning"},
+            "annotations": _texts(
+                words.SOURCE_NOT_READ,
+                {},
+                source=source,
+                instance=instance,
+                # 0: down since it started, never read.
+                age="{{ if gt $value 0.0 }}"
+                + words.SOURCE_READ_AGO.format(age=f"{{{{ $value {VI_DURATION} }}}}")
+                + f"{{{{ else }}}}{words.SOURCE_NEVER_READ}{{{{ end }}}}",
+            ),
+        },
+        {
+            "alert": SOURCE_RETENTION_NEAR,
+            "expr": (
+                f"time() - {m.SOURCE_UNREAD_SINCE.series}\n"
+                f"  > {on} {m.SOURCE_RETENTION.series} - 86400"
+            ),
+            "for": "1m",
+            "labels": {"severity": "critical"},
+            "annotations": _texts(
+                words.SOURCE_RETENTION,
+                {},
+                source=source,
+                instance=instance,
+                age=f"{{{{ $value {VI_DURATION} }}}}",
+                retention=_source_retention(),
+            ),
+        },
+    ]
+
+
+def _source_retention() -> str:
+    """The source's retention in the reader's words, looked up at alert time."""
+    query = (
+        f'printf "{m.SOURCE_RETENTION.series}{{instance=%q,source=%q}}"'
+        " $labels.instance $labels.source"
+    )
+    return f"{{{{ with query ({query}) }}}}{{{{ . | first | value {VI_DURATION} }}}}{{{{ end }}}}"
+
+
 def leadership_alerts(t: Thresholds) -> list[dict[str, Any]]:
     """Instances of a shard that all stand by: nobody probes it or exports its series."""
     return [
@@ -476,6 +536,7 @@ def rule_groups(registry: Registry, t: Thresholds, today: date) -> dict[str, Any
                 "rules": obligation_alerts(registry, t, today) + system_alerts(t),
             },
             {"name": "lienthong-exporter", "rules": exporter_alerts(t) + leadership_alerts(t)},
+            {"name": "lienthong-sources", "rules": source_alerts()},
         ]
     }
 

@@ -145,6 +145,31 @@ STORE_DOWN = {
         " kết nối không; ổ đĩa còn chỗ trống không; tệp SQLite có bị khoá hoặc chỉ đọc không."
     ),
 }
+SOURCE_NOT_READ = {
+    "summary": "Nguồn dữ liệu {source} của lienthong không đọc được ({instance})",
+    "description": (
+        "Nguồn {source} không đọc được đã quá ba chu kỳ đọc (lần đọc thành công cuối: {age}):"
+        " các giao dịch của cổng kết nối chưa vào lienthong, số liệu hôm nay có thể thiếu."
+    ),
+    "check": (
+        "lienthong sources status (cột lỗi gần nhất); trang trạng thái, mục Nguồn dữ liệu giao"
+        " dịch; tệp nhật ký WSO2 có còn được ghi, thư mục nhận tệp có quyền ghi, máy chủ an"
+        " ninh X-Road có trả lời (chứng thư TLS còn hạn) không."
+    ),
+}
+SOURCE_READ_AGO = "{age} trước"
+SOURCE_NEVER_READ = "chưa lần nào"
+SOURCE_RETENTION = {
+    "summary": "Nguồn X-Road {source}: bản ghi chưa đọc sắp bị máy chủ an ninh xoá ({instance})",
+    "description": (
+        "Bản ghi cũ nhất chưa đọc của {source} đã {age}; máy chủ an ninh chỉ giữ bản ghi"
+        " {retention} (keep-records-for-days): còn chưa đầy một ngày là mất, không lấy lại được."
+    ),
+    "check": (
+        "lienthong sources status (lỗi gần nhất của {source}); kết nối và chứng thư TLS tới máy"
+        " chủ an ninh; nếu cần, tăng tạm keep-records-for-days trên máy chủ an ninh."
+    ),
+}
 NO_LEADER = {
     "summary": "Không phiên bản lienthong nào dẫn đầu phân đoạn {shard} (tỉnh {province})",
     "description": (

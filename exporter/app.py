@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated, TypeVar
@@ -31,6 +31,7 @@ from exporter.metrics import Exposition, GzipCache, LienthongCollector
 from exporter.proxies import forwarded, parse_networks
 from exporter.state import MetricsState, read_calendar, read_excusals, read_totals
 from exporter.web import Web, WebOptions, add_pages, status_api
+from intake.sources.common import SourceStatus
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
 from probes.recorder import TransactionRecorder
@@ -127,6 +128,8 @@ class Service:
     # The leadership roles this instance competes for (`probes 0/1`, `exports`) and
     # whether it holds each now: set by their contexts, shown by /healthz.
     roles: dict[str, bool] = field(default_factory=dict)
+    # The sources running inside `serve` (set by the composition root when configured).
+    sources: Sequence[SourceStatus] = ()
 
 
 SERVICE = web.AppKey("service", Service)
@@ -155,10 +158,18 @@ def create_app(
         clock=clock,
         state=state,
         exposition=Exposition(
-            state, lambda: service.probes, options.metrics.durations_per_obligation
+            state,
+            lambda: service.probes,
+            options.metrics.durations_per_obligation,
+            lambda: service.sources,
         ),
         collector=LienthongCollector(
-            Exposition(state, lambda: service.probes, options.metrics.durations_per_obligation)
+            Exposition(
+                state,
+                lambda: service.probes,
+                options.metrics.durations_per_obligation,
+                lambda: service.sources,
+            )
         ),
         ready=asyncio.Event(),
         watch=StoreWatch(store),
@@ -180,6 +191,7 @@ def create_app(
         writes=lambda: state.writes,
         refresh=service.options.metrics.status_refresh,
         options=service.options.web,
+        sources=lambda: service.sources,
     )
     add_pages(app, pages)
     app.router.add_get("/metrics", metrics_handler)

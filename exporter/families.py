@@ -132,6 +132,42 @@ PROVINCE_INFO = Family(
     "gauge",
     "The province this instance watches, with its name (always 1).",
 )
+# The sources that run inside `serve` (contract 1.2), one series per source.
+SOURCE_UP = Family(
+    "lienthong_source_up", "gauge", "1 when the source's last read succeeded, 0 when it failed."
+)
+SOURCE_RECORDS = Family(
+    "lienthong_source_records",
+    "counter",
+    "Records a source read since the service started, by result: stored, duplicate"
+    " (stored before), no_obligation (maps to no obligation), invalid.",
+)
+SOURCE_LAST_READ = Family(
+    "lienthong_source_last_read_timestamp_seconds",
+    "gauge",
+    "Time of the source's last successful read (Unix seconds).",
+)
+SOURCE_INTERVAL = Family(
+    "lienthong_source_interval_seconds", "gauge", "Seconds between two reads of the source."
+)
+SOURCE_UNREAD_SINCE = Family(
+    "lienthong_source_unread_since_timestamp_seconds",
+    "gauge",
+    "X-Road sources: the time from which the server's records are not read yet (Unix seconds).",
+)
+SOURCE_RETENTION = Family(
+    "lienthong_source_retention_seconds",
+    "gauge",
+    "X-Road sources: how long the security server keeps its records (keep-records-for-days).",
+)
+SOURCE_FAMILIES = (
+    SOURCE_UP,
+    SOURCE_RECORDS,
+    SOURCE_LAST_READ,
+    SOURCE_INTERVAL,
+    SOURCE_UNREAD_SINCE,
+    SOURCE_RETENTION,
+)
 
 # Per-obligation families, in exposition order; every series carries OBLIGATION_LABELS.
 OBLIGATION_FAMILIES = (
@@ -157,5 +193,6 @@ SERVICE_FAMILIES = (
     PROBE_STARTS_SKIPPED,
     LEADER,
     PROVINCE_INFO,
+    *SOURCE_FAMILIES,
 )
 ALL_FAMILIES = (*OBLIGATION_FAMILIES, *SERVICE_FAMILIES)

@@ -40,6 +40,12 @@ from exporter.families import (
     PROBES_IN_FLIGHT,
     PROVINCE_INFO,
     SCHEDULE_LAG,
+    SOURCE_INTERVAL,
+    SOURCE_LAST_READ,
+    SOURCE_RECORDS,
+    SOURCE_RETENTION,
+    SOURCE_UNREAD_SINCE,
+    SOURCE_UP,
     STORE_UP,
     SUCCESSES_TODAY,
     TRANSACTIONS,
@@ -47,6 +53,7 @@ from exporter.families import (
     Family,
 )
 from exporter.state import DURATION_BUCKETS, MetricsState
+from intake.sources.common import RESULTS, SourceStatus
 from probes.health import LAG_BUCKETS, ProbeHealth
 from registry import Obligation
 
@@ -240,6 +247,42 @@ def engine_samples(
     return found
 
 
+def source_samples(statuses: Sequence[SourceStatus]) -> list[tuple[Family, list[LabelledSample]]]:
+    """The sources' families (none when no source is configured)."""
+    if not statuses:
+        return []
+    up: list[LabelledSample] = []
+    records: list[LabelledSample] = []
+    last_read: list[LabelledSample] = []
+    interval: list[LabelledSample] = []
+    unread: list[LabelledSample] = []
+    retention: list[LabelledSample] = []
+    for s in sorted(statuses, key=lambda s: s.name):
+        label = (("source", s.name),)
+        if s.up is not None:
+            up.append((SOURCE_UP.name, label, int(s.up)))
+        records.extend(
+            (f"{SOURCE_RECORDS.name}_total", (*label, ("result", r)), s.records.get(r, 0))
+            for r in RESULTS
+        )
+        if s.last_read is not None:
+            last_read.append((SOURCE_LAST_READ.name, label, s.last_read))
+        interval.append((SOURCE_INTERVAL.name, label, s.interval))
+        if s.unread_since is not None:
+            unread.append((SOURCE_UNREAD_SINCE.name, label, s.unread_since))
+        if s.retention is not None:
+            retention.append((SOURCE_RETENTION.name, label, s.retention))
+    found = [
+        (SOURCE_UP, up),
+        (SOURCE_RECORDS, records),
+        (SOURCE_LAST_READ, last_read),
+        (SOURCE_INTERVAL, interval),
+        (SOURCE_UNREAD_SINCE, unread),
+        (SOURCE_RETENTION, retention),
+    ]
+    return [(family, samples) for family, samples in found if samples]
+
+
 def system_duration_samples(state: MetricsState) -> tuple[Family, list[LabelledSample]]:
     """The probe-duration histogram per national system (the default form)."""
     province = state.registry.province.code
@@ -348,9 +391,11 @@ class Exposition:
         state: MetricsState,
         health: Callable[[], ProbeHealth | None],
         durations_per_obligation: bool = False,
+        sources: Callable[[], Sequence[SourceStatus]] = lambda: (),
     ) -> None:
         self.state = state
         self.health = health
+        self.sources = sources
         self.durations_per_obligation = durations_per_obligation
         # The per-obligation families this exposition renders, in order.
         self.families = tuple(
@@ -536,6 +581,7 @@ class Exposition:
         found = engine_samples(self.state, self.health())
         if not self.durations_per_obligation:
             found.insert(0, system_duration_samples(self.state))
+        found.extend(source_samples(self.sources()))
         return found
 
     def render_bytes(self, openmetrics: bool = False) -> bytes:

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from compliance.platforms import PLATFORM_NAMES, duty_line, platform_names
 from exporter import words
 from exporter.duties import DutyStatus
+from exporter.source_lines import SourceLine, source_state
 from i18n import N_, _, current_lang, ngettext
 from i18n.glossary import Term
 
@@ -165,6 +166,7 @@ def configure(env: jinja2.Environment) -> jinja2.Environment:
         style=style(),
         worst_first_text=WORST_FIRST,
         platform_line=_platform_line,
+        source_state=source_state,
         platform_short=_platform_short,
         platform_deadline=_platform_deadline,
     )
@@ -245,11 +247,14 @@ def overview_context(
     refresh: int,
     viewer: Viewer,
     labels: dict[str, str] | None = None,
+    sources: Sequence[SourceLine] = (),
 ) -> dict[str, Any]:
     """Every duty in force today, one row each, worst first, linking to its department.
-    `labels`: each system's short name (the registry's `short_name`); the full name on hover."""
+    `labels`: each system's short name (the registry's `short_name`); the full name on hover.
+    `sources`: a line per source running inside `serve` (exporter.source_lines)."""
     return {
         "labels": labels or {},
+        "sources": sources,
         "province": province,
         "rows": worst_first(rows),
         "now": now,

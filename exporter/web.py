@@ -22,7 +22,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -41,6 +41,7 @@ from compliance.rules import counting, covers
 from exporter import words
 from exporter.duties import DutyStatus, duty_statuses, read_view
 from exporter.proxies import parse_networks
+from exporter.source_lines import source_lines
 from exporter.status_page import (
     Contact,
     DayView,
@@ -54,6 +55,7 @@ from exporter.status_page import (
     signin_context,
 )
 from i18n import N_, Lang, _, current_lang, use_lang
+from intake.sources.common import SourceStatus
 from probes.health import ProbeHealth
 from registry import Registry
 from store.counts import first_record_days
@@ -139,6 +141,7 @@ class Web:
     reading: asyncio.Lock = field(default_factory=asyncio.Lock)
     lang: Lang = field(default_factory=current_lang)  # the pages' language: the service's
     tokens: TokenCache | None = None  # the API's: which tokens are active
+    sources: Callable[[], Sequence[SourceStatus]] = lambda: ()  # those running in `serve`
 
 
 WEB = web.AppKey("web", Web)
@@ -318,8 +321,9 @@ async def overview_handler(request: web.Request) -> web.StreamResponse:
     now = _today(pages)
     rows, _excusals = await _duties(pages, now, None)
     labels = {s.code: s.label for s in pages.registry.systems}
+    sources = source_lines(pages.sources(), pages.registry.tz)
     context = overview_context(
-        pages.registry.province.name, rows, now, pages.refresh, viewer, labels
+        pages.registry.province.name, rows, now, pages.refresh, viewer, labels, sources
     )
     return _html(request, sid, "overview.html", context)
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from intake.files import FileFormatError, Malformed, RecordStream, Unmapped, Viewed
 from intake.formats import open_stream
@@ -75,12 +75,14 @@ def ingest_file(
     now: datetime | None = None,
     default_source: str = "import",
     platform: str | None = None,
+    also: Callable[[Connection], None] | None = None,
 ) -> FileResult:
     """Import one file; on any invalid record nothing of it is stored.
 
     `platform` is stamped on the records that do not name theirs (one of
-    `registry.model.PLATFORMS`). A file that cannot be read raises FileFormatError
-    (`FILE:LINE: reason`), nothing stored.
+    `registry.model.PLATFORMS`); `also` runs in the file's database transaction once every
+    record is written (a drop folder keeps there which file it imported). A file that cannot
+    be read raises FileFormatError (`FILE:LINE: reason`), nothing stored.
     """
     started = time.perf_counter()
     result = FileResult(path)
@@ -128,6 +130,8 @@ def ingest_file(
             if batch:
                 result.written.merge(writer.write(batch))
             stream.finish(writer.connection)
+            if also is not None:
+                also(writer.connection)
     except _Rejected:
         result.written = WriteResult()
     except UNREADABLE as e:

@@ -149,24 +149,30 @@ def _line_events(
         text = _text(line, name, n).strip()
         if not text:
             continue
-        kind = None
-        if not text.startswith("{"):
-            at = text.find(PROPERTIES)
-            if at < 0:
-                skipped["lines that are not analytics events"] += 1
-                continue
-            match = EVENT.search(text, 0, at)
-            kind = match.group(1) if match else None
-            text = text[at + len(PROPERTIES) :].strip()
-        try:
-            event = json.loads(text)
-        except ValueError as e:
-            yield n, Malformed("", f"not valid JSON ({e})"), kind
-            continue
-        if not isinstance(event, dict):
-            yield n, Malformed("", "an event must be a JSON object"), kind
+        event, kind = line_event(text)
+        if event is None:
+            skipped["lines that are not analytics events"] += 1
             continue
         yield n, event, kind
+
+
+def line_event(text: str) -> tuple[Event | None, str | None]:
+    """One stripped, non-empty line → its event (None: not an analytics event) and type."""
+    kind = None
+    if not text.startswith("{"):
+        at = text.find(PROPERTIES)
+        if at < 0:
+            return None, None
+        match = EVENT.search(text, 0, at)
+        kind = match.group(1) if match else None
+        text = text[at + len(PROPERTIES) :].strip()
+    try:
+        event = json.loads(text)
+    except ValueError as e:
+        return Malformed("", f"not valid JSON ({e})"), kind
+    if not isinstance(event, dict):
+        return Malformed("", "an event must be a JSON object"), kind
+    return event, kind
 
 
 def _text(line: bytes, name: str, n: int) -> str:

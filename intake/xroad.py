@@ -48,7 +48,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from intake.files import Malformed, Raw, RecordStream, Unmapped, Viewed, open_binary
 from intake.gateway_map import GatewayMap
@@ -113,28 +113,7 @@ def open_xroad(path: Path, registry: Registry) -> RecordStream:
 
     def records() -> Iterator[tuple[int, Raw]]:
         with raw, binary:
-            pairing = Pairing(counts)
-            done: list[Exchange] = []  # what each record completes; one list, reused
-            for line, value in json_values(binary, str(path)):
-                if isinstance(value, Malformed):
-                    yield line, value
-                    continue
-                parsed = op_record(line, value)
-                if parsed is None:
-                    counts.incomplete += 1
-                    continue
-                if isinstance(parsed, Malformed):
-                    yield line, parsed
-                    continue
-                counts.records += 1
-                pairing.add(parsed, done)
-                if done:
-                    for exchange in done:
-                        yield exchange[0].line, to_record(exchange, gateway)
-                    done.clear()
-            pairing.finish(done)
-            for exchange in done:
-                yield exchange[0].line, to_record(exchange, gateway)
+            yield from xroad_records(binary, str(path), counts, gateway)
 
     return RecordStream(
         records(),
@@ -144,6 +123,34 @@ def open_xroad(path: Path, registry: Registry) -> RecordStream:
         "exchanges",
         shared_ids=True,
     )
+
+
+def xroad_records(
+    binary: IO[bytes], name: str, counts: PairingCounts, gateway: GatewayMap
+) -> Iterator[tuple[int, Raw]]:
+    """The records of one document of operational data (a file, a pulled page), paired."""
+    pairing = Pairing(counts)
+    done: list[Exchange] = []  # what each record completes; one list, reused
+    for line, value in json_values(binary, name):
+        if isinstance(value, Malformed):
+            yield line, value
+            continue
+        parsed = op_record(line, value)
+        if parsed is None:
+            counts.incomplete += 1
+            continue
+        if isinstance(parsed, Malformed):
+            yield line, parsed
+            continue
+        counts.records += 1
+        pairing.add(parsed, done)
+        if done:
+            for exchange in done:
+                yield exchange[0].line, to_record(exchange, gateway)
+            done.clear()
+    pairing.finish(done)
+    for exchange in done:
+        yield exchange[0].line, to_record(exchange, gateway)
 
 
 def op_record(line: int, value: Any) -> OpRecord | Malformed | None:

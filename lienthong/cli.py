@@ -28,6 +28,7 @@ from lienthong import (
     cli_report,
     cli_serve,
     cli_simulate,
+    cli_sources,
     cli_tokens,
 )
 from lienthong.cli_args import use_help_formatter
@@ -41,6 +42,7 @@ from store.database import first_line
 COMMANDS = (
     cli_demo,
     cli_serve,
+    cli_sources,
     cli_simulate,
     cli_registry,
     cli_ingest,

@@ -27,6 +27,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from intake.sources.runner import Sources
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
 from lienthong.serve_config import ServeConfig, load_config, parse_listen
@@ -145,8 +146,14 @@ def service_app(
 ) -> web.Application:
     """What `serve` runs: the service, and the scheduled exports while it holds their lock
     (`clock`: the time it lives in, given by the tests that cross a month's end)."""
+    sources = Sources(config.sources, registry, store)
     app = create_service(
-        registry, store, config.probe_settings(), config.service_options(), clock=clock
+        registry,
+        store,
+        config.probe_settings(),
+        config.service_options(),
+        clock=clock,
+        sources=sources,
     )
     if config.exports.enabled:
 

@@ -11,11 +11,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, with_config
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+    with_config,
+)
 
 from api.push import PushOptions
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
+from intake.sources import SourceBase, parse_sources
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings
@@ -67,6 +76,8 @@ class ServeConfig(BaseModel):
     excusals: ExcusalOptions = ExcusalOptions()
     web: WebOptions = WebOptions()
     report: ReportSettings = ReportSettings()  # the filed document's code, signer, recipients
+    # `[[sources]]`: followed logs, pulled X-Road servers, drop folders (intake.sources).
+    sources: Annotated[list[SourceBase], PlainValidator(parse_sources)] = []
 
     def probe_settings(self) -> ProbeSettings:
         return replace(self.probes, takeover=self.ha.takeover)
@@ -98,7 +109,8 @@ def load_config(path: Path | None) -> ServeConfig:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        raise UsageError(f"{path}: {key}: {first['msg']}{more}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise UsageError(f"{path}: {key}: {message}{more}") from None
 
 
 def parse_listen(text: str) -> tuple[str, int]:

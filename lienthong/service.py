@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from exporter.app import SERVICE, ServiceOptions, create_app, render_metrics
 from i18n import _
+from intake.sources.runner import Sources
 from probes.auth import CredentialStore
 from probes.engine import ProbeEngine, ProbeSettings, client_session, probe_targets
 from probes.recorder import TransactionRecorder
@@ -37,10 +38,21 @@ def create_service(
     probe_settings: ProbeSettings | None = None,
     options: ServiceOptions | None = None,
     clock: Callable[[], float] = time.time,
+    sources: Sources | None = None,
 ) -> web.Application:
-    """The app of `lienthong serve` and the demo: HTTP service, probes, push API, reports API."""
+    """The app of `lienthong serve` and the demo: HTTP service, probes, push API, reports API,
+    and the sources that run inside `serve`."""
     app = create_app(registry, store, probe_settings, options, clock, probes=probes_context)
     add_reports_api(app, registry, store)
+    if sources is not None and sources.entries:
+        service = app[SERVICE]
+        service.sources = sources.statuses
+        takeover = service.probe_settings.takeover
+        # Read by one instance of those sharing the store: two following one log would
+        # race for its position.
+        app.cleanup_ctx.append(
+            while_leading(store, registry.province.code, "sources", takeover, sources.run)
+        )
     return app
 
 

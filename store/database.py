@@ -42,6 +42,8 @@ REVISION_VERSIONS = {
     "0008_token_scope": "0.1.0",
     "0009_first_success_day": "0.1.0",
     "0010_daily_counts_clustered": "0.1.0",
+    "0011_platforms": "0.2.0",
+    "0011_sources": "0.2.0",
 }
 NEEDS_KEY = "lienthong_for_schema"  # store_meta: "REVISION VERSION" of the schema's head
 

@@ -232,6 +232,25 @@ class ExcusalRow(Base):
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class SourcePosition(Base):
+    """Where a source running inside `serve` has read to, and how its last read went.
+
+    `position` (JSON: a followed file's identity and offset, X-Road's next
+    `recordsFrom`, a drop folder's last file) is written in the same database
+    transaction as the records it covers, so a restart, even after kill -9,
+    neither loses nor repeats a record.
+    """
+
+    __tablename__ = "source_positions"
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    position: Mapped[str | None] = mapped_column(Text)
+    committed_us: Mapped[int | None] = mapped_column(BigInteger)  # the position's last commit
+    last_read_us: Mapped[int | None] = mapped_column(BigInteger)  # the last successful read
+    last_error: Mapped[str | None] = mapped_column(Text)  # None while the source is up
+    error_us: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class StoreMeta(Base):
     __tablename__ = "store_meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -248,3 +267,4 @@ push_tokens = metadata.tables["push_tokens"]
 wso2_api_contexts = metadata.tables["wso2_api_contexts"]
 provisional_records = metadata.tables["provisional_records"]
 excusals = metadata.tables["excusals"]
+source_positions = metadata.tables["source_positions"]

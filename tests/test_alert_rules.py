@@ -14,6 +14,7 @@ import yaml
 from dashboards import rules
 from dashboards.rules import Thresholds, rule_groups
 from registry import Registry
+from tests.test_source_alerts import source_rule_tests
 
 TODAY = date(2026, 10, 5)
 JOB = {"job": "lienthong", "instance": "127.0.0.1:9464"}
@@ -681,13 +682,13 @@ def test_rendered_rules_pass_promtool_check(tmp_path: Path, bac_ninh: Registry) 
     assert main(["alerts", "render", "--out", str(tmp_path)]) == 0
     result = promtool("check", "rules", str(tmp_path / "rules.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 13 rules found" in result.stdout
+    assert "SUCCESS: 15 rules found" in result.stdout
 
 
 def test_every_alert_fires_when_it_should_and_only_then(tmp_path: Path, bac_ninh: Registry) -> None:
     t = Thresholds()
     rules_file = render(tmp_path, bac_ninh, t)
-    tests = unit_tests(t)
+    tests = unit_tests(t) + source_rule_tests()
     exercised = {
         case["alertname"]
         for block in tests

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from i18n import use_lang
 from lienthong.cli import main
 from store import open_store
-from store.database import NEEDS_KEY, head_revision
+from store.database import NEEDS_KEY, REVISION_VERSIONS, head_revision
 
 COMMANDS = (["db", "upgrade"], ["excuse", "list"], ["tokens", "list"])
 
@@ -66,4 +66,4 @@ def test_an_upgrade_records_the_release_its_schema_needs(tmp_path: Path) -> None
             text("SELECT value FROM store_meta WHERE key = :k"), {"k": NEEDS_KEY}
         ).scalar_one()
     engine.dispose()
-    assert needs == f"{head_revision()} 0.1.0"
+    assert needs == f"{head_revision()} {REVISION_VERSIONS[head_revision()]}"
