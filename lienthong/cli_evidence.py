@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
     day = parse_day(args.day)
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         found = day_evidence(engine, registry, args.department, args.system, day)
     except EvidenceError as e:

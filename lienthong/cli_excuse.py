@@ -98,7 +98,7 @@ def run_propose(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
     first = parse_day(args.first)
     last = parse_day(args.last) if args.last else first
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         new_id = propose_excusal(
             engine,
@@ -124,7 +124,7 @@ def run_propose(args: argparse.Namespace) -> int:
 
 
 def _step(args: argparse.Namespace, verb: str) -> int:
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         if verb == "approved":
             done = approve_excusal(engine, args.id, args.by)
@@ -158,7 +158,7 @@ def run_withdraw(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     month = Month.parse(args.month) if args.month else None
     states = (ExcusalState(args.state),) if args.state else None
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         with engine.connect() as conn:
             found = excusals_between(
@@ -196,7 +196,7 @@ def run_detect(args: argparse.Namespace) -> int:
         hours = OfficeHours.parse(args.office_hours)
     except OfficeHoursError as e:
         raise UsageError(str(e)) from None
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         outages = detect_outages(engine, registry, month.first, month.last, hours)
         created = propose_for_outages(engine, registry, outages)

@@ -9,12 +9,10 @@ from pathlib import Path
 
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
-from lienthong.serve_config import load_config
 from registry import Registry, load_registry
 from reports.due import due_exports, next_due_at
 from reports.manifest import read_manifest
 from reports.scheduled import ExportsSettings, run_due, utc_now
-from reports.words import LANGS
 from store import open_store, sync_registry
 
 
@@ -30,19 +28,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " 24th of its last month), at the configured hour, local time.",
     )
     due.add_argument(
-        "--config",
-        metavar="FILE",
-        type=Path,
-        help="the service's TOML config: its [exports] table, database and registry",
-    )
-    due.add_argument(
         "--exports-dir", metavar="DIR", type=Path, help="default: exports.dir, or ./exports"
     )
     due.add_argument(
         "--hour", type=int, choices=range(24), metavar="H", help="default: exports.hour, or 7"
-    )
-    due.add_argument(
-        "--lang", choices=LANGS, help="for XLSX and PDF (default: exports.lang, or vi)"
     )
     due.add_argument(
         "--now",
@@ -79,19 +68,18 @@ def run_due_command(args: argparse.Namespace) -> int:
     now = _now(args.now, args.dry_run)
     # The service's own config file, read by the same loader: its [exports] table, and
     # its database and registry unless given here.
-    serve_config = load_config(args.config)
-    config = serve_config.exports
+    config = settings.config(args).exports
     overrides = {
         k: v
         for k, v in (("dir", args.exports_dir), ("hour", args.hour), ("lang", args.lang))
         if v is not None
     }
     config = config.model_copy(update=overrides)
-    spec = settings.registry_spec(args, serve_config.registry)
+    spec = settings.registry_spec(args)
     registry = load_registry(spec)
     if args.dry_run:
         return _dry_run(config, registry, now)
-    url = settings.database_url(args, serve_config.database)
+    url = settings.database_url(args)
     engine = open_store(url, create=False)  # a mistyped --db must not file an empty period
     try:
         sync_registry(engine, registry)

@@ -14,6 +14,8 @@ from pathlib import Path
 from compliance.packs import department_pack, pack_department
 from compliance.periods import Month, Quarter
 from compliance.quarterly import build_period_report
+from i18n import _
+from i18n.glossary import STATUSES
 from lienthong import cli_args, settings
 from lienthong.errors import BadUsage, UsageError
 from reports import (
@@ -25,7 +27,6 @@ from reports import (
 from reports.files import write_text_atomically
 from reports.provenance import provenance
 from reports.tabular import write_csv
-from reports.words import LANGS
 from store import open_store, sync_registry
 from store.database import shown
 
@@ -68,14 +69,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--format",
         choices=tuple(FORMATS),
-        default="json",
-        help="json and csv for scripts, xlsx and pdf for people",
+        help=_(
+            "json and csv for scripts, the others for people (default: --out's extension,"
+            " else json)"
+        ),
     )
     parser.add_argument(
-        "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
-    )
-    parser.add_argument(
-        "--lang", choices=LANGS, default="vi", help="for people's formats (default: vi)"
+        "--out", metavar="PATH", default="-", help=_("file to write (default: stdout)")
     )
     parser.add_argument(
         "--excel",
@@ -101,9 +101,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run=run)
 
 
+def format_of(given: str | None, out: str) -> str:
+    """`--format`, else `--out`'s extension, else JSON; a format contradicting the extension
+    is bad usage (contract 1.2: `--out bc.pdf` must never hold JSON)."""
+    suffix = Path(out).suffix.lower().lstrip(".") if out != "-" else ""
+    implied = suffix if suffix in FORMATS else None
+    if given is not None and implied is not None and given != implied:
+        raise BadUsage(
+            _("--format {given} contradicts --out {out} (a .{suffix} file)").format(
+                given=given, out=out, suffix=suffix
+            )
+        )
+    return given or implied or "json"
+
+
 def run(args: argparse.Namespace) -> int:
+    args.format = format_of(args.format, args.out)
+    lang = settings.lang(args)
     if args.excel and args.format != "csv":
-        raise BadUsage("--excel is for --format csv (XLSX opens in Excel as it is)")
+        raise BadUsage(_("--excel is for --format csv (XLSX opens in Excel as it is)"))
     period: Month | Quarter = args.quarter or args.month
     as_of: date | None = args.as_of
     registry = settings.registry(args)
@@ -112,9 +128,15 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     to_stdout = args.out == "-"
     if not to_stdout and not out.parent.is_dir():
-        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+        raise UsageError(
+            _("cannot write {out}: folder {folder} does not exist").format(
+                out=out, folder=out.parent
+            )
+        )
     if to_stdout and FORMATS[args.format].binary and sys.stdout.isatty():
-        raise UsageError(f"{args.format} is a binary format: give --out PATH")
+        raise UsageError(
+            _("{format} is a binary format: give --out PATH").format(format=args.format)
+        )
     url = settings.database_url(args)
     engine = open_store(url, create=False)
     try:
@@ -126,16 +148,25 @@ def run(args: argparse.Namespace) -> int:
     if args.department:
         report = department_pack(report, registry, args.department)
     if not any(row.successes or row.failures for row in report.rows):
-        scope = f" for {args.department}" if args.department else ""
+        warning = (
+            _(
+                "lienthong: warning: database {url} holds no transaction for {department} in"
+                " {period}: every obligation reads as non-compliant (is it the right database?)"
+            )
+            if args.department
+            else _(
+                "lienthong: warning: database {url} holds no transaction in {period}: every"
+                " obligation reads as non-compliant (is it the right database?)"
+            )
+        )
         print(
-            f"lienthong: warning: database {shown(url)} holds no transaction{scope} in {period}:"
-            " every obligation reads as non-compliant (is --db the right database?)",
+            warning.format(url=shown(url), department=args.department, period=period),
             file=sys.stderr,
         )
-    filing = Filing(report, registry, provenance(settings.registry_spec(args), url), args.lang)
+    filing = Filing(report, registry, provenance(settings.registry_spec(args), url), lang)
     if args.excel:
         text = io.StringIO(newline="")
-        write_csv(report, text, excel=args.lang)
+        write_csv(report, text, excel=lang)
         if to_stdout:
             sys.stdout.buffer.write(text.getvalue().encode("utf-8"))
             sys.stdout.buffer.flush()
@@ -151,9 +182,23 @@ def run(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    scope = f" {args.department}" if args.department else ""
+    summary = ", ".join(
+        f"{n} {_(STATUSES[status].name).lower() if status in STATUSES else status}"
+        for status, n in sorted(counts.items())
+    )
+    line = (
+        _("{out}: {period} {department} as of {as_of}: {n} obligations ({summary})")
+        if args.department
+        else _("{out}: {period} as of {as_of}: {n} obligations ({summary})")
+    )
     print(
-        f"{out}: {period}{scope} as of {report.as_of}: {len(report.rows)} obligations ({summary})"
+        line.format(
+            out=out,
+            period=period,
+            department=args.department,
+            as_of=report.as_of,
+            n=len(report.rows),
+            summary=summary,
+        )
     )
     return 0

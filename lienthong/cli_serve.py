@@ -20,14 +20,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
-from lienthong.serve_config import load_config, parse_listen
+from lienthong.serve_config import parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from lienthong.service import create_service, while_leading
 from probes.auth import secret_problems
@@ -44,7 +43,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "serve", help="run the probes and the HTTP service (metrics, status page, push API)"
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
     parser.add_argument(
         "--listen", metavar="HOST:PORT", help="address of the HTTP service (default 127.0.0.1:9464)"
     )
@@ -91,7 +89,7 @@ def check_probe_secrets(registry: Registry) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = settings.config(args)
     if args.shard is not None:
         try:
             shard = Shard.parse(args.shard)
@@ -99,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--shard: {e}") from None
         config = config.model_copy(update={"probes": replace(config.probes, shard=shard)})
     host, port = parse_listen(args.listen or config.listen)
-    url = settings.database_url(args, config.database)
-    spec = settings.registry_spec(args, config.registry)
+    url = settings.database_url(args)
+    spec = settings.registry_spec(args)
     # No cyclic collection while starting: nearly all that start-up builds (registry,
     # probe targets, figures, the metrics' text) lives as long as the service, and the
     # collections its allocations set off walked it again and again (seconds at

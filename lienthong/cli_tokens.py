@@ -75,7 +75,7 @@ def run_issue(args: argparse.Namespace) -> int:
         if not registry.has_department(department):
             raise UsageError(f"unknown department code {department!r} in the registry")
     scope = READ if args.read_reports else args.scope
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         token = issue_token(engine, department, args.label, scope)
     except TokenError as e:

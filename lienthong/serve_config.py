@@ -1,7 +1,8 @@
 """The `lienthong serve` config file (TOML): every key optional, unknown keys refused.
 
-Precedence for each setting: command-line flag, then the config file, then
-the environment (`LIENTHONG_DB`, `LIENTHONG_REGISTRY`), then the default.
+Every command reads it (`--config`, env `LIENTHONG_CONFIG`): its `database`, `registry`
+and `lang` apply to all of them, in the order lienthong/settings.py writes (flag, then
+environment, then this file, then the default).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
+from i18n import Lang, _
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
@@ -57,6 +59,7 @@ class ServeConfig(BaseModel):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
     registry: str | None = None
+    lang: Lang | None = None
     probes: ProbesTable = ProbesTable()
     recorder: RecorderOptions = RecorderOptions()
     metrics: MetricsOptions = MetricsOptions()
@@ -89,13 +92,13 @@ def load_config(path: Path | None) -> ServeConfig:
     except OSError as e:
         raise UsageError(f"{path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{path}: not valid TOML: {e}") from None
+        raise UsageError(_("{path}: not valid TOML: {error}").format(path=path, error=e)) from None
     try:
         return ServeConfig.model_validate(data)
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
-        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        more = _(" (and {n} more)").format(n=e.error_count() - 1) if e.error_count() > 1 else ""
         raise UsageError(f"{path}: {key}: {first['msg']}{more}") from None
 
 
@@ -103,5 +106,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     """HOST:PORT (IPv6 in brackets) → (host, port)."""
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"--listen {text!r}: expected HOST:PORT, like 127.0.0.1:9464")
+        raise UsageError(
+            _("--listen {text!r}: expected HOST:PORT, like 127.0.0.1:9464").format(text=text)
+        )
     return host.strip("[]") or "0.0.0.0", int(port)
