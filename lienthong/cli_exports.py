@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from i18n import _
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from registry import Registry, load_registry
@@ -17,11 +18,13 @@ from store import open_store, sync_registry
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("exports", help="the scheduled exports folder")
+    parser = sub.add_parser("exports", help=_("the scheduled exports folder"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     due = actions.add_parser(
         "run-due",
-        help="write the monthly and quarterly exports that are due and not yet written (for cron)",
+        help=_(
+            "write the monthly and quarterly exports that are due and not yet written (for cron)"
+        ),
         description="Writes every export due now and not yet in the folder's manifest (JSON,"
         " CSV, XLSX, PDF), then mails what awaits mailing, as `lienthong serve` does on its"
         " own: a month's on the 1st of the next month, a quarter's on its deadline day (the"
@@ -58,8 +61,10 @@ def _now(given: datetime | None, dry_run: bool) -> datetime:
         return clock
     if given > clock and not dry_run:
         raise UsageError(
-            f"--now {given.isoformat()} is later than the clock ({clock.isoformat(timespec='seconds')}):"
-            " exports of periods not over would be filed; use --dry-run to preview"
+            _(
+                "--now {now} is later than the clock ({clock}): exports of periods not over"
+                " would be filed; use --dry-run to preview"
+            ).format(now=given.isoformat(), clock=clock.isoformat(timespec="seconds"))
         )
     return given
 
@@ -94,18 +99,29 @@ def run_due_command(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if result.busy:
-        print(f"{config.dir}: another export run is writing; nothing done", file=sys.stderr)
+        print(
+            _("{dir}: another export run is writing; nothing done").format(dir=config.dir),
+            file=sys.stderr,
+        )
         return 1
     for w in result.written:
         kinds = ", ".join(f.suffix.lstrip(".") for f in w.files)
-        print(f"{config.dir / w.period}: wrote {w.period} as of {w.as_of} ({kinds})")
+        print(
+            _("{dir}: wrote {period} as of {as_of} ({kinds})").format(
+                dir=config.dir / w.period, period=w.period, as_of=w.as_of, kinds=kinds
+            )
+        )
     for period, to in result.mailed:
-        print(f"{config.dir / period}: mailed to {', '.join(to)}")
+        print(_("{dir}: mailed to {to}").format(dir=config.dir / period, to=", ".join(to)))
     for error in result.mail_errors:
         print(f"lienthong: {error}", file=sys.stderr)
     if not result.written and not result.mailed:
         upcoming = next_due_at(now, registry.tz, config.hour)
-        print(f"{config.dir}: nothing due; next at {upcoming.isoformat(timespec='minutes')}")
+        print(
+            _("{dir}: nothing due; next at {at}").format(
+                dir=config.dir, at=upcoming.isoformat(timespec="minutes")
+            )
+        )
     return 1 if result.mail_errors else 0
 
 
@@ -114,8 +130,16 @@ def _dry_run(config: ExportsSettings, registry: Registry, now: datetime) -> int:
     written = read_manifest(config.dir)
     due = due_exports(now, registry.tz, written, config.hour, config.catch_up)
     for d in due:
-        print(f"{config.dir / d.key}: would write {d.key} as of {d.as_of} (dry run)")
+        print(
+            _("{dir}: would write {period} as of {as_of} (dry run)").format(
+                dir=config.dir / d.key, period=d.key, as_of=d.as_of
+            )
+        )
     if not due:
         upcoming = next_due_at(now, registry.tz, config.hour)
-        print(f"{config.dir}: nothing due; next at {upcoming.isoformat(timespec='minutes')}")
+        print(
+            _("{dir}: nothing due; next at {at}").format(
+                dir=config.dir, at=upcoming.isoformat(timespec="minutes")
+            )
+        )
     return 0

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from i18n import _
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
 from lienthong.serve_config import parse_listen
@@ -41,15 +42,17 @@ log = logging.getLogger("lienthong.serve")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "serve", help="run the probes and the HTTP service (metrics, status page, push API)"
+        "serve", help=_("run the probes and the HTTP service (metrics, status page, push API)")
     )
     parser.add_argument(
-        "--listen", metavar="HOST:PORT", help="address of the HTTP service (default 127.0.0.1:9464)"
+        "--listen",
+        metavar="HOST:PORT",
+        help=_("address of the HTTP service (default 127.0.0.1:9464)"),
     )
     parser.add_argument(
         "--shard",
         metavar="I/N",
-        help="probe and export shard I of N of the obligations (overrides [probes] shard)",
+        help=_("probe and export shard I of N of the obligations (overrides [probes] shard)"),
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -81,8 +84,11 @@ def check_probe_secrets(registry: Registry) -> None:
     if users:
         raise UsageErrors(
             [
-                f"{problem} (probe of {probes[0]}"
-                + (f" and {len(probes) - 1} more)" if len(probes) > 1 else ")")
+                (
+                    _("{problem} (probe of {probe} and {n} more)")
+                    if len(probes) > 1
+                    else _("{problem} (probe of {probe})")
+                ).format(problem=problem, probe=probes[0], n=len(probes) - 1)
                 for problem, probes in users.items()
             ]
         )
@@ -94,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             shard = Shard.parse(args.shard)
         except ValueError as e:
-            raise UsageError(f"--shard: {e}") from None
+            raise UsageError(_("--shard: {error}").format(error=e)) from None
         config = config.model_copy(update={"probes": replace(config.probes, shard=shard)})
     host, port = parse_listen(args.listen or config.listen)
     url = settings.database_url(args)
@@ -165,8 +171,10 @@ async def _serve(
             started.set()
             base = url_of(sock)
             print(
-                f"lienthong serve: status page {base}/ · metrics {base}/metrics"
-                f" · health {base}/healthz · push API {base}/api/v1/transactions",
+                _(
+                    "lienthong serve: status page {base}/ · metrics {base}/metrics"
+                    " · health {base}/healthz · push API {base}/api/v1/transactions"
+                ).format(base=base),
                 flush=True,
             )
             try:
@@ -184,16 +192,18 @@ async def _serve(
                     settle_heap()
                     started.set()
                     log.info(
-                        "registry reloaded: %d obligations, %d departments",
-                        len(fresh.obligations),
-                        len(fresh.departments),
+                        _(
+                            "registry reloaded: {obligations} obligations, {departments} departments"
+                        ).format(
+                            obligations=len(fresh.obligations), departments=len(fresh.departments)
+                        )
                     )
             finally:
                 await runner.cleanup()
     finally:
         loop.remove_signal_handler(signal.SIGHUP)
         sock.close()
-    print("lienthong serve: stopped", file=sys.stderr)
+    print(_("lienthong serve: stopped"), file=sys.stderr)
     return 0
 
 
@@ -234,14 +244,18 @@ async def _first(*events: asyncio.Event) -> None:
 
 async def _reloaded(reload: Callable[[], Registry]) -> Registry | None:
     """The new registry, or None (logged) when it cannot be used: the running one stays."""
-    log.info("SIGHUP: reloading the registry")
+    log.info(_("SIGHUP: reloading the registry"))
     try:
         return await asyncio.to_thread(reload)
     except RegistryError as e:
-        reason = f"{len(e.problems)} problems; first: {e.problems[0]}" if e.problems else str(e)
+        reason = (
+            _("{n} problems; first: {problem}").format(n=len(e.problems), problem=e.problems[0])
+            if e.problems
+            else str(e)
+        )
     except (UsageError, OSError) as e:
         reason = str(e)
     except SQLAlchemyError as e:
-        reason = f"database error: {first_line(e)}"
-    log.error("registry not reloaded, the running one is kept: %s", reason)
+        reason = _("database error: {error}").format(error=first_line(e))
+    log.error(_("registry not reloaded, the running one is kept: {reason}").format(reason=reason))
     return None
