@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dashboards.routes import SecretSourceError, Smtp, Timing
 from dashboards.rules import ThresholdError, Thresholds
+from i18n import _
 from lienthong import settings
 from lienthong.cli_args import DURATION
 from lienthong.errors import UsageError
@@ -19,13 +20,13 @@ SMTP = Smtp()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("alerts", help="Prometheus alerting rules and Alertmanager routes")
+    parser = sub.add_parser("alerts", help=_("Prometheus alerting rules and Alertmanager routes"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     render = actions.add_parser(
         "render",
-        help="write DIR/rules.yml and DIR/alertmanager.yml from the registry",
+        help=_("write DIR/rules.yml and DIR/alertmanager.yml from the registry"),
     )
-    render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
+    render.add_argument("--out", required=True, type=Path, metavar="DIR", help=_("folder to write"))
     settings.add_registry_options(render)
 
     rules = render.add_argument_group("thresholds (rules.yml)")
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--no-success-for",
         default=DEFAULTS.no_success_for,
         metavar="DURATION",
-        help=f"how long LienthongNoSuccessToday holds before it fires ({DURATION})",
+        help=f"how long LienthongNoSuccessToday holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--missed-days",
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--missed-for",
         default=DEFAULTS.missed_for,
         metavar="DURATION",
-        help=f"how long LienthongMissedRequiredDays holds before it fires ({DURATION})",
+        help=f"how long LienthongMissedRequiredDays holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--failure-ratio",
@@ -73,13 +74,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--failure-window",
         default=DEFAULTS.failure_window,
         metavar="DURATION",
-        help=f"the window the failure ratio is taken over ({DURATION})",
+        help=f"the window the failure ratio is taken over ({_(DURATION)})",
     )
     rules.add_argument(
         "--failure-for",
         default=DEFAULTS.failure_for,
         metavar="DURATION",
-        help=f"how long LienthongProbesFailing holds before it fires ({DURATION})",
+        help=f"how long LienthongProbesFailing holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--system-down-ratio",
@@ -92,31 +93,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--system-down-for",
         default=DEFAULTS.system_down_for,
         metavar="DURATION",
-        help=f"how long LienthongNationalSystemDown holds before it fires ({DURATION})",
+        help=f"how long LienthongNationalSystemDown holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--unreachable-for",
         default=DEFAULTS.unreachable_for,
         metavar="DURATION",
-        help=f"how long LienthongMonthTargetUnreachable holds before it fires ({DURATION})",
+        help=f"how long LienthongMonthTargetUnreachable holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--exporter-down-for",
         default=DEFAULTS.exporter_down_for,
         metavar="DURATION",
-        help=f"how long LienthongExporterDown holds before it fires ({DURATION})",
+        help=f"how long LienthongExporterDown holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--exporter-absent-for",
         default=DEFAULTS.exporter_absent_for,
         metavar="DURATION",
-        help=f"how long LienthongExporterAbsent holds before it fires ({DURATION})",
+        help=f"how long LienthongExporterAbsent holds before it fires ({_(DURATION)})",
     )
     rules.add_argument(
         "--store-down-for",
         default=DEFAULTS.store_down_for,
         metavar="DURATION",
-        help=f"how long the store refuses writes before LienthongStoreDown fires ({DURATION})",
+        help=f"how long the store refuses writes before LienthongStoreDown fires ({_(DURATION)})",
     )
 
     pacing = render.add_argument_group("notifications (alertmanager.yml)")
@@ -124,19 +125,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--group-wait",
         default=TIMING.group_wait,
         metavar="DURATION",
-        help=f"wait before a new group's first notification ({DURATION})",
+        help=f"wait before a new group's first notification ({_(DURATION)})",
     )
     pacing.add_argument(
         "--group-interval",
         default=TIMING.group_interval,
         metavar="DURATION",
-        help=f"wait before notifying of new alerts in a group ({DURATION})",
+        help=f"wait before notifying of new alerts in a group ({_(DURATION)})",
     )
     pacing.add_argument(
         "--repeat-interval",
         default=TIMING.repeat_interval,
         metavar="DURATION",
-        help=f"wait before repeating a notification still firing ({DURATION})",
+        help=f"wait before repeating a notification still firing ({_(DURATION)})",
     )
 
     mail = render.add_argument_group("e-mail (alertmanager.yml)")
@@ -174,7 +175,7 @@ def run_render(args: argparse.Namespace) -> int:
 
     registry = settings.registry(args)
     if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder")
+        raise UsageError(_("--out {out}: not a folder").format(out=args.out))
     thresholds = Thresholds(
         no_success_hour=args.no_success_hour,
         no_success_critical_hour=args.no_success_critical_hour,
@@ -207,10 +208,12 @@ def run_render(args: argparse.Namespace) -> int:
     except (ThresholdError, SecretSourceError) as e:
         raise UsageError(str(e)) from None
     for warning in written.warnings:
-        print(f"lienthong: warning: {warning}", file=sys.stderr)
+        print(_("lienthong: warning: {warning}").format(warning=warning), file=sys.stderr)
     departments = len(registry.departments)
     print(
-        f"{written.paths[0]}: rules for every obligation the exporter exposes;"
-        f" {written.paths[1]}: routes to {departments} departments"
+        _(
+            "{rules}: rules for every obligation the exporter exposes;"
+            " {routes}: routes to {departments} departments"
+        ).format(rules=written.paths[0], routes=written.paths[1], departments=departments)
     )
     return 0

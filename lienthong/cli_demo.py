@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from exporter.status import ObligationStatus, obligation_statuses
 from exporter.words import LIVE_COLUMNS, PROBE_STATES, reason, tally
+from i18n import _
 from lienthong.cli_simulate import faults_from_flags
 from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
@@ -32,10 +33,10 @@ MARKS = {
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "demo",
-        help="the simulator of the national systems, probes against it, metrics, status page",
+        help=_("the simulator of the national systems, probes against it, metrics, status page"),
     )
     parser.add_argument(
-        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="the service's address"
+        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help=_("the service's address")
     )
     parser.add_argument("--db", default=DEMO_DB, metavar="URL", help=f"default {DEMO_DB}")
     parser.add_argument(
@@ -69,22 +70,29 @@ async def _demo(registry, listen, database, faults, live: bool) -> int:  # type:
             finally:
                 summary.cancel()
                 await asyncio.gather(summary, return_exceptions=True)
-                console.print("đang dừng: chờ các lần thăm dò đang chạy, ghi nốt dữ liệu đệm…")
-    console.print("đã dừng demo.")
+                console.print(
+                    _("stopping: waiting for the probes under way, writing what is buffered…")
+                )
+    console.print(_("demo stopped."))
     return 0
 
 
 def _print_urls(console: Console, demo: Demo) -> None:
     s, sim = demo.service_url, demo.simulator_url
     console.print(f"[bold]lienthong demo[/bold] — {demo.service.registry.province.name}")
-    console.print(f"  trang tình trạng   {s}/")
-    console.print(f"  số liệu (metrics)  {s}/metrics")
-    console.print(f"  kiểm tra sức khỏe  {s}/healthz")
-    console.print(f"  hệ thống giả lập   {sim}  (sự cố: {sim}/admin/faults)")
-    console.print(
-        f"  thử một sự cố:     curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn"
+    lines = (
+        (_("status page"), f"{s}/"),
+        (_("metrics"), f"{s}/metrics"),
+        (_("health check"), f"{s}/healthz"),
+        (_("simulator"), _("{url}  (faults: {url}/admin/faults)").format(url=sim)),
+        (
+            _("try a fault:"),
+            f"curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn",
+        ),
     )
-    console.print("  Ctrl-C để dừng.")
+    for label, value in lines:
+        console.print(f"  {label:<18} {value}")
+    console.print("  " + _("Ctrl-C to stop."))
 
 
 def _table(rows: list[ObligationStatus]) -> Table:

@@ -24,7 +24,8 @@ from datetime import date, datetime
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from i18n import _
+from i18n import N_, Lang, _
+from i18n.logs import TranslatingFormatter
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
 from lienthong.serve_config import parse_listen
@@ -59,10 +60,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run=run)
 
 
-def setup_logging() -> None:
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s"
-    )
+def setup_logging(lang: Lang) -> None:
+    """Log lines on stderr, in the service's language (each message translated as written)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TranslatingFormatter(lang, "%(asctime)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sync_registry(store, registry)
         sock = bound_socket(host, port)
-        setup_logging()
+        setup_logging(settings.lang(args))
         return asyncio.run(_serve(build, registry, reload, sock))
     finally:
         store.dispose()
@@ -192,11 +194,9 @@ async def _serve(
                     settle_heap()
                     started.set()
                     log.info(
-                        _(
-                            "registry reloaded: {obligations} obligations, {departments} departments"
-                        ).format(
-                            obligations=len(fresh.obligations), departments=len(fresh.departments)
-                        )
+                        N_("registry reloaded: %d obligations, %d departments"),
+                        len(fresh.obligations),
+                        len(fresh.departments),
                     )
             finally:
                 await runner.cleanup()
@@ -244,7 +244,7 @@ async def _first(*events: asyncio.Event) -> None:
 
 async def _reloaded(reload: Callable[[], Registry]) -> Registry | None:
     """The new registry, or None (logged) when it cannot be used: the running one stays."""
-    log.info(_("SIGHUP: reloading the registry"))
+    log.info(N_("SIGHUP: reloading the registry"))
     try:
         return await asyncio.to_thread(reload)
     except RegistryError as e:
@@ -257,5 +257,5 @@ async def _reloaded(reload: Callable[[], Registry]) -> Registry | None:
         reason = str(e)
     except SQLAlchemyError as e:
         reason = _("database error: {error}").format(error=first_line(e))
-    log.error(_("registry not reloaded, the running one is kept: {reason}").format(reason=reason))
+    log.error(N_("registry not reloaded, the running one is kept: %s"), reason)
     return None

@@ -27,6 +27,7 @@ from typing import Annotated
 import aiohttp
 from pydantic import BeforeValidator, ConfigDict, Field, with_config
 
+from i18n import N_
 from probes.auth import CredentialStore
 from probes.breaker import CircuitBreaker, CircuitState
 from probes.health import LagHistogram, LastResult, Pair, SystemHealth
@@ -248,7 +249,7 @@ class ProbeEngine:
             if self._shedding and self._waiting == 0:
                 self._shedding = False
                 log.warning(
-                    "probe engine caught up; %d starts skipped for overload so far",
+                    N_("probe engine caught up; %d starts skipped for overload so far"),
                     self.skipped[SKIP_OVERLOAD],
                 )
             task = asyncio.create_task(self._run(target, due), name=target.key)
@@ -261,8 +262,10 @@ class ProbeEngine:
         if not self._shedding:
             self._shedding = True
             log.warning(
-                "probe engine overloaded (%d runs waiting for a slot, a start %.1f s late):"
-                " skipping starts until it catches up (lienthong_probe_starts_skipped_total)",
+                N_(
+                    "probe engine overloaded (%d runs waiting for a slot, a start %.1f s late):"
+                    " skipping starts until it catches up (lienthong_probe_starts_skipped_total)"
+                ),
                 self._waiting,
                 late,
             )
@@ -270,7 +273,7 @@ class ProbeEngine:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.pop(task.get_name(), None)
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("probe run failed: %r", error)
+            log.error(N_("probe run failed: %r"), error)
 
     def _in_force(self, target: ProbeTarget, due: float) -> bool:
         """Whether the pair has an obligation in force on the due day (cached for the day)."""

@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from i18n import N_
+
 log = logging.getLogger("lienthong.leadership")
 
 DEFAULT_TAKEOVER = 30.0  # seconds: the longest a role goes without a leader
@@ -70,7 +72,7 @@ class AdvisoryLock:
                 cur.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
                 return bool(cur.fetchone()[0])
         except Exception as e:  # psycopg's errors, a refused connection, …
-            log.warning("leadership: database unreachable: %s", _line(e))
+            log.warning(N_("leadership: database unreachable: %s"), _line(e))
             self.drop()
             return False
 
@@ -82,7 +84,7 @@ class AdvisoryLock:
                 cur.fetchone()
             return True
         except Exception as e:  # any failure: we can no longer claim to lead
-            log.warning("leadership: lost the database: %s", _line(e))
+            log.warning(N_("leadership: lost the database: %s"), _line(e))
             self.drop()
             return False
 
@@ -138,7 +140,7 @@ class Leadership:
                     except TimeoutError:  # a check that hangs is a lost database
                         held = False
                     if not held:
-                        log.warning("leadership of %s lost: standing by", self.role)
+                        log.warning(N_("leadership of %s lost: standing by"), self.role)
                         await self._set(False)
                 else:
                     try:
@@ -146,7 +148,7 @@ class Leadership:
                     except TimeoutError:
                         acquired = False
                     if acquired:
-                        log.info("leading %s", self.role)
+                        log.info(N_("leading %s"), self.role)
                         await self._set(True)
                         self.decided.set()
                         continue  # start checking right away

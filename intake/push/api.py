@@ -29,6 +29,7 @@ from pydantic import ConfigDict, Field, with_config
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from i18n import N_
 from intake.push.excusals import add_excusals
 from intake.push.openapi import MAX_BODY, MAX_RECORDS, openapi_document
 from intake.push.rate_limit import RateLimit, retry_after
@@ -199,7 +200,7 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     except (asyncio.CancelledError, web.GracefulExit):
         raise
     except Exception:
-        log.exception("%s %s failed", request.method, request.path)
+        log.exception(N_("%s %s failed"), request.method, request.path)
         return error(500, "internal error: the request was not stored; it is logged")
 
 
@@ -331,7 +332,7 @@ async def _authenticate(
             token = await api.tokens.find(secret)
     except (SQLAlchemyError, TimeoutError, LookupsBusy) as e:
         if isinstance(e, SQLAlchemyError):
-            log.error("token look-up failed: %s", first_line(e))
+            log.error(N_("token look-up failed: %s"), first_line(e))
         return None, error(
             503, "the store is unavailable: retry", headers={"Retry-After": str(RETRY_SECONDS)}
         )
@@ -450,4 +451,4 @@ async def _refresh_tokens(api: PushApi) -> None:
         try:
             await api.tokens.refresh()
         except SQLAlchemyError as e:
-            log.error("token refresh failed: %s", first_line(e))
+            log.error(N_("token refresh failed: %s"), first_line(e))
