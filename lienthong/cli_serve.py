@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             shard = Shard.parse(args.shard)
         except ValueError as e:
-            raise UsageError(_("--shard: {error}").format(error=e)) from None
+            raise UsageError(f"--shard: {e}") from None
         config = config.model_copy(update={"probes": replace(config.probes, shard=shard)})
     host, port = parse_listen(args.listen or config.listen)
     url = settings.database_url(args)
