@@ -6,7 +6,6 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date
 
 from compliance.outages import (
     OfficeHours,
@@ -14,7 +13,7 @@ from compliance.outages import (
     detect_outages,
     propose_for_outages,
 )
-from compliance.periods import Month
+from compliance.periods import Month, parse_day
 from i18n import _
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
@@ -44,12 +43,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     propose.add_argument(
         "--department", metavar="CODE", help=_("one department (default: every department)")
     )
-    propose.add_argument(
-        "--from", dest="first", metavar="YYYY-MM-DD", type=cli_args.day, required=True
-    )
-    propose.add_argument(
-        "--to", dest="last", metavar="YYYY-MM-DD", type=cli_args.day, help=_("default: --from")
-    )
+    propose.add_argument("--from", dest="first", metavar="YYYY-MM-DD", required=True)
+    propose.add_argument("--to", dest="last", metavar="YYYY-MM-DD", help=_("default: --from"))
     propose.add_argument("--reason", metavar="TEXT", required=True)
     propose.add_argument("--by", metavar="NAME", help=_("who proposes it (default: your login)"))
     settings.add_store_options(propose)
@@ -112,8 +107,8 @@ def default_author() -> str:
 
 def run_propose(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
-    first: date = args.first
-    last: date = args.last or first
+    first = parse_day(args.first)
+    last = parse_day(args.last) if args.last else first
     engine = open_store(settings.database_url(args), create=False)
     try:
         new_id = propose_excusal(

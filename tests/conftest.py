@@ -77,3 +77,10 @@ def artifacts() -> Path:
     folder = Path(__file__).resolve().parent.parent / "artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line in English (LIENTHONG_LANG=en, inherited by subprocesses): for tests
+    that check its messages word for word; Vietnamese is the default (test_languages.py)."""
+    monkeypatch.setenv("LIENTHONG_LANG", "en")
