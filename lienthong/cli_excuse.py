@@ -201,10 +201,8 @@ def run_list(args: argparse.Namespace) -> int:
     if not found:
         print(_("no excusals"))
         return 0
-    heads = [
-        _(h)
-        for h in ("id", "state", "system", "department", "from", "to", "proposed by", "decided by")
-    ]
+    heads = ("id", _("state"), _("system"), _("department"), _("from"), _("to"),
+             _("proposed by"), _("decided by"))  # fmt: skip
     print(
         f"{heads[0]:>5} {heads[1]:<9} {heads[2]:<14} {heads[3]:<14} {heads[4]:<10} {heads[5]:<10}"
         f" {heads[6]:<18} {heads[7]:<18} {_('reason')}"
