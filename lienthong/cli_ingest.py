@@ -161,9 +161,9 @@ def _print_result(r: FileResult) -> None:
         first = next(iter(r.unmapped))
         print(
             _(
-                "{path}: warning: none of the {unit} maps to an obligation; the first was"
-                " {first}: see the gateway: keys of the registry"
-            ).format(path=r.path, unit=_(r.unit), first=first),
+                "{path}: warning: no {unit} maps to an obligation; the first was {first}:"
+                " see the gateway: keys of the registry"
+            ).format(path=r.path, unit=_(SINGULAR.get(r.unit, r.unit)), first=first),
             file=sys.stderr,
         )
     if r.without_id:
@@ -178,6 +178,7 @@ def _print_result(r: FileResult) -> None:
 
 # What a file's items are called in the summaries (intake's `unit`): marked for the catalogs.
 UNITS = (N_("records"), N_("events"), N_("exchanges"))
+SINGULAR = {"records": N_("record"), "events": N_("event"), "exchanges": N_("exchange")}
 MAX_UNMAPPED = 20  # (application, API) or (client, service) pairs listed one by one
 
 
