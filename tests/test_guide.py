@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from dashboards.rules import Thresholds, rule_groups, vi_duration, vi_hour, vi_percent
+from dashboards.rules import Thresholds, duration_words, hour_words, percent_words, rule_groups
 from registry import load_registry
 from tests.servers import _wait_ready, free_port
 from tests.stores import database_url
@@ -224,14 +224,16 @@ def test_the_guides_alert_severities_and_thresholds_are_the_rules() -> None:
     for name, cell in table.items():
         said = {english for word, english in SEVERITY.items() if word in cell}
         assert said == severities[name], (name, cell)
-    assert f"cảnh báo ({vi_hour(thresholds.no_success_hour)})" in table["LienthongNoSuccessToday"]
     assert (
-        f"nghiêm trọng ({vi_hour(thresholds.no_success_critical_hour)})"
+        f"cảnh báo ({hour_words(thresholds.no_success_hour)})" in table["LienthongNoSuccessToday"]
+    )
+    assert (
+        f"nghiêm trọng ({hour_words(thresholds.no_success_critical_hour)})"
         in (table["LienthongNoSuccessToday"])
     )
     assert f"({thresholds.missed_days} ngày)" in table["LienthongMissedRequiredDays"]
     assert (
-        f"({vi_percent(thresholds.failure_ratio)} trong {vi_duration(thresholds.failure_window)})"
+        f"({percent_words(thresholds.failure_ratio)} trong {duration_words(thresholds.failure_window)})"
         in table["LienthongProbesFailing"]
     )
 

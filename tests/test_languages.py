@@ -223,3 +223,22 @@ def test_commands_in_an_empty_folder_refuse_and_create_nothing(
     assert text.startswith(f"lienthong: no database at {tmp_path / 'lienthong.db'}")
     assert text.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_alert_texts_are_vietnamese_by_default_and_english_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for lang, summary, subject in (
+        (None, "chưa có giao dịch thành công nào với", "[Liên thông dữ liệu]"),
+        ("en", "no successful transaction with", "[Data connection]"),
+    ):
+        out = tmp_path / (lang or "vi")
+        argv = ["alerts", "render", "--out", str(out), *(["--lang", lang] if lang else [])]
+        assert said(capsys, argv)[0] == 0
+        rules = (out / "rules.yml").read_text(encoding="utf-8")
+        routes = (out / "alertmanager.yml").read_text(encoding="utf-8")
+        assert summary in rules and subject in routes
+        # Names, labels and expressions are the same in both languages.
+        assert "alert: LienthongNoSuccessToday" in rules and "severity: warning" in rules
+    assert "15 phút" in (tmp_path / "vi" / "rules.yml").read_text(encoding="utf-8")
+    assert "15 min" in (tmp_path / "en" / "rules.yml").read_text(encoding="utf-8")
