@@ -35,89 +35,107 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=float,
         default=DEFAULTS.no_success_hour,
         metavar="H",
-        help="local hour by which a required day needs a success (warning; 10.5 = 10:30)",
+        help=_("local hour by which a required day needs a success (warning; 10.5 = 10:30)"),
     )
     rules.add_argument(
         "--no-success-critical-hour",
         type=float,
         default=DEFAULTS.no_success_critical_hour,
         metavar="H",
-        help="local hour after which a required day still without a success is critical",
+        help=_("local hour after which a required day still without a success is critical"),
     )
     rules.add_argument(
         "--no-success-for",
         default=DEFAULTS.no_success_for,
         metavar="DURATION",
-        help=f"how long LienthongNoSuccessToday holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongNoSuccessToday", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--missed-days",
         type=int,
         default=DEFAULTS.missed_days,
         metavar="N",
-        help="consecutive required days without a success before the critical alert",
+        help=_("consecutive required days without a success before the critical alert"),
     )
     rules.add_argument(
         "--missed-for",
         default=DEFAULTS.missed_for,
         metavar="DURATION",
-        help=f"how long LienthongMissedRequiredDays holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongMissedRequiredDays", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--failure-ratio",
         type=float,
         default=DEFAULTS.failure_ratio,
         metavar="R",
-        help="share of failed probes over the window that warns",
+        help=_("share of failed probes over the window that warns"),
     )
     rules.add_argument(
         "--failure-window",
         default=DEFAULTS.failure_window,
         metavar="DURATION",
-        help=f"the window the failure ratio is taken over ({_(DURATION)})",
+        help=_("the window the failure ratio is taken over ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--failure-for",
         default=DEFAULTS.failure_for,
         metavar="DURATION",
-        help=f"how long LienthongProbesFailing holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongProbesFailing", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--system-down-ratio",
         type=float,
         default=DEFAULTS.system_down_ratio,
         metavar="R",
-        help="a national system is down when every obligation on it fails at least this share",
+        help=_("a national system is down when every obligation on it fails at least this share"),
     )
     rules.add_argument(
         "--system-down-for",
         default=DEFAULTS.system_down_for,
         metavar="DURATION",
-        help=f"how long LienthongNationalSystemDown holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongNationalSystemDown", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--unreachable-for",
         default=DEFAULTS.unreachable_for,
         metavar="DURATION",
-        help=f"how long LienthongMonthTargetUnreachable holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongMonthTargetUnreachable", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--exporter-down-for",
         default=DEFAULTS.exporter_down_for,
         metavar="DURATION",
-        help=f"how long LienthongExporterDown holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongExporterDown", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--exporter-absent-for",
         default=DEFAULTS.exporter_absent_for,
         metavar="DURATION",
-        help=f"how long LienthongExporterAbsent holds before it fires ({_(DURATION)})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongExporterAbsent", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--store-down-for",
         default=DEFAULTS.store_down_for,
         metavar="DURATION",
-        help=f"how long the store refuses writes before LienthongStoreDown fires ({_(DURATION)})",
+        help=_(
+            "how long the store refuses writes before LienthongStoreDown fires ({duration})"
+        ).format(duration=_(DURATION)),
     )
 
     pacing = render.add_argument_group("notifications (alertmanager.yml)")
@@ -125,45 +143,55 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--group-wait",
         default=TIMING.group_wait,
         metavar="DURATION",
-        help=f"wait before a new group's first notification ({_(DURATION)})",
+        help=_("wait before a new group's first notification ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     pacing.add_argument(
         "--group-interval",
         default=TIMING.group_interval,
         metavar="DURATION",
-        help=f"wait before notifying of new alerts in a group ({_(DURATION)})",
+        help=_("wait before notifying of new alerts in a group ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     pacing.add_argument(
         "--repeat-interval",
         default=TIMING.repeat_interval,
         metavar="DURATION",
-        help=f"wait before repeating a notification still firing ({_(DURATION)})",
+        help=_("wait before repeating a notification still firing ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
 
     mail = render.add_argument_group("e-mail (alertmanager.yml)")
     mail.add_argument(
-        "--smtp-smarthost", default=SMTP.smarthost, metavar="HOST:PORT", help="SMTP server"
+        "--smtp-smarthost", default=SMTP.smarthost, metavar="HOST:PORT", help=_("SMTP server")
     )
-    mail.add_argument("--smtp-from", default=SMTP.sender, metavar="ADDRESS", help="sender address")
-    mail.add_argument("--smtp-hello", metavar="NAME", help="EHLO name (Alertmanager's default)")
-    mail.add_argument("--smtp-auth-username", metavar="USER", help="SMTP login (default: none)")
+    mail.add_argument(
+        "--smtp-from", default=SMTP.sender, metavar="ADDRESS", help=_("sender address")
+    )
+    mail.add_argument("--smtp-hello", metavar="NAME", help=_("EHLO name (Alertmanager's default)"))
+    mail.add_argument("--smtp-auth-username", metavar="USER", help=_("SMTP login (default: none)"))
     secret = mail.add_mutually_exclusive_group()
     secret.add_argument(
         "--smtp-auth-password-file",
         metavar="PATH",
-        help="file Alertmanager reads the password from (written as a reference: preferred)",
+        help=_("file Alertmanager reads the password from (written as a reference: preferred)"),
     )
     secret.add_argument(
         "--smtp-auth-password-env",
         metavar="NAME",
-        help="environment variable holding the password: its value is written into"
-        " alertmanager.yml, which is then made readable by its owner only",
+        help=_(
+            "environment variable holding the password: its value is written into"
+            " alertmanager.yml, which is then made readable by its owner only"
+        ),
     )
     mail.add_argument(
         "--smtp-require-tls",
         action=argparse.BooleanOptionalAction,
         default=SMTP.require_tls,
-        help="require STARTTLS",
+        help=_("require STARTTLS"),
     )
     render.set_defaults(run=run_render)
 

@@ -22,42 +22,46 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     render = actions.add_parser(
         "render",
-        help="write the dashboards' JSON and a Grafana file-provisioning bundle to DIR",
+        help=_("write the dashboards' JSON and a Grafana file-provisioning bundle to DIR"),
     )
     render.add_argument("--out", required=True, type=Path, metavar="DIR", help=_("folder to write"))
     render.add_argument(
         "--prometheus-url",
         default=DEFAULTS.prometheus_url,
         metavar="URL",
-        help="the Prometheus Grafana queries (provisioned data source)",
+        help=_("the Prometheus Grafana queries (provisioned data source)"),
     )
     render.add_argument(
         "--scrape-interval",
         default=DEFAULTS.scrape_interval,
         metavar="DURATION",
-        help=f"Prometheus's scrape interval, the data source's minimum step ({_(DURATION)})",
+        help=_("Prometheus's scrape interval, the data source's minimum step ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     render.add_argument(
         "--dashboards-path",
         metavar="PATH",
-        help="where Grafana will read the JSON files (default: DIR/dashboards, absolute)",
+        help=_("where Grafana will read the JSON files (default: DIR/dashboards, absolute)"),
     )
     settings.add_registry_options(render)
     render.set_defaults(run=run_render)
 
     upload = actions.add_parser(
         "push",
-        help=f"create the folder and upsert every dashboard in a Grafana (token in ${TOKEN_ENV})",
+        help=_(
+            "create the folder and upsert every dashboard in a Grafana (token in ${env})"
+        ).format(env=TOKEN_ENV),
     )
-    upload.add_argument("--url", required=True, metavar="URL", help="Grafana's base URL")
+    upload.add_argument("--url", required=True, metavar="URL", help=_("Grafana's base URL"))
     upload.add_argument(
         "--token-env",
         default=TOKEN_ENV,
         metavar="NAME",
-        help="environment variable holding a Grafana service-account token",
+        help=_("environment variable holding a Grafana service-account token"),
     )
     upload.add_argument(
-        "--timeout", type=float, default=10.0, metavar="SECONDS", help="per request, in seconds"
+        "--timeout", type=float, default=10.0, metavar="SECONDS", help=_("per request, in seconds")
     )
     settings.add_registry_options(upload)
     upload.set_defaults(run=run_push)

@@ -38,13 +38,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help=_("the service's address")
     )
-    parser.add_argument("--db", default=DEMO_DB, metavar="URL", help=f"default {DEMO_DB}")
+    parser.add_argument(
+        "--db", default=DEMO_DB, metavar="URL", help=_("default {url}").format(url=DEMO_DB)
+    )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
-        help="a simulator fault from the start, e.g. csdl-dkdn:outage=true",
+        help=_("a simulator fault from the start, e.g. csdl-dkdn:outage=true"),
     )
     parser.set_defaults(run=run)
 

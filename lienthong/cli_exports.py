@@ -25,29 +25,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=_(
             "write the monthly and quarterly exports that are due and not yet written (for cron)"
         ),
-        description="Writes every export due now and not yet in the folder's manifest (JSON,"
-        " CSV, XLSX, PDF), then mails what awaits mailing, as `lienthong serve` does on its"
-        " own: a month's on the 1st of the next month, a quarter's on its deadline day (the"
-        " 24th of its last month), at the configured hour, local time.",
+        description=_(
+            "Writes every export due now and not yet in the folder's manifest (JSON,"
+            " CSV, XLSX, PDF), then mails what awaits mailing, as `lienthong serve` does on its"
+            " own: a month's on the 1st of the next month, a quarter's on its deadline day (the"
+            " 24th of its last month), at the configured hour, local time."
+        ),
     )
     due.add_argument(
-        "--exports-dir", metavar="DIR", type=Path, help="default: exports.dir, or ./exports"
+        "--exports-dir", metavar="DIR", type=Path, help=_("default: exports.dir, or ./exports")
     )
     due.add_argument(
-        "--hour", type=int, choices=range(24), metavar="H", help="default: exports.hour, or 7"
+        "--hour", type=int, choices=range(24), metavar="H", help=_("default: exports.hour, or 7")
     )
     due.add_argument(
         "--now",
         metavar="RFC3339",
         type=cli_args.rfc3339,
-        help="the time to act as of, with its offset, e.g. 2026-11-01T07:00:00+07:00;"
-        " not later than the clock (default: the clock)",
+        help=_(
+            "the time to act as of, with its offset, e.g. 2026-11-01T07:00:00+07:00;"
+            " not later than the clock (default: the clock)"
+        ),
     )
     due.add_argument(
         "--dry-run",
         action="store_true",
-        help="say which exports are due as of --now, and write, record and mail nothing"
-        " (any --now is accepted)",
+        help=_(
+            "say which exports are due as of --now, and write, record and mail nothing"
+            " (any --now is accepted)"
+        ),
     )
     settings.add_store_options(due)
     settings.add_registry_options(due)

@@ -16,16 +16,20 @@ from store import open_store, sync_registry
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "ingest",
-        help="import transaction records (.jsonl or .csv), WSO2 analytics events or X-Road"
-        " operational records; a file with any invalid record stores nothing",
+        help=_(
+            "import transaction records (.jsonl or .csv), WSO2 analytics events or X-Road"
+            " operational records; a file with any invalid record stores nothing"
+        ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
     parser.add_argument(
         "--format",
         choices=("auto", *FORMATS),
         default="auto",
-        help="default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
-        " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named",
+        help=_(
+            "default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
+            " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named"
+        ),
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)

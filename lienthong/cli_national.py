@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("national", help=_("the ministry's view over every province"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     report = actions.add_parser(
-        "report", help="fetch every province's monthly report and write the national ranking"
+        "report", help=_("fetch every province's monthly report and write the national ranking")
     )
     report.add_argument("--month", required=True, metavar="YYYY-MM", type=cli_args.month)
     report.add_argument(
@@ -36,15 +36,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         required=True,
         nargs="+",
         metavar="URL",
-        help="each province's lienthong serve (e.g. https://lienthong.bacninh.gov.vn)",
+        help=_("each province's lienthong serve (e.g. https://lienthong.bacninh.gov.vn)"),
     )
     report.add_argument(
         "--format",
         choices=tuple(NATIONAL_FORMATS),
         default="json",
-        help="json and csv for scripts, xlsx and pdf for people",
+        help=_("json and csv for scripts, xlsx and pdf for people"),
     )
-    report.add_argument("--out", required=True, metavar="PATH", type=Path, help="file to write")
+    report.add_argument("--out", required=True, metavar="PATH", type=Path, help=_("file to write"))
     report.add_argument(
         "--tokens",
         metavar="FILE",
@@ -56,27 +56,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     render = actions.add_parser(
         "render",
-        help="the national Prometheus's federation config and rules, and the ranking dashboard",
+        help=_("the national Prometheus's federation config and rules, and the ranking dashboard"),
     )
-    render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
+    render.add_argument("--out", required=True, type=Path, metavar="DIR", help=_("folder to write"))
     render.add_argument(
         "--federate",
         required=True,
         nargs="+",
         metavar="HOST:PORT",
-        help="each province's Prometheus (the one scraping its lienthong serve)",
+        help=_("each province's Prometheus (the one scraping its lienthong serve)"),
     )
     render.add_argument(
         "--interval",
         default="1m",
         metavar="DURATION",
-        help=f"scrape and rule interval ({_(DURATION)})",
+        help=_("scrape and rule interval ({duration})").format(duration=_(DURATION)),
     )
     render.add_argument(
         "--aggregates",
         action="store_true",
-        help="federate only the provinces' sums (they load provincial-rules.yml):"
-        " for commune-level registries",
+        help=_(
+            "federate only the provinces' sums (they load provincial-rules.yml):"
+            " for commune-level registries"
+        ),
     )
     render.set_defaults(run=run_render)
 

@@ -24,51 +24,53 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     validate = actions.add_parser("validate", help=_("check registry files (FILE:LINE: message)"))
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (merged)")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help=_("files or folders (merged)"))
     settings.add_registry_options(validate)
     validate.set_defaults(run=run_validate)
 
     show = actions.add_parser("show", help=_("the obligations as a table, or JSON for scripts"))
     show.add_argument(
-        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+        "--format", choices=("table", "json"), default="table", help=_("json: for scripts")
     )
     show.add_argument(
         "--on",
         metavar="YYYY-MM-DD",
         type=cli_args.day,
-        help="only the obligations in force that day",
+        help=_("only the obligations in force that day"),
     )
     settings.add_registry_options(show)
     show.set_defaults(run=run_show)
 
     history = actions.add_parser(
-        "history", help="a department's or system's lineage, or every change of the registry"
+        "history", help=_("a department's or system's lineage, or every change of the registry")
     )
-    history.add_argument("code", nargs="?", metavar="CODE", help="a department or system code")
+    history.add_argument("code", nargs="?", metavar="CODE", help=_("a department or system code"))
     history.add_argument(
-        "--format", choices=("text", "json"), default="text", help="json: for scripts"
+        "--format", choices=("text", "json"), default="text", help=_("json: for scripts")
     )
     settings.add_registry_options(history)
     history.set_defaults(run=run_history)
 
     merge = actions.add_parser(
         "merge",
-        help="write a department's or system's merger into registry files (shows the diff first)",
+        help=_(
+            "write a department's or system's merger into registry files (shows the diff first)"
+        ),
     )
     old = merge.add_mutually_exclusive_group(required=True)
-    old.add_argument("--department", metavar="OLD", help="the department that merges away")
-    old.add_argument("--system", metavar="OLD", help="the system that merges away")
-    merge.add_argument("--into", metavar="NEW", required=True, help="its successor's code")
+    old.add_argument("--department", metavar="OLD", help=_("the department that merges away"))
+    old.add_argument("--system", metavar="OLD", help=_("the system that merges away"))
+    merge.add_argument("--into", metavar="NEW", required=True, help=_("its successor's code"))
     merge.add_argument(
         "--on",
         metavar="YYYY-MM-DD",
         type=cli_args.day,
         required=True,
-        help="the successor's first day",
+        help=_("the successor's first day"),
     )
-    merge.add_argument("--name", help="the successor's name, to create it when it is not there")
-    merge.add_argument("--yes", action="store_true", help="write without asking")
-    merge.add_argument("files", nargs="+", metavar="FILE", help="the registry files to edit")
+    merge.add_argument("--name", help=_("the successor's name, to create it when it is not there"))
+    merge.add_argument("--yes", action="store_true", help=_("write without asking"))
+    merge.add_argument("files", nargs="+", metavar="FILE", help=_("the registry files to edit"))
     merge.set_defaults(run=run_merge)
 
 

@@ -53,18 +53,18 @@ def collector_paused() -> Iterator[None]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
-        help="the compliance export of a month or a quarter",
-        description="The compliance export: JSON and CSV for scripts, XLSX and PDF for people.",
+        help=_("the compliance export of a month or a quarter"),
+        description=_("The compliance export: JSON and CSV for scripts, XLSX and PDF for people."),
     )
     period = parser.add_mutually_exclusive_group(required=True)
     period.add_argument(
-        "--month", metavar="YYYY-MM", type=cli_args.month, help="a month (e.g. 2026-10)"
+        "--month", metavar="YYYY-MM", type=cli_args.month, help=_("a month (e.g. 2026-10)")
     )
     period.add_argument(
         "--quarter",
         metavar="YYYYQn",
         type=cli_args.quarter,
-        help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
+        help=_("each month of the quarter and the quarter as a whole (e.g. 2026Q3)"),
     )
     parser.add_argument(
         "--format",
@@ -80,21 +80,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--excel",
         action="store_true",
-        help="CSV for Excel in the --lang locale: UTF-8 with a BOM; vi: ';' between cells"
-        " and a decimal comma, en: ',' and a decimal point",
+        help=_(
+            "CSV for Excel in the --lang locale: UTF-8 with a BOM; vi: ';' between cells"
+            " and a decimal comma, en: ',' and a decimal point"
+        ),
     )
     parser.add_argument(
         "--department",
         metavar="CODE",
-        help="one department's pack: the same report for that department alone",
+        help=_("one department's pack: the same report for that department alone"),
     )
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
         type=cli_args.day,
-        help="the period as it stood at the end of this day (default: today, or the"
-        " period's end; a current quarter stops at its reporting deadline, the 24th of its"
-        " last month)",
+        help=_(
+            "the period as it stood at the end of this day (default: today, or the"
+            " period's end; a current quarter stops at its reporting deadline, the 24th of its"
+            " last month)"
+        ),
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)

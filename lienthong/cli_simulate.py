@@ -28,24 +28,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "simulate", help=_("the simulator of the national systems, with fault injection")
     )
     parser.add_argument(
-        "--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help="default 127.0.0.1:8081"
+        "--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help=_("default 127.0.0.1:8081")
     )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
-        help="a fault from the start, e.g. csdl-dkdn:outage=true or ho-tich:sequence=ok+error_body",
+        help=_(
+            "a fault from the start, e.g. csdl-dkdn:outage=true or ho-tich:sequence=ok+error_body"
+        ),
     )
     parser.add_argument(
         "--token-life",
         type=int,
         default=3600,
         metavar="SECONDS",
-        help="how long an issued token is valid, in seconds",
+        help=_("how long an issued token is valid, in seconds"),
     )
     parser.add_argument(
-        "--open", action="store_true", help="answer API calls without a token (for benchmarks)"
+        "--open", action="store_true", help=_("answer API calls without a token (for benchmarks)")
     )
     settings.add_registry_options(parser)
     parser.set_defaults(run=run)
