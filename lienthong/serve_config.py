@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
-from i18n import Lang, _
+from i18n import N_, Lang, _
 from intake.push.api import PushOptions
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
@@ -83,6 +83,23 @@ class ServeConfig(BaseModel):
         )
 
 
+# pydantic's messages for the mistakes a config file's author makes most, in the user's
+# language (its own words in English; another mistake is said in pydantic's English).
+PYDANTIC_MESSAGES = {
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "missing": N_("Field required"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "literal_error": N_("Input should be {expected}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "less_than": N_("Input should be less than {lt}"),
+}
+
+
 def load_config(path: Path | None) -> ServeConfig:
     """The config from a TOML file (defaults without one); errors as one line naming the key."""
     if path is None:
@@ -98,8 +115,10 @@ def load_config(path: Path | None) -> ServeConfig:
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
+        said = PYDANTIC_MESSAGES.get(first["type"])
+        message = _(said).format(**first.get("ctx", {})) if said else first["msg"]
         more = _(" (and {n} more)").format(n=e.error_count() - 1) if e.error_count() > 1 else ""
-        raise UsageError(f"{path}: {key}: {first['msg']}{more}") from None
+        raise UsageError(f"{path}: {key}: {message}{more}") from None
 
 
 def parse_listen(text: str) -> tuple[str, int]:
