@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         version=f"lienthong {version()}",
         help=_("show the version and exit"),
     )
+    settings.add_common_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.register(sub)

@@ -101,10 +101,12 @@ def early_lang(argv: Sequence[str]) -> Lang:
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """`--config` and `--lang`: every command takes them."""
+    """`--config` and `--lang`: every command takes them, before or after its name (not set,
+    they are absent: a command's own never hides the one given before it)."""
     parser.add_argument(
         "--config",
         type=Path,
+        default=argparse.SUPPRESS,
         metavar="FILE",
         help=_(
             "the TOML config file `serve` reads: its database, registry and lang apply (env {env})"
@@ -113,6 +115,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang",
         choices=LANGS,
+        default=argparse.SUPPRESS,
         help=_(
             "the language of what a person reads (env {env}; config lang; default {default})"
         ).format(env=LANG_ENV, default=DEFAULT_LANG),

@@ -169,6 +169,7 @@ def test_language_from_flag_then_environment_then_config_file(
     monkeypatch.setenv("LIENTHONG_LANG", "vi")  # the environment wins over the file
     assert "không có cơ sở dữ liệu tại" in said(capsys, missing)[1]
     assert "no database at" in said(capsys, [*missing, "--lang", "en"])[1]  # the flag over both
+    assert "no database at" in said(capsys, ["--lang", "en", *missing])[1]  # or before it
     monkeypatch.setenv("LIENTHONG_LANG", "fr")
     code, text = said(capsys, missing)
     assert code == 1 and text == (
