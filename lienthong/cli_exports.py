@@ -82,7 +82,11 @@ def run_due_command(args: argparse.Namespace) -> int:
     config = settings.config(args).exports
     overrides = {
         k: v
-        for k, v in (("dir", args.exports_dir), ("hour", args.hour), ("lang", args.lang))
+        for k, v in (
+            ("dir", args.exports_dir),
+            ("hour", args.hour),
+            ("lang", getattr(args, "lang", None)),
+        )
         if v is not None
     }
     config = config.model_copy(update=overrides)
