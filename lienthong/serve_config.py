@@ -116,7 +116,12 @@ def load_config(path: Path | None) -> ServeConfig:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
         said = PYDANTIC_MESSAGES.get(first["type"])
-        message = _(said).format(**first.get("ctx", {})) if said else first["msg"]
+        # Numbers as pydantic writes them: 0, not 0.0.
+        ctx = {
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in first.get("ctx", {}).items()
+        }
+        message = _(said).format(**ctx) if said else first["msg"]
         more = _(" (and {n} more)").format(n=e.error_count() - 1) if e.error_count() > 1 else ""
         raise UsageError(f"{path}: {key}: {message}{more}") from None
 
