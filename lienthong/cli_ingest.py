@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from i18n import N_, _, ngettext
+from i18n.numbers import number
 from intake import FORMATS, FileFormatError, FileResult, detect_format, ingest_file
 from lienthong import settings
 from store import open_store, sync_registry
@@ -83,7 +84,7 @@ def _ingest_one(engine, registry, path: Path, fmt: str) -> FileResult:  # type: 
         BarColumn(),
         TaskProgressColumn(),
         DownloadColumn(),
-        TextColumn("{task.fields[records]:,} records"),
+        TextColumn("{task.fields[records]:,} " + _("records")),
         TimeRemainingColumn(),
     )
     with Progress(*columns, transient=True) as bar:
@@ -108,22 +109,24 @@ def _print_result(r: FileResult) -> None:
         if r.invalid > listed:
             print(
                 _("{path}: … and {n} more invalid records").format(
-                    path=r.path, n=f"{r.invalid - listed:,}"
+                    path=r.path, n=number(r.invalid - listed)
                 ),
                 file=sys.stderr,
             )
         print(
             _("{path}: {records} {unit}, {invalid} invalid: nothing stored").format(
-                path=r.path, records=f"{r.records:,}", unit=_(r.unit), invalid=f"{r.invalid:,}"
+                path=r.path, records=number(r.records), unit=_(r.unit), invalid=number(r.invalid)
             ),
             file=sys.stderr,
         )
         return
     unmapped = sum(r.unmapped.values())
-    skipped = _(", {n} of no obligation (not stored)").format(n=f"{unmapped:,}") if unmapped else ""
+    skipped = (
+        _(", {n} of no obligation (not stored)").format(n=number(unmapped)) if unmapped else ""
+    )
     conflicts = r.written.conflicts
     reused = (
-        _(" ({n} of them with different content)").format(n=f"{conflicts:,}") if conflicts else ""
+        _(" ({n} of them with different content)").format(n=number(conflicts)) if conflicts else ""
     )
     print(
         _(
@@ -131,27 +134,29 @@ def _print_result(r: FileResult) -> None:
             " in {seconds} s ({rate} {unit}/s)"
         ).format(
             path=r.path,
-            records=f"{r.records:,}",
+            records=number(r.records),
             unit=_(r.unit),
-            stored=f"{r.written.accepted:,}",
-            duplicates=f"{r.written.duplicates:,}",
+            stored=number(r.written.accepted),
+            duplicates=number(r.written.duplicates),
             reused=reused,
             skipped=skipped,
-            seconds=f"{r.seconds:.1f}",
-            rate=f"{rate:,.0f}",
+            seconds=number(r.seconds, 1),
+            rate=number(rate),
         )
     )
     for key, n in r.unmapped.most_common(MAX_UNMAPPED):
-        print(f"{r.path}:   " + _("no obligation for {key}: {n}").format(key=key, n=f"{n:,}"))
+        print(f"{r.path}:   " + _("no obligation for {key}: {n}").format(key=key, n=number(n)))
     if len(r.unmapped) > MAX_UNMAPPED:
-        print(f"{r.path}:   " + _("… and {n} more").format(n=f"{len(r.unmapped) - MAX_UNMAPPED:,}"))
+        print(
+            f"{r.path}:   " + _("… and {n} more").format(n=number(len(r.unmapped) - MAX_UNMAPPED))
+        )
     for note in r.notes:
         print(f"{r.path}: {note}")
     if r.written.replaced:
         print(
             _(
                 "{path}: {n} {unit} stored from the producer's record now as the client saw them"
-            ).format(path=r.path, n=f"{r.written.replaced:,}", unit=_(r.unit))
+            ).format(path=r.path, n=number(r.written.replaced), unit=_(r.unit))
         )
     if r.written.conflicts:
         print(
@@ -187,4 +192,4 @@ MAX_UNMAPPED = 20  # (application, API) or (client, service) pairs listed one by
 
 
 def _records(n: int) -> str:
-    return ngettext("{n} record", "{n} records", n).format(n=f"{n:,}")
+    return ngettext("{n} record", "{n} records", n).format(n=number(n))

@@ -243,3 +243,13 @@ def test_alert_texts_are_vietnamese_by_default_and_english_when_asked(
         assert "alert: LienthongNoSuccessToday" in rules and "severity: warning" in rules
     assert "15 phút" in (tmp_path / "vi" / "rules.yml").read_text(encoding="utf-8")
     assert "15 min" in (tmp_path / "en" / "rules.yml").read_text(encoding="utf-8")
+
+
+def test_numbers_are_written_as_the_language_writes_them(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["ingest", str(EXAMPLE), "--db", store]
+    text = said(capsys, argv)[1]
+    assert re.search(r"trùng 728, trong \d+,\d giây \([\d.]+ bản ghi/giây\)", text), text
+    text = said(capsys, [*argv, "--lang", "en"])[1]
+    assert re.search(r"728 duplicates, in \d+\.\d s \([\d,]+ records/s\)", text), text
