@@ -112,11 +112,15 @@ def run(args: argparse.Namespace) -> int:
     # collections its allocations set off walked it again and again (seconds at
     # 100,000 obligations). `settle_heap` freezes it all and turns them back on.
     gc.disable()
-    registry = load_registry(spec)
-    gc.freeze()  # out of the collector's sight for good: it holds no garbage
-    if config.probes.enabled:
-        check_probe_secrets(registry)
-    store = open_store(url)
+    try:
+        registry = load_registry(spec)
+        gc.freeze()  # out of the collector's sight for good: it holds no garbage
+        if config.probes.enabled:
+            check_probe_secrets(registry)
+        store = open_store(url)
+    except BaseException:
+        gc.enable()  # a start refused leaves the collector on (for a caller in-process)
+        raise
 
     def build(registry: Registry, started: asyncio.Event) -> web.Application:
         app = create_service(registry, store, config.probe_settings(), config.service_options())
