@@ -26,7 +26,10 @@ BENCH_PACKAGES := nginx-light prometheus-blackbox-exporter curl
 PIP_INSTALL := URLLIB3_NO_OVERRIDE=1 PYTHONWARNINGS='ignore:Editable installation' \
   $(BIN)/pip install --quiet --no-binary urllib3-future
 
-.PHONY: demo test lint bench system-packages node-packages clean
+.PHONY: install demo test lint bench system-packages node-packages clean
+
+# Plain `make`: the product installed, so that .venv/bin/lienthong runs (docs/huong-dan.md).
+install: $(RUNTIME_STAMP)
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine
 
 from compliance.rules import DayState, as_seen_on, counting, covers, day_state
+from i18n import _
 from registry import Obligation, Registry, is_working_day
 from store.counts import DayCount, daily_source_counts_between
 from store.excusals import Excusal, ExcusalState, excusals_between
@@ -55,12 +56,16 @@ class DayEvidence:
 def obligation_on(registry: Registry, department: str, system: str, day: date) -> Obligation:
     """The pair's obligation in force on `day` (else its latest); an unknown pair is an error."""
     if not registry.has_department(department):
-        raise EvidenceError(f"unknown department {department!r}")
+        raise EvidenceError(_("unknown department {code!r}").format(code=department))
     if not registry.has_system(system):
-        raise EvidenceError(f"unknown system {system!r}")
+        raise EvidenceError(_("unknown system {code!r}").format(code=system))
     found = registry.obligations_for(department, system)
     if not found:
-        raise EvidenceError(f"department {department!r} has no obligation towards {system!r}")
+        raise EvidenceError(
+            _("department {department!r} has no obligation towards {system!r}").format(
+                department=department, system=system
+            )
+        )
     in_force = [o for o in found if registry.in_force_on(o, day)]
     return in_force[0] if in_force else found[-1]
 
@@ -73,33 +78,55 @@ def explain(
     by_source: dict[str, DayCount],
     excusals: tuple[Excusal, ...],
 ) -> str:
-    """Why the day is in its state, in one sentence (English, like the CLI's other output)."""
+    """Why the day is in its state, in one sentence, in the current language."""
     evidence = registry.evidence_for(obligation)
     need = obligation.min_daily_successes
     counted = counting(by_source, evidence).successes
     ignored = sum(c.successes for s, c in by_source.items() if s not in evidence)
     sources = ", ".join(f"{s} {c.successes}" for s, c in sorted(by_source.items()) if c.successes)
-    tail = f" ({ignored} successes of sources that do not count ignored)" if ignored else ""
+    tail = (
+        _(" ({n} successes of sources that do not count ignored)").format(n=ignored)
+        if ignored
+        else ""
+    )
     if state == DayState.NOT_REQUIRED:
         if not registry.in_force_on(obligation, day):
             since, until = registry.window(obligation)
-            return f"not required: outside the obligation's dates (since {since}, until {until})"
+            return _(
+                "not required: outside the obligation's dates (since {since}, until {until})"
+            ).format(since=since, until=until)
         if day.weekday() >= 5 and not is_working_day(day, registry.calendar):
-            return "not required: a weekend day"
-        return "not required: a public holiday or a day off in the registry's calendar"
+            return _("not required: a weekend day")
+        return _("not required: a public holiday or a day off in the registry's calendar")
     if state == DayState.OPEN:
-        return f"open: today has not ended; {counted} of {need} successes so far" + tail
+        return (
+            _("open: today has not ended; {counted} of {need} successes so far").format(
+                counted=counted, need=need
+            )
+            + tail
+        )
     if state == DayState.AFTER_AS_OF:
-        return "not yet due: the day has not come" + tail
+        return _("not yet due: the day has not come") + tail
     if state in (DayState.MET, DayState.PROBE_ONLY):
-        text = f"met: {counted} successes from sources that count ({sources}), {need} needed"
+        text = _("met: {counted} successes from sources that count ({sources}), {need} needed")
+        text = text.format(counted=counted, sources=sources, need=need)
         if state == DayState.PROBE_ONLY:
-            text += "; without the probe records it would not be met"
+            text += _("; without the probe records it would not be met")
         return text + tail
     if state == DayState.EXCUSED:
         ids = ", ".join(f"#{e.id}" for e in excusals if covers(e, obligation, day))
-        return f"excused: {counted} of {need} successes, covered by approved excusal {ids}" + tail
-    return f"missed: {counted} of {need} successes from sources that count" + tail
+        return (
+            _("excused: {counted} of {need} successes, covered by approved excusal {ids}").format(
+                counted=counted, need=need, ids=ids
+            )
+            + tail
+        )
+    return (
+        _("missed: {counted} of {need} successes from sources that count").format(
+            counted=counted, need=need
+        )
+        + tail
+    )
 
 
 def day_evidence(

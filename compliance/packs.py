@@ -7,6 +7,7 @@ from typing import overload
 
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
+from i18n import _
 from registry import Department, Registry
 
 
@@ -18,7 +19,9 @@ def pack_department(registry: Registry, code: str) -> Department:
     """The department a pack is for; one line naming the known codes if there is none."""
     if not registry.has_department(code):
         known = ", ".join(d.code for d in registry.departments)
-        raise UnknownDepartment(f"unknown department {code!r} (known: {known})")
+        raise UnknownDepartment(
+            _("unknown department {code!r} (known: {known})").format(code=code, known=known)
+        )
     return registry.department(code)
 
 

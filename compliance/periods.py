@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import ClassVar, Literal
 
+from i18n import _
+
 PeriodKind = Literal["month", "quarter"]
 
 
@@ -28,7 +30,7 @@ class Month:
     def parse(cls, text: str) -> Month:
         m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise PeriodError(f"month {text!r} is not YYYY-MM")
+            raise PeriodError(_("month {text!r} is not YYYY-MM").format(text=text))
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod
@@ -78,7 +80,7 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         m = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
         if not m:
-            raise PeriodError(f"quarter {text!r} is not YYYYQn (e.g. 2026Q3)")
+            raise PeriodError(_("quarter {text!r} is not YYYYQn (e.g. 2026Q3)").format(text=text))
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod
@@ -139,4 +141,4 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise PeriodError(f"date {text!r} is not YYYY-MM-DD") from None
+        raise PeriodError(_("date {text!r} is not YYYY-MM-DD").format(text=text)) from None

@@ -15,11 +15,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from dashboards import rules, words
+from i18n import _
 from registry import Department, Registry, holds
 
 NOBODY = "lienthong-khong-nguoi-nhan"  # a receiver with no channel, when nobody is named
-
-SUBJECT, BODY = words.MAIL_SUBJECT, words.MAIL_BODY
 
 
 def body(offset: timedelta) -> str:
@@ -27,8 +26,10 @@ def body(offset: timedelta) -> str:
     no time zone, so the start is shifted by the registry's offset (Vietnam has no daylight
     saving) and the offset is named."""
     nanoseconds = int(offset.total_seconds()) * 1_000_000_000
-    return BODY.replace("OFFSET_NS", str(nanoseconds)).replace(
-        "OFFSET_NAME", rules.offset_name(offset)
+    return (
+        words.mail_body()
+        .replace("OFFSET_NS", str(nanoseconds))
+        .replace("OFFSET_NAME", rules.offset_name(offset))
     )
 
 
@@ -60,8 +61,9 @@ class Smtp:
             value = os.environ.get(self.auth_password_env)
             if not value:
                 raise SecretSourceError(
-                    f"--smtp-auth-password-env: environment variable {self.auth_password_env}"
-                    " is not set"
+                    _("--smtp-auth-password-env: environment variable {env} is not set").format(
+                        env=self.auth_password_env
+                    )
                 )
             config["smtp_auth_password"] = value
         config["smtp_require_tls"] = self.require_tls
@@ -100,7 +102,7 @@ def _receiver(department: Department, text: str) -> dict[str, Any]:
         {
             "to": c.email,
             "send_resolved": True,
-            "headers": {"Subject": SUBJECT},
+            "headers": {"Subject": words.mail_subject()},
             "html": "",
             "text": text,
         }
@@ -151,10 +153,14 @@ def alertmanager_config(
     if standing is not None and not (
         registry.has_department(standing) and registry.department(standing).contacts
     ):
-        warnings.append(f"standing department {standing} has no contacts: nobody gets copies")
+        warnings.append(
+            _("standing department {code} has no contacts: nobody gets copies").format(
+                code=standing
+            )
+        )
         standing = None
     if standing is None:
-        warnings.append("no standing department with contacts: critical alerts get no copy")
+        warnings.append(_("no standing department with contacts: critical alerts get no copy"))
     fallback = standing or NOBODY
 
     def receiver_of(code: str) -> str:
@@ -165,9 +171,13 @@ def alertmanager_config(
     for d in live:
         if not d.contacts:
             warnings.append(
-                f"department {d.code} has no contacts: its alerts go to {fallback}"
+                _("department {code} has no contacts: its alerts go to {fallback}").format(
+                    code=d.code, fallback=fallback
+                )
                 if standing
-                else f"department {d.code} has no contacts: its alerts reach nobody"
+                else _("department {code} has no contacts: its alerts reach nobody").format(
+                    code=d.code
+                )
             )
 
     pairs = _current(registry, today)

@@ -19,8 +19,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from dashboards import words
-from dashboards.words import UNITS
+from dashboards.words import HOUR, HOUR_MINUTE, UNITS
 from exporter import families as m
+from i18n import _, current_lang
 from registry import Registry
 
 # Alert names (label `alertname`), ASCII and stable: routes and inhibitions match them.
@@ -48,39 +49,57 @@ class ThresholdError(ValueError):
     """A threshold Prometheus would refuse (said in one line)."""
 
 
-# Prometheus's humanize functions write English ("2h 5m 3s", "12.5%"): each is piped
-# through rewrites into what a Vietnamese reader expects ("2 giờ 5 phút 3 giây", "12,5 %").
-VI_PERCENT = '| humanizePercentage | reReplaceAll "[.]" "," | reReplaceAll "%" " %"'
-VI_DURATION = (
-    f'| humanizeDuration | reReplaceAll "([0-9]+)d" "$1 {UNITS["d"]}"'
-    f' | reReplaceAll "([0-9]+)h" "$1 {UNITS["h"]}"'
-    f' | reReplaceAll "([0-9]+)m " "$1 {UNITS["m"]} " | reReplaceAll "([0-9.]+)s$" "$1 {UNITS["s"]}"'
-    ' | reReplaceAll "[.]" ","'
-)
+# Prometheus's humanize functions write English ("2h 5m 3s", "12.5%"): in Vietnamese each is
+# piped through rewrites into what a reader expects ("2 giờ 5 phút 3 giây", "12,5 %"). These
+# are the language's number formats, not words: chosen by the language, not the catalogs.
+def percent_pipe() -> str:
+    if current_lang() != "vi":
+        return "| humanizePercentage"
+    return '| humanizePercentage | reReplaceAll "[.]" "," | reReplaceAll "%" " %"'
 
 
-def vi_duration(value: str) -> str:
-    """A Prometheus duration as people read it: '15m' -> '15 phút', '1h30m' -> '1 giờ 30 phút'."""
+def duration_pipe() -> str:
+    if current_lang() != "vi":
+        return "| humanizeDuration"
+    unit = {k: _(v) for k, v in UNITS.items()}
+    return (
+        f'| humanizeDuration | reReplaceAll "([0-9]+)d" "$1 {unit["d"]}"'
+        f' | reReplaceAll "([0-9]+)h" "$1 {unit["h"]}"'
+        f' | reReplaceAll "([0-9]+)m " "$1 {unit["m"]} "'
+        f' | reReplaceAll "([0-9.]+)s$" "$1 {unit["s"]}"'
+        ' | reReplaceAll "[.]" ","'
+    )
+
+
+def duration_words(value: str) -> str:
+    """A Prometheus duration as people read it: '15m' -> '15 phút' ('15 min'), '1h30m' ->
+    '1 giờ 30 phút'."""
     parts = re.findall(r"([0-9]+)(ms|[smhdwy])", value)
-    return " ".join(f"{n} {UNITS[unit]}" for n, unit in parts) or value
+    return " ".join(f"{n} {_(UNITS[unit])}" for n, unit in parts) or value
 
 
-def vi_hour(hour: float) -> str:
-    """A local hour as people say it: 10 -> '10 giờ', 10.5 -> '10 giờ 30'."""
+def hour_words(hour: float) -> str:
+    """A local hour as people say it: 10 -> '10 giờ' ('10:00'), 10.5 -> '10 giờ 30' ('10:30')."""
     minutes = round(hour * 60)
     h, m = divmod(minutes, 60)
-    return f"{h} {UNITS['h']}" + (f" {m:02d}" if m else "")
+    return _(HOUR_MINUTE).format(hour=h, minute=m) if m else _(HOUR).format(hour=h)
 
 
-def vi_percent(ratio: float) -> str:
-    """0.5 -> '50 %' (a threshold, written once in a rule's text)."""
+def percent_words(ratio: float) -> str:
+    """0.5 -> '50 %' ('50%'): a threshold, written once in a rule's text."""
+    if current_lang() != "vi":
+        return f"{ratio * 100:g}%"
     return f"{ratio * 100:g} %".replace(".", ",")
 
 
 def check_duration(flag: str, value: str) -> None:
     """Raise ThresholdError unless `value` is a Prometheus/Alertmanager duration."""
     if not _DURATION.match(value):
-        raise ThresholdError(f"{flag}: {value!r} is not a duration such as 30s, 10m or 1h")
+        raise ThresholdError(
+            _("{flag}: {value!r} is not a duration such as 30s, 10m or 1h").format(
+                flag=flag, value=value
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -119,16 +138,18 @@ class Thresholds:
         ):
             check_duration("--" + name.replace("_", "-"), getattr(self, name))
         if not 0 <= self.no_success_hour < 24:
-            raise ThresholdError("--no-success-hour: must be between 0 and 24 (10.5 = 10:30)")
+            raise ThresholdError(_("--no-success-hour: must be between 0 and 24 (10.5 = 10:30)"))
         if not self.no_success_hour <= self.no_success_critical_hour < 24:
             raise ThresholdError(
-                "--no-success-critical-hour: must be between --no-success-hour and 24"
+                _("--no-success-critical-hour: must be between --no-success-hour and 24")
             )
         if self.missed_days < 1:
-            raise ThresholdError("--missed-days: must be at least 1")
+            raise ThresholdError(_("--missed-days: must be at least 1"))
         for name in ("failure_ratio", "system_down_ratio"):
             if not 0 < getattr(self, name) <= 1:
-                raise ThresholdError(f"--{name.replace('_', '-')}: must be in (0, 1]")
+                raise ThresholdError(
+                    _("{flag}: must be in (0, 1]").format(flag="--" + name.replace("_", "-"))
+                )
 
     @property
     def failure_ratio_record(self) -> str:
@@ -184,10 +205,10 @@ def _last_success(registry: Registry, today: date) -> str:
     )
     ago = _lookup(
         f'print "time() - {m.LAST_SUCCESS.series}" $o',
-        words.AGO.format(duration=f"{{{{ .Value {VI_DURATION} }}}}"),
+        _(words.AGO).format(duration=f"{{{{ .Value {duration_pipe()} }}}}"),
         "",
     )
-    return _value(m.LAST_SUCCESS.series, at, words.NEVER_SUCCEEDED) + ago
+    return _value(m.LAST_SUCCESS.series, at, _(words.NEVER_SUCCEEDED)) + ago
 
 
 def _obligation_annotations(registry: Registry, today: date) -> dict[str, str]:
@@ -195,7 +216,7 @@ def _obligation_annotations(registry: Registry, today: date) -> dict[str, str]:
     return {
         "department_name": _info("department_name", "{{ $labels.department }}"),
         "system_name": _info("system_name", "{{ $labels.system }}"),
-        "basis": _info("basis", words.UNKNOWN_BASIS),
+        "basis": _info("basis", _(words.UNKNOWN_BASIS)),
         "last_success": _last_success(registry, today),
     }
 
@@ -205,12 +226,12 @@ VALUE = "{{ $value }}"  # the alert's value, at alert time
 
 def _texts(texts: dict[str, str], between: dict[str, str], **fields: str) -> dict[str, str]:
     """An alert's summary and description, the `between` annotations, then its check: each
-    of its words' templates filled with `fields`."""
+    of its words' templates, in the current language, filled with `fields`."""
     return {
-        "summary": texts["summary"].format(**fields),
-        "description": texts["description"].format(**fields),
+        "summary": _(texts["summary"]).format(**fields),
+        "description": _(texts["description"]).format(**fields),
         **between,
-        "check": texts["check"].format(**fields),
+        "check": _(texts["check"]).format(**fields),
     }
 
 
@@ -219,7 +240,7 @@ def _month_figures() -> dict[str, str]:
     return {
         "met": _value(m.MONTH_MET_DAYS.series),
         "required": _value(m.MONTH_REQUIRED_DAYS.series),
-        "target": _info(f"target {VI_PERCENT}", "?"),
+        "target": _info(f"target {percent_pipe()}", "?"),
     }
 
 
@@ -230,7 +251,7 @@ def _both() -> tuple[str, str]:
 
 
 def _standing_name(registry: Registry, today: date) -> str:
-    return registry.standing_department_name_on(today) or words.STANDING_FALLBACK
+    return registry.standing_department_name_on(today) or _(words.STANDING_FALLBACK)
 
 
 def recording_rules(t: Thresholds) -> list[dict[str, Any]]:
@@ -251,7 +272,7 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
     on = f"on ({m.OBLIGATION})"
     department, system = _both()
     common = _obligation_annotations(registry, today)
-    owner = _info("owner", words.UNKNOWN_OWNER)
+    owner = _info("owner", _(words.UNKNOWN_OWNER))
     standing = _standing_name(registry, today)
     alerts: list[dict[str, Any]] = [
         *(
@@ -292,9 +313,9 @@ def obligation_alerts(registry: Registry, t: Thresholds, today: date) -> list[di
                     common,
                     department=department,
                     system=system,
-                    value=f"{{{{ $value {VI_PERCENT} }}}}",
-                    window=vi_duration(t.failure_window),
-                    threshold=vi_percent(t.failure_ratio),
+                    value=f"{{{{ $value {percent_pipe()} }}}}",
+                    window=duration_words(t.failure_window),
+                    threshold=percent_words(t.failure_ratio),
                 ),
             },
         },
@@ -337,7 +358,7 @@ def _no_success_today(
     common: dict[str, str],
 ) -> dict[str, Any]:
     """No success yet on a required day: a warning at one local hour, critical at a later one."""
-    shown = vi_hour(hour)
+    shown = hour_words(hour)
     return {
         "alert": NO_SUCCESS_TODAY,
         "expr": (
@@ -360,7 +381,7 @@ def _miss_budget(
     on = f"on ({m.OBLIGATION})"
     texts = words.MONTH_MISS_BUDGET
     which = "none" if left == 0 else "some"
-    stake = texts[f"stake_{which}"].format(left=left)
+    stake = _(texts[f"stake_{which}"]).format(left=left)
     return {
         "alert": MONTH_MISS_BUDGET,
         # The value is the number of required days left this month.
@@ -370,14 +391,14 @@ def _miss_budget(
         "for": t.unreachable_for,
         "labels": {"severity": severity},
         "annotations": {
-            "summary": texts[f"summary_{which}"].format(
+            "summary": _(texts[f"summary_{which}"]).format(
                 department=department, system=system, left=left
             ),
-            "description": texts["description"].format(
+            "description": _(texts["description"]).format(
                 value=VALUE, stake=stake, **_month_figures()
             ),
             **common,
-            "check": texts["check"],
+            "check": _(texts["check"]),
         },
     }
 
@@ -390,7 +411,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
     preamble = '{{ $s := printf "{province=%q,system=%q}" $labels.province $labels.system }}'
     info = f'print "{m.OBLIGATION_INFO.series}" $s'
     system_name = _lookup(info, "{{ .Labels.system_name }}", "{{ $labels.system }}")
-    owner = _lookup(info, "{{ .Labels.owner }}", words.UNKNOWN_OWNER)
+    owner = _lookup(info, "{{ .Labels.owner }}", _(words.UNKNOWN_OWNER))
     departments = (
         f'{{{{ range query ({info}) | sortByLabel "department" }}}}{{{{ .Labels.department_name }}}}'
         " ({{ .Labels.basis }}); {{ end }}"
@@ -415,7 +436,7 @@ def system_alerts(t: Thresholds) -> list[dict[str, Any]]:
             {"system_name": system_name, "owner": owner, "departments": departments},
             system=system_name,
             owner=owner,
-            window=vi_duration(t.failure_window),
+            window=duration_words(t.failure_window),
             departments=departments,
         ),
     }
@@ -439,7 +460,11 @@ def exporter_alerts(t: Thresholds) -> list[dict[str, Any]]:
             "for": t.exporter_absent_for,
             "labels": {"severity": "critical"},
             "annotations": _texts(
-                words.EXPORTER_ABSENT, {}, job=m.JOB, series=f'up{{job="{m.JOB}"}}'
+                words.EXPORTER_ABSENT,
+                {},
+                job=m.JOB,
+                series=f'up{{job="{m.JOB}"}}',
+                check=_(words.EXPORTER_CHECK),
             ),
         },
         {
@@ -477,7 +502,7 @@ def source_alerts() -> list[dict[str, Any]]:
                 instance=instance,
                 # 0: down since it started, never read.
                 age="{{ if gt $value 0.0 }}"
-                + words.SOURCE_READ_AGO.format(age=f"{{{{ $value {VI_DURATION} }}}}")
+                + words.SOURCE_READ_AGO.format(age=f"{{{{ $value {duration_pipe()} }}}}")
                 + f"{{{{ else }}}}{words.SOURCE_NEVER_READ}{{{{ end }}}}",
             ),
         },
@@ -494,7 +519,7 @@ def source_alerts() -> list[dict[str, Any]]:
                 {},
                 source=source,
                 instance=instance,
-                age=f"{{{{ $value {VI_DURATION} }}}}",
+                age=f"{{{{ $value {duration_pipe()} }}}}",
                 retention=_source_retention(),
             ),
         },
@@ -507,7 +532,9 @@ def _source_retention() -> str:
         f'printf "{m.SOURCE_RETENTION.series}{{instance=%q,source=%q}}"'
         " $labels.instance $labels.source"
     )
-    return f"{{{{ with query ({query}) }}}}{{{{ . | first | value {VI_DURATION} }}}}{{{{ end }}}}"
+    return (
+        f"{{{{ with query ({query}) }}}}{{{{ . | first | value {duration_pipe()} }}}}{{{{ end }}}}"
+    )
 
 
 def leadership_alerts(t: Thresholds) -> list[dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""The words of the alerts, in one place: every annotation's Vietnamese text.
+"""The words of the alerts, in one place: every annotation's text, an English msgid translated
+through the catalogs when the rules are rendered (Vietnamese by default: `alerts render --lang`;
+the Vietnamese is in i18n/locale/vi/LC_MESSAGES/alerts.po).
 
 Each text is a `str.format` template. Its fields are filled in by dashboards/rules.py
 with names (a department, a system), figures, and the alert-time look-ups of
@@ -9,140 +11,144 @@ end, whose words Alertmanager's Go template cannot be separated from.
 
 from __future__ import annotations
 
-# Durations and hours as people read them ("15 phút", "10 giờ 30").
+from i18n import N_, _
+
+# Durations and hours as people read them ("15 phút", "10 giờ 30"; "15 min", "10:30").
 UNITS = {
-    "ms": "mili giây",
-    "s": "giây",
-    "m": "phút",
-    "h": "giờ",
-    "d": "ngày",
-    "w": "tuần",
-    "y": "năm",
+    "ms": N_("ms"),
+    "s": N_("s"),
+    "m": N_("min"),
+    "h": N_("h"),
+    "d": N_("days"),
+    "w": N_("weeks"),
+    "y": N_("years"),
 }
+HOUR = N_("{hour}:00")  # a local hour of the day, on the hour
+HOUR_MINUTE = N_("{hour}:{minute:02d}")
 
 # When an alert-time look-up finds nothing.
-UNKNOWN_OWNER = "đơn vị chủ quản"
-UNKNOWN_BASIS = "(không rõ: xem sổ đăng ký)"
-NEVER_SUCCEEDED = "chưa có giao dịch thành công nào"
-AGO = ", cách đây {duration}"
-STANDING_FALLBACK = "Sở Thông tin và Truyền thông"  # a registry that names none
+UNKNOWN_OWNER = N_("the owning ministry")
+UNKNOWN_BASIS = N_("(unknown: see the registry)")
+NEVER_SUCCEEDED = N_("no successful transaction yet")
+AGO = N_(", {duration} ago")
+STANDING_FALLBACK = N_("the Department of Information and Communications")  # none named
 
 NO_SUCCESS_TODAY = {
-    "summary": "{department}: chưa có giao dịch thành công nào với {system} hôm nay",
-    "description": (
-        "Hôm nay là ngày làm việc phải phát sinh giao dịch thành công, nhưng đến {hour}"
-        " vẫn chưa có giao dịch thành công nào của {department} với {system}."
+    "summary": N_("{department}: no successful transaction with {system} today yet"),
+    "description": N_(
+        "Today is a working day that needs a successful transaction, but by {hour} {department}"
+        " has had no successful transaction with {system}."
     ),
-    "check": (
-        "Phần mềm nghiệp vụ của đơn vị có còn gửi dữ liệu lên hệ thống quốc gia (qua trục"
-        " LGSP/NDXP) không; tài khoản, mã kết nối (client_id, token) còn hiệu lực không;"
-        " nhật ký lỗi của trục liên thông."
+    "check": N_(
+        "Whether the department's software still sends data to the national system (through"
+        " the LGSP/NDXP gateway); whether its account and credentials (client_id, token) are"
+        " still valid; the gateway's error log."
     ),
 }
 MISSED_REQUIRED_DAYS = {
-    "summary": (
-        "{department}: {value} ngày làm việc liên tiếp không có giao dịch thành công với {system}"
+    "summary": N_(
+        "{department}: {value} working days in a row without a successful transaction with {system}"
     ),
-    "description": (
-        "{value} ngày làm việc liên tiếp gần nhất (tính đến hôm qua) {department} không phát"
-        " sinh giao dịch thành công nào với {system}, và hôm nay cũng chưa có."
+    "description": N_(
+        "For the last {value} working days in a row (up to yesterday) {department} has had no"
+        " successful transaction with {system}, and none yet today."
     ),
-    "check": (
-        "Kết nối đã gián đoạn nhiều ngày: kiểm tra ngay cấu hình kết nối, tài khoản và chứng"
-        " thư trên trục LGSP; nếu lỗi ở hệ thống quốc gia, liên hệ {owner} và báo {standing}."
+    "check": N_(
+        "The connection has been down for days: check the connection's configuration, account"
+        " and certificate on the LGSP gateway now; if the national system is at fault, contact"
+        " {owner} and tell {standing}."
     ),
 }
 PROBES_FAILING = {
-    "summary": "{department}: {value} lần thăm dò {system} thất bại trong {window} qua",
-    "description": (
-        "Tỷ lệ lần thăm dò thất bại trong {window} qua là {value}, vượt ngưỡng {threshold}."
+    "summary": N_("{department}: {value} of the probes of {system} failed over the last {window}"),
+    "description": N_(
+        "The share of failed probes over the last {window} is {value}, above the threshold of"
+        " {threshold}."
     ),
-    "check": (
-        "Chi tiết lỗi (detail) của các lần thăm dò trong lienthong; mạng và trục LGSP; token"
-        " OAuth2 của kết nối; trạng thái của hệ thống quốc gia."
+    "check": N_(
+        "The probes' error details in lienthong; the network and the LGSP gateway; the"
+        " connection's OAuth2 token; the national system's status."
     ),
 }
 MONTH_TARGET_UNREACHABLE = {
-    "summary": (
-        "{department}: tháng này không còn đạt được tỷ lệ tuân thủ với {system}"
-        " (còn {value} ngày làm việc)"
+    "summary": N_(
+        "{department}: this month can no longer reach its compliance target with {system}"
+        " ({value} working days left)"
     ),
-    "description": (
-        "Tháng này đã đạt {met}/{required} ngày làm việc; còn {value} ngày làm việc. Dù tất"
-        " cả những ngày còn lại đều có giao dịch thành công, tỷ lệ cả tháng cũng không đạt"
-        " mục tiêu {target}."
+    "description": N_(
+        "This month has met {met}/{required} working days; {value} working days are left. Even"
+        " if every one of them has a successful transaction, the month will not reach its target"
+        " of {target}."
     ),
-    "check": (
-        "Rà soát nguyên nhân các ngày không đạt trong tháng (lienthong report --month ...);"
-        " bảo đảm mọi ngày làm việc còn lại đều có giao dịch thành công và chuẩn bị giải"
-        " trình trong báo cáo tháng."
+    "check": N_(
+        "Review why the month's days were missed (lienthong report --month ...); make sure every"
+        " remaining working day has a successful transaction, and prepare the explanation for"
+        " the monthly report."
     ),
 }
 MONTH_MISS_BUDGET = {
-    "summary_none": (
-        "{department}: tháng này không được để thêm ngày làm việc nào không có giao dịch"
-        " thành công với {system}"
+    "summary_none": N_(
+        "{department}: this month may not miss one more working day without a successful"
+        " transaction with {system}"
     ),
-    "summary_some": (
-        "{department}: tháng này chỉ còn được để {left} ngày làm việc không có giao dịch"
-        " thành công với {system}"
+    "summary_some": N_(
+        "{department}: this month may miss only {left} more working days without a successful"
+        " transaction with {system}"
     ),
-    "stake_none": "Chỉ cần thêm một ngày làm việc không đạt, tỷ lệ cả tháng sẽ không đạt",
-    "stake_some": "Nếu thêm quá {left} ngày làm việc không đạt, tỷ lệ cả tháng sẽ không đạt",
-    "description": (
-        "Tháng này đã đạt {met}/{required} ngày làm việc; còn {value} ngày làm việc phải có"
-        " giao dịch thành công. {stake} mục tiêu {target}."
+    "stake_none": N_("One more missed working day and the month will not reach"),
+    "stake_some": N_("More than {left} more missed working days and the month will not reach"),
+    "description": N_(
+        "This month has met {met}/{required} working days; {value} working days that need a"
+        " successful transaction are left. {stake} its target of {target}."
     ),
-    "check": (
-        "Bảo đảm từng ngày làm việc còn lại của tháng đều có giao dịch thành công; nếu ngày"
-        " không đạt không do lỗi của đơn vị (hệ thống quốc gia ngừng hoạt động), đề nghị miễn"
-        " trừ (POST /api/v1/excusals hoặc lienthong excuse propose)."
+    "check": N_(
+        "Make sure every remaining working day of the month has a successful transaction; if a"
+        " missed day was not the department's fault (the national system was down), propose an"
+        " excusal (POST /api/v1/excusals or lienthong excuse propose)."
     ),
 }
 NATIONAL_SYSTEM_DOWN = {
-    "summary": (
-        "Hệ thống quốc gia {system} không hoạt động: mọi kết nối của tỉnh tới hệ thống này"
-        " đều thất bại"
+    "summary": N_("National system {system} is down: every connection of the province to it fails"),
+    "description": N_(
+        "Every probe of {system} ({owner}) over the last {window} failed (or the circuit breaker"
+        " has paused the probes). Departments that depend on it: {departments}"
     ),
-    "description": (
-        "Mọi lần thăm dò tới {system} ({owner}) trong {window} qua đều thất bại (hoặc bộ"
-        " ngắt mạch đã tạm dừng thăm dò). Các sở, ngành phụ thuộc: {departments}"
-    ),
-    "check": (
-        "Sự cố ở phía hệ thống quốc gia hoặc đường truyền chung, không riêng một sở: liên hệ"
-        " {owner}, kiểm tra trục LGSP/NDXP của tỉnh; theo dõi đến khi khôi phục. Cảnh báo"
-        " riêng của từng sở về hệ thống này được gộp vào cảnh báo này."
+    "check": N_(
+        "A fault of the national system or of the shared network, not of one department:"
+        " contact {owner}, check the province's LGSP/NDXP gateway; follow it until it recovers."
+        " Each department's own alerts about this system are grouped into this one."
     ),
 }
-EXPORTER_CHECK = (
-    "Dịch vụ lienthong serve có đang chạy không (systemctl status lienthong), cổng /metrics"
-    " có truy cập được từ Prometheus không, nhật ký lỗi của dịch vụ."
+EXPORTER_CHECK = N_(
+    "Whether lienthong serve is running (systemctl status lienthong), whether Prometheus can"
+    " reach its /metrics, the service's error log."
 )
 EXPORTER_DOWN = {
-    "summary": "Không thu thập được số liệu từ lienthong ({instance})",
-    "description": (
-        "Prometheus không đọc được /metrics của lienthong: mọi cảnh báo về kết nối của các"
-        " sở, ngành đang không được đánh giá."
+    "summary": N_("No figures collected from lienthong ({instance})"),
+    "description": N_(
+        "Prometheus cannot read lienthong's /metrics: no alert about the departments'"
+        " connections is being evaluated."
     ),
     "check": EXPORTER_CHECK,
 }
 EXPORTER_ABSENT = {
-    "summary": "Prometheus không có mục tiêu thu thập nào của job {job}",
-    "description": (
-        "Không có chuỗi {series}: cấu hình thu thập của Prometheus đã mất lienthong, nên"
-        " không có cảnh báo nào về các kết nối."
+    "summary": N_("Prometheus has no scrape target of job {job}"),
+    "description": N_(
+        "There is no {series} series: Prometheus's scrape configuration has lost lienthong, so"
+        " there is no alert about the connections."
     ),
-    "check": "Mục scrape_configs job_name: lienthong trong prometheus.yml. " + EXPORTER_CHECK,
+    "check": N_("The scrape_configs job_name: lienthong entry of prometheus.yml. {check}"),
 }
 STORE_DOWN = {
-    "summary": "Cơ sở dữ liệu của lienthong không ghi được ({instance})",
-    "description": (
-        "lienthong không ghi được vào cơ sở dữ liệu: API tiếp nhận trả lời 503 (các sở,"
-        " ngành phải gửi lại) và kết quả thăm dò chưa được lưu."
+    "summary": N_("lienthong's database takes no writes ({instance})"),
+    "description": N_(
+        "lienthong cannot write to its database: the push API answers 503 (the departments must"
+        " send again) and the probes' results are not stored yet."
     ),
-    "check": (
-        "GET /healthz của lienthong (trường store nêu lý do); PostgreSQL có đang chạy và nhận"
-        " kết nối không; ổ đĩa còn chỗ trống không; tệp SQLite có bị khoá hoặc chỉ đọc không."
+    "check": N_(
+        "lienthong's GET /healthz (its store field says why); whether PostgreSQL is running and"
+        " taking connections; whether the disk has room; whether the SQLite file is locked or"
+        " read-only."
     ),
 }
 SOURCE_NOT_READ = {
@@ -171,37 +177,71 @@ SOURCE_RETENTION = {
     ),
 }
 NO_LEADER = {
-    "summary": "Không phiên bản lienthong nào dẫn đầu phân đoạn {shard} (tỉnh {province})",
-    "description": (
-        "Mọi phiên bản của phân đoạn này đều đang chờ: không có thăm dò nào chạy, số liệu"
-        " của các nghĩa vụ trong phân đoạn không được xuất."
+    "summary": N_("No lienthong instance leads shard {shard} (province {province})"),
+    "description": N_(
+        "Every instance of this shard is standing by: no probe runs, and the figures of the"
+        " shard's obligations are not exported."
     ),
-    "check": (
-        "Kết nối từ các phiên bản lienthong serve tới PostgreSQL (khóa pg_advisory_lock"
-        " trong pg_locks), dòng 'leadership' trong nhật ký dịch vụ."
+    "check": N_(
+        "The connections of the lienthong serve instances to PostgreSQL (the pg_advisory_lock"
+        " in pg_locks), the 'leadership' lines of the service's log."
     ),
 }
 
-# The mail Alertmanager sends (`alertmanager.yml`, email_configs).
-MAIL_SUBJECT = (
-    '[Liên thông dữ liệu] {{ if eq .Status "firing" }}CẢNH BÁO{{ else }}ĐÃ KHẮC PHỤC{{ end }}'
-    " ({{ len .Alerts }}): {{ (index .Alerts 0).Annotations.summary }}"
-)
-# Plain text: it survives every mail client a department uses.
-MAIL_BODY = """\
-{{ range .Alerts }}\
-{{ if eq .Status "firing" }}ĐANG XẢY RA{{ else }}ĐÃ KHẮC PHỤC{{ end }} \
-(mức {{ if eq .Labels.severity "critical" }}nghiêm trọng{{ else }}cảnh báo{{ end }}): \
-{{ .Annotations.summary }}
-{{ .Annotations.description }}
-{{ with .Annotations.department_name }}Sở, ngành: {{ . }}
-{{ end }}{{ with .Annotations.system_name }}Hệ thống quốc gia: {{ . }}
-{{ end }}{{ with .Annotations.basis }}Căn cứ: {{ . }}
-{{ end }}{{ with .Annotations.last_success }}Giao dịch thành công gần nhất: {{ . }}
-{{ end }}{{ with .Annotations.departments }}Sở, ngành phụ thuộc: {{ . }}
-{{ end }}Cần kiểm tra: {{ .Annotations.check }}
-Bắt đầu lúc: {{ (.StartsAt.Add OFFSET_NS).Format "15:04 02/01/2006" }} (OFFSET_NAME)
+# The mail Alertmanager sends (`alertmanager.yml`, email_configs): Go templates around the
+# words, which are translated when the routes are rendered.
+MAIL_TAG = N_("[Data connection]")
+FIRING_SUBJECT = N_("ALERT")
+RESOLVED_SUBJECT = N_("RESOLVED")
+FIRING = N_("FIRING")
+RESOLVED = N_("RESOLVED (back to normal)")
+SEVERITY_CRITICAL = N_("critical")
+SEVERITY_WARNING = N_("warning")
+MAIL_LABELS = {
+    "level": N_("level {severity}"),
+    "department_name": N_("Department concerned"),
+    "system_name": N_("National system"),
+    "basis": N_("Basis"),
+    "last_success": N_("Last successful transaction"),
+    "departments": N_("Departments that depend on it"),
+    "check": N_("To check"),
+    "starts": N_("Started at"),
+}
+MAIL_FOOTER = N_("This mail was sent automatically by the data connection monitor (lienthong).")
 
-{{ end }}\
-Thư này do hệ thống giám sát liên thông dữ liệu (lienthong) gửi tự động.
-"""
+
+def mail_subject() -> str:
+    return (
+        f'{_(MAIL_TAG)} {{{{ if eq .Status "firing" }}}}{_(FIRING_SUBJECT)}{{{{ else }}}}'
+        f"{_(RESOLVED_SUBJECT)}{{{{ end }}}}"
+        " ({{ len .Alerts }}): {{ (index .Alerts 0).Annotations.summary }}"
+    )
+
+
+def mail_body() -> str:
+    """Plain text: it survives every mail client a department uses."""
+    label = {k: _(v) for k, v in MAIL_LABELS.items()}
+    severity = (
+        f'{{{{ if eq .Labels.severity "critical" }}}}{_(SEVERITY_CRITICAL)}{{{{ else }}}}'
+        f"{_(SEVERITY_WARNING)}{{{{ end }}}}"
+    )
+    level = label["level"].format(severity=severity)
+    return (
+        "{{ range .Alerts }}"
+        f'{{{{ if eq .Status "firing" }}}}{_(FIRING)}{{{{ else }}}}{_(RESOLVED)}{{{{ end }}}} '
+        f"({level}): "
+        "{{ .Annotations.summary }}\n"
+        "{{ .Annotations.description }}\n"
+        f"{{{{ with .Annotations.department_name }}}}{label['department_name']}: {{{{ . }}}}\n"
+        f"{{{{ end }}}}{{{{ with .Annotations.system_name }}}}{label['system_name']}: {{{{ . }}}}\n"
+        f"{{{{ end }}}}{{{{ with .Annotations.basis }}}}{label['basis']}: {{{{ . }}}}\n"
+        f"{{{{ end }}}}{{{{ with .Annotations.last_success }}}}{label['last_success']}:"
+        " {{ . }}\n"
+        f"{{{{ end }}}}{{{{ with .Annotations.departments }}}}{label['departments']}: {{{{ . }}}}\n"
+        f"{{{{ end }}}}{label['check']}: {{{{ .Annotations.check }}}}\n"
+        f'{label["starts"]}: {{{{ (.StartsAt.Add OFFSET_NS).Format "15:04 02/01/2006" }}}}'
+        " (OFFSET_NAME)\n"
+        "\n"
+        "{{ end }}"
+        f"{_(MAIL_FOOTER)}\n"
+    )

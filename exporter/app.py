@@ -31,6 +31,7 @@ from exporter.metrics import Exposition, GzipCache, LienthongCollector
 from exporter.proxies import forwarded, parse_networks
 from exporter.state import MetricsState, read_calendar, read_excusals, read_totals
 from exporter.web import Web, WebOptions, add_pages, status_api
+from i18n import N_
 from intake.sources.common import SourceStatus
 from probes.engine import ProbeSettings
 from probes.health import ProbeHealth
@@ -326,7 +327,7 @@ async def _refresh_loop(service: Service) -> None:
                 continue
             last_calendar, calendar_day = time.monotonic(), day
         except SQLAlchemyError as e:
-            log.error("metrics refresh failed: %s", first_line(e))
+            log.error(N_("metrics refresh failed: %s"), first_line(e))
 
 
 async def check_store(service: Service) -> str | None:
@@ -376,8 +377,10 @@ async def check_outages(service: Service) -> None:
     created = await asyncio.to_thread(detect)
     if created:
         log.warning(
-            "proposed %d excusals for national systems down all office hours (%s to %s):"
-            " see `lienthong excuse list --state proposed`",
+            N_(
+                "proposed %d excusals for national systems down all office hours (%s to %s):"
+                " see `lienthong excuse list --state proposed`"
+            ),
             len(created),
             first,
             last,
@@ -392,7 +395,7 @@ async def _outage_loop(service: Service) -> None:
         try:
             await check_outages(service)
         except SQLAlchemyError as e:
-            log.error("outage detection failed: %s", first_line(e))
+            log.error(N_("outage detection failed: %s"), first_line(e))
         await asyncio.sleep(service.options.metrics.calendar_refresh)
 
 
@@ -427,8 +430,10 @@ async def metrics_handler(request: web.Request) -> web.StreamResponse:
     except ConnectionResetError:
         # The scraper gave up (its scrape_timeout) or went away: a line, not a traceback.
         log.warning(
-            "/metrics: the scraper closed the connection %.1f s into the scrape,"
-            " before the end (its scrape_timeout?)",
+            N_(
+                "/metrics: the scraper closed the connection %.1f s into the scrape,"
+                " before the end (its scrape_timeout?)"
+            ),
             time.monotonic() - started,
         )
     return response

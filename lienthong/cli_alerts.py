@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dashboards.routes import SecretSourceError, Smtp, Timing
 from dashboards.rules import ThresholdError, Thresholds
+from i18n import _
 from lienthong import settings
 from lienthong.cli_args import DURATION
 from lienthong.errors import UsageError
@@ -19,13 +20,13 @@ SMTP = Smtp()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("alerts", help="Prometheus alerting rules and Alertmanager routes")
+    parser = sub.add_parser("alerts", help=_("Prometheus alerting rules and Alertmanager routes"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     render = actions.add_parser(
         "render",
-        help="write DIR/rules.yml and DIR/alertmanager.yml from the registry",
+        help=_("write DIR/rules.yml and DIR/alertmanager.yml from the registry"),
     )
-    render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
+    render.add_argument("--out", required=True, type=Path, metavar="DIR", help=_("folder to write"))
     settings.add_registry_options(render)
 
     rules = render.add_argument_group("thresholds (rules.yml)")
@@ -34,89 +35,107 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=float,
         default=DEFAULTS.no_success_hour,
         metavar="H",
-        help="local hour by which a required day needs a success (warning; 10.5 = 10:30)",
+        help=_("local hour by which a required day needs a success (warning; 10.5 = 10:30)"),
     )
     rules.add_argument(
         "--no-success-critical-hour",
         type=float,
         default=DEFAULTS.no_success_critical_hour,
         metavar="H",
-        help="local hour after which a required day still without a success is critical",
+        help=_("local hour after which a required day still without a success is critical"),
     )
     rules.add_argument(
         "--no-success-for",
         default=DEFAULTS.no_success_for,
         metavar="DURATION",
-        help=f"how long LienthongNoSuccessToday holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongNoSuccessToday", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--missed-days",
         type=int,
         default=DEFAULTS.missed_days,
         metavar="N",
-        help="consecutive required days without a success before the critical alert",
+        help=_("consecutive required days without a success before the critical alert"),
     )
     rules.add_argument(
         "--missed-for",
         default=DEFAULTS.missed_for,
         metavar="DURATION",
-        help=f"how long LienthongMissedRequiredDays holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongMissedRequiredDays", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--failure-ratio",
         type=float,
         default=DEFAULTS.failure_ratio,
         metavar="R",
-        help="share of failed probes over the window that warns",
+        help=_("share of failed probes over the window that warns"),
     )
     rules.add_argument(
         "--failure-window",
         default=DEFAULTS.failure_window,
         metavar="DURATION",
-        help=f"the window the failure ratio is taken over ({DURATION})",
+        help=_("the window the failure ratio is taken over ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--failure-for",
         default=DEFAULTS.failure_for,
         metavar="DURATION",
-        help=f"how long LienthongProbesFailing holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongProbesFailing", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--system-down-ratio",
         type=float,
         default=DEFAULTS.system_down_ratio,
         metavar="R",
-        help="a national system is down when every obligation on it fails at least this share",
+        help=_("a national system is down when every obligation on it fails at least this share"),
     )
     rules.add_argument(
         "--system-down-for",
         default=DEFAULTS.system_down_for,
         metavar="DURATION",
-        help=f"how long LienthongNationalSystemDown holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongNationalSystemDown", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--unreachable-for",
         default=DEFAULTS.unreachable_for,
         metavar="DURATION",
-        help=f"how long LienthongMonthTargetUnreachable holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongMonthTargetUnreachable", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--exporter-down-for",
         default=DEFAULTS.exporter_down_for,
         metavar="DURATION",
-        help=f"how long LienthongExporterDown holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongExporterDown", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--exporter-absent-for",
         default=DEFAULTS.exporter_absent_for,
         metavar="DURATION",
-        help=f"how long LienthongExporterAbsent holds before it fires ({DURATION})",
+        help=_("how long {alert} holds before it fires ({duration})").format(
+            alert="LienthongExporterAbsent", duration=_(DURATION)
+        ),
     )
     rules.add_argument(
         "--store-down-for",
         default=DEFAULTS.store_down_for,
         metavar="DURATION",
-        help=f"how long the store refuses writes before LienthongStoreDown fires ({DURATION})",
+        help=_(
+            "how long the store refuses writes before LienthongStoreDown fires ({duration})"
+        ).format(duration=_(DURATION)),
     )
 
     pacing = render.add_argument_group("notifications (alertmanager.yml)")
@@ -124,45 +143,55 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--group-wait",
         default=TIMING.group_wait,
         metavar="DURATION",
-        help=f"wait before a new group's first notification ({DURATION})",
+        help=_("wait before a new group's first notification ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     pacing.add_argument(
         "--group-interval",
         default=TIMING.group_interval,
         metavar="DURATION",
-        help=f"wait before notifying of new alerts in a group ({DURATION})",
+        help=_("wait before notifying of new alerts in a group ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
     pacing.add_argument(
         "--repeat-interval",
         default=TIMING.repeat_interval,
         metavar="DURATION",
-        help=f"wait before repeating a notification still firing ({DURATION})",
+        help=_("wait before repeating a notification still firing ({duration})").format(
+            duration=_(DURATION)
+        ),
     )
 
     mail = render.add_argument_group("e-mail (alertmanager.yml)")
     mail.add_argument(
-        "--smtp-smarthost", default=SMTP.smarthost, metavar="HOST:PORT", help="SMTP server"
+        "--smtp-smarthost", default=SMTP.smarthost, metavar="HOST:PORT", help=_("SMTP server")
     )
-    mail.add_argument("--smtp-from", default=SMTP.sender, metavar="ADDRESS", help="sender address")
-    mail.add_argument("--smtp-hello", metavar="NAME", help="EHLO name (Alertmanager's default)")
-    mail.add_argument("--smtp-auth-username", metavar="USER", help="SMTP login (default: none)")
+    mail.add_argument(
+        "--smtp-from", default=SMTP.sender, metavar="ADDRESS", help=_("sender address")
+    )
+    mail.add_argument("--smtp-hello", metavar="NAME", help=_("EHLO name (Alertmanager's default)"))
+    mail.add_argument("--smtp-auth-username", metavar="USER", help=_("SMTP login (default: none)"))
     secret = mail.add_mutually_exclusive_group()
     secret.add_argument(
         "--smtp-auth-password-file",
         metavar="PATH",
-        help="file Alertmanager reads the password from (written as a reference: preferred)",
+        help=_("file Alertmanager reads the password from (written as a reference: preferred)"),
     )
     secret.add_argument(
         "--smtp-auth-password-env",
         metavar="NAME",
-        help="environment variable holding the password: its value is written into"
-        " alertmanager.yml, which is then made readable by its owner only",
+        help=_(
+            "environment variable holding the password: its value is written into"
+            " alertmanager.yml, which is then made readable by its owner only"
+        ),
     )
     mail.add_argument(
         "--smtp-require-tls",
         action=argparse.BooleanOptionalAction,
         default=SMTP.require_tls,
-        help="require STARTTLS",
+        help=_("require STARTTLS"),
     )
     render.set_defaults(run=run_render)
 
@@ -174,7 +203,7 @@ def run_render(args: argparse.Namespace) -> int:
 
     registry = settings.registry(args)
     if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: not a folder")
+        raise UsageError(_("--out {out}: not a folder").format(out=args.out))
     thresholds = Thresholds(
         no_success_hour=args.no_success_hour,
         no_success_critical_hour=args.no_success_critical_hour,
@@ -207,10 +236,12 @@ def run_render(args: argparse.Namespace) -> int:
     except (ThresholdError, SecretSourceError) as e:
         raise UsageError(str(e)) from None
     for warning in written.warnings:
-        print(f"lienthong: warning: {warning}", file=sys.stderr)
+        print(_("lienthong: warning: {warning}").format(warning=warning), file=sys.stderr)
     departments = len(registry.departments)
     print(
-        f"{written.paths[0]}: rules for every obligation the exporter exposes;"
-        f" {written.paths[1]}: routes to {departments} departments"
+        _(
+            "{rules}: rules for every obligation the exporter exposes;"
+            " {routes}: routes to {departments} departments"
+        ).format(rules=written.paths[0], routes=written.paths[1], departments=departments)
     )
     return 0

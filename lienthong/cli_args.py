@@ -8,10 +8,11 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from compliance.periods import Month, PeriodError, Quarter, parse_day
+from i18n import N_, _
 
 T = TypeVar("T")
 
-DURATION = "a Prometheus duration: 30s, 5m, 4h"
+DURATION = N_("a Prometheus duration: 30s, 5m, 4h")
 
 
 def _bad_usage(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
@@ -36,9 +37,9 @@ def _rfc3339(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is not an RFC 3339 time") from None
+        raise ValueError(_("{text!r} is not an RFC 3339 time").format(text=text)) from None
     if value.tzinfo is None:
-        raise ValueError(f"{text!r} needs an offset, e.g. +07:00")
+        raise ValueError(_("{text!r} needs an offset, e.g. +07:00").format(text=text))
     return value
 
 
@@ -56,12 +57,15 @@ class HelpFormatter(argparse.HelpFormatter):
             and not action.required
             and default not in (None, False, argparse.SUPPRESS, [])
             and "default" not in text
+            and _("default") not in text
             and not isinstance(action, argparse._VersionAction | argparse._HelpAction)
         )
         if not shown:
             return action.help
         value = default.value if hasattr(default, "value") else default
-        return f"{text} (default: {value})" if text else f"default: {value}"
+        if not text:
+            return _("default: {value}").format(value=value)
+        return _("{help} (default: {value})").format(help=text, value=value)
 
 
 def use_help_formatter(parser: argparse.ArgumentParser) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from i18n import _
 from lienthong import settings
 from store import create_store_engine, upgrade
 from store.database import shown
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("db", help="the database schema")
+    parser = sub.add_parser("db", help=_("the database schema"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    up = actions.add_parser("upgrade", help="apply schema migrations")
+    up = actions.add_parser("upgrade", help=_("apply schema migrations (creates the database)"))
     settings.add_store_options(up)
     # Optional: an existing store without a province is claimed for this registry's.
     settings.add_registry_options(up)
@@ -31,8 +32,10 @@ def run_upgrade(args: argparse.Namespace) -> int:
     def starting(before: str | None, after: str) -> None:
         # Some migrations copy a table (0010: the daily rollup, ~90 s per 10 M rows).
         print(
-            f"{shown(url)}: upgrading the schema from {before or 'empty'} to {after}"
-            " (minutes on a large store: CHANGELOG.md says which migrations copy a table)",
+            _(
+                "{url}: upgrading the schema from {before} to {after} (minutes on a large"
+                " store: CHANGELOG.md says which migrations copy a table)"
+            ).format(url=shown(url), before=before or _("empty"), after=after),
             file=sys.stderr,
             flush=True,
         )
@@ -43,7 +46,11 @@ def run_upgrade(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if before == after:
-        print(f"{shown(url)}: schema already at {after}")
+        print(_("{url}: schema already at {after}").format(url=shown(url), after=after))
     else:
-        print(f"{shown(url)}: schema upgraded from {before or 'empty'} to {after}")
+        print(
+            _("{url}: schema upgraded from {before} to {after}").format(
+                url=shown(url), before=before or _("empty"), after=after
+            )
+        )
     return 0

@@ -33,18 +33,20 @@ MARKS = {
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "demo",
-        help="the simulator of the national systems, probes against it, metrics, status page",
+        help=_("the simulator of the national systems, probes against it, metrics, status page"),
     )
     parser.add_argument(
-        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="the service's address"
+        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help=_("the service's address")
     )
-    parser.add_argument("--db", default=DEMO_DB, metavar="URL", help=f"default {DEMO_DB}")
+    parser.add_argument(
+        "--db", default=DEMO_DB, metavar="URL", help=_("default {url}").format(url=DEMO_DB)
+    )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
-        help="a simulator fault from the start, e.g. csdl-dkdn:outage=true",
+        help=_("a simulator fault from the start, e.g. csdl-dkdn:outage=true"),
     )
     parser.set_defaults(run=run)
 
@@ -70,22 +72,29 @@ async def _demo(registry, listen, database, faults, live: bool) -> int:  # type:
             finally:
                 summary.cancel()
                 await asyncio.gather(summary, return_exceptions=True)
-                console.print("đang dừng: chờ các lần thăm dò đang chạy, ghi nốt dữ liệu đệm…")
-    console.print("đã dừng demo.")
+                console.print(
+                    _("stopping: waiting for the probes under way, writing what is buffered…")
+                )
+    console.print(_("demo stopped."))
     return 0
 
 
 def _print_urls(console: Console, demo: Demo) -> None:
     s, sim = demo.service_url, demo.simulator_url
     console.print(f"[bold]lienthong demo[/bold] — {demo.service.registry.province.name}")
-    console.print(f"  trang tình trạng   {s}/")
-    console.print(f"  số liệu (metrics)  {s}/metrics")
-    console.print(f"  kiểm tra sức khỏe  {s}/healthz")
-    console.print(f"  hệ thống giả lập   {sim}  (sự cố: {sim}/admin/faults)")
-    console.print(
-        f"  thử một sự cố:     curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn"
+    lines = (
+        (_("status page"), f"{s}/"),
+        (_("metrics"), f"{s}/metrics"),
+        (_("health check"), f"{s}/healthz"),
+        (_("simulator"), _("{url}  (faults: {url}/admin/faults)").format(url=sim)),
+        (
+            _("try a fault:"),
+            f"curl -X PUT -d '{{\"outage\": true}}' {sim}/admin/faults/csdl-dkdn",
+        ),
     )
-    console.print("  Ctrl-C để dừng.")
+    for label, value in lines:
+        console.print(f"  {label:<18} {value}")
+    console.print("  " + _("Ctrl-C to stop."))
 
 
 def _table(rows: list[ObligationStatus]) -> Table:

@@ -5,25 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from typing import Any
 
 from compliance.day_evidence import SHOWN_RECORDS, DayEvidence, EvidenceError, day_evidence
-from compliance.periods import parse_day
-from lienthong import settings
+from i18n import _
+from i18n.glossary import DAY_STATES
+from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from lienthong.terminal import shown
 from store import open_store
+from store.excusals import STATE_NAMES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "evidence", help="one day of one obligation: its state and why, its records, excusals"
+        "evidence", help=_("one day of one obligation: its state and why, its records, excusals")
     )
     parser.add_argument("--department", metavar="CODE", required=True)
     parser.add_argument("--system", metavar="CODE", required=True)
-    parser.add_argument("--day", metavar="YYYY-MM-DD", required=True)
+    parser.add_argument("--day", metavar="YYYY-MM-DD", type=cli_args.day, required=True)
     parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+        "--format", choices=("table", "json"), default="table", help=_("json: for scripts")
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -32,8 +35,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
-    day = parse_day(args.day)
-    engine = open_store(settings.database_url(args))
+    day: date = args.day
+    engine = open_store(settings.database_url(args), create=False)
     try:
         found = day_evidence(engine, registry, args.department, args.system, day)
     except EvidenceError as e:
@@ -79,25 +82,38 @@ def as_json(e: DayEvidence, tz: Any) -> dict[str, Any]:
 
 
 def print_table(e: DayEvidence, tz: Any) -> None:
-    probe_only = " (only by probes)" if e.state == "probe_only" else ""
-    print(f"{e.department} → {e.system}, {e.day}: {e.state_word}{probe_only}")
-    print(f"  why: {e.why}")
-    print(f"  sources that count: {', '.join(e.evidence)}")
+    state = _(DAY_STATES[e.state].name) if e.state in DAY_STATES else e.state_word
+    print(f"{e.department} → {e.system}, {e.day}: {state}")
+    print("  " + _("why: {why}").format(why=e.why))
+    print("  " + _("sources that count: {sources}").format(sources=", ".join(e.evidence)))
     listed = min(e.record_count, SHOWN_RECORDS)
-    print(f"  records: {e.record_count}" + (f" (first {listed} shown)" if listed else ""))
+    print(
+        "  "
+        + _("records: {n}").format(n=e.record_count)
+        + (_(" (first {shown} shown)").format(shown=listed) if listed else "")
+    )
     for r in e.records:
-        outcome = "success" if r.success else "failure"
-        ignored = "" if r.source in e.evidence else "  [source not counted]"
+        outcome = _("success") if r.success else _("failure")
+        ignored = "" if r.source in e.evidence else "  " + _("[source not counted]")
         print(
             f"    {r.ts.astimezone(tz):%H:%M:%S} {r.source:<8} {outcome:<8}"
             f" {shown(r.record_id or '-'):<20} {shown(r.detail)}{ignored}"
         )
     if not e.excusals:
-        print("  excusals: none")
+        print("  " + _("excusals: none"))
     for x in e.excusals:
-        print(
-            f"  excusal #{x.id} {x.state} ({x.first_day} to {x.last_day},"
-            f" {x.department or 'every department'}): {shown(x.reason)}"
-            f" — proposed by {shown(x.proposed_by)}"
-            + (f", {x.state} by {shown(x.decided_by)}" if x.decided_by else "")
+        state_name = _(STATE_NAMES.get(x.state, x.state))
+        line = _(
+            "excusal #{id} {state} ({first} to {last}, {scope}): {reason} — proposed by {by}"
+        ).format(
+            id=x.id,
+            state=state_name,
+            first=x.first_day,
+            last=x.last_day,
+            scope=x.department or _("every department"),
+            reason=shown(x.reason),
+            by=shown(x.proposed_by),
         )
+        if x.decided_by:
+            line += _(", {state} by {by}").format(state=state_name, by=shown(x.decided_by))
+        print("  " + line)

@@ -7,6 +7,8 @@ import gc
 import sys
 from pathlib import Path
 
+from i18n import N_, _, ngettext
+from i18n.numbers import number
 from intake import FORMATS, FileFormatError, FileResult, detect_format, ingest_file
 from lienthong import settings
 from registry.model import PLATFORMS
@@ -16,16 +18,20 @@ from store import open_store, sync_registry
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "ingest",
-        help="import transaction records (.jsonl or .csv), WSO2 analytics events or X-Road"
-        " operational records; a file with any invalid record stores nothing",
+        help=_(
+            "import transaction records (.jsonl or .csv), WSO2 analytics events or X-Road"
+            " operational records; a file with any invalid record stores nothing"
+        ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
     parser.add_argument(
         "--format",
         choices=("auto", *FORMATS),
         default="auto",
-        help="default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
-        " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named",
+        help=_(
+            "default: jsonl or csv from the file name; wso2 (API Manager analytics: log, JSON"
+            " lines or CSV) and xroad-opmon (X-Road operational monitoring records) must be named"
+        ),
     )
     parser.add_argument(
         "--platform",
@@ -45,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     formats = [detect_format(f) if args.format == "auto" else args.format for f in files]
     for f in files:
         if not f.is_file():
-            raise FileNotFoundError(2, "no such file", str(f))
+            raise FileNotFoundError(2, _("no such file"), str(f))
     engine = open_store(settings.database_url(args))
     sync_registry(engine, registry)
     # Everything loaded so far lives until exit: keep the garbage collector from
@@ -86,7 +92,7 @@ def _ingest_one(engine, registry, path: Path, fmt: str, platform: str | None) ->
         BarColumn(),
         TaskProgressColumn(),
         DownloadColumn(),
-        TextColumn("{task.fields[records]:,} records"),
+        TextColumn("{task.fields[records]:,} " + _("records")),
         TimeRemainingColumn(),
     )
     with Progress(*columns, transient=True) as bar:
@@ -110,55 +116,89 @@ def _print_result(r: FileResult) -> None:
             print(f"{r.path}:{line}: {error}", file=sys.stderr)
         listed = len({line for line, _ in r.errors})
         if r.invalid > listed:
-            print(f"{r.path}: … and {r.invalid - listed:,} more invalid records", file=sys.stderr)
+            print(
+                _("{path}: … and {n} more invalid records").format(
+                    path=r.path, n=number(r.invalid - listed)
+                ),
+                file=sys.stderr,
+            )
         print(
-            f"{r.path}: {r.records:,} {r.unit}, {r.invalid:,} invalid: nothing stored",
+            _("{path}: {records} {unit}, {invalid} invalid: nothing stored").format(
+                path=r.path, records=number(r.records), unit=_(r.unit), invalid=number(r.invalid)
+            ),
             file=sys.stderr,
         )
         return
     unmapped = sum(r.unmapped.values())
-    skipped = f", {unmapped:,} of no obligation (not stored)" if unmapped else ""
+    skipped = (
+        _(", {n} of no obligation (not stored)").format(n=number(unmapped)) if unmapped else ""
+    )
     conflicts = r.written.conflicts
-    reused = f" ({conflicts:,} of them with different content)" if conflicts else ""
+    reused = (
+        _(" ({n} of them with different content)").format(n=number(conflicts)) if conflicts else ""
+    )
     print(
-        f"{r.path}: {r.records:,} {r.unit}: {r.written.accepted:,} stored,"
-        f" {r.written.duplicates:,} duplicates{reused}{skipped}, in {r.seconds:.1f} s"
-        f" ({rate:,.0f} {r.unit}/s)"
+        _(
+            "{path}: {records} {unit}: {stored} stored, {duplicates} duplicates{reused}{skipped},"
+            " in {seconds} s ({rate} {unit}/s)"
+        ).format(
+            path=r.path,
+            records=number(r.records),
+            unit=_(r.unit),
+            stored=number(r.written.accepted),
+            duplicates=number(r.written.duplicates),
+            reused=reused,
+            skipped=skipped,
+            seconds=number(r.seconds, 1),
+            rate=number(rate),
+        )
     )
     for key, n in r.unmapped.most_common(MAX_UNMAPPED):
-        print(f"{r.path}:   no obligation for {key}: {n:,}")
+        print(f"{r.path}:   " + _("no obligation for {key}: {n}").format(key=key, n=number(n)))
     if len(r.unmapped) > MAX_UNMAPPED:
-        print(f"{r.path}:   … and {len(r.unmapped) - MAX_UNMAPPED:,} more")
+        print(
+            f"{r.path}:   " + _("… and {n} more").format(n=number(len(r.unmapped) - MAX_UNMAPPED))
+        )
     for note in r.notes:
         print(f"{r.path}: {note}")
     if r.written.replaced:
         print(
-            f"{r.path}: {r.written.replaced:,} {r.unit} stored from the producer's record"
-            " now as the client saw them"
+            _(
+                "{path}: {n} {unit} stored from the producer's record now as the client saw them"
+            ).format(path=r.path, n=number(r.written.replaced), unit=_(r.unit))
         )
     if r.written.conflicts:
         print(
-            f"{r.path}: warning: {_records(r.written.conflicts)} reuse an id with different"
-            " content (another system, time or outcome): the stored record was kept",
+            _(
+                "{path}: warning: {records} reuse an id with different content (another"
+                " system, time or outcome): the stored record was kept"
+            ).format(path=r.path, records=_records(r.written.conflicts)),
             file=sys.stderr,
         )
     if unmapped and not r.written.accepted and not r.written.duplicates:
         first = next(iter(r.unmapped))
         print(
-            f"{r.path}: warning: no {r.unit[:-1] if r.unit.endswith('s') else r.unit} maps to"
-            f" an obligation; the first was {first}: see the gateway: keys of the registry",
+            _(
+                "{path}: warning: no {unit} maps to an obligation; the first was {first}:"
+                " see the gateway: keys of the registry"
+            ).format(path=r.path, unit=_(SINGULAR.get(r.unit, r.unit)), first=first),
             file=sys.stderr,
         )
     if r.without_id:
         print(
-            f"{r.path}: note: {_records(r.without_id)} without an id: importing the file again"
-            " would count them again",
+            _(
+                "{path}: note: {records} without an id: importing the file again would count"
+                " them again"
+            ).format(path=r.path, records=_records(r.without_id)),
             file=sys.stderr,
         )
 
 
+# What a file's items are called in the summaries (intake's `unit`): marked for the catalogs.
+UNITS = (N_("records"), N_("events"), N_("exchanges"))
+SINGULAR = {"records": N_("record"), "events": N_("event"), "exchanges": N_("exchange")}
 MAX_UNMAPPED = 20  # (application, API) or (client, service) pairs listed one by one
 
 
 def _records(n: int) -> str:
-    return f"{n:,} record" if n == 1 else f"{n:,} records"
+    return ngettext("{n} record", "{n} records", n).format(n=number(n))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboards.yamlout import dump
+from i18n import _
 from lienthong import cli_args
 from lienthong.cli_args import DURATION
 from lienthong.errors import UsageError
@@ -24,10 +25,10 @@ TIMEOUT = 120.0  # seconds per province: a large province's month takes a few se
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("national", help="the ministry's view over every province")
+    parser = sub.add_parser("national", help=_("the ministry's view over every province"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     report = actions.add_parser(
-        "report", help="fetch every province's monthly report and write the national ranking"
+        "report", help=_("fetch every province's monthly report and write the national ranking")
     )
     report.add_argument("--month", required=True, metavar="YYYY-MM", type=cli_args.month)
     report.add_argument(
@@ -35,15 +36,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         required=True,
         nargs="+",
         metavar="URL",
-        help="each province's lienthong serve (e.g. https://lienthong.bacninh.gov.vn)",
+        help=_("each province's lienthong serve (e.g. https://lienthong.bacninh.gov.vn)"),
     )
     report.add_argument(
         "--format",
         choices=tuple(NATIONAL_FORMATS),
         default="json",
-        help="json and csv for scripts, xlsx and pdf for people",
+        help=_("json and csv for scripts, xlsx and pdf for people"),
     )
-    report.add_argument("--out", required=True, metavar="PATH", type=Path, help="file to write")
+    report.add_argument("--out", required=True, metavar="PATH", type=Path, help=_("file to write"))
     report.add_argument(
         "--tokens",
         metavar="FILE",
@@ -55,27 +56,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     render = actions.add_parser(
         "render",
-        help="the national Prometheus's federation config and rules, and the ranking dashboard",
+        help=_("the national Prometheus's federation config and rules, and the ranking dashboard"),
     )
-    render.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder to write")
+    render.add_argument("--out", required=True, type=Path, metavar="DIR", help=_("folder to write"))
     render.add_argument(
         "--federate",
         required=True,
         nargs="+",
         metavar="HOST:PORT",
-        help="each province's Prometheus (the one scraping its lienthong serve)",
+        help=_("each province's Prometheus (the one scraping its lienthong serve)"),
     )
     render.add_argument(
         "--interval",
         default="1m",
         metavar="DURATION",
-        help=f"scrape and rule interval ({DURATION})",
+        help=_("scrape and rule interval ({duration})").format(duration=_(DURATION)),
     )
     render.add_argument(
         "--aggregates",
         action="store_true",
-        help="federate only the provinces' sums (they load provincial-rules.yml):"
-        " for commune-level registries",
+        help=_(
+            "federate only the provinces' sums (they load provincial-rules.yml):"
+            " for commune-level registries"
+        ),
     )
     render.set_defaults(run=run_render)
 
@@ -83,7 +86,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run_report(args: argparse.Namespace) -> int:
     month = str(args.month)
     if not args.out.parent.is_dir():
-        raise UsageError(f"cannot write {args.out}: folder {args.out.parent} does not exist")
+        raise UsageError(
+            _("cannot write {out}: folder {folder} does not exist").format(
+                out=args.out, folder=args.out.parent
+            )
+        )
     tokens = _tokens(args.tokens)
     fetched = [(url, fetch_report(url, month, _token_for(url, tokens))) for url in args.source]
     try:
@@ -92,8 +99,14 @@ def run_report(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     write_atomically(args.out, lambda f: NATIONAL_FORMATS[args.format](ranking, f))
     best = ranking.provinces[0] if ranking.provinces else None
-    lead = f"; first {best.name} ({best.share.ratio})" if best else ""
-    print(f"{args.out}: {month}: {len(ranking.provinces)} provinces ranked{lead}")
+    lead = (
+        _("; first {name} ({ratio})").format(name=best.name, ratio=best.share.ratio) if best else ""
+    )
+    print(
+        _("{out}: {month}: {n} provinces ranked{lead}").format(
+            out=args.out, month=month, n=len(ranking.provinces), lead=lead
+        )
+    )
     return 0
 
 
@@ -135,16 +148,20 @@ def _tokens(path: Path | None) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{path}: not valid TOML: {e}") from None
+        raise UsageError(_("{path}: not valid TOML: {error}").format(path=path, error=e)) from None
     if not all(isinstance(v, str) for v in data.values()):
-        raise UsageError(f"{path}: each source's token must be a string")
+        raise UsageError(_("{path}: each source's token must be a string").format(path=path))
     return {k.rstrip("/"): v for k, v in data.items()}
 
 
 def _token_for(url: str, tokens: dict[str, str]) -> str:
     token = tokens.get(url.rstrip("/")) or os.environ.get(TOKEN_ENV)
     if not token:
-        raise UsageError(f"{url}: no read token (give --tokens FILE or set {TOKEN_ENV})")
+        raise UsageError(
+            _("{url}: no read token (give --tokens FILE or set {env})").format(
+                url=url, env=TOKEN_ENV
+            )
+        )
     return token
 
 
@@ -159,9 +176,13 @@ def fetch_report(url: str, month: str, token: str) -> dict[str, Any]:
         raise UsageError(f"{address}: HTTP {e.code} {e.reason}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as e:
         reason = getattr(e, "reason", e)
-        raise UsageError(f"{address}: cannot fetch: {reason}") from None
+        raise UsageError(
+            _("{address}: cannot fetch: {reason}").format(address=address, reason=reason)
+        ) from None
     except ValueError as e:
-        raise UsageError(f"{address}: not a JSON report: {e}") from None
+        raise UsageError(
+            _("{address}: not a JSON report: {error}").format(address=address, error=e)
+        ) from None
     if not isinstance(found, dict):
-        raise UsageError(f"{address}: not a JSON report")
+        raise UsageError(_("{address}: not a JSON report").format(address=address))
     return found

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from i18n import _
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from registry import Registry, load_files, resolve
@@ -19,55 +20,57 @@ from reports.files import write_text_atomically
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("registry", help="check and show the registry")
+    parser = sub.add_parser("registry", help=_("check and show the registry"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    validate = actions.add_parser("validate", help="check registry files (FILE:LINE: message)")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (merged)")
+    validate = actions.add_parser("validate", help=_("check registry files (FILE:LINE: message)"))
+    validate.add_argument("paths", nargs="*", metavar="PATH", help=_("files or folders (merged)"))
     settings.add_registry_options(validate)
     validate.set_defaults(run=run_validate)
 
-    show = actions.add_parser("show", help="the obligations as a table, or JSON for scripts")
+    show = actions.add_parser("show", help=_("the obligations as a table, or JSON for scripts"))
     show.add_argument(
-        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+        "--format", choices=("table", "json"), default="table", help=_("json: for scripts")
     )
     show.add_argument(
         "--on",
         metavar="YYYY-MM-DD",
         type=cli_args.day,
-        help="only the obligations in force that day",
+        help=_("only the obligations in force that day"),
     )
     settings.add_registry_options(show)
     show.set_defaults(run=run_show)
 
     history = actions.add_parser(
-        "history", help="a department's or system's lineage, or every change of the registry"
+        "history", help=_("a department's or system's lineage, or every change of the registry")
     )
-    history.add_argument("code", nargs="?", metavar="CODE", help="a department or system code")
+    history.add_argument("code", nargs="?", metavar="CODE", help=_("a department or system code"))
     history.add_argument(
-        "--format", choices=("text", "json"), default="text", help="json: for scripts"
+        "--format", choices=("text", "json"), default="text", help=_("json: for scripts")
     )
     settings.add_registry_options(history)
     history.set_defaults(run=run_history)
 
     merge = actions.add_parser(
         "merge",
-        help="write a department's or system's merger into registry files (shows the diff first)",
+        help=_(
+            "write a department's or system's merger into registry files (shows the diff first)"
+        ),
     )
     old = merge.add_mutually_exclusive_group(required=True)
-    old.add_argument("--department", metavar="OLD", help="the department that merges away")
-    old.add_argument("--system", metavar="OLD", help="the system that merges away")
-    merge.add_argument("--into", metavar="NEW", required=True, help="its successor's code")
+    old.add_argument("--department", metavar="OLD", help=_("the department that merges away"))
+    old.add_argument("--system", metavar="OLD", help=_("the system that merges away"))
+    merge.add_argument("--into", metavar="NEW", required=True, help=_("its successor's code"))
     merge.add_argument(
         "--on",
         metavar="YYYY-MM-DD",
         type=cli_args.day,
         required=True,
-        help="the successor's first day",
+        help=_("the successor's first day"),
     )
-    merge.add_argument("--name", help="the successor's name, to create it when it is not there")
-    merge.add_argument("--yes", action="store_true", help="write without asking")
-    merge.add_argument("files", nargs="+", metavar="FILE", help="the registry files to edit")
+    merge.add_argument("--name", help=_("the successor's name, to create it when it is not there"))
+    merge.add_argument("--yes", action="store_true", help=_("write without asking"))
+    merge.add_argument("files", nargs="+", metavar="FILE", help=_("the registry files to edit"))
     merge.set_defaults(run=run_merge)
 
 
@@ -76,9 +79,16 @@ def run_validate(args: argparse.Namespace) -> int:
     files = [f for spec in specs for f in resolve(spec)]
     registry = load_files(files)
     print(
-        f"ok: {len(registry.obligations)} obligations, {len(registry.departments)} departments,"
-        f" {len(registry.systems)} systems ({registry.province.name}) in"
-        f" {', '.join(str(f) for f in files)}"
+        _(
+            "ok: {obligations} obligations, {departments} departments, {systems} systems"
+            " ({province}) in {files}"
+        ).format(
+            obligations=len(registry.obligations),
+            departments=len(registry.departments),
+            systems=len(registry.systems),
+            province=registry.province.name,
+            files=", ".join(str(f) for f in files),
+        )
     )
     return 0
 
@@ -140,16 +150,20 @@ def run_show(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
-    title = f"{province.name} ({province.code}): {len(rows)} obligations"
+    title = _("{province} ({code}): {n} obligations").format(
+        province=province.name, code=province.code, n=len(rows)
+    )
     if day is not None:
-        title += f" in force on {day}"
+        title += _(" in force on {day}").format(day=day)
     if standing is not None:
-        title += f" · standing department {standing}"
+        title += _(" · standing department {code}").format(code=standing)
     table = Table(title=title, show_lines=False, expand=False)
-    for column in ("#", "Department", "National system", "Kind", "Basis", "Since", "Until"):
+    columns = ("#", _("Department"), _("National system"), _("Kind"), _("Basis"), _("Since"),
+               _("Until"))  # fmt: skip
+    for column in columns:
         table.add_column(column, overflow="fold")
     for i, r in enumerate(rows, start=1):
-        kind = r["kind"] + (" (derived)" if r["derived"] else "")
+        kind = r["kind"] + (_(" (derived)") if r["derived"] else "")
         table.add_row(
             str(i),
             f"{r['department_name']}\n[dim]{r['department']}[/dim]",
@@ -180,7 +194,9 @@ def run_history(args: argparse.Namespace) -> int:
     try:
         story = lineage(registry, args.code)
     except KeyError:
-        raise UsageError(f"no department or system {args.code!r} in the registry") from None
+        raise UsageError(
+            _("no department or system {code!r} in the registry").format(code=args.code)
+        ) from None
     if args.format == "json":
         json.dump(story, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -190,38 +206,55 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def _span(since: str | None, until: str | None) -> str:
-    return f"{since or '…'} → {until or 'now'}"
+    return f"{since or '…'} → {until or _('now')}"
 
 
 def _lineage_lines(story: dict[str, Any]) -> list[str]:
     """A lineage for people: what it was, what it merged from and into, its duties."""
+    kinds = {"department": _("department"), "system": _("system")}
     lines = [
-        f"{story['type']} {story['code']}: {story['name']}",
-        f"  exists: {_span(story['since'], story['until'])}",
+        f"{kinds.get(story['type'], story['type'])} {story['code']}: {story['name']}",
+        "  " + _("exists: {span}").format(span=_span(story["since"], story["until"])),
     ]
     for x in story["merged_from"]:
-        lines.append(f"  merged from: {x['code']} ({x['name']}) on {x['until']}")
+        lines.append(
+            "  "
+            + _("merged from: {code} ({name}) on {day}").format(
+                code=x["code"], name=x["name"], day=x["until"]
+            )
+        )
     if story["merged_into"]:
-        lines.append(f"  merged into: {story['merged_into']} on {story['until']}")
+        lines.append(
+            "  "
+            + _("merged into: {code} on {day}").format(
+                code=story["merged_into"], day=story["until"]
+            )
+        )
     if story["note"]:
-        lines.append(f"  note: {story['note']}")
+        lines.append("  " + _("note: {note}").format(note=story["note"]))
     for p in story.get("standing", []):
-        lines.append(f"  standing department: {_span(p['since'], p['until'])}")
+        lines.append(
+            "  " + _("standing department: {span}").format(span=_span(p["since"], p["until"]))
+        )
     for p in story.get("owners", []):
         note = f" ({p['note']})" if p["note"] else ""
-        lines.append(f"  owner: {p['name']}, {_span(p['since'], p['until'])}{note}")
-    lines.append("  duties:")
+        lines.append(
+            "  "
+            + _("owner: {name}, {span}").format(name=p["name"], span=_span(p["since"], p["until"]))
+            + note
+        )
+    lines.append("  " + _("duties:"))
     for d in story["duties"]:
-        derived = ", derived" if d["derived"] else ""
+        derived = _(", derived") if d["derived"] else ""
         who = d.get("system") or d.get("department")
         line = f"    {who} ({d['kind']}{derived}): {_span(d['since'], d['until'])}"
         if d.get("from"):
-            line += f"; continues {', '.join(d['from'])}'s"
+            line += _("; continues {codes}'s").format(codes=", ".join(d["from"]))
         if d.get("to"):
-            line += f"; passes to {', '.join(d['to'])}"
+            line += _("; passes to {codes}").format(codes=", ".join(d["to"]))
         lines.append(line)
     if not story["duties"]:
-        lines.append("    (none)")
+        lines.append("    " + _("(none)"))
     return lines
 
 
@@ -253,13 +286,13 @@ def run_merge(args: argparse.Namespace) -> int:
     for message in plan.messages:
         print(f"# {message}")
     if not plan.texts:
-        print("nothing to change")
+        print(_("nothing to change"))
         return 0
-    if not args.yes and not _confirm("write these changes? [y/N] "):
-        raise UsageError("nothing written (answer y, or give --yes)")
+    if not args.yes and not _confirm(_("write these changes? [y/N] ")):
+        raise UsageError(_("nothing written (answer y, or give --yes)"))
     for path, text in plan.texts.items():
         write_text_atomically(path, text)
-    print(f"written: {', '.join(str(p) for p in plan.texts)}")
+    print(_("written: {files}").format(files=", ".join(str(p) for p in plan.texts)))
     return 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +15,9 @@ from compliance.packs import department_pack, pack_department
 from compliance.periods import Month, Quarter
 from compliance.quarterly import build_period_report
 from i18n import _
+from i18n.glossary import STATUSES
 from lienthong import cli_args, settings
 from lienthong.errors import BadUsage, UsageError
-from lienthong.serve_config import load_config
 from reports import (
     FORMATS,
     Filing,
@@ -31,7 +30,6 @@ from reports.provenance import provenance
 from reports.scheduled import holds_records
 from reports.settings import ReportSettings
 from reports.tabular import write_csv
-from reports.words import LANGS
 from store import open_store, sync_registry
 from store.database import shown
 
@@ -58,49 +56,52 @@ def collector_paused() -> Iterator[None]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
-        help="the compliance export of a month or a quarter",
-        description="The compliance export: JSON and CSV for scripts, XLSX and PDF for people.",
+        help=_("the compliance export of a month or a quarter"),
+        description=_("The compliance export: JSON and CSV for scripts, XLSX and PDF for people."),
     )
     period = parser.add_mutually_exclusive_group(required=True)
     period.add_argument(
-        "--month", metavar="YYYY-MM", type=cli_args.month, help="a month (e.g. 2026-10)"
+        "--month", metavar="YYYY-MM", type=cli_args.month, help=_("a month (e.g. 2026-10)")
     )
     period.add_argument(
         "--quarter",
         metavar="YYYYQn",
         type=cli_args.quarter,
-        help="each month of the quarter and the quarter as a whole (e.g. 2026Q3)",
+        help=_("each month of the quarter and the quarter as a whole (e.g. 2026Q3)"),
     )
     parser.add_argument(
         "--format",
         choices=tuple(FORMATS),
-        default="json",
-        help="json and csv for scripts, xlsx, pdf and docx (the PDF's document, editable) for people",
+        help=_(
+            "json and csv for scripts, the others for people (default: --out's extension,"
+            " else json)"
+        ),
     )
     parser.add_argument(
-        "--out", metavar="PATH", default="-", help="file to write (default: stdout)"
-    )
-    parser.add_argument(
-        "--lang", choices=LANGS, default="vi", help="for people's formats (default: vi)"
+        "--out", metavar="PATH", default="-", help=_("file to write (default: stdout)")
     )
     parser.add_argument(
         "--excel",
         action="store_true",
-        help="CSV for Excel in the --lang locale: UTF-8 with a BOM; vi: ';' between cells"
-        " and a decimal comma, en: ',' and a decimal point",
+        help=_(
+            "CSV for Excel in the --lang locale: UTF-8 with a BOM; vi: ';' between cells"
+            " and a decimal comma, en: ',' and a decimal point"
+        ),
     )
     parser.add_argument(
         "--department",
         metavar="CODE",
-        help="one department's pack: the same report for that department alone",
+        help=_("one department's pack: the same report for that department alone"),
     )
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
         type=cli_args.day,
-        help="the period as it stood at the end of this day (default: today, or the"
-        " period's end; a current quarter stops at its reporting deadline, the 24th of its"
-        " last month)",
+        help=_(
+            "the period as it stood at the end of this day (default: today, or the"
+            " period's end; a current quarter stops at its reporting deadline, the 24th of its"
+            " last month)"
+        ),
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
@@ -110,13 +111,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _document_settings(args: argparse.Namespace) -> ReportSettings:
     """The config's `[report]` table (`--config`, else LIENTHONG_CONFIG): the filed document's
     code, signer and recipients; without a config, blanks for the office to fill in."""
-    path = getattr(args, "config", None) or os.environ.get("LIENTHONG_CONFIG")
-    return load_config(Path(path)).report if path else NO_SETTINGS
+    return settings.config(args).report if settings.config_path(args) else NO_SETTINGS
+
+
+def format_of(given: str | None, out: str) -> str:
+    """`--format`, else `--out`'s extension, else JSON; a format contradicting the extension
+    is bad usage (contract 1.2: `--out bc.pdf` must never hold JSON)."""
+    suffix = Path(out).suffix.lower().lstrip(".") if out != "-" else ""
+    implied = suffix if suffix in FORMATS else None
+    if given is not None and implied is not None and given != implied:
+        raise BadUsage(
+            _("--format {given} contradicts --out {out} (a .{suffix} file)").format(
+                given=given, out=out, suffix=suffix
+            )
+        )
+    return given or implied or "json"
 
 
 def run(args: argparse.Namespace) -> int:
+    args.format = format_of(args.format, args.out)
+    lang = settings.lang(args)
     if args.excel and args.format != "csv":
-        raise BadUsage("--excel is for --format csv (XLSX opens in Excel as it is)")
+        raise BadUsage(_("--excel is for --format csv (XLSX opens in Excel as it is)"))
     document = _document_settings(args)  # a bad config fails before any work
     period: Month | Quarter = args.quarter or args.month
     as_of: date | None = args.as_of
@@ -126,9 +142,15 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     to_stdout = args.out == "-"
     if not to_stdout and not out.parent.is_dir():
-        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+        raise UsageError(
+            _("cannot write {out}: folder {folder} does not exist").format(
+                out=out, folder=out.parent
+            )
+        )
     if to_stdout and FORMATS[args.format].binary and sys.stdout.isatty():
-        raise UsageError(f"{args.format} is a binary format: give --out PATH")
+        raise UsageError(
+            _("{format} is a binary format: give --out PATH").format(format=args.format)
+        )
     url = settings.database_url(args)
     engine = open_store(url, create=False)
     try:
@@ -159,12 +181,12 @@ def run(args: argparse.Namespace) -> int:
         report,
         registry,
         provenance(settings.registry_spec(args), url),
-        args.lang,
+        lang,
         document,
     )
     if args.excel:
         text = io.StringIO(newline="")
-        write_csv(report, text, excel=args.lang)
+        write_csv(report, text, excel=lang)
         if to_stdout:
             sys.stdout.buffer.write(text.getvalue().encode("utf-8"))
             sys.stdout.buffer.flush()
@@ -180,9 +202,23 @@ def run(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for row in report.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    scope = f" {args.department}" if args.department else ""
+    summary = ", ".join(
+        f"{n} {_(STATUSES[status].name).lower() if status in STATUSES else status}"
+        for status, n in sorted(counts.items())
+    )
+    line = (
+        _("{out}: {period} {department} as of {as_of}: {n} obligations ({summary})")
+        if args.department
+        else _("{out}: {period} as of {as_of}: {n} obligations ({summary})")
+    )
     print(
-        f"{out}: {period}{scope} as of {report.as_of}: {len(report.rows)} obligations ({summary})"
+        line.format(
+            out=out,
+            period=period,
+            department=args.department,
+            as_of=report.as_of,
+            n=len(report.rows),
+            summary=summary,
+        )
     )
     return 0

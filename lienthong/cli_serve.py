@@ -21,16 +21,17 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from i18n import N_, Lang, _
+from i18n.logs import TranslatingFormatter
 from intake.sources.runner import Sources
 from lienthong import settings
 from lienthong.errors import UsageError, UsageErrors
-from lienthong.serve_config import ServeConfig, load_config, parse_listen
+from lienthong.serve_config import ServeConfig, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from lienthong.service import create_service, while_leading
 from probes.auth import secret_problems
@@ -45,26 +46,28 @@ log = logging.getLogger("lienthong.serve")
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "serve", help="run the probes and the HTTP service (metrics, status page, push API)"
+        "serve", help=_("run the probes and the HTTP service (metrics, status page, push API)")
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
     parser.add_argument(
-        "--listen", metavar="HOST:PORT", help="address of the HTTP service (default 127.0.0.1:9464)"
+        "--listen",
+        metavar="HOST:PORT",
+        help=_("address of the HTTP service (default 127.0.0.1:9464)"),
     )
     parser.add_argument(
         "--shard",
         metavar="I/N",
-        help="probe and export shard I of N of the obligations (overrides [probes] shard)",
+        help=_("probe and export shard I of N of the obligations (overrides [probes] shard)"),
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)
     parser.set_defaults(run=run)
 
 
-def setup_logging() -> None:
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s"
-    )
+def setup_logging(lang: Lang) -> None:
+    """Log lines on stderr, in the service's language (each message translated as written)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(TranslatingFormatter(lang, "%(asctime)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
@@ -86,15 +89,18 @@ def check_probe_secrets(registry: Registry) -> None:
     if users:
         raise UsageErrors(
             [
-                f"{problem} (probe of {probes[0]}"
-                + (f" and {len(probes) - 1} more)" if len(probes) > 1 else ")")
+                (
+                    _("{problem} (probe of {probe} and {n} more)")
+                    if len(probes) > 1
+                    else _("{problem} (probe of {probe})")
+                ).format(problem=problem, probe=probes[0], n=len(probes) - 1)
                 for problem, probes in users.items()
             ]
         )
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = settings.config(args)
     if args.shard is not None:
         try:
             shard = Shard.parse(args.shard)
@@ -102,18 +108,22 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--shard: {e}") from None
         config = config.model_copy(update={"probes": replace(config.probes, shard=shard)})
     host, port = parse_listen(args.listen or config.listen)
-    url = settings.database_url(args, config.database)
-    spec = settings.registry_spec(args, config.registry)
+    url = settings.database_url(args)
+    spec = settings.registry_spec(args)
     # No cyclic collection while starting: nearly all that start-up builds (registry,
     # probe targets, figures, the metrics' text) lives as long as the service, and the
     # collections its allocations set off walked it again and again (seconds at
     # 100,000 obligations). `settle_heap` freezes it all and turns them back on.
     gc.disable()
-    registry = load_registry(spec)
-    gc.freeze()  # out of the collector's sight for good: it holds no garbage
-    if config.probes.enabled:
-        check_probe_secrets(registry)
-    store = open_store(url)
+    try:
+        registry = load_registry(spec)
+        gc.freeze()  # out of the collector's sight for good: it holds no garbage
+        if config.probes.enabled:
+            check_probe_secrets(registry)
+        store = open_store(url)
+    except BaseException:
+        gc.enable()  # a start refused leaves the collector on (for a caller in-process)
+        raise
 
     def build(registry: Registry, started: asyncio.Event) -> web.Application:
         return service_app(config, registry, store, spec, url, started)
@@ -129,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sync_registry(store, registry)
         sock = bound_socket(host, port)
-        setup_logging()
+        setup_logging(settings.lang(args))
         return asyncio.run(_serve(build, registry, reload, sock))
     finally:
         store.dispose()
@@ -198,8 +208,10 @@ async def _serve(
             started.set()
             base = url_of(sock)
             print(
-                f"lienthong serve: status page {base}/ · metrics {base}/metrics"
-                f" · health {base}/healthz · push API {base}/api/v1/transactions",
+                _(
+                    "lienthong serve: status page {base}/ · metrics {base}/metrics"
+                    " · health {base}/healthz · push API {base}/api/v1/transactions"
+                ).format(base=base),
                 flush=True,
             )
             try:
@@ -217,7 +229,7 @@ async def _serve(
                     settle_heap()
                     started.set()
                     log.info(
-                        "registry reloaded: %d obligations, %d departments",
+                        N_("registry reloaded: %d obligations, %d departments"),
                         len(fresh.obligations),
                         len(fresh.departments),
                     )
@@ -226,7 +238,7 @@ async def _serve(
     finally:
         loop.remove_signal_handler(signal.SIGHUP)
         sock.close()
-    print("lienthong serve: stopped", file=sys.stderr)
+    print(_("lienthong serve: stopped"), file=sys.stderr)
     return 0
 
 
@@ -267,14 +279,18 @@ async def _first(*events: asyncio.Event) -> None:
 
 async def _reloaded(reload: Callable[[], Registry]) -> Registry | None:
     """The new registry, or None (logged) when it cannot be used: the running one stays."""
-    log.info("SIGHUP: reloading the registry")
+    log.info(N_("SIGHUP: reloading the registry"))
     try:
         return await asyncio.to_thread(reload)
     except RegistryError as e:
-        reason = f"{len(e.problems)} problems; first: {e.problems[0]}" if e.problems else str(e)
+        reason = (
+            _("{n} problems; first: {problem}").format(n=len(e.problems), problem=e.problems[0])
+            if e.problems
+            else str(e)
+        )
     except (UsageError, OSError) as e:
         reason = str(e)
     except SQLAlchemyError as e:
-        reason = f"database error: {first_line(e)}"
-    log.error("registry not reloaded, the running one is kept: %s", reason)
+        reason = _("database error: {error}").format(error=first_line(e))
+    log.error(N_("registry not reloaded, the running one is kept: %s"), reason)
     return None

@@ -9,6 +9,7 @@ import socket
 
 from aiohttp import web
 
+from i18n import _
 from lienthong import settings
 from lienthong.errors import BadUsage
 from lienthong.serve_config import parse_listen
@@ -24,27 +25,29 @@ SECRET_ENV = "LIENTHONG_SIM_CLIENT_SECRET"
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "simulate", help="the simulator of the national systems, with fault injection"
+        "simulate", help=_("the simulator of the national systems, with fault injection")
     )
     parser.add_argument(
-        "--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help="default 127.0.0.1:8081"
+        "--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help=_("default 127.0.0.1:8081")
     )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="SYSTEM:KEY=VALUE[,KEY=VALUE]",
-        help="a fault from the start, e.g. csdl-dkdn:outage=true or ho-tich:sequence=ok+error_body",
+        help=_(
+            "a fault from the start, e.g. csdl-dkdn:outage=true or ho-tich:sequence=ok+error_body"
+        ),
     )
     parser.add_argument(
         "--token-life",
         type=int,
         default=3600,
         metavar="SECONDS",
-        help="how long an issued token is valid, in seconds",
+        help=_("how long an issued token is valid, in seconds"),
     )
     parser.add_argument(
-        "--open", action="store_true", help="answer API calls without a token (for benchmarks)"
+        "--open", action="store_true", help=_("answer API calls without a token (for benchmarks)")
     )
     settings.add_registry_options(parser)
     parser.set_defaults(run=run)
@@ -58,7 +61,9 @@ def faults_from_flags(flags: list[str], systems: set[str]) -> dict[str, Fault]:
         except ValueError as e:
             raise BadUsage(first_line(e)) from None
         if system not in systems:
-            raise BadUsage(f"--fault {flag!r}: unknown system {system!r}")
+            raise BadUsage(
+                _("--fault {flag!r}: unknown system {system!r}").format(flag=flag, system=system)
+            )
         faults[system] = fault
     return faults
 
@@ -92,8 +97,18 @@ async def _simulate(app: web.Application, sock: socket.socket, systems: list[str
 
 
 def _announce(base: str, systems: list[str]) -> None:
-    print(f"lienthong simulate: {len(systems)} national systems at {base}")
-    print(f"  token:  POST {base}/token (Basic {ID_ENV}:{SECRET_ENV}, default demo client)")
+    print(_("lienthong simulate: {n} national systems at {base}").format(n=len(systems), base=base))
+    print(
+        "  "
+        + _("token:  POST {base}/token (Basic {id}:{secret}, default demo client)").format(
+            base=base, id=ID_ENV, secret=SECRET_ENV
+        )
+    )
     for system in systems:
         print(f"  {system:22} {base}{base_path(system)}/...")
-    print(f"  faults: GET|DELETE {base}/admin/faults, PUT|DELETE {base}/admin/faults/SYSTEM")
+    print(
+        "  "
+        + _("faults: GET|DELETE {base}/admin/faults, PUT|DELETE {base}/admin/faults/SYSTEM").format(
+            base=base
+        )
+    )

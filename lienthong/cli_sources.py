@@ -14,7 +14,6 @@ from i18n import _
 from intake.sources import kind_of
 from intake.sources.common import SourceBase
 from lienthong import settings
-from lienthong.serve_config import load_config
 from store import open_store
 from store.sources import SourceRow, read_sources
 
@@ -88,8 +87,8 @@ def _env_config() -> Path | None:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    config = load_config(args.config or _env_config())
-    engine = open_store(settings.database_url(args, config.database), create=False)
+    config = settings.config(args)
+    engine = open_store(settings.database_url(args), create=False)
     try:
         stored = read_sources(engine)
     finally:

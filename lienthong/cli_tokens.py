@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from i18n import _
 from lienthong import settings
 from lienthong.errors import UsageError
 from lienthong.terminal import shown
@@ -22,48 +23,55 @@ from store.tokens import (
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("tokens", help="push-API tokens: issue, list, revoke")
+    parser = sub.add_parser("tokens", help=_("push-API tokens: issue, list, revoke"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     issue = actions.add_parser(
-        "issue", help="a new token, printed once, alone on the last line of stdout"
+        "issue", help=_("a new token, printed once, alone on the last line of stdout")
     )
     scope = issue.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--department", metavar="CODE", help="the one department it may submit for")
+    scope.add_argument(
+        "--department", metavar="CODE", help=_("the one department it may submit for")
+    )
     scope.add_argument(
         "--all-departments",
         action="store_true",
-        help="may submit for every department (the provincial gateway operator)",
+        help=_("may submit for every department (the provincial gateway operator)"),
     )
     scope.add_argument(
         "--read-reports",
         action="store_true",
-        help="may only read the monthly reports (GET /api/v1/reports/YYYY-MM: the ministry);"
-        " the same as --scope read",
+        help=_(
+            "may only read the monthly reports (GET /api/v1/reports/YYYY-MM: the ministry);"
+            " the same as --scope read"
+        ),
     )
-    issue.add_argument("--label", metavar="TEXT", help="a note for `tokens list` (who holds it)")
+    issue.add_argument("--label", metavar="TEXT", help=_("a note for `tokens list` (who holds it)"))
     issue.add_argument(
         "--scope",
         choices=SCOPES,
         default="push",
-        help="push: records and explanations through the push API (default); explain: sign in"
-        " to the department's page and file explanations only; read: read the monthly reports",
+        help=_(
+            "push: records and explanations through the push API (default); explain: sign in"
+            " to the department's page and file explanations only; read: read the monthly"
+            " reports"
+        ),
     )
     settings.add_store_options(issue)
     settings.add_registry_options(issue)
     issue.set_defaults(run=run_issue)
 
-    listing = actions.add_parser("list", help="every token: prefix, scope, label, dates")
+    listing = actions.add_parser("list", help=_("every token: prefix, scope, label, dates"))
     listing.add_argument(
-        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+        "--format", choices=("table", "json"), default="table", help=_("json: for scripts")
     )
     settings.add_store_options(listing)
     settings.add_registry_options(listing)  # its timezone is the table's
     listing.set_defaults(run=run_list)
 
-    revoke = actions.add_parser("revoke", help="take a token back (by its prefix or whole)")
+    revoke = actions.add_parser("revoke", help=_("take a token back (by its prefix or whole)"))
     revoke.add_argument(
-        "token", metavar="TOKEN", help="the prefix `tokens list` shows, or the token"
+        "token", metavar="TOKEN", help=_("the prefix `tokens list` shows, or the token")
     )
     settings.add_store_options(revoke)
     revoke.set_defaults(run=run_revoke)
@@ -74,9 +82,11 @@ def run_issue(args: argparse.Namespace) -> int:
     if department is not None:
         registry = settings.registry(args)
         if not registry.has_department(department):
-            raise UsageError(f"unknown department code {department!r} in the registry")
+            raise UsageError(
+                _("unknown department code {code!r} in the registry").format(code=department)
+            )
     scope = READ if args.read_reports else args.scope
-    engine = open_store(settings.database_url(args))
+    engine = open_store(settings.database_url(args), create=False)
     try:
         token = issue_token(engine, department, args.label, scope)
     except TokenError as e:
@@ -84,10 +94,18 @@ def run_issue(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if scope == READ:
-        print(f"read-only reports token ({token[:11]}…); it is shown only this once:")
+        print(
+            _("read-only reports token ({prefix}…); it is shown only this once:").format(
+                prefix=token[:11]
+            )
+        )
     else:
-        who = department or "all departments"
-        print(f"{scope} token for {who} ({token[:11]}…); it is shown only this once:")
+        who = department or _("all departments")
+        print(
+            _("{scope} token for {who} ({prefix}…); it is shown only this once:").format(
+                scope=scope, who=who, prefix=token[:11]
+            )
+        )
     print(token)
     return 0
 
@@ -103,11 +121,12 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     if not tokens:
-        print("no tokens issued: `lienthong tokens issue --department CODE`")
+        print(_("no tokens issued: `lienthong tokens issue --department CODE`"))
         return 0
     tz = settings.registry(args).tz  # people read local time; JSON keeps UTC offsets
-    print(f"times in {tz.key}")
-    print(f"{'prefix':<12} {'department':<20} {'scope':<8} {'issued':<16} {'revoked':<16} label")
+    print(_("times in {zone}").format(zone=tz.key))
+    heads = (_("prefix"), _("department"), _("scope"), _("issued"), _("revoked"), _("label"))
+    print(f"{heads[0]:<12} {heads[1]:<20} {heads[2]:<8} {heads[3]:<16} {heads[4]:<16} {heads[5]}")
     for t in tokens:
         issued = f"{t.created.astimezone(tz):%Y-%m-%d %H:%M}"
         revoked = f"{t.revoked.astimezone(tz):%Y-%m-%d %H:%M}" if t.revoked else "-"
@@ -136,5 +155,9 @@ def run_revoke(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     finally:
         engine.dispose()
-    print(f"revoked token {found.prefix}… ({found.who}); the server refuses it within seconds")
+    print(
+        _("revoked token {prefix}… ({who}); the server refuses it within seconds").format(
+            prefix=found.prefix, who=found.who
+        )
+    )
     return 0

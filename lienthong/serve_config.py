@@ -1,7 +1,8 @@
 """The `lienthong serve` config file (TOML): every key optional, unknown keys refused.
 
-Precedence for each setting: command-line flag, then the config file, then
-the environment (`LIENTHONG_DB`, `LIENTHONG_REGISTRY`), then the default.
+Every command reads it (`--config`, env `LIENTHONG_CONFIG`): its `database`, `registry`
+and `lang` apply to all of them, in the order lienthong/settings.py writes (flag, then
+environment, then this file, then the default).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pydantic import (
 from api.push import PushOptions
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
+from i18n import N_, Lang, _
 from intake.sources import SourceBase, parse_sources
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
@@ -67,6 +69,7 @@ class ServeConfig(BaseModel):
     listen: str = DEFAULT_LISTEN
     database: str | None = None
     registry: str | None = None
+    lang: Lang | None = None
     probes: ProbesTable = ProbesTable()
     recorder: RecorderOptions = RecorderOptions()
     metrics: MetricsOptions = MetricsOptions()
@@ -93,6 +96,23 @@ class ServeConfig(BaseModel):
         )
 
 
+# pydantic's messages for the mistakes a config file's author makes most, in the user's
+# language (its own words in English; another mistake is said in pydantic's English).
+PYDANTIC_MESSAGES = {
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "missing": N_("Field required"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "literal_error": N_("Input should be {expected}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "less_than": N_("Input should be less than {lt}"),
+}
+
+
 def load_config(path: Path | None) -> ServeConfig:
     """The config from a TOML file (defaults without one); errors as one line naming the key."""
     if path is None:
@@ -102,14 +122,20 @@ def load_config(path: Path | None) -> ServeConfig:
     except OSError as e:
         raise UsageError(f"{path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{path}: not valid TOML: {e}") from None
+        raise UsageError(_("{path}: not valid TOML: {error}").format(path=path, error=e)) from None
     try:
         return ServeConfig.model_validate(data)
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
-        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        message = first["msg"].removeprefix("Value error, ")
+        said = PYDANTIC_MESSAGES.get(first["type"])
+        # Numbers as pydantic writes them: 0, not 0.0.
+        ctx = {
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in first.get("ctx", {}).items()
+        }
+        message = _(said).format(**ctx) if said else first["msg"].removeprefix("Value error, ")
+        more = _(" (and {n} more)").format(n=e.error_count() - 1) if e.error_count() > 1 else ""
         raise UsageError(f"{path}: {key}: {message}{more}") from None
 
 
@@ -117,5 +143,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     """HOST:PORT (IPv6 in brackets) → (host, port)."""
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"--listen {text!r}: expected HOST:PORT, like 127.0.0.1:9464")
+        raise UsageError(
+            _("--listen {text!r}: expected HOST:PORT, like 127.0.0.1:9464").format(text=text)
+        )
     return host.strip("[]") or "0.0.0.0", int(port)

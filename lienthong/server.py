@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
+from i18n import N_
 from lienthong.errors import UsageError
 
 
@@ -67,7 +68,7 @@ class _JsonProtocolErrors(RequestHandler):
 
     def _head_too_slow(self) -> None:
         self._head_timer = None
-        log.warning("closed a connection: its request head took over %g s", HEAD_TIMEOUT)
+        log.warning(N_("closed a connection: its request head took over %g s"), HEAD_TIMEOUT)
         self.force_close()
 
     def _stop_head_timer(self) -> None:
@@ -92,7 +93,7 @@ class _JsonProtocolErrors(RequestHandler):
             reason = "a request line or header is too long"
         else:
             reason = f"malformed HTTP request ({type(exc).__name__ if exc else status})"
-        log.warning("refused a request from %s: %s", request.remote, reason)
+        log.warning(N_("refused a request from %s: %s"), request.remote, reason)
         body = {"errors": [{"index": None, "field": None, "message": reason}]}
         response = web.Response(
             status=status, text=json.dumps(body), content_type="application/json"

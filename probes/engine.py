@@ -33,7 +33,7 @@ from typing import Annotated
 import aiohttp
 from pydantic import BeforeValidator, ConfigDict, Field, with_config
 
-from i18n import _
+from i18n import N_, _
 from probes.auth import CredentialStore
 from probes.breaker import CircuitBreaker, CircuitState
 from probes.health import LagHistogram, LastResult, Pair, SystemHealth
@@ -308,7 +308,7 @@ class ProbeEngine:
         if self._inheriting.get(key) is task:
             del self._inheriting[key]
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.error("probe run failed: %r", error)
+            log.error(N_("probe run failed: %r"), error)
 
     def _in_force(self, target: ProbeTarget, due: float) -> bool:
         """Whether the pair has an obligation in force on the due day (cached for the day)."""

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from i18n import N_
 from registry import Registry
 from store.group_commit import (
     CommitClosed,
@@ -90,7 +91,7 @@ class TransactionRecorder:
         if errors is None:
             errors = self._pairs[pair] = check_against_registry(department, system, self._registry)
         if errors:  # a registry changed under a running engine
-            log.error("probe of %s/%s not recorded: %s", department, system, errors[0])
+            log.error(N_("probe of %s/%s not recorded: %s"), department, system, errors[0])
             return
         ts = ts.astimezone(UTC)
         slot_utc = slot or ts
@@ -128,12 +129,12 @@ class TransactionRecorder:
                     result = await self.writer.submit(batch)
                 except CommitRefused as e:
                     # Refused however often it is tried: dropped, not retried for ever.
-                    log.error("%d probe records dropped: %s", len(batch), e)
+                    log.error(N_("%d probe records dropped: %s"), len(batch), e)
                     del self._buffer[: len(batch)]
                     continue
                 except (CommitFailed, CommitClosed) as e:
                     self.failed_writes += 1
-                    log.error("store write failed, %d records kept: %s", len(self._buffer), e)
+                    log.error(N_("store write failed, %d records kept: %s"), len(self._buffer), e)
                     return
                 del self._buffer[: len(batch)]
                 self.written += result.accepted
@@ -149,4 +150,4 @@ class TransactionRecorder:
             await asyncio.sleep(0.5)
         await self.writer.close()
         if self._buffer:
-            log.error("%d probe records could not be stored", len(self._buffer))
+            log.error(N_("%d probe records could not be stored"), len(self._buffer))

@@ -9,6 +9,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from i18n import _
+
 
 class SecretError(Exception):
     """A secret the registry refers to cannot be read."""
@@ -22,14 +24,20 @@ def read_secret(
     if env is not None:
         value = environ.get(env)
         if not value:
-            raise SecretError(f"{what}: environment variable {env} is not set")
+            raise SecretError(
+                _("{what}: environment variable {env} is not set").format(what=what, env=env)
+            )
         return value.strip()
     if file is not None:
         try:
             value = Path(file).read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise SecretError(f"{what}: cannot read {file}: {e.strerror}") from None
+            raise SecretError(
+                _("{what}: cannot read {file}: {reason}").format(
+                    what=what, file=file, reason=e.strerror
+                )
+            ) from None
         if not value:
-            raise SecretError(f"{what}: {file} is empty")
+            raise SecretError(_("{what}: {file} is empty").format(what=what, file=file))
         return value
-    raise SecretError(f"{what}: no environment variable or file given")
+    raise SecretError(_("{what}: no environment variable or file given").format(what=what))

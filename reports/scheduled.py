@@ -105,7 +105,7 @@ def run_due(
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder) as locked:
         if not locked:
-            log.info("%s: another export run holds the lock", folder)
+            log.info(N_("%s: another export run holds the lock"), folder)
             return RunResult(busy=True)
         _remove_partial(folder)
         records = read_manifest(folder)
@@ -131,7 +131,7 @@ def run_due(
             try:
                 files = _write_period(folder, due, filing, stop)
             except _Stopped:
-                log.info("%s: stopped while writing the %s exports", folder, due.key)
+                log.info(N_("%s: stopped while writing the %s exports"), folder, due.key)
                 return RunResult(tuple(written), stopped=True)
             records[due.key] = ExportRecord(
                 period=due.key,
@@ -143,7 +143,7 @@ def run_due(
             )
             write_manifest(folder, records)  # after each period: a crash keeps what is done
             mark_exported(engine, due.key, records[due.key].written_at)
-            log.info("%s: wrote the %s exports (as of %s)", folder, due.key, due.as_of)
+            log.info(N_("%s: wrote the %s exports (as of %s)"), folder, due.key, due.as_of)
             written.append(WrittenExport(due.key, due.as_of.isoformat(), files))
         mailed, errors = _mail_pending(folder, records, registry, settings, now)
     return RunResult(tuple(written), tuple(mailed), tuple(errors))
@@ -230,14 +230,14 @@ def _mail_pending(
         try:
             send(mail, _message(folder, record, registry, settings.lang, mail, to))
         except MailError as e:
-            log.warning("%s: %s exports not mailed: %s", folder, record.period, e)
+            log.warning(N_("%s: %s exports not mailed: %s"), folder, record.period, e)
             errors.append(str(e))
             break  # the server is down or refusing: the next pass tries again
         record.mail_pending = False
         record.mailed_at = now.astimezone(registry.tz).isoformat(timespec="seconds")
         record.mailed_to = list(to)
         write_manifest(folder, records)
-        log.info("%s: mailed the %s exports to %s", folder, record.period, ", ".join(to))
+        log.info(N_("%s: mailed the %s exports to %s"), folder, record.period, ", ".join(to))
         mailed.append((record.period, to))
     return mailed, errors
 
@@ -331,12 +331,12 @@ async def run_schedule(
             except Exception:
                 # The service stays up whatever one pass meets (database down, disk full…):
                 # the error is logged and the next pass tries again.
-                log.exception("scheduled exports failed; trying again within the hour")
+                log.exception(N_("scheduled exports failed; trying again within the hour"))
             now = clock()
             # From the pass's start: an export that fell due while it wrote (a pass that
             # began at 23:59 on the 31st) is written next, not an hour later.
             upcoming = next_due_at(started, registry.tz, settings.hour)
-            log.info("scheduled exports: pass done, next due %s", upcoming.isoformat())
+            log.info(N_("scheduled exports: pass done, next due %s"), upcoming.isoformat())
             wait = (upcoming - now).total_seconds()
             # A pass of the service before a reload may still be ending: soon again.
             await sleep(max(1.0, min(wait, BUSY_SECONDS if busy else PASS_SECONDS)))

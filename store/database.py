@@ -80,10 +80,14 @@ def _schema_option(url: str) -> tuple[URL | str, dict[str, Any]]:
         return url, {}
     if not isinstance(schema, str) or SCHEMA_NAME.fullmatch(schema) is None:
         raise StoreError(
-            f"database URL {shown(url)}: schema must be lower-case letters, digits and _"
+            _("database URL {url}: schema must be lower-case letters, digits and _").format(
+                url=shown(url)
+            )
         )
     if u.get_backend_name() != "postgresql":
-        raise StoreError(f"database URL {shown(url)}: ?schema= is for PostgreSQL only")
+        raise StoreError(
+            _("database URL {url}: ?schema= is for PostgreSQL only").format(url=shown(url))
+        )
     return u.difference_update_query(["schema"]), {"options": f"-c search_path={schema}"}
 
 
@@ -93,7 +97,9 @@ def create_store_engine(url: str) -> Engine:
     try:
         engine = create_engine(target, connect_args=connect_args)
     except (ArgumentError, ImportError) as e:
-        raise StoreError(f"cannot use database URL {shown(url)}: {e}") from None
+        raise StoreError(
+            _("cannot use database URL {url}: {error}").format(url=shown(url), error=e)
+        ) from None
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
     return engine
@@ -241,9 +247,13 @@ def translated_errors(url: str | Engine) -> Iterator[None]:
     try:
         yield
     except OperationalError as e:
-        raise StoreError(f"cannot open database {shown(url)}: {first_line(e)}") from None
+        raise StoreError(
+            _("cannot open database {url}: {error}").format(url=shown(url), error=first_line(e))
+        ) from None
     except SQLAlchemyError as e:
-        raise StoreError(f"database {shown(url)}: {first_line(e)}") from None
+        raise StoreError(
+            _("database {url}: {error}").format(url=shown(url), error=first_line(e))
+        ) from None
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -262,12 +272,17 @@ def open_store(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
 
     An empty SQLite file is set up on first use; any other store must be
     brought up to date with `lienthong db upgrade`. With `create=False` (the
-    read-only commands) a missing SQLite file is an error: a mistyped `--db`
-    must not read as an empty month.
+    commands but `db upgrade`, `serve`, `demo` and `ingest`) a missing SQLite file is an
+    error, and none is created: a mistyped `--db` must not read as an empty month.
     """
     path = sqlite_file(url)
     if not create and path is not None and not path.exists():
-        raise StoreError(f"no database at {path.resolve()} (--db {shown(url)})")
+        raise StoreError(
+            _(
+                "no database at {path}: give the service's with --config or --db"
+                " (`lienthong db upgrade` creates one)"
+            ).format(path=path.resolve())
+        )
     engine = create_store_engine(url)
     try:
         with translated_errors(url):
@@ -288,10 +303,20 @@ def open_store(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
         raise
     if revision != head:
         engine.dispose()
-        state = "has no lienthong schema" if revision is None else f"is at schema {revision}"
+        message = (
+            _("database {url} has no lienthong schema; this lienthong needs {head}: run {command}")
+            if revision is None
+            else _(
+                "database {url} is at schema {revision}; this lienthong needs {head}: run {command}"
+            )
+        )
         raise StoreError(
-            f"database {shown(url)} {state}; this lienthong needs {head}:"
-            f" run `lienthong db upgrade --db {shown(url)}`"
+            message.format(
+                url=shown(url),
+                revision=revision,
+                head=head,
+                command=f"`lienthong db upgrade --db {shown(url)}`",
+            )
         )
     return engine
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from i18n import _
+from i18n import N_, _
 from registry import Registry
 from store.schema import excusals
 from store.text import control_problem
@@ -30,6 +30,15 @@ class ExcusalState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"  # was approved, then taken back: changes no figure any more
+
+
+# Each state as a person reads it (the code stays in JSON and the database).
+STATE_NAMES = {
+    "proposed": N_("proposed"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "withdrawn": N_("withdrawn"),
+}
 
 
 class ExcusalError(Exception):
@@ -224,7 +233,7 @@ def propose_excusal(
 def _name(by: str) -> str:
     name = by.strip()
     if not name:
-        raise ExcusalError("--by needs a name")
+        raise ExcusalError(_("--by needs a name"))
     return name[:MAX_NAME]
 
 
@@ -241,8 +250,15 @@ def _step(
             return _one(conn, excusal_id)
         current = conn.execute(select(c.state).where(c.id == excusal_id)).scalar()
     if current is None:
-        raise ExcusalError(f"no excusal {excusal_id}: see `lienthong excuse list`")
-    raise ExcusalError(f"excusal {excusal_id} is {current}: only a {expected} one can be {verb}")
+        raise ExcusalError(_("no excusal {id}: see `lienthong excuse list`").format(id=excusal_id))
+    raise ExcusalError(
+        _("excusal {id} is {state}: only a {expected} one can be {verb}").format(
+            id=excusal_id,
+            state=_(STATE_NAMES.get(current, current)),
+            expected=_(STATE_NAMES[expected.value]),
+            verb=_(STATE_NAMES[verb]),
+        )
+    )
 
 
 def _one(conn: Connection, excusal_id: int) -> Excusal:

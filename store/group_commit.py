@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
+from i18n import N_
 from store.database import first_line
 from store.records import Transaction
 from store.writer import WriteResult, writing
@@ -324,14 +325,14 @@ class GroupCommit:
     def _store_failed(self, e: BaseException, batches: int) -> None:
         self.failed_groups += 1
         self.store_ok, self.store_error = False, first_line(e)
-        log.error("%d batches not stored, the store failed: %s", batches, first_line(e))
+        log.error(N_("%d batches not stored, the store failed: %s"), batches, first_line(e))
 
     def _refused(self, e: BaseException) -> CommitRefused:
         self.refused += 1
         if isinstance(e, SQLAlchemyError):
-            log.error("a batch was not stored, the database refused it: %s", first_line(e))
+            log.error(N_("a batch was not stored, the database refused it: %s"), first_line(e))
         else:
-            log.error("a batch was not stored", exc_info=e)
+            log.error(N_("a batch was not stored"), exc_info=e)
         return CommitRefused(f"the database refused the batch: {first_line(e)}")
 
     async def close(self) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from i18n import _
 from store.schema import push_tokens
 
 TOKEN_PREFIX = "lt_"
@@ -88,11 +89,15 @@ def issue_token(
 ) -> str:
     """A new token for one department (None: all departments); returns the token itself."""
     if scope not in SCOPES:
-        raise TokenError(f"unknown token scope {scope!r}: one of {', '.join(SCOPES)}")
+        raise TokenError(
+            _("unknown token scope {scope!r}: one of {scopes}").format(
+                scope=scope, scopes=", ".join(SCOPES)
+            )
+        )
     if scope == READ and department is not None:
-        raise TokenError("a read token reads the province's reports: give no --department")
+        raise TokenError(_("a read token reads the province's reports: give no --department"))
     if scope == "explain" and department is None:
-        raise TokenError("an explain token is for one department: give --department")
+        raise TokenError(_("an explain token is for one department: give --department"))
     token = new_token()
     with engine.begin() as conn:
         conn.execute(
@@ -143,13 +148,21 @@ def revoke_token(engine: Engine, which: str) -> PushToken:
     with engine.begin() as conn:
         rows = conn.execute(select(push_tokens).where(where)).all()
         if not rows:
-            raise TokenError(f"no token {_shown(which)}: see `lienthong tokens list`")
+            raise TokenError(
+                _("no token {token}: see `lienthong tokens list`").format(token=_shown(which))
+            )
         if len(rows) > 1:
-            raise TokenError(f"{len(rows)} tokens start with {which}: give the whole token")
+            raise TokenError(
+                _("{n} tokens start with {prefix}: give the whole token").format(
+                    n=len(rows), prefix=which
+                )
+            )
         found = _token(rows[0])
         if found.revoked is not None:
             raise TokenError(
-                f"token {found.prefix}… was already revoked on {found.revoked:%Y-%m-%d}"
+                _("token {prefix}… was already revoked on {day}").format(
+                    prefix=found.prefix, day=f"{found.revoked:%Y-%m-%d}"
+                )
             )
         conn.execute(update(push_tokens).where(c.id == found.id).values(revoked_us=_now_us()))
     return found

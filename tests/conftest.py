@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from i18n import use_lang
 from registry import Registry, load_registry
 from store import create_store_engine, open_store, upgrade, write_transactions
 from tests.servers import postgres_cluster
@@ -77,3 +78,13 @@ def artifacts() -> Path:
     folder = Path(__file__).resolve().parent.parent / "artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Messages in English — the command line's (LIENTHONG_LANG=en, inherited by subprocesses)
+    and the code's called in the test — for tests that check them word for word; Vietnamese is
+    the default (test_languages.py)."""
+    monkeypatch.setenv("LIENTHONG_LANG", "en")
+    with use_lang("en"):
+        yield

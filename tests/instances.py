@@ -25,6 +25,7 @@ ENV = {
     "PYTHONUNBUFFERED": "1",
     CLIENT_ID_ENV: DEMO_CLIENT_ID,
     CLIENT_SECRET_ENV: DEMO_CLIENT_SECRET,
+    "LIENTHONG_LANG": "en",  # the tests read the service's log lines in English
 }
 
 

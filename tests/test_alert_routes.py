@@ -16,8 +16,12 @@ from dashboards import rules
 from dashboards.files import write_alerts
 from dashboards.routes import Smtp, Timing
 from dashboards.rules import Thresholds
+from i18n import use_lang
 from registry import Registry
 from tests.alerting import NO_CONTACTS, SHARED_SYSTEM, alerting_registry, current, dependents
+
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 TODAY = date(2026, 10, 5)
 STANDING = "so-khcn"
@@ -27,7 +31,8 @@ STANDING = "so-khcn"
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Registry, Path]:
     base = tmp_path_factory.mktemp("routes")
     registry = alerting_registry(base / "registry", "http://127.0.0.1:9/sink")
-    written = write_alerts(base / "out", registry, TODAY, Thresholds(), Smtp(), Timing())
+    with use_lang("en"):  # the warning checked is the English one
+        written = write_alerts(base / "out", registry, TODAY, Thresholds(), Smtp(), Timing())
     assert written.warnings == [
         f"department {NO_CONTACTS} has no contacts: its alerts go to so-khcn"
     ]

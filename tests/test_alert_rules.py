@@ -596,7 +596,7 @@ def unit_tests(t: Thresholds) -> list[dict[str, Any]]:
                             "summary": "Không phiên bản lienthong nào dẫn đầu phân đoạn 0/1"
                             " (tỉnh 24)",
                             "description": "Mọi phiên bản của phân đoạn này đều đang chờ:"
-                            " không có thăm dò nào chạy, số liệu của các nghĩa vụ trong phân"
+                            " không có thăm dò nào chạy, số liệu của các nhiệm vụ trong phân"
                             " đoạn không được xuất.",
                             "check": "Kết nối từ các phiên bản lienthong serve tới PostgreSQL"
                             " (khóa pg_advisory_lock trong pg_locks), dòng 'leadership' trong"
@@ -736,6 +736,7 @@ def test_thresholds_are_options(tmp_path: Path, bac_ninh: Registry) -> None:
         (["--repeat-interval", "4 hours"], "--repeat-interval: '4 hours' is not a duration"),
     ],
 )
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_bad_thresholds_are_one_line_errors(
     tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

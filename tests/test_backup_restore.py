@@ -13,6 +13,9 @@ from sqlalchemy.engine import make_url
 
 from tests.stores import database_url
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "2026-10.jsonl"
 

@@ -14,6 +14,9 @@ from lienthong.cli import main
 from reports import FIELDS
 from tests.test_ingest import GOOD, jsonl
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

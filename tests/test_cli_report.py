@@ -47,7 +47,7 @@ def test_month_in_four_formats_agrees(
     for fmt in ("json", "csv", "xlsx", "pdf"):
         assert report(store_url, tmp_path / f"r.{fmt}", *args, "--format", fmt) == 0
     printed = capsys.readouterr().out
-    assert f"{tmp_path / 'r.pdf'}: 2026-09 as of 2026-09-30: 18 obligations" in printed
+    assert f"{tmp_path / 'r.pdf'}: 2026-09 tính đến 2026-09-30: 18 nhiệm vụ" in printed
 
     written = (tmp_path / "r.json").read_text(encoding="utf-8")
     document = json.loads(written)
@@ -110,6 +110,7 @@ def test_department_pack(varied: Engine, store_url: str, tmp_path: Path) -> None
     assert "September 2026 (Sở Tài chính)" in text and "Sở Tư pháp" not in text
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_month_and_quarter_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["report", "--month", "2026-09", "--quarter", "2026Q3"])
@@ -120,6 +121,7 @@ def test_month_and_quarter_are_exclusive(capsys: pytest.CaptureFixture[str]) -> 
     assert exit_.value.code == 2
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_one_line_errors(
     store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

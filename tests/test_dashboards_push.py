@@ -16,6 +16,9 @@ from registry import Registry
 from tests.harness import serving
 from tests.servers import GrafanaStandIn, free_port
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 TOKEN = "glsa_test_9f8e7d6c5b4a"
 UIDS = [
     "lienthong-24-tong-quan",

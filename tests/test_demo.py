@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lienthong.demo import running_demo
@@ -113,6 +114,7 @@ def test_demo_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert (tmp_path / "lienthong-demo.db").exists()
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_serve_says_in_one_line_what_is_wrong(tmp_path: Path) -> None:
     def serve(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

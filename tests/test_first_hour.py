@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from i18n import use_lang
 from lienthong.cli import build_parser
 from registry.loader import BUNDLED
+
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +50,8 @@ def test_read_only_commands_refuse_a_missing_sqlite_file(
     result = run(*command, cwd=tmp_path)  # the default, relative sqlite:///lienthong.db
     assert result.returncode == 1
     assert result.stderr == (
-        f"lienthong: no database at {tmp_path / 'lienthong.db'} (--db sqlite:///lienthong.db)\n"
+        f"lienthong: no database at {tmp_path / 'lienthong.db'}: give the service's with"
+        " --config or --db (`lienthong db upgrade` creates one)\n"
     )
     assert not (tmp_path / "lienthong.db").exists()
 
@@ -58,8 +63,8 @@ def test_a_report_of_an_empty_store_warns_and_names_the_database(tmp_path: Path)
     assert result.returncode == 0
     # In the user's language (Vietnamese by default; English with LIENTHONG_LANG=en).
     assert result.stderr == (
-        f"lienthong: cảnh báo: cơ sở dữ liệu {db} không có giao dịch nào trong kỳ 2026-10: mọi"
-        " nhiệm vụ đều bị tính là không đạt (--db có đúng cơ sở dữ liệu không?)\n"
+        f"lienthong: warning: database {db} holds no transaction in 2026-10: every"
+        " obligation reads as non-compliant (is --db the right database?)\n"
     )
     assert '"status": "non_compliant"' in result.stdout  # the report itself is still written
 
@@ -184,24 +189,25 @@ def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
 
 
 def test_help_states_every_default_once() -> None:
-    for parser in _parsers(build_parser()):
-        assert "(default: None)" not in parser.format_help(), parser.prog
-        formatter = parser._get_formatter()
-        for action in parser._actions:
-            if not action.option_strings or action.help == argparse.SUPPRESS:
-                continue
-            # What argparse prints: an option without help text shows no default at all.
-            entry = formatter._expand_help(action) if action.help else ""
-            where = (parser.prog, action.option_strings[-1], entry)
-            assert entry.count("default") <= 1, where
-            if action.required:
-                assert "default" not in entry, where
-            elif action.default not in (None, False, [], argparse.SUPPRESS):
-                assert "default" in entry, where
-            if action.metavar == "DURATION":
-                assert "30s, 5m, 4h" in entry, where
-            if action.metavar == "SECONDS":
-                assert "seconds" in entry, where
+    with use_lang("en"):  # the words checked are English ones
+        for parser in _parsers(build_parser()):
+            assert "(default: None)" not in parser.format_help(), parser.prog
+            formatter = parser._get_formatter()
+            for action in parser._actions:
+                if not action.option_strings or action.help == argparse.SUPPRESS:
+                    continue
+                # What argparse prints: an option without help text shows no default at all.
+                entry = formatter._expand_help(action) if action.help else ""
+                where = (parser.prog, action.option_strings[-1], entry)
+                assert entry.count("default") <= 1, where
+                if action.required:
+                    assert "default" not in entry, where
+                elif action.default not in (None, False, [], argparse.SUPPRESS):
+                    assert "default" in entry, where
+                if action.metavar == "DURATION":
+                    assert "30s, 5m, 4h" in entry, where
+                if action.metavar == "SECONDS":
+                    assert "seconds" in entry, where
 
 
 # 3. An id reused for a different transaction is not a silent duplicate.
@@ -242,6 +248,7 @@ def test_tokens_list_shows_local_times(store_url: str, capsys: pytest.CaptureFix
 
     from lienthong.cli import main
 
+    assert main(["db", "upgrade", "--db", store_url]) == 0
     assert main(["tokens", "issue", "--department", "so-khdt", "--db", store_url]) == 0
     capsys.readouterr()
     assert main(["tokens", "list", "--format", "json", "--db", store_url]) == 0

@@ -36,6 +36,9 @@ from tests.gateway_samples import (
     xroad_record,
 )
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def stored(url: str) -> list[tuple[Any, ...]]:
     engine = open_store(url)

@@ -16,6 +16,9 @@ from registry import load_registry
 from registry.loader import BUNDLED
 from tests.servers import lienthong_serve
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def lines_until(process: subprocess.Popen[str], marker: str) -> list[str]:
     """The server's output up to the line holding `marker` (its log, in order)."""

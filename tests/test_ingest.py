@@ -12,6 +12,9 @@ from sqlalchemy import text
 from lienthong.cli import main
 from store import open_store
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 GOOD = [
     {
         "department": "so-khdt",

@@ -67,6 +67,7 @@ def get(url: str, token: str | None) -> tuple[int, Any]:
         return e.code, json.loads(e.read())
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_the_national_ranking_holds_each_provinces_own_figures(
     postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -204,6 +205,7 @@ def test_systems_excused_everywhere_and_the_ranking_order() -> None:
     }
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_an_unreachable_province_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

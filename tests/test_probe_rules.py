@@ -75,6 +75,7 @@ def test_status_and_body_conditions() -> None:
     assert body_problem(b"{}", {"error_code": 0}) == "body has no error_code"
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_secret_errors_name_the_reference_never_the_value(tmp_path: pytest.TempPathFactory) -> None:
     with pytest.raises(SecretError, match="environment variable LGSP_ID is not set"):
         read_secret("LGSP_ID", None, "client_id", environ={})

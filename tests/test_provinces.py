@@ -165,6 +165,7 @@ def test_an_existing_store_is_claimed_by_its_province_and_refuses_another(
         engine.dispose()
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_a_schema_name_is_checked() -> None:
     with pytest.raises(StoreError, match="schema must be"):
         create_store_engine("postgresql://localhost/x?schema=Bad-Name")

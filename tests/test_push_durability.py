@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import Engine, text
 
 from store.tokens import issue_token
@@ -102,6 +103,7 @@ async def test_kill_9_loses_nothing_acknowledged(
     assert again.acknowledged <= stored
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 async def test_sigterm_finishes_what_is_in_flight_and_exits_0(
     engine: Engine, store_url: str, tmp_path: Path
 ) -> None:

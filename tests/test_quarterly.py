@@ -138,6 +138,7 @@ def _as_csv(row: dict[str, Any]) -> dict[str, str]:
     return {k: "" if v is None else str(v) for k, v in row.items()}
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_department_pack_keeps_its_figures(varied: Engine, bac_ninh: Registry) -> None:
     full = build_quarter_report(varied, bac_ninh, Q3, now=NOW)
     pack = department_pack(full, bac_ninh, "so-tuphap")

@@ -22,6 +22,9 @@ from reports.provenance import Provenance
 from store.counts import DayCount
 from tests.readback import pdf_text
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 OLD_2024 = Path(__file__).parent / "registry_2024" / "province.yml"
 NATIONAL = Path(__file__).parent.parent / "registry" / "bundled" / "national" / "systems.yml"
 MERGED = {  # Bắc Ninh's departments merged on 2025-03-01, and where each duty went

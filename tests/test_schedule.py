@@ -29,6 +29,9 @@ from reports.settings import ReportSettings
 from reports.tabular import report_as_dict
 from tests.readback import json_row_as_xlsx, pdf_text, xlsx_rows
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

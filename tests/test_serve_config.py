@@ -78,6 +78,7 @@ def test_the_documented_example_is_a_valid_config(tmp_path: Path) -> None:
         ),
     ],
 )
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_a_bad_key_is_named(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "serve.toml"
     path.write_text(text)

@@ -29,6 +29,9 @@ from store.sync import sync_registry
 from store.writer import ensure_rollup_timezone, writing
 from tests.stores import new_postgres_database, tx
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 HANOI = "Asia/Ho_Chi_Minh"
 
 

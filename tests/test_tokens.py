@@ -11,10 +11,14 @@ from lienthong.cli import main
 from store import open_store
 from store.tokens import find_token
 
+# Their messages checked word for word are the English ones (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_a_token_is_shown_once_and_stored_only_as_its_hash(
     store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["db", "upgrade", "--db", store_url]) == 0  # tokens issue creates none
     assert main(["tokens", "issue", "--department", "so-khdt", "--db", store_url]) == 0
     token = capsys.readouterr().out.splitlines()[-1]
     assert token.startswith("lt_") and len(token) == 46
@@ -65,6 +69,7 @@ def test_scopes_push_by_default_explain_for_one_department_only(
     store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = ("--db", store_url)
+    assert main(["db", "upgrade", *db]) == 0  # tokens issue creates none
     assert main(["tokens", "issue", "--department", "so-taichinh", *db]) == 0
     pusher = capsys.readouterr().out.splitlines()[-1]
     argv = ["tokens", "issue", "--department", "so-taichinh", "--scope", "explain", *db]
