@@ -114,7 +114,11 @@ def row_for(
     platforms: PlatformDays | None = None,
 ) -> ComplianceRow:
     """One obligation's row from the store's figures of every pair."""
-    first = first_success(registry, obligation, first_days)
+    # Only a `connect` duty's status reads its first success (ancestry and all): a report
+    # of 30,000 `maintain` duties skipped 16 % of its arithmetic without it.
+    first = (
+        first_success(registry, obligation, first_days) if obligation.kind == "connect" else None
+    )
     cutoff = min(month.last, as_of)
     carried = (
         counted_by_platform(registry, obligation, month.first, cutoff, platforms[obligation.key])
@@ -144,6 +148,7 @@ def build_report(
     now = now or datetime.now(UTC)
     as_of = as_of or default_as_of(month, now.astimezone(registry.tz).date())
     cutoff = min(month.last, as_of)
+    obligations = registry.obligations_between(month.first, month.last)
     counts = PeriodCounts()
     partial: list[str] = []
     if cutoff >= month.first:
@@ -152,16 +157,14 @@ def build_report(
         # instead of 33 at 30,000 obligations.
         counts = read_source_days(engine, month.first, cutoff, times=False)
         partial = sorted(
-            {
-                o.department
-                for o in registry.obligations_between(month.first, month.last)
-                if not in_force_all_month(registry, o, month)
-            }
+            {o.department for o in obligations if not in_force_all_month(registry, o, month)}
         )
     with engine.connect() as conn:
         if partial:
             counts.update(source_days_between(conn, month.first, cutoff, departments=partial))
-        first_days = first_success_days_by_source(conn, cutoff)
+        # Only `connect` duties read their first successes (row_for).
+        connect = any(o.kind == "connect" for o in obligations)
+        first_days = first_success_days_by_source(conn, cutoff) if connect else {}
         excusals = approved_between(conn, month.first, cutoff)
         platforms = platform_days_between(conn, month.first, cutoff)
     return compute_report(registry, month, as_of, now, counts, first_days, excusals, platforms)
