@@ -85,9 +85,13 @@ def compute_report(
     first_days: FirstDays,
     excusals: Sequence[Excusal] = (),
     platforms: PlatformDays | None = None,
+    obligations: Sequence[Obligation] | None = None,
 ) -> Report:
-    """The report from counts (and approved excusals, platforms) already fetched (pure)."""
-    obligations = registry.obligations_between(month.first, month.last)
+    """The report from counts (and approved excusals, platforms) already fetched (pure);
+    `obligations` those in force in the month, when the caller has them already (finding
+    30,000 of them takes a tenth of a second)."""
+    if obligations is None:
+        obligations = registry.obligations_between(month.first, month.last)
     counts = by_pair_and_source(counts, month.first)
     today = generated_at.astimezone(registry.tz).date()
     rows = tuple(
@@ -117,7 +121,11 @@ def row_for(
 ) -> ComplianceRow:
     """One obligation's row from the store's figures of every pair (`today`: the local day
     it is computed on; a day not yet ended counts only once met)."""
-    first = first_success(registry, obligation, first_days)
+    # Only a `connect` duty's status reads its first success (ancestry and all): a report
+    # of 30,000 `maintain` duties skipped 16 % of its arithmetic without it.
+    first = (
+        first_success(registry, obligation, first_days) if obligation.kind == "connect" else None
+    )
     cutoff = min(month.last, as_of)
     carried = (
         counted_by_platform(registry, obligation, month.first, cutoff, platforms[obligation.key])
@@ -148,6 +156,7 @@ def build_report(
     now = now or datetime.now(UTC)
     as_of = as_of or default_as_of(month, now.astimezone(registry.tz).date())
     cutoff = min(month.last, as_of)
+    obligations = registry.obligations_between(month.first, month.last)
     counts = PeriodCounts()
     partial: list[str] = []
     if cutoff >= month.first:
@@ -156,16 +165,16 @@ def build_report(
         # instead of 33 at 30,000 obligations.
         counts = read_source_days(engine, month.first, cutoff, times=False)
         partial = sorted(
-            {
-                o.department
-                for o in registry.obligations_between(month.first, month.last)
-                if not in_force_all_month(registry, o, month)
-            }
+            {o.department for o in obligations if not in_force_all_month(registry, o, month)}
         )
     with engine.connect() as conn:
         if partial:
             counts.update(source_days_between(conn, month.first, cutoff, departments=partial))
-        first_days = first_success_days_by_source(conn, cutoff)
+        # Only `connect` duties read their first successes (row_for).
+        connect = any(o.kind == "connect" for o in obligations)
+        first_days = first_success_days_by_source(conn, cutoff) if connect else {}
         excusals = approved_between(conn, month.first, cutoff)
         platforms = platform_days_between(conn, month.first, cutoff)
-    return compute_report(registry, month, as_of, now, counts, first_days, excusals, platforms)
+    return compute_report(
+        registry, month, as_of, now, counts, first_days, excusals, platforms, obligations
+    )

@@ -10,6 +10,7 @@ department's pack adds `"department": {"code", "name"}` and keeps only its rows.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
 
@@ -52,7 +53,8 @@ def _time(t: datetime | None) -> str | None:
     return t.isoformat() if t is not None else None
 
 
-def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
+def _row_fields(row: ComplianceRow) -> dict[str, Any]:
+    """The row's contract fields, its first and last success still datetimes."""
     return {
         "department": row.department,
         "department_name": row.department_name,
@@ -66,20 +68,35 @@ def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
         "ratio": float(row.ratio) if row.ratio is not None else None,
         "successes": row.successes,
         "failures": row.failures,
-        "first_success": _time(row.first_success),
-        "last_success": _time(row.last_success),
+        "first_success": row.first_success,
+        "last_success": row.last_success,
         "status": row.status,
         "excused_days": row.excused_days,
         "probe_only_days": row.probe_only_days,
-        "platforms": joined(row.platforms),
+        # Most rows name no platform: no sorting of nothing, twice, 30,000 times.
+        "platforms": joined(row.platforms) if row.platform_successes else "",
     }
+
+
+def row_as_dict(row: ComplianceRow) -> dict[str, Any]:
+    found = _row_fields(row)
+    found["first_success"] = _time(row.first_success)
+    found["last_success"] = _time(row.last_success)
+    return found
+
+
+# How a report's rows become dicts: row_as_dict for readers of the dict, _row_fields for
+# orjson, which writes an aware datetime exactly as isoformat() does, five times faster
+# (60,000 of them were a third of writing a 30,000-row report's JSON). Only an offset
+# with seconds (local mean time, before 1912 in Vietnam) it rounds to the minute.
+RowFields = Callable[[ComplianceRow], dict[str, Any]]
 
 
 def _department(d: Department) -> dict[str, str]:
     return {"code": d.code, "name": d.name}
 
 
-def report_as_dict(report: Report) -> dict[str, Any]:
+def report_as_dict(report: Report, fields: RowFields = row_as_dict) -> dict[str, Any]:
     found: dict[str, Any] = {
         "province": {"code": report.province.code, "name": report.province.name},
         "month": str(report.month),
@@ -89,11 +106,11 @@ def report_as_dict(report: Report) -> dict[str, Any]:
     if report.department is not None:
         found["department"] = _department(report.department)
     found["calendar"] = report_calendar(report).as_dict()
-    found["rows"] = [row_as_dict(r) for r in report.rows]
+    found["rows"] = [fields(r) for r in report.rows]
     return found
 
 
-def quarter_as_dict(report: QuarterReport) -> dict[str, Any]:
+def quarter_as_dict(report: QuarterReport, fields: RowFields = row_as_dict) -> dict[str, Any]:
     found: dict[str, Any] = {
         "province": {"code": report.province.code, "name": report.province.name},
         "quarter": str(report.quarter),
@@ -106,13 +123,15 @@ def quarter_as_dict(report: QuarterReport) -> dict[str, Any]:
     if report.department is not None:
         found["department"] = _department(report.department)
     found["calendar"] = report_calendar(report).as_dict()
-    found["rows"] = [row_as_dict(r) for r in report.rows]
-    found["months"] = [report_as_dict(m) for m in report.months]
+    found["rows"] = [fields(r) for r in report.rows]
+    found["months"] = [report_as_dict(m, fields) for m in report.months]
     return found
 
 
-def as_dict(report: Report | QuarterReport) -> dict[str, Any]:
-    return quarter_as_dict(report) if isinstance(report, QuarterReport) else report_as_dict(report)
+def as_dict(report: Report | QuarterReport, fields: RowFields = row_as_dict) -> dict[str, Any]:
+    if isinstance(report, QuarterReport):
+        return quarter_as_dict(report, fields)
+    return report_as_dict(report, fields)
 
 
 def report_json(report: Report | QuarterReport) -> str:
@@ -122,7 +141,7 @@ def report_json(report: Report | QuarterReport) -> str:
     # rounded to 4 places is) in 0.02 s for 30,000 rows; with `indent` the json module
     # falls back to its pure-Python encoder (0.4 s).
     return orjson.dumps(
-        as_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+        as_dict(report, _row_fields), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
     ).decode()
 
 
