@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from i18n import _
@@ -17,25 +15,17 @@ from lienthong import settings
 from store import open_store
 from store.sources import SourceRow, read_sources
 
-CONFIG_ENV = "LIENTHONG_CONFIG"
-
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "sources", help="the sources serve reads: followed logs, X-Road, folders"
+        "sources", help=_("the sources serve reads: followed logs, X-Road, folders")
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     status = actions.add_parser(
-        "status", help="each source's kind, position, last read and last error"
+        "status", help=_("each source's kind, position, last read and last error")
     )
     status.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help=f"serve's TOML config file, its [[sources]] (env {CONFIG_ENV})",
-    )
-    status.add_argument(
-        "--format", choices=("table", "json"), default="table", help="json: for scripts"
+        "--format", choices=("table", "json"), default="table", help=_("json: for scripts")
     )
     settings.add_store_options(status)
     status.set_defaults(run=run_status)
@@ -79,11 +69,6 @@ def status_rows(configs: list[SourceBase], stored: dict[str, SourceRow]) -> list
             }
         )
     return rows
-
-
-def _env_config() -> Path | None:
-    value = os.environ.get(CONFIG_ENV)
-    return Path(value) if value else None
 
 
 def run_status(args: argparse.Namespace) -> int:
