@@ -102,7 +102,7 @@ def test_evidence_for_today_and_a_future_day_never_says_missed(
     now = datetime(2026, 10, 8, 4, 0, tzinfo=HANOI)
     today = day_evidence(engine, bac_ninh, o.department, o.system, TODAY, now=now)
     assert (today.state, today.state_word) == (DayState.OPEN, "open")
-    assert today.why.startswith("open")
+    assert today.why.startswith("đang mở: hôm nay chưa kết thúc")  # Vietnamese by default
     later = day_evidence(engine, bac_ninh, o.department, o.system, date(2026, 10, 9), now=now)
     assert (later.state, later.state_word) == (DayState.AFTER_AS_OF, "not_yet_due")
     # Once the day has ended, the same day with no record is missed.
