@@ -65,6 +65,7 @@ async def test_the_api_refuses_days_out_of_bounds(client: Client, engine: Engine
     assert all_excusals(engine) == []
 
 
+@pytest.mark.usefixtures("english")  # its messages read word for word
 def test_a_long_excusal_needs_long_at_approval(
     bac_ninh: Registry, engine: Engine, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -97,6 +97,7 @@ def run(*args: str) -> int:
     return main(list(args))
 
 
+@pytest.mark.usefixtures("english")  # its messages read word for word
 def test_files_carry_the_platform_and_an_unknown_one_stores_nothing(
     store_url: str, registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -32,6 +32,7 @@ def _newer_store(path: Path, needs: str | None) -> str:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.usefixtures("english")  # its messages read word for word
 def test_a_newer_database_names_the_release_to_install(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
@@ -49,6 +50,7 @@ def test_a_newer_database_names_the_release_to_install(
     assert "mới hơn bản lienthong này" in line and "hãy cài lienthong ≥ 0.3.0" in line
 
 
+@pytest.mark.usefixtures("english")  # its messages read word for word
 def test_without_the_release_recorded_the_schema_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
