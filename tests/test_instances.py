@@ -37,6 +37,7 @@ PROBED = {o.key for o in CURRENT if o.probe is not None}
 # What the instances log, in Vietnamese (the default language).
 LOST = gettext_in("vi", "leadership of {role} lost: standing by").format(role="probes 0/1")
 LEADING = gettext_in("vi", "leading {role}")
+PASS_DONE = gettext_in("vi", "scheduled exports: pass done, next due %s").split("%s")[0]
 OVERLOADED = gettext_in(
     "vi",
     "probe engine overloaded ({waiting} runs waiting for a slot, a start {late:.1f} s late):"
@@ -269,7 +270,7 @@ def test_a_standby_takes_over_within_the_bound_when_the_leader_is_killed(
                     "every obligation probed by the new leader",
                 )
                 until(
-                    lambda: "scheduled exports: pass done" in second.log.read_text(),
+                    lambda: PASS_DONE in second.log.read_text(),
                     30,
                     "the new leader's exports pass",
                 )
