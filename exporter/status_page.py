@@ -25,6 +25,7 @@ from exporter.duties import DutyStatus
 from exporter.source_lines import SourceLine, source_state
 from i18n import N_, _, current_lang, ngettext
 from i18n.glossary import Term
+from registry.calendar import calendar_note
 
 TEMPLATES = "templates"
 
@@ -169,8 +170,23 @@ def configure(env: jinja2.Environment) -> jinja2.Environment:
         source_state=source_state,
         platform_short=_platform_short,
         platform_deadline=_platform_deadline,
+        calendar_line=_calendar_line,
     )
     return env
+
+
+def _calendar_line(now: datetime) -> str:
+    """Which calendar this month's working days come from (contract 1.2): official, or
+    provisional where the Government has not yet announced the year's days off."""
+    note = calendar_note(now.date().replace(day=1), now.date())
+    if note.official:
+        return _("Working days: the official calendar of {year} (lienthong calendar show).").format(
+            year=now.year
+        )
+    return _(
+        "Working days: PROVISIONAL calendar of {year}, computed from the Labour Code until"
+        " the Government announces its days off."
+    ).format(year=now.year)
 
 
 def _platform_short(r: DutyStatus) -> str:

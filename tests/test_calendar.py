@@ -21,6 +21,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -279,3 +280,16 @@ def test_calendar_show_outside_the_table_is_one_line() -> None:
     result = run_cli(["calendar", "show", "--year", "2099"])
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "2099" in result.stderr
+
+
+def test_the_overview_names_the_calendar_and_whether_it_is_official() -> None:
+    """Contract 1.2: the overview says which calendar its working days come from."""
+    from exporter.status_page import Viewer, overview_page
+    from i18n import use_lang
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    with use_lang("vi"):
+        official = overview_page("Huế", [], datetime(2026, 12, 2, 9, tzinfo=tz), 10, Viewer("x"))
+        provisional = overview_page("Huế", [], datetime(2027, 3, 2, 9, tzinfo=tz), 10, Viewer("x"))
+    assert "Ngày làm việc: theo lịch chính thức năm 2026" in official
+    assert "lịch TẠM TÍNH năm 2027" in provisional
