@@ -216,7 +216,11 @@ async def _scraped(
         }
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a busy host: its TSDB still closing
+            process.kill()
+            process.wait()
 
 
 def run(args: argparse.Namespace) -> None:
