@@ -20,9 +20,11 @@ T = TypeVar("T")
 TOP = 4
 _PROJECT = str(Path(__file__).resolve().parent.parent)
 _STDLIB = sysconfig.get_paths()["stdlib"]
-_BUILTIN = re.compile(
-    r"\{(?:built-in )?method '?([\w.]+)'? of '?([\w.]+)'?|\{built-in method ([\w.]+)\}"
-)
+# pstats names a C function "<built-in method time.sleep>" or "<method 'poll' of
+# 'select.epoll' objects>".
+_BUILTIN = re.compile(r"<method '[\w.]+' of '([\w.]+)' objects>|<built-in method ([\w.]+)>")
+# Where an event loop waits for work: time in them is idle, not CPU, so it is left out.
+IDLE = ("select", "selectors", "time.sleep")
 
 
 def package_of(filename: str, function: str) -> str:
@@ -31,7 +33,9 @@ def package_of(filename: str, function: str) -> str:
         found = _BUILTIN.search(function)
         if not found:
             return "builtins"
-        owner = found.group(2) or found.group(3) or "builtins"
+        owner = found.group(1) or found.group(2)
+        if owner == "time.sleep":
+            return owner
         return owner.split(".")[0]
     if "site-packages/" in filename:
         return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
@@ -49,6 +53,8 @@ def top_entries(stats: pstats.Stats, top: int = TOP) -> str:
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
     for (filename, _line, function), (_cc, _nc, tottime, _cum, _callers) in raw.items():
         key = package_of(filename, function)
+        if key in IDLE:
+            continue
         own[key] = own.get(key, 0.0) + tottime
     total = sum(own.values()) or 1.0
     parts = sorted(own.items(), key=lambda kv: -kv[1])[:top]

@@ -176,3 +176,13 @@ def test_the_profile_is_summed_by_package() -> None:
 
     _, top = profiled(lambda: json_module.dumps([{"a": i} for i in range(20_000)]))
     assert top.endswith("of the CPU (cProfile)") and "%" in top
+
+
+def test_a_c_function_is_named_by_its_module_and_waiting_is_not_cpu() -> None:
+    from bench._profile import package_of
+
+    assert package_of("~", "<built-in method builtins.sorted>") == "builtins"
+    assert package_of("~", "<method 'execute' of 'sqlite3.Cursor' objects>") == "sqlite3"
+    assert package_of("~", "<method 'poll' of 'select.epoll' objects>") == "select"
+    _, top = profiled(lambda: __import__("time").sleep(0.05))
+    assert "select" not in top and "time.sleep" not in top  # idle, not CPU
