@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from typing import cast
 
 from bench._support import rss_mb, synthetic_registry
@@ -29,19 +31,31 @@ from lienthong.server import bound_socket, start_site, url_of
 from lienthong.service import create_service
 from probes.engine import SKIP_OVERLOAD, ProbeEngine, ProbeSettings
 from store import open_store
+from store.group_commit import GroupCommit
+from store.records import Transaction
+from store.writer import WriteResult
 
 WARMUP = 5.0
 SAMPLE = 5.0  # seconds between samples of the backlog and the memory
 
 
 async def measure(
-    n: int, url: str, seconds: float, keep_alive: bool, scrape: float = 0.0, core: int = 0
+    n: int,
+    url: str,
+    seconds: float,
+    keep_alive: bool,
+    scrape: float = 0.0,
+    core: int = 0,
+    profile: str | None = None,
+    no_store: bool = False,
 ) -> dict[str, object]:
     begun = time.monotonic()
     registry = synthetic_registry(n, systems=50, base=url)
     folder = tempfile.mkdtemp(prefix="lienthong-bench-")
     store = open_store(f"sqlite:///{folder}/bench.db")
     app = create_service(registry, store, ProbeSettings(keep_alive=keep_alive), ServiceOptions())
+    if no_store:
+        _without_store_writes(app)
     sock = bound_socket("127.0.0.1", 0)
     runner = await start_site(app, sock)
     settle_heap()  # as `serve` does after start-up
@@ -76,12 +90,18 @@ async def measure(
     engine.lag.observe = observe  # type: ignore[method-assign,assignment]
     engine.observers.append(count)
     shed0 = engine.skipped[SKIP_OVERLOAD]
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     cpu0, wall0 = time.process_time(), time.monotonic()
     samples: list[tuple[float, float, int]] = []  # (seconds in, RSS MB, runs waiting or running)
     while (elapsed := time.monotonic() - wall0) < seconds:
         samples.append((elapsed, rss_mb(), len(engine._running)))
         await asyncio.sleep(min(SAMPLE, seconds - elapsed))
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    if profiler and profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     samples.append((wall, rss_mb(), len(engine._running)))
     shed = engine.skipped[SKIP_OVERLOAD] - shed0
     scrapes = None
@@ -109,6 +129,20 @@ async def measure(
     }
 
 
+def _without_store_writes(_app: object) -> None:
+    """The schedule's baseline: every batch the recorder submits is answered as stored,
+    with what it would have added, and nothing is written (what the store costs)."""
+
+    async def submit(self: GroupCommit, batch: Sequence[Transaction]) -> WriteResult:
+        added: dict[tuple[str, str, str, bool], int] = {}
+        for t in batch:
+            key = (t.department, t.system, t.source, t.success)
+            added[key] = added.get(key, 0) + 1
+        return WriteResult(accepted=len(batch), added=added)
+
+    GroupCommit.submit = submit  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("obligations", type=int)
@@ -118,6 +152,10 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=0)
     parser.add_argument(
         "--scrape", type=float, default=0.0, help="GET /metrics every so many seconds"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the window into FILE")
+    parser.add_argument(
+        "--no-store", action="store_true", help="store writes answered, never made (a baseline)"
     )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -130,6 +168,8 @@ def main() -> None:
             not args.new_connections,
             args.scrape,
             args.cpu,
+            args.profile,
+            args.no_store,
         )
     )
     print(json.dumps(result), flush=True)

@@ -1,6 +1,9 @@
-"""The goals the benchmarks measure: each figure judged beside its goal as it is printed,
-kept in `bench/results.json`, and the README's table written again from that file by
-the run (or `python -m bench --readme`), so the table says only what a run printed."""
+"""The goals the benchmarks measure: each a ratio to a peer or a baseline measured in the
+same run, alternated with lienthong (ABAB…) over `ROUNDS` rounds, judged on the median
+ratio and printed with its spread; kept in `bench/results.json`, and the README's table
+written again from that file by the run (or `python -m bench --readme`), so the table says
+only what a run printed. Absolute times stay in the figure's text as information: this
+host runs the same code up to twice as slow from one hour to the next."""
 
 from __future__ import annotations
 
@@ -9,9 +12,13 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 RESULTS = Path(__file__).with_name("results.json")
 README = Path(__file__).parent.parent / "README.md"
@@ -19,6 +26,7 @@ BEGIN = "<!-- bench results: written by `python -m bench` from bench/results.jso
 END = "<!-- end of bench results -->"
 # The table's order: the issue's goals, as a reader asks them (CPU, schedule, scrape, …).
 ORDER = ("probe_cpu", "schedule", "scrape", "startup", "report", "ingest")
+ROUNDS = 3  # rounds of lienthong and its peer, alternated, per ratio
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,12 @@ class Figure:
     load: float  # the 1-minute load average when it was judged: a busy host is slower
     # The host's speed then: milliseconds of `reference_ms()` (None: kept before it was).
     reference: float | None = None
+    # The ratio judged (median over the rounds) and its spread; None: an absolute figure
+    # (kept before ratios, or a goal that is not a ratio, such as flat memory).
+    ratio: float | None = None
+    low: float | None = None
+    high: float | None = None
+    cause: str | None = None  # where a goal is missed: the profile's top entries
 
     @property
     def bench(self) -> str:
@@ -44,7 +58,14 @@ _judged: list[Figure] = []  # this run's, in order
 _reference: tuple[float, float] | None = None  # (when, ms): one reading serves a minute
 
 
-def judge(key: str, goal: str, figure: str, met: bool) -> str:
+def judge(
+    key: str,
+    goal: str,
+    figure: str,
+    met: bool,
+    ratios: Ratios | None = None,
+    cause: str | None = None,
+) -> str:
     """Record a figure beside its goal; "met" or "MISSED", for the printed line."""
     _judged.append(
         Figure(
@@ -56,9 +77,73 @@ def judge(key: str, goal: str, figure: str, met: bool) -> str:
             _commit(),
             round(os.getloadavg()[0], 2),
             reference(),
+            ratios.median if ratios else None,
+            ratios.low if ratios else None,
+            ratios.high if ratios else None,
+            None if met else cause,
         )
     )
     return "met" if met else "MISSED"
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """lienthong's figure over its peer's, one per round."""
+
+    values: tuple[float, ...]
+
+    @classmethod
+    def of(cls, pairs: Sequence[Sequence[float]]) -> Ratios:
+        """(lienthong, peer) per round: each round's ratio."""
+        return cls(tuple(p[0] / p[1] if p[1] else float("nan") for p in pairs))
+
+    @property
+    def median(self) -> float:
+        ordered = sorted(self.values)
+        middle = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) / 2
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+    def text(self) -> str:
+        return (
+            f"{self.median:.2f}× ({self.low:.2f}–{self.high:.2f}× over {len(self.values)} rounds)"
+        )
+
+
+def alternate(rounds: int, *runs: Callable[[], T]) -> list[tuple[T, ...]]:
+    """Each run once per round, in turn (ABAB…): a slow stretch of the host falls on both."""
+    found: list[tuple[T, ...]] = []
+    for i in range(rounds):
+        print(f"  round {i + 1} of {rounds}", flush=True)
+        found.append(tuple(run() for run in runs))
+    return found
+
+
+def judge_ratio(
+    key: str,
+    goal: str,
+    ratios: Ratios,
+    limit: float,
+    *,
+    at_least: bool = False,
+    info: str = "",
+    cause: Callable[[], str] | None = None,
+    bound: bool = True,
+) -> str:
+    """Judge the median ratio against `limit` (at most, or `at_least`), and `bound`, a goal's
+    absolute half where it has one; `cause` is asked, for the table, only when missed."""
+    met = bound and (ratios.median >= limit if at_least else ratios.median <= limit)
+    figure = ratios.text() + (f"; {info}" if info else "")
+    return judge(key, goal, figure, met, ratios, None if met or cause is None else cause())
 
 
 def reference() -> float:
@@ -156,13 +241,19 @@ def save(path: Path = RESULTS) -> int:
 def table(figures: list[Figure]) -> str:
     """The README's table of the figures (Markdown)."""
     lines = [
-        "| goal | figure | measured (`python -m bench NAME`) | |",
-        "|---|---|---|---|",
+        "| goal | ratio (median, spread) | figures (information) | measured (`python -m bench NAME`) | |",
+        "|---|---|---|---|---|",
     ]
     for f in figures:
         host = f", reference {f.reference:.0f} ms" if f.reference is not None else ""
         when = f"{f.measured}, `{f.commit}`, load {f.load:.2f}{host} (`{f.bench}`)"
-        lines.append(f"| {f.goal} | {f.figure} | {when} | {'met' if f.met else '**missed**'} |")
+        if f.ratio is not None and f.low is not None and f.high is not None:
+            ratio = f"**{f.ratio:.2f}×** ({f.low:.2f}–{f.high:.2f}×)"
+            figure = f.figure.split("; ", 1)[1] if "; " in f.figure else ""
+        else:
+            ratio, figure = "—", f.figure
+        verdict = "met" if f.met else "**missed**" + (f": {f.cause}" if f.cause else "")
+        lines.append(f"| {f.goal} | {ratio} | {figure} | {when} | {verdict} |")
     return "\n".join(lines)
 
 

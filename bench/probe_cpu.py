@@ -12,6 +12,10 @@ both is one nginx on 127.0.0.1, pinned with this process (the driver) to CPU 1.
 blackbox_exporter opens a new connection for every probe; lienthong keeps
 connections alive by default, so each size is measured twice for lienthong:
 kept alive, and with a new connection per probe (the like-for-like figure).
+
+Each size is measured in `ROUNDS` rounds of lienthong kept alive, blackbox_exporter,
+lienthong with new connections, in turn: each ratio is a round's lienthong over the same
+round's blackbox_exporter, judged on the median.
 """
 
 from __future__ import annotations
@@ -24,18 +28,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench._goals import judge
+from bench._goals import ROUNDS, Ratios, alternate, judge_ratio
 from bench._nginx import nginx
+from bench._profile import top_of_file
 from bench._support import free_port, process_cpu, wait_ready
 
 SIZES = (1_000, 20_000, 100_000)
 WINDOW = 30.0  # seconds measured per tool and size
 WARMUP = 5.0
 IN_FLIGHT = 256  # /probe requests in flight at most (lienthong's default `total`); more are skipped
-GOAL = 0.4  # lienthong's CPU per probe / blackbox_exporter's, at most
+GOAL_KEPT = 0.5  # lienthong's CPU per probe / blackbox_exporter's, at most, kept alive
+GOAL_NEW = 1.0  # the same, a new connection per probe as blackbox_exporter makes
 BLACKBOX_CONFIG = """modules:
   lgsp:
     prober: http
@@ -51,12 +58,16 @@ def target_url(base: str, i: int, systems: int = 50) -> str:
     return f"{base}/api/he-thong-{i % systems}/traCuu?id={i}"
 
 
-def lienthong(n: int, url: str, window: float, new_connections: bool) -> dict[str, object]:
+def lienthong(
+    n: int, url: str, window: float, new_connections: bool, profile: Path | None = None
+) -> dict[str, object]:
     """The service in its own process, pinned to CPU 0; what `bench._engine` measured."""
     command = [sys.executable, "-m", "bench._engine", str(n), url, str(window), "--cpu", "0"]
     command += ["--scrape", "15"]  # its /metrics scraped as Prometheus would
     if new_connections:
         command.append("--new-connections")
+    if profile is not None:
+        command += ["--profile", str(profile)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"bench._engine failed: {done.stderr[-2000:]}")
@@ -189,40 +200,84 @@ def _ms(cpu: float, runs: int) -> float:
     return cpu / runs * 1000 if runs else float("nan")
 
 
+def _engine_ms(found: dict[str, object]) -> float:
+    return _ms(float(str(found["cpu"])), int(str(found["runs"])))
+
+
 def run(args: argparse.Namespace) -> None:
     sizes = (args.obligations,) if args.obligations else SIZES
     window = 10.0 if args.quick else WINDOW
+    rounds = 1 if args.quick else ROUNDS
     pinned = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
     if pinned:
         os.sched_setaffinity(0, {1})  # the driver, with nginx; the measured tools get CPU 0
     print(f"  load before: {os.getloadavg()[0]:.2f} (1 min average, {os.cpu_count()} CPUs)")
+    if shutil.which("prometheus-blackbox-exporter") is None and not shutil.which(
+        "blackbox_exporter"
+    ):
+        print(
+            "  blackbox_exporter: not installed (prometheus-blackbox-exporter): no peer, no figure"
+        )
+        return
     with nginx(cpu=1 if pinned else None) as url:
         for n in sizes:
-            kept = lienthong(n, url, window, new_connections=False)
-            fresh = lienthong(n, url, window, new_connections=True)
-            box = blackbox(n, url, window)
-            print(f"  {n:,} obligations, {n / 60:,.0f} probes/s, {window:.0f} s measured per tool:")
-            bb = _ms(box[0], box[1]) if box else float("nan")
-            for label, found in (("kept-alive connections", kept), ("new connection each", fresh)):
-                ms = _ms(float(str(found["cpu"])), int(str(found["runs"])))
-                ratio = ms / bb if box else float("nan")
-                verdict = judge(
-                    f"probe_cpu.{n}.{'new' if found is fresh else 'kept'}",
-                    f"CPU per probe ≤ {GOAL}× blackbox_exporter's: the whole service"
-                    f" (store writes, scraped), {n:,} obligations, {label}",
-                    f"{ratio:.2f}× ({ms:.3f} against {bb:.3f} ms)",
-                    ratio <= GOAL,
-                )
-                print(
-                    f"    lienthong, {label:22} {ms:6.3f} ms CPU/probe"
-                    f" ({found['successes']}/{found['runs']} ok, {found['shed']} shed)"
-                    f"  = {ratio:.2f}× blackbox_exporter (goal ≤ {GOAL}×: {verdict})"
-                )
-            if box is None:
-                print("    blackbox_exporter: not installed (prometheus-blackbox-exporter)")
-            else:
-                print(
-                    f"    blackbox_exporter (a new connection each) {bb:6.3f} ms CPU/probe"
-                    f" ({box[2]}/{box[1]} ok, {box[3]} skipped: {IN_FLIGHT} still in flight)"
-                )
+            _size(n, url, window, rounds)
     print(f"  load after: {os.getloadavg()[0]:.2f}; CPU 0 measured, CPU 1 nginx + driver")
+
+
+def _size(n: int, url: str, window: float, rounds: int) -> None:
+    print(f"  {n:,} obligations, {n / 60:,.0f} probes/s, {window:.0f} s measured per run:")
+
+    def kept() -> float:
+        found = lienthong(n, url, window, new_connections=False)
+        ms = _engine_ms(found)
+        print(
+            f"    lienthong, kept alive        {ms:6.3f} ms CPU/probe ({found['successes']}/{found['runs']} ok, {found['shed']} shed)"
+        )
+        return ms
+
+    def fresh() -> float:
+        found = lienthong(n, url, window, new_connections=True)
+        ms = _engine_ms(found)
+        print(
+            f"    lienthong, new connections   {ms:6.3f} ms CPU/probe ({found['successes']}/{found['runs']} ok, {found['shed']} shed)"
+        )
+        return ms
+
+    def peer() -> float:
+        box = blackbox(n, url, window)
+        assert box is not None
+        ms = _ms(box[0], box[1])
+        print(
+            f"    blackbox_exporter            {ms:6.3f} ms CPU/probe ({box[2]}/{box[1]} ok, {box[3]} skipped)"
+        )
+        return ms
+
+    # lienthong, its peer, lienthong: each of lienthong's runs beside the peer's.
+    found = alternate(rounds, kept, peer, fresh)
+    for label, how, index, goal in (
+        ("kept-alive connections", "kept", 0, GOAL_KEPT),
+        ("a new connection each", "new", 2, GOAL_NEW),
+    ):
+        ratios = Ratios.of([(r[index], r[1]) for r in found])
+        ours = sorted(r[index] for r in found)[len(found) // 2]
+        theirs = sorted(r[1] for r in found)[len(found) // 2]
+        verdict = judge_ratio(
+            f"probe_cpu.{n}.{how}",
+            f"CPU per probe ≤ {goal}× blackbox_exporter's (driven as Prometheus drives"
+            f" it, same run): the whole service (store writes, scraped), {n:,}"
+            f" obligations, {label}",
+            ratios,
+            goal,
+            info=f"median {ours:.3f} against {theirs:.3f} ms CPU per probe",
+            cause=partial(_cause, n, url, window, how == "new"),
+        )
+        print(f"    {label}: {ratios.text()} blackbox_exporter (goal ≤ {goal}×: {verdict})")
+
+
+def _cause(n: int, url: str, window: float, new_connections: bool) -> str:
+    """One more run of the service, profiled: where its CPU went (the main thread)."""
+    with tempfile.TemporaryDirectory(prefix="lienthong-profile-") as folder:
+        path = Path(folder) / "engine.prof"
+        lienthong(n, url, window, new_connections, profile=path)
+        return top_of_file(path)
