@@ -80,6 +80,9 @@ class DutyStatus:
     month_successes: int = 0
     platform_successes: tuple[tuple[str, int], ...] = ()
     required_platform: RequiredPlatform | None = None
+    # The first day lienthong holds a record of the duty (None: none yet): a day missed
+    # before it is held against no one, and the page says so (contract 1.2).
+    first_record: date | None = None
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -247,6 +250,7 @@ def _duty(
         missed_streak=figures.missed_streak,
         excused_days=excused,
         strip=strip,
+        first_record=view.first_records.get(o.key),
         failures=failures,
         month_successes=row.successes,
         platform_successes=counted_by_platform(

@@ -171,8 +171,18 @@ def configure(env: jinja2.Environment) -> jinja2.Environment:
         platform_short=_platform_short,
         platform_deadline=_platform_deadline,
         calendar_line=_calendar_line,
+        strip_state=_strip_state,
     )
     return env
+
+
+def _strip_state(r: DutyStatus, d: date, state: str) -> str:
+    """The page's name of a strip day: a day missed before lienthong held any record of the
+    duty is "before lienthong's first record", as the live figures count it (the status
+    API keeps the contract's codes)."""
+    if state == "missed" and (r.first_record is None or d < r.first_record):
+        return "before_records"
+    return state
 
 
 def _calendar_line(now: datetime) -> str:

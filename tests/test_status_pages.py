@@ -404,3 +404,20 @@ async def test_the_pages_name_the_standing_department_of_the_registry(
     ):
         app = create_app(registry, store, options=options(), clock=lambda c=clock: c)
         assert said in await signin_text(app)
+
+
+async def test_the_strip_holds_no_day_before_the_first_record_against_the_department(
+    hue: Registry, store: Engine
+) -> None:
+    """1 December, before lienthong held any record of the duty, is not "missed" on the
+    department's page (the status API keeps the contract's code)."""
+    token = issue_token(store, "so-taichinh")
+    app = create_app(hue, store, options=options(), clock=lambda: NOW)
+    async with serving(app) as url, aiohttp.ClientSession() as client:
+        await push(url, token, [record(1, "failure", "HTTP status 503 (3 attempts)")])
+        async with client.get(url + "/don-vi/so-taichinh") as answer:
+            page = await answer.text()
+    first = '<a href="/don-vi/so-taichinh/csdl-dkdn/2026-12-01">1</a>'
+    (box,) = [s for s in page.split("<span ")[1:] if first in s]
+    assert box.startswith('class="d-before_records"'), box
+    assert "Trước khi lienthong có số liệu" in box
