@@ -25,7 +25,8 @@ from pydantic import (
 from api.push import PushOptions
 from exporter.app import ExcusalOptions, MetricsOptions, RecorderOptions, ServiceOptions
 from exporter.web import WebOptions
-from i18n import N_, Lang, _
+from i18n import Lang, _
+from i18n.validation import describe
 from intake.sources import SourceBase, parse_sources
 from lienthong.errors import UsageError
 from probes.engine import ProbeSettings
@@ -98,21 +99,6 @@ class ServeConfig(BaseModel):
 
 # pydantic's messages for the mistakes a config file's author makes most, in the user's
 # language (its own words in English; another mistake is said in pydantic's English).
-PYDANTIC_MESSAGES = {
-    "extra_forbidden": N_("Extra inputs are not permitted"),
-    "missing": N_("Field required"),
-    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
-    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
-    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
-    "string_type": N_("Input should be a valid string"),
-    "literal_error": N_("Input should be {expected}"),
-    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
-    "less_than_equal": N_("Input should be less than or equal to {le}"),
-    "greater_than": N_("Input should be greater than {gt}"),
-    "less_than": N_("Input should be less than {lt}"),
-}
-
-
 def load_config(path: Path | None) -> ServeConfig:
     """The config from a TOML file (defaults without one); errors as one line naming the key."""
     if path is None:
@@ -128,13 +114,7 @@ def load_config(path: Path | None) -> ServeConfig:
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"]) or "(top)"
-        said = PYDANTIC_MESSAGES.get(first["type"])
-        # Numbers as pydantic writes them: 0, not 0.0.
-        ctx = {
-            k: int(v) if isinstance(v, float) and v.is_integer() else v
-            for k, v in first.get("ctx", {}).items()
-        }
-        message = _(said).format(**ctx) if said else first["msg"].removeprefix("Value error, ")
+        message = describe(first)
         more = _(" (and {n} more)").format(n=e.error_count() - 1) if e.error_count() > 1 else ""
         raise UsageError(f"{path}: {key}: {message}{more}") from None
 
