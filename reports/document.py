@@ -15,13 +15,13 @@ from datetime import date
 from compliance.platforms import duty_line, requirements_line
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
-from compliance.rules import ComplianceRow
+from compliance.rules import ComplianceRow, DayState
 from i18n import N_, Lang, gettext_in
 from registry import Registry
 from registry.model import ALL_SOURCES
 from reports.excused import excusal_lines, sorted_sources, sources_text
-from reports.filing import Filing, status_counts
-from reports.words import MONTH_NAMES_EN, text
+from reports.filing import Filing, Line, status_counts
+from reports.words import MONTH_NAMES_EN, Labels, Phrases, text
 
 BLANK = "……"  # a dotted blank the office fills in by hand
 # Points within a section, as Vietnamese documents letter them ("điểm a, b, c, d, đ, …").
@@ -422,6 +422,78 @@ def method(filing: Filing) -> list[Section]:
         Section(gettext_in(filing.lang, "3. Sources of the transactions"), sources),
         Section(gettext_in(filing.lang, "4. Where the figures come from"), origin),
     ]
+
+
+def detail_headers(filing: Filing) -> list[str]:
+    """The detail annex's columns: a quarter has one more, the period of each figures row."""
+    words = Phrases(PHRASES, filing.lang)
+    labels = filing.labels
+    return [
+        words["no"],
+        labels.column("system_name"),
+        labels.column("basis"),
+        labels.column("kind"),
+        *([labels.column("period")] if filing.is_quarter else []),
+        words["required_short"],
+        words["met_short"],
+        labels.column("ratio"),
+        words["successes_short"],
+        words["failures_short"],
+        words["last_short"],
+        labels.column("status"),
+    ]
+
+
+def detail_periods(line: Line, filing: Filing) -> list[tuple[str, ComplianceRow]]:
+    """A duty's rows of figures in the detail annex: a quarter's each month, then the quarter;
+    a month's, the month alone."""
+    labels = filing.labels
+    whole = (labels.period_short(filing.period), line.row)
+    if not filing.is_quarter:
+        return [whole]
+    return [(labels.period_short(m), row) for m, row in line.months] + [whole]
+
+
+def figures(row: ComplianceRow, labels: Labels) -> list[str]:
+    """A row's figures as the detail annex prints them, after its period, before its status."""
+    return [
+        labels.integer(row.required_days),
+        labels.integer(row.met_days),
+        labels.percent(row.ratio),
+        labels.integer(row.successes),
+        labels.integer(row.failures),
+        labels.datetime(row.last_success) if row.last_success else "—",
+    ]
+
+
+def duty_notes(row: ComplianceRow, filing: Filing) -> list[str]:
+    """What the detail annex notes under a duty: its probe-only and excused days, the platforms
+    that carried it, each excusal with its reason and authors."""
+    words = Phrases(PHRASES, filing.lang)
+    labels = filing.labels
+    found = []
+    if row.probe_only_days:
+        found.append(words["probe_only"].format(n=row.probe_only_days))
+    if row.excused_days:
+        found.append(words["excused"].format(n=row.excused_days))
+    if platforms := platform_note(row, filing):
+        found.append(platforms)
+    excused = [d for d, state in row.days if state == DayState.EXCUSED]
+    for e in row.excusals:
+        found.append(
+            words["excusal"].format(
+                id=e.id,
+                first=labels.date(e.first_day),
+                last=labels.date(e.last_day),
+                days=sum(e.first_day <= d <= e.last_day for d in excused),
+                reason=e.reason,
+                by=person(e.proposed_by, filing.registry, filing.lang),
+                approver=person(e.decided_by, filing.registry, filing.lang)
+                if e.decided_by
+                else "—",
+            )
+        )
+    return found
 
 
 def platform_note(row: ComplianceRow, filing: Filing) -> str:

@@ -319,20 +319,7 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
     words = Phrases(PHRASES, filing.lang)
     labels = filing.labels
     quarter = filing.is_quarter
-    headers = [
-        words["no"],
-        labels.column("system_name"),
-        labels.column("basis"),
-        labels.column("kind"),
-        *([labels.column("period")] if quarter else []),
-        words["required_short"],
-        words["met_short"],
-        labels.column("ratio"),
-        words["successes_short"],
-        words["failures_short"],
-        words["last_short"],
-        labels.column("status"),
-    ]
+    headers = document.detail_headers(filing)
     if quarter:
         widths = [12.0, 50, 30, 26, 16, 16, 14, 16, 18, 14, 22, 0]
     else:
@@ -350,11 +337,8 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
         notes: list[str] = []
         for n, line in enumerate(lines, start=1):
             row = line.row
-            parts: list[tuple[str, ComplianceRow]] = [
-                (labels.period_short(m), part) for m, part in line.months
-            ]
-            parts.append((labels.period_short(filing.period), row))
-            for k, (period, figures) in enumerate(parts if quarter else parts[-1:]):
+            parts = document.detail_periods(line, filing)
+            for k, (period, figures) in enumerate(parts):
                 cells: list[Cell] = (
                     [
                         Cell(str(n)),
@@ -367,24 +351,13 @@ def _details(doc: DocumentObject, filing: Filing) -> None:
                 )
                 if quarter:
                     cells.append(Cell(period, bold=k == len(parts) - 1))
-                last = labels.datetime(figures.last_success) if figures.last_success else "—"
-                cells += [
-                    Cell(value, right=True)
-                    for value in (
-                        labels.integer(figures.required_days),
-                        labels.integer(figures.met_days),
-                        labels.percent(figures.ratio),
-                        labels.integer(figures.successes),
-                        labels.integer(figures.failures),
-                        last,
-                    )
-                ]
+                cells += [Cell(value, right=True) for value in document.figures(figures, labels)]
                 term = STATUSES[figures.status]
                 cells.append(
                     Cell(labels.status(figures.status), fill=term.background, colour=term.text)
                 )
                 table_rows.append(cells)
-            notes += [f"{n}. {note}" for note in _notes(row, filing)]
+            notes += [f"{n}. {note}" for note in document.duty_notes(row, filing)]
         _xml_table(doc, table_rows, widths)
         for note in notes:
             _paragraph(doc, note, size=10, indent=False)
@@ -449,32 +422,3 @@ def _row_xml(cells: Sequence[Cell], twips: Sequence[int], header: bool = False) 
         )
     parts.append("</w:tr>")
     return "".join(parts)
-
-
-def _notes(row: ComplianceRow, filing: Filing) -> list[str]:
-    """The PDF's note under a strip: probe-only and excused days, each excusal."""
-    words = Phrases(PHRASES, filing.lang)
-    labels = filing.labels
-    found = []
-    if row.probe_only_days:
-        found.append(words["probe_only"].format(n=row.probe_only_days))
-    if row.excused_days:
-        found.append(words["excused"].format(n=row.excused_days))
-    if platforms := document.platform_note(row, filing):
-        found.append(platforms)
-    excused = [d for d, state in row.days if state == "excused"]
-    for e in row.excusals:
-        found.append(
-            words["excusal"].format(
-                id=e.id,
-                first=labels.date(e.first_day),
-                last=labels.date(e.last_day),
-                days=sum(e.first_day <= d <= e.last_day for d in excused),
-                reason=e.reason,
-                by=document.person(e.proposed_by, filing.registry, filing.lang),
-                approver=document.person(e.decided_by, filing.registry, filing.lang)
-                if e.decided_by
-                else "—",
-            )
-        )
-    return found

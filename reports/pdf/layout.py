@@ -360,23 +360,9 @@ TABLE_OBLIGATIONS = 20
 def _obligations_table(filing: Filing, lines: Sequence[Line], before: int = 0) -> Table:
     """Each obligation: its figures (a quarter: each month, then the quarter) and its strip;
     numbered from `before` + 1."""
-    words = Phrases(PHRASES, filing.lang)
     labels = filing.labels
     quarter = filing.is_quarter
-    headers = [
-        words["no"],
-        labels.column("system_name"),
-        labels.column("basis"),
-        labels.column("kind"),
-        *([labels.column("period")] if quarter else []),
-        words["required_short"],
-        words["met_short"],
-        labels.column("ratio"),
-        words["successes_short"],
-        words["failures_short"],
-        words["last_short"],
-        labels.column("status"),
-    ]
+    headers = document.detail_headers(filing)
     if quarter:
         widths = [26, 136, 72, 80, 44, 42, 38, 44, 50, 42, 58, 0.0]
     else:
@@ -396,10 +382,7 @@ def _obligations_table(filing: Filing, lines: Sequence[Line], before: int = 0) -
     for n, line in enumerate(lines, start=before + 1):
         row = line.row
         first = len(data)
-        parts: list[tuple[str | None, ComplianceRow]] = [
-            (labels.period_short(m), r) for m, r in line.months
-        ]
-        parts.append((labels.period_short(filing.period) if quarter else None, row))
+        parts = document.detail_periods(line, filing)
         for k, (period, figures) in enumerate(parts):
             total = quarter and k == len(parts) - 1
             lead: list[Any] = (
@@ -408,7 +391,7 @@ def _obligations_table(filing: Filing, lines: Sequence[Line], before: int = 0) -
                 else ["", "", "", ""]
             )
             if quarter:
-                lead.append(period or "")
+                lead.append(period)
             data.append(lead + _figure_cells(figures, labels))
             r = len(data) - 1
             term = STATUSES[figures.status]
@@ -441,31 +424,8 @@ def _obligations_table(filing: Filing, lines: Sequence[Line], before: int = 0) -
 
 
 def _evidence_note(row: ComplianceRow, filing: Filing) -> list[Flowable]:
-    """Under a strip: its probe-only and excused days, each excusal with its reason and authors."""
-    words = Phrases(PHRASES, filing.lang)
-    labels = filing.labels
-    note: list[Flowable] = []
-    if row.probe_only_days:
-        note.append(_p(words["probe_only"].format(n=row.probe_only_days), CELL_SMALL))
-    if row.excused_days:
-        note.append(_p(words["excused"].format(n=row.excused_days), CELL_SMALL))
-    if platforms := document.platform_note(row, filing):
-        note.append(_p(platforms, CELL_SMALL))
-    excused = [d for d, state in row.days if state == DayState.EXCUSED]
-    for e in row.excusals:
-        line = words["excusal"].format(
-            id=e.id,
-            first=labels.date(e.first_day),
-            last=labels.date(e.last_day),
-            days=sum(e.first_day <= d <= e.last_day for d in excused),
-            reason=e.reason,
-            by=document.person(e.proposed_by, filing.registry, filing.lang),
-            approver=document.person(e.decided_by, filing.registry, filing.lang)
-            if e.decided_by
-            else "—",
-        )
-        note.append(_p(line, CELL_SMALL))
-    return note
+    """Under a strip: what the annex notes of the duty (document.duty_notes), small."""
+    return [_p(line, CELL_SMALL) for line in document.duty_notes(row, filing)]
 
 
 def _system_cell(row: ComplianceRow) -> list[Flowable]:
@@ -491,16 +451,8 @@ def _kind_cell(row: ComplianceRow, filing: Filing) -> list[Flowable]:
 
 
 def _figure_cells(row: ComplianceRow, labels: Labels) -> list[str]:
-    last = labels.datetime(row.last_success).replace(" ", "\n") if row.last_success else "—"
-    return [
-        labels.integer(row.required_days),
-        labels.integer(row.met_days),
-        labels.percent(row.ratio),
-        labels.integer(row.successes),
-        labels.integer(row.failures),
-        last,
-        labels.status(row.status),
-    ]
+    *counts, last = document.figures(row, labels)
+    return [*counts, last.replace(" ", "\n"), labels.status(row.status)]
 
 
 def _signature(filing: Filing) -> list[Flowable]:
