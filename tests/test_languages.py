@@ -219,6 +219,24 @@ def test_registry_problems_are_said_in_the_users_language(
             assert not [w for w in words if ENGLISH.search(w.replace(str(path), ""))], words
 
 
+def test_the_docs_quote_the_registry_problems_as_lienthong_says_them() -> None:
+    """The guide quotes them in Vietnamese, docs/registry.md in both languages."""
+    guide = " ".join((ROOT / "docs" / "huong-dan.md").read_text(encoding="utf-8").split())
+    english = (ROOT / "docs" / "registry.md").read_text(encoding="utf-8")
+    quoted = {("4", "colour"), ("6", "2026-02-30"), ("9", "basis"), ("11", "since")}
+    found = [
+        (line, vi, en)
+        for problems in REGISTRY_PROBLEMS.values()
+        for line, vi, en in problems
+        if any(line == n and word in vi for n, word in quoted)
+    ]
+    assert len(found) == 4
+    for line, vi, en in found:
+        assert f"`province.yml:{line}: {vi}`" in guide
+        if line != "6":
+            assert f"province.yml:{line}: {vi} " in english and f"{en})" in english
+
+
 def test_the_report_summary_names_statuses_with_the_glossary(
     store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
