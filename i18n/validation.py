@@ -83,8 +83,9 @@ def describe(error: Any) -> str:
         k: int(v) if isinstance(v, float) and v.is_integer() else v
         for k, v in error.get("ctx", {}).items()
     }
-    if isinstance(ctx.get("expected"), str):  # pydantic's "'maintain' or 'connect'"
-        head, sep, last = ctx["expected"].rpartition(" or ")
+    expected = ctx.get("expected")
+    if isinstance(expected, str):  # pydantic's "'maintain' or 'connect'"
+        head, sep, last = expected.rpartition(" or ")
         if sep:
             ctx["expected"] = " ".join((head, _("or"), last))
     try:

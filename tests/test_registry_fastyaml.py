@@ -262,8 +262,7 @@ def test_a_control_character_is_said_at_its_line(
     path.write_text("version: 1\nprovince: {code: '24', name: B\x07c Ninh}\n", encoding="utf-8")
     assert main(["registry", "validate", str(path)]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"{path}:2: YAML không hợp lệ: ký tự không được phép #x0007:"
-        " không được có ký tự điều khiển"
+        f"{path}:2: YAML không hợp lệ: ký tự không được phép #x0007: không được có ký tự điều khiển"
     ]
     assert main(["registry", "validate", str(path), "--lang", "en"]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
