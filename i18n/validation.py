@@ -83,6 +83,11 @@ def describe(error: Any) -> str:
         k: int(v) if isinstance(v, float) and v.is_integer() else v
         for k, v in error.get("ctx", {}).items()
     }
+    expected = ctx.get("expected")
+    if isinstance(expected, str):  # pydantic's "'maintain' or 'connect'"
+        head, sep, last = expected.rpartition(" or ")
+        if sep:
+            ctx["expected"] = " ".join((head, _("or"), last))
     try:
         return _(template).format_map({"expected_plural": "", **ctx})
     except (KeyError, IndexError, ValueError):  # a context pydantic did not give: its own words

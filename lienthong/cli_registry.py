@@ -10,12 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from i18n import _
+from i18n import _, use_lang
 from lienthong import cli_args, settings
 from lienthong.errors import UsageError
 from registry import Registry, load_files, resolve
 from registry.history import changes, lineage
 from registry.loader import BUNDLED, load_texts
+from registry.model import kind_name
 from reports.files import write_text_atomically
 
 
@@ -163,7 +164,7 @@ def run_show(args: argparse.Namespace) -> int:
     for column in columns:
         table.add_column(column, overflow="fold")
     for i, r in enumerate(rows, start=1):
-        kind = r["kind"] + (_(" (derived)") if r["derived"] else "")
+        kind = kind_name(r["kind"]) + (_(" (derived)") if r["derived"] else "")
         table.add_row(
             str(i),
             f"{r['department_name']}\n[dim]{r['department']}[/dim]",
@@ -180,15 +181,16 @@ def run_show(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     registry = settings.registry(args)
     if args.code is None:
-        found = changes(registry)
         if args.format == "json":
+            with use_lang("en"):  # what programs read stays as it is (contract 1.2)
+                found = changes(registry)
             document: Any = [
                 {"day": c.day.isoformat(), "subject": c.subject, "change": c.text} for c in found
             ]
             json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
         else:
-            for c in found:
+            for c in changes(registry):
                 print(f"{c.day}  {c.text}")
         return 0
     try:
@@ -206,7 +208,7 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def _span(since: str | None, until: str | None) -> str:
-    return f"{since or '…'} → {until or _('now')}"
+    return "{since} → {until}".format(since=since or "…", until=until or _("now"))
 
 
 def _lineage_lines(story: dict[str, Any]) -> list[str]:
@@ -247,7 +249,7 @@ def _lineage_lines(story: dict[str, Any]) -> list[str]:
     for d in story["duties"]:
         derived = _(", derived") if d["derived"] else ""
         who = d.get("system") or d.get("department")
-        line = f"    {who} ({d['kind']}{derived}): {_span(d['since'], d['until'])}"
+        line = f"    {who} ({kind_name(d['kind'])}{derived}): {_span(d['since'], d['until'])}"
         if d.get("from"):
             line += _("; continues {codes}'s").format(codes=", ".join(d["from"]))
         if d.get("to"):
@@ -279,8 +281,8 @@ def run_merge(args: argparse.Namespace) -> int:
                 difflib.unified_diff(
                     plan.originals[path].splitlines(keepends=True),
                     plan.texts[path].splitlines(keepends=True),
-                    fromfile=f"{path} (before)",
-                    tofile=f"{path} (after)",
+                    fromfile=_("{path} (before)").format(path=path),
+                    tofile=_("{path} (after)").format(path=path),
                 )
             )
     for message in plan.messages:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from i18n import N_, _
 from registry.model import Dated, Department, Registry, System
 from registry.yamlpos import PathKey
 
@@ -25,10 +26,10 @@ class Finding:
 def check_registry(registry: Registry) -> list[Finding]:
     """Every problem in how the registry's objects refer to one another."""
     return [
-        *_duplicate_codes("systems", "system", registry.systems),
-        *_duplicate_codes("departments", "department", registry.departments),
-        *_history("systems", "system", registry.systems, registry.has_system),
-        *_history("departments", "department", registry.departments, registry.has_department),
+        *_duplicate_codes("systems", N_("system"), registry.systems),
+        *_duplicate_codes("departments", N_("department"), registry.departments),
+        *_history("systems", N_("system"), registry.systems, registry.has_system),
+        *_history("departments", N_("department"), registry.departments, registry.has_department),
         *_periods(("province",), registry.provinces),
         *(
             finding
@@ -41,13 +42,18 @@ def check_registry(registry: Registry) -> list[Finding]:
         *_obligations(registry),
         *_platform_requirements(registry),
         *_gateway_names(
-            "departments", "wso2_applications", "WSO2 application", registry.departments
+            "departments", "wso2_applications", N_("WSO2 application"), registry.departments
         ),
-        *_gateway_names("departments", "xroad_clients", "X-Road client", registry.departments),
-        *_gateway_names("systems", "wso2_apis", "WSO2 API", registry.systems),
-        *_gateway_names("systems", "wso2_api_ids", "WSO2 API id", registry.systems),
-        *_gateway_names("systems", "xroad_services", "X-Road service", registry.systems),
+        *_gateway_names("departments", "xroad_clients", N_("X-Road client"), registry.departments),
+        *_gateway_names("systems", "wso2_apis", N_("WSO2 API"), registry.systems),
+        *_gateway_names("systems", "wso2_api_ids", N_("WSO2 API id"), registry.systems),
+        *_gateway_names("systems", "xroad_services", N_("X-Road service"), registry.systems),
     ]
+
+
+def _unknown(what: str, code: str) -> str:
+    """`what` is "department" or "system" (a msgid)."""
+    return _("unknown {what} code {code!r}").format(what=_(what), code=code)
 
 
 def _duplicate_codes(
@@ -58,7 +64,7 @@ def _duplicate_codes(
         if item.code in seen:
             yield Finding(
                 (key, i, "code"),
-                f"duplicate {what} code {item.code!r}",
+                _("duplicate {what} code {code!r}").format(what=_(what), code=item.code),
                 first=(key, seen[item.code], "code"),
             )
         else:
@@ -67,7 +73,7 @@ def _duplicate_codes(
 
 def _window_error(since: date | None, until: date | None) -> str | None:
     if since is not None and until is not None and since >= until:
-        return f"since {since} must be before until {until}"
+        return _("since {since} must be before until {until}").format(since=since, until=until)
     return None
 
 
@@ -83,13 +89,16 @@ def _history(
         if item.merged_into is None:
             continue
         if item.merged_into == item.code:
-            yield Finding((key, i, "merged_into"), f"{what} {item.code!r} cannot merge into itself")
+            yield Finding(
+                (key, i, "merged_into"),
+                _("{what} {code!r} cannot merge into itself").format(what=_(what), code=item.code),
+            )
         elif not exists(item.merged_into):
-            yield Finding((key, i, "merged_into"), f"unknown {what} code {item.merged_into!r}")
+            yield Finding((key, i, "merged_into"), _unknown(what, item.merged_into))
         if item.until is None:
             yield Finding(
                 (key, i, "merged_into"),
-                "merged_into needs until: (the first day it no longer exists)",
+                _("merged_into needs until: (the first day it no longer exists)"),
             )
 
 
@@ -102,8 +111,10 @@ def _periods(path: PathKey, periods: Sequence[Dated]) -> Iterator[Finding]:
             before = periods[i - 1].until
             yield Finding(
                 (*path, i, "since"),
-                f"since {p.since} must be the until of the period before ({before}):"
-                " a dated list runs in order, without gaps or overlaps",
+                _(
+                    "since {since} must be the until of the period before ({before}):"
+                    " a dated list runs in order, without gaps or overlaps"
+                ).format(since=p.since, before=before),
             )
 
 
@@ -111,17 +122,25 @@ def _standing_department(registry: Registry) -> Iterator[Finding]:
     for i, p in enumerate(registry.standings):
         where: PathKey = ("standing_department", i, "department")
         if not registry.has_department(p.department):
-            yield Finding(where, f"unknown department code {p.department!r}")
+            yield Finding(where, _unknown("department", p.department))
             continue
         d = registry.department(p.department)
         starts_late = d.since is not None and (p.since is None or p.since < d.since)
         ends_early = d.until is not None and (p.until is None or p.until > d.until)
         if starts_late or ends_early:
+            start, now = _("the start"), _("now")
             yield Finding(
                 where,
-                f"{p.department} is standing department from {p.since or 'the start'} to"
-                f" {p.until or 'now'} but exists only from {d.since or 'the start'} to"
-                f" {d.until or 'now'}",
+                _(
+                    "{code} is standing department from {since} to {until}"
+                    " but exists only from {exists_since} to {exists_until}"
+                ).format(
+                    code=p.department,
+                    since=p.since or start,
+                    until=p.until or now,
+                    exists_since=d.since or start,
+                    exists_until=d.until or now,
+                ),
             )
 
 
@@ -131,7 +150,9 @@ def _calendar(registry: Registry) -> Iterator[Finding]:
         if day in holidays:
             yield Finding(
                 ("calendar", "extra_working_days", i),
-                f"{day} is listed both as an extra holiday and as an extra working day",
+                _("{day} is listed both as an extra holiday and as an extra working day").format(
+                    day=day
+                ),
             )
 
 
@@ -140,12 +161,10 @@ def _obligations(registry: Registry) -> Iterator[Finding]:
     for i, o in enumerate(registry.obligations):
         known = True
         if not registry.has_department(o.department):
-            yield Finding(
-                ("obligations", i, "department"), f"unknown department code {o.department!r}"
-            )
+            yield Finding(("obligations", i, "department"), _unknown("department", o.department))
             known = False
         if not registry.has_system(o.system):
-            yield Finding(("obligations", i, "system"), f"unknown system code {o.system!r}")
+            yield Finding(("obligations", i, "system"), _unknown("system", o.system))
             known = False
         if (message := _window_error(o.since, o.until)) is not None:
             yield Finding(("obligations", i, "since"), message)
@@ -158,8 +177,10 @@ def _obligations(registry: Registry) -> Iterator[Finding]:
             ):
                 yield Finding(
                     ("obligations", i),
-                    f"a second obligation of {o.department} towards {o.system} in force at the"
-                    " same time: give them since/until that do not overlap",
+                    _(
+                        "a second obligation of {department} towards {system} in force at the"
+                        " same time: give them since/until that do not overlap"
+                    ).format(department=o.department, system=o.system),
                     first=("obligations", j),
                 )
                 break
@@ -173,14 +194,17 @@ def _platform_requirements(registry: Registry) -> Iterator[Finding]:
             yield Finding((*where, "since"), message)
         if r.deadline < r.since:
             yield Finding(
-                (*where, "deadline"), f"deadline {r.deadline} must not be before since {r.since}"
+                (*where, "deadline"),
+                _("deadline {deadline} must not be before since {since}").format(
+                    deadline=r.deadline, since=r.since
+                ),
             )
         for j, code in enumerate(r.systems or ()):
             if not registry.has_system(code):
-                yield Finding((*where, "systems", j), f"unknown system code {code!r}")
+                yield Finding((*where, "systems", j), _unknown("system", code))
         for j, code in enumerate(r.departments or ()):
             if not registry.has_department(code):
-                yield Finding((*where, "departments", j), f"unknown department code {code!r}")
+                yield Finding((*where, "departments", j), _unknown("department", code))
 
 
 def _overlap(a0: date | None, a1: date | None, b0: date | None, b1: date | None) -> bool:
@@ -190,7 +214,8 @@ def _overlap(a0: date | None, a1: date | None, b0: date | None, b1: date | None)
 def _gateway_names(
     key: str, field: str, what: str, items: Sequence[System | Department]
 ) -> Iterator[Finding]:
-    """A gateway name mapped twice (to two departments or systems, or twice to one)."""
+    """A gateway name mapped twice (to two departments or systems, or twice to one); `what`
+    names the kind of name (a msgid)."""
     seen: dict[str, tuple[int, int]] = {}
     for i, item in enumerate(items):
         for j, name in enumerate(getattr(item.gateway, field)):
@@ -200,7 +225,9 @@ def _gateway_names(
                 owner = items[first[0]].code
                 yield Finding(
                     where,
-                    f"{what} {name!r} is already mapped to {owner}",
+                    _("{what} {name!r} is already mapped to {owner}").format(
+                        what=_(what), name=name, owner=owner
+                    ),
                     first=(key, first[0], "gateway", field, first[1]),
                 )
             else:

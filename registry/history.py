@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from registry.model import Obligation, Registry
+from i18n import N_, _
+from registry.model import Obligation, Registry, kind_name
 
 
 @dataclass(frozen=True)
 class Change:
-    """One dated change of the registry, in words."""
+    """One dated change of the registry, in words (the language of the moment it was found)."""
 
     day: date
     subject: str  # a department or system code, "province" or "standing_department"
@@ -157,7 +158,12 @@ def changes(registry: Registry) -> list[Change]:
                 Change(
                     after.since,
                     "province",
-                    f"province {before.name} ({before.code}) becomes {after.name} ({after.code})",
+                    _("province {name} ({code}) becomes {new_name} ({new_code})").format(
+                        name=before.name,
+                        code=before.code,
+                        new_name=after.name,
+                        new_code=after.code,
+                    ),
                 )
             )
     for before_s, after_s in zip(registry.standings, registry.standings[1:], strict=False):
@@ -166,16 +172,28 @@ def changes(registry: Registry) -> list[Change]:
                 Change(
                     after_s.since,
                     "standing_department",
-                    f"standing department {before_s.department} → {after_s.department}",
+                    _("standing department {old} → {new}").format(
+                        old=before_s.department, new=after_s.department
+                    ),
                 )
             )
-    for kind, items in (("department", registry.departments), ("system", registry.systems)):
+    for kind, items in (
+        (N_("department"), registry.departments),
+        (N_("system"), registry.systems),
+    ):
+        what = _(kind)
         for item in items:
             if item.since is not None:
-                found.append(Change(item.since, item.code, f"{kind} {item.code} begins"))
+                text = _("{kind} {code} begins").format(kind=what, code=item.code)
+                found.append(Change(item.since, item.code, text))
             if item.until is not None:
-                end = f"merges into {item.merged_into}" if item.merged_into else "ends"
-                found.append(Change(item.until, item.code, f"{kind} {item.code} {end}"))
+                end = (
+                    _("{kind} {code} merges into {into}")
+                    if item.merged_into
+                    else _("{kind} {code} ends")
+                )
+                text = end.format(kind=what, code=item.code, into=item.merged_into)
+                found.append(Change(item.until, item.code, text))
     for s in registry.systems:
         for before_o, after_o in zip(s.owners, s.owners[1:], strict=False):
             if after_o.since is not None:
@@ -183,7 +201,9 @@ def changes(registry: Registry) -> list[Change]:
                     Change(
                         after_o.since,
                         s.code,
-                        f"system {s.code}: owner {before_o.name} → {after_o.name}",
+                        _("system {code}: owner {old} → {new}").format(
+                            code=s.code, old=before_o.name, new=after_o.name
+                        ),
                     )
                 )
     for o in registry.obligations:
@@ -194,7 +214,9 @@ def changes(registry: Registry) -> list[Change]:
                 Change(
                     until,
                     o.department,
-                    f"duty {o.system} ({o.kind}) moves from {o.department} to {x.department}",
+                    _("duty {system} ({kind}) moves from {old} to {new}").format(
+                        system=o.system, kind=kind_name(o.kind), old=o.department, new=x.department
+                    ),
                 )
             )
     return sorted(found, key=lambda c: c.day)

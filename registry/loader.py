@@ -17,6 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from i18n import _
+from i18n.oserrors import describe_os_error
+from i18n.validation import describe
 from registry import fastyaml
 from registry.checks import check_registry
 from registry.model import Registry
@@ -64,7 +67,7 @@ def resolve(spec: str | os.PathLike[str] | None) -> list[Path]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
         if not files:
-            raise RegistryError([Problem(Position(str(path), 1), "folder holds no .yml files")])
+            raise RegistryError([Problem(Position(str(path), 1), _("folder holds no .yml files"))])
         return files
     if path.is_file():
         return [path]
@@ -79,7 +82,9 @@ def resolve(spec: str | os.PathLike[str] | None) -> list[Path]:
         [
             Problem(
                 Position(str(spec), 1),
-                f"no such file or folder (bundled registries: {', '.join(bundled_names())})",
+                _("no such file or folder (bundled registries: {names})").format(
+                    names=", ".join(bundled_names())
+                ),
             )
         ]
     )
@@ -108,7 +113,7 @@ def load_files(paths: Iterable[Path]) -> Registry:
         except YamlError as e:
             problems.append(Problem(e.position, e.message))
         except OSError as e:
-            problems.append(Problem(Position(str(path), 1), e.strerror or str(e)))
+            problems.append(Problem(Position(str(path), 1), describe_os_error(e)))
     if problems:
         raise RegistryError(problems)
     return _validate_all(documents)
@@ -218,7 +223,9 @@ def _validate(documents: Sequence[Document]) -> Registry:
         for f in findings:
             message = f.message
             if f.first is not None:
-                message += f" (first at {_position(f.first, merged, positions)})"
+                message += _(" (first at {position})").format(
+                    position=_position(f.first, merged, positions)
+                )
             problems.append(Problem(_position(f.path, merged, positions), message))
         unknown_systems = any(f.path[-1:] == ("system",) for f in findings)
         if "systems" not in merged and unknown_systems:
@@ -227,9 +234,11 @@ def _validate(documents: Sequence[Document]) -> Registry:
                 0,
                 Problem(
                     first,
-                    "no file lists the national systems: validate the province file together"
-                    " with the national catalogue, e.g. `lienthong registry validate national"
-                    f" {first.file}`",
+                    _(
+                        "no file lists the national systems: validate the province file together"
+                        " with the national catalogue, e.g. `lienthong registry validate national"
+                        " {file}`"
+                    ).format(file=first.file),
                 ),
             )
         raise RegistryError(problems)
@@ -253,16 +262,18 @@ def _merge(
     for doc in documents:
         top = doc.positions.get((), Position("?", 1))
         if not isinstance(doc.data, dict):
-            problems.append(Problem(top, "a registry file must be a mapping with version: 1"))
+            problems.append(Problem(top, _("a registry file must be a mapping with version: 1")))
             continue
         if "version" not in doc.data:
-            problems.append(Problem(top, "missing 'version: 1'"))
+            problems.append(Problem(top, _("missing 'version: 1'")))
         elif doc.data["version"] != 1:
             version = doc.data["version"]
             problems.append(
                 Problem(
                     doc.positions[("version",)],
-                    f"unsupported registry version {version!r} (this lienthong reads 1)",
+                    _("unsupported registry version {version!r} (this lienthong reads 1)").format(
+                        version=version
+                    ),
                 )
             )
         # Where this file's list items land in the merged lists.
@@ -293,7 +304,7 @@ def _merge(
             positions.setdefault(_shift(path, offsets), position)
     if not problems and documents and "province" not in merged:
         first = documents[0].positions.get((), Position("?", 1))
-        problems.append(Problem(first, "no file defines province: {code, name}"))
+        problems.append(Problem(first, _("no file defines province: {code, name}")))
     merged["version"] = 1
     return merged, positions, problems
 
@@ -318,7 +329,10 @@ def _shift(path: PathKey, offsets: dict[PathKey, int]) -> PathKey:
 
 def _clash(doc: Document, path: PathKey, positions: dict[PathKey, Position]) -> Problem:
     key = ".".join(str(p) for p in path)
-    return Problem(doc.positions[path], f"{key} is already set at {positions[path]}")
+    return Problem(
+        doc.positions[path],
+        _("{key} is already set at {position}").format(key=key, position=positions[path]),
+    )
 
 
 def _position(loc: Sequence[str | int], data: Any, positions: dict[PathKey, Position]) -> Position:
@@ -356,18 +370,21 @@ def _pydantic_problems(
         field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
         kind = e["type"]
         if kind == "extra_forbidden":
-            message = f"unknown key {field!r}"
+            message = _("unknown key {field!r}").format(field=field)
             if field.endswith(("secret", "token", "password", "key", "client_id")):
-                message += f" (secrets are given by reference: {field}_env or {field}_file)"
+                message += _(
+                    " (secrets are given by reference: {field}_env or {field}_file)"
+                ).format(field=field)
         elif kind == "missing":
-            message = f"missing required key {field!r}"
+            message = _("missing required key {field!r}").format(field=field)
         else:
-            text = e["msg"].removeprefix("Value error, ")
+            text = describe(e)
             value = e.get("input")
             # Our own value errors already name the value.
             scalar = isinstance(value, str | int | float | bool) and kind != "value_error"
             # A secret pasted where its reference belongs must not be echoed back.
-            shown = f", got {value!r}" if scalar and not field.endswith(("_env", "_file")) else ""
+            secret = field.endswith(("_env", "_file"))
+            shown = _(", got {value!r}").format(value=value) if scalar and not secret else ""
             message = f"{field}: {text}{shown}" if field else f"{text}{shown}"
         problems.append(Problem(_position(loc, data, positions), message))
     return _in_file_order(problems)

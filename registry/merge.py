@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from i18n import _
 from registry.model import holds
 
 Kind = Literal["department", "system"]
@@ -80,40 +81,69 @@ def plan_merge(
     paths: Sequence[Path], kind: Kind, old: str, new: str, day: date, name: str | None = None
 ) -> Plan:
     """The files' texts after merging `old` into `new` on `day` (nothing is written)."""
+    what = _(kind)  # "department" or "system", in the user's language
     if old == new:
-        raise MergeError(f"{kind} {old} cannot merge into itself")
+        raise MergeError(_("{kind} {code} cannot merge into itself").format(kind=what, code=old))
     files = [_read(p) for p in paths]
     key = LISTS[kind]
     found_old = _find(files, key, old)
     if found_old is None:
-        raise MergeError(f"no {kind} {old!r} in {', '.join(str(p) for p in paths)}")
+        raise MergeError(
+            _("no {kind} {code!r} in {files}").format(
+                kind=what, code=old, files=", ".join(str(p) for p in paths)
+            )
+        )
     f_old, i_old, item_old = found_old
     if item_old.get("until") is not None:
-        raise MergeError(f"{kind} {old} already ends on {item_old['until']}")
+        raise MergeError(
+            _("{kind} {code} already ends on {day}").format(
+                kind=what, code=old, day=item_old["until"]
+            )
+        )
     since = item_old.get("since")
     if isinstance(since, date) and since >= day:
-        raise MergeError(f"{kind} {old} begins on {since}: it cannot merge on {day}")
+        raise MergeError(
+            _("{kind} {code} begins on {since}: it cannot merge on {day}").format(
+                kind=what, code=old, since=since, day=day
+            )
+        )
     messages: list[str] = []
 
     found_new = _find(files, key, new)
     if found_new is None:
         if name is None:
-            raise MergeError(f"no {kind} {new!r}: add it first, or give --name to create it")
+            raise MergeError(
+                _("no {kind} {code!r}: add it first, or give --name to create it").format(
+                    kind=what, code=new
+                )
+            )
         item_new = CommentedMap([("code", new), ("name", name), ("since", _fresh(day))])
         if kind == "system":
             item_new.insert(2, "owner", copy.deepcopy(item_old.get("owner")))
         f_old.added.setdefault((key, i_old), []).append(item_new)
-        messages.append(f"{kind} {new} ({name}) begins on {day}")
+        messages.append(
+            _("{kind} {code} ({name}) begins on {day}").format(
+                kind=what, code=new, name=name, day=day
+            )
+        )
     else:
         f_new, i_new, item_new = found_new
         if item_new.get("until") is not None and item_new["until"] <= day:
-            raise MergeError(f"{kind} {new} ends on {item_new['until']}, before the merger")
+            raise MergeError(
+                _("{kind} {code} ends on {day}, before the merger").format(
+                    kind=what, code=new, day=item_new["until"]
+                )
+            )
         f_new.changed.add((key, i_new))
 
     _set_after(item_old, ("since", "name"), "until", _fresh(day))
     _set_after(item_old, ("until",), "merged_into", new)
     f_old.changed.add((key, i_old))
-    messages.append(f"{kind} {old} merges into {new} on {day}")
+    messages.append(
+        _("{kind} {code} merges into {into} on {day}").format(
+            kind=what, code=old, into=new, day=day
+        )
+    )
     messages += _move_gateway(kind, item_old, item_new)
     for f in files:
         messages += _move_obligations(f, kind, item_old, new, day, files)
@@ -131,11 +161,15 @@ def _read(path: Path) -> _File:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise MergeError(f"{path}: not UTF-8 text ({e.reason})") from None
+        raise MergeError(
+            _("{path}: not UTF-8 text ({reason})").format(path=path, reason=e.reason)
+        ) from None
     try:
         data = _yaml().load(text)
     except Exception as e:  # ruamel's errors have no common base worth naming
-        raise MergeError(f"{path}: invalid YAML: {str(e).splitlines()[0]}") from None
+        raise MergeError(
+            _("{path}: invalid YAML: {problem}").format(path=path, problem=str(e).splitlines()[0])
+        ) from None
     return _File(path, text, data)
 
 
@@ -179,7 +213,11 @@ def _move_gateway(kind: Kind, old: CommentedMap, new: CommentedMap) -> list[str]
             existing.extend(i for i in ids if i not in existing)
             moved += ids
     del old["gateway"]
-    return [f"gateway identifiers {', '.join(map(str, moved))} pass to {new['code']}"]
+    return [
+        _("gateway identifiers {ids} pass to {code}").format(
+            ids=", ".join(map(str, moved)), code=new["code"]
+        )
+    ]
 
 
 def _move_obligations(
@@ -194,8 +232,9 @@ def _move_obligations(
         since, until = o.get("since"), o.get("until")
         if isinstance(since, date) and since >= day:
             messages.append(
-                f"warning: {o.get('department')}/{o.get('system')} begins on {since}, after the"
-                f" merger: left as it is"
+                _("warning: {duty} begins on {since}, after the merger: left as it is").format(
+                    duty=f"{o.get('department')}/{o.get('system')}", since=since
+                )
             )
             continue
         if not holds(since, until, day, day):
@@ -210,16 +249,26 @@ def _move_obligations(
         _set_after(successor, ("until", "since"), "derived", True)
         if _duplicate(files, successor, day):
             messages.append(
-                f"{new} already owes {successor['system']} on {day}:"
-                f" {o['department']}/{o['system']} ends, no second obligation added"
+                _(
+                    "{code} already owes {system} on {day}: {duty} ends, no second obligation added"
+                ).format(
+                    code=new,
+                    system=successor["system"],
+                    day=day,
+                    duty=f"{o['department']}/{o['system']}",
+                )
             )
             continue
         what = f"{item_old.get('name', old)} ({old})"
-        _set_after(successor, ("basis",), "note", f"Tiếp nối nghĩa vụ của {what} từ {day}")
+        # Registry data, written in Vietnamese whatever the user's language (as the names are).
+        _set_after(successor, ("basis",), "note", f"Tiếp nối nhiệm vụ của {what} từ {day}")
         f.added.setdefault(("obligations", i), []).append(successor)
         messages.append(
-            f"obligation {o['department']}/{o['system']} ends on {day};"
-            f" {successor['department']}/{successor['system']} continues it"
+            _("obligation {duty} ends on {day}; {successor} continues it").format(
+                duty=f"{o['department']}/{o['system']}",
+                day=day,
+                successor=f"{successor['department']}/{successor['system']}",
+            )
         )
     return messages
 
@@ -254,7 +303,7 @@ def _pass_standing(f: _File, old: str, new: str, day: date) -> list[str]:
     periods.append(_flow({"department": new, "since": _fresh(day)}))
     f.data["standing_department"] = periods
     f.top.add("standing_department")
-    return [f"standing department {old} → {new} on {day}"]
+    return [_("standing department {old} → {new} on {day}").format(old=old, new=new, day=day)]
 
 
 def _flow(values: dict[str, Any]) -> CommentedMap:
@@ -272,7 +321,7 @@ def _render(f: _File) -> str:
         start = f.data.lc.key(key)[0]
         end = _block_end(lines, start + 1, 0)
         spans.append((start, end, _dump_top(key, f.data[key])))
-    for key in {k for k, _ in f.changed | set(f.added)}:
+    for key in {k for k, _i in f.changed | set(f.added)}:
         seq = f.data[key]
         starts = [seq.lc.item(i)[0] for i in range(len(seq))]
         column = seq.lc.item(0)[1] if seq else 4

@@ -27,6 +27,8 @@ from pydantic import (
 )
 from pydantic.functional_validators import BeforeValidator
 
+from i18n import N_, _
+
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 SHORT_NAME_MAX = 24  # what the overview's narrow system column holds on a laptop
@@ -132,29 +134,34 @@ class Contact(Frozen):
     @model_validator(mode="after")
     def _has_a_channel(self) -> Contact:
         if self.email is None and self.webhook is None:
-            raise ValueError("a contact needs an email or a webhook")
+            raise ValueError(_("a contact needs an email or a webhook"))
         return self
 
 
-def _xroad_id(value: str, parts: tuple[int, ...], what: str) -> str:
+def _xroad_id(value: str, parts: tuple[int, ...]) -> bool:
     pieces = value.split("/")
-    if len(pieces) not in parts or not all(p.strip() for p in pieces):
-        raise ValueError(f"{value!r} is not an X-Road {what}")
-    return value
+    return len(pieces) in parts and all(p.strip() for p in pieces)
 
 
 def _xroad_client(value: str) -> str:
-    return _xroad_id(
-        value, (3, 4), "client: INSTANCE/CLASS/MEMBER or INSTANCE/CLASS/MEMBER/SUBSYSTEM"
-    )
+    if not _xroad_id(value, (3, 4)):
+        raise ValueError(
+            _(
+                "{value!r} is not an X-Road client:"
+                " INSTANCE/CLASS/MEMBER or INSTANCE/CLASS/MEMBER/SUBSYSTEM"
+            ).format(value=value)
+        )
+    return value
 
 
 def _xroad_service(value: str) -> str:
-    return _xroad_id(
-        value,
-        (3, 4, 5),
-        "service: INSTANCE/CLASS/MEMBER[/SUBSYSTEM[/SERVICECODE]]",
-    )
+    if not _xroad_id(value, (3, 4, 5)):
+        raise ValueError(
+            _(
+                "{value!r} is not an X-Road service: INSTANCE/CLASS/MEMBER[/SUBSYSTEM[/SERVICECODE]]"
+            ).format(value=value)
+        )
+    return value
 
 
 XRoadClient = Annotated[str, AfterValidator(_xroad_client)]
@@ -226,7 +233,7 @@ class _SecretRef(Frozen):
     @staticmethod
     def _exactly_one(env: str | None, file: str | None, what: str) -> None:
         if (env is None) == (file is None):
-            raise ValueError(f"give exactly one of {what}_env or {what}_file")
+            raise ValueError(_("give exactly one of {what}_env or {what}_file").format(what=what))
 
 
 class OAuth2ClientCredentials(_SecretRef):
@@ -294,8 +301,19 @@ class HttpProbe(Frozen):
     def _no_inline_credentials(cls, headers: dict[str, str]) -> dict[str, str]:
         for name in headers:
             if name.lower() in {"authorization", "apikey", "x-api-key", "cookie"}:
-                raise ValueError(f"header {name!r} carries a secret: declare it under auth")
+                raise ValueError(
+                    _("header {name!r} carries a secret: declare it under auth").format(name=name)
+                )
         return headers
+
+
+# A duty's kind as a person reads it (the code is its English name; glossary: loại nhiệm vụ).
+KIND_NAMES: dict[str, str] = {"maintain": N_("maintain"), "connect": N_("connect")}
+
+
+def kind_name(kind: str) -> str:
+    """`maintain` or `connect` in the user's language."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
 
 
 class Obligation(Frozen):
@@ -405,7 +423,7 @@ class Registry(Frozen):
         try:
             zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {name!r}") from None
+            raise ValueError(_("unknown timezone {name!r}").format(name=name)) from None
         return name
 
     @cached_property

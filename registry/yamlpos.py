@@ -13,11 +13,44 @@ from typing import Any
 
 import yaml
 
+from i18n import N_, _
+from i18n.numbers import number
+
 PathKey = tuple[str | int, ...]
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # Nodes that aliases may add beyond those written: a few nested aliases ("billion
 # laughs") would otherwise expand a 10-line file into gigabytes.
 ALIAS_BUDGET = 100_000
+# What libyaml (and PyYAML, and Python's date) say most often about a file, translated;
+# anything else is said in their own words.
+PROBLEMS = frozenset(
+    (
+        N_("mapping values are not allowed in this context"),
+        N_("mapping values are not allowed here"),
+        N_("did not find expected key"),
+        N_("could not find expected ':'"),
+        N_("did not find expected '-' indicator"),
+        N_("did not find expected ',' or ']'"),
+        N_("did not find expected ',' or '}'"),
+        N_("did not find expected <document start>"),
+        N_("found unexpected end of stream"),
+        N_("found character that cannot start any token"),
+        N_("found undefined alias"),
+        N_("found unknown escape character"),
+        N_("second occurrence"),
+        N_("but found another document"),
+        N_("control characters are not allowed"),
+        N_("special characters are not allowed"),
+        N_("day is out of range for month"),
+        N_("month must be in 1..12"),
+        N_("not a date"),
+    )
+)
+
+
+def _said(problem: str) -> str:
+    """A parser's problem in the user's language when it is a common one."""
+    return _(problem) if problem in PROBLEMS else problem
 
 
 class _Budget:
@@ -76,7 +109,9 @@ def load_document(path: Path, display: str | None = None) -> Document:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise YamlError(Position(name, 1), f"not UTF-8 text ({e.reason})") from None
+        raise YamlError(
+            Position(name, 1), _("not UTF-8 text ({reason})").format(reason=e.reason)
+        ) from None
     return parse_document(text, name)
 
 
@@ -88,11 +123,18 @@ def parse_document(text: str, name: str) -> Document:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlError(Position(name, line), f"invalid YAML: {e.problem or e}") from None
+        problem = _said(e.problem) if e.problem else str(e)
+        raise YamlError(
+            Position(name, line), _("invalid YAML: {problem}").format(problem=problem)
+        ) from None
     except yaml.reader.ReaderError as e:  # a character YAML refuses (a control character)
         line = text.count("\n", 0, e.position) + 1
-        what = f"unacceptable character #x{e.character:04x}: {e.reason}"
-        raise YamlError(Position(name, line), f"invalid YAML: {what}") from None
+        what = _("unacceptable character #x{code}: {reason}").format(
+            code=f"{e.character:04x}", reason=_said(e.reason)
+        )
+        raise YamlError(
+            Position(name, line), _("invalid YAML: {problem}").format(problem=what)
+        ) from None
     finally:
         loader.dispose()
     positions: dict[PathKey, Position] = {}
@@ -114,12 +156,14 @@ def _build(
 ) -> Any:
     positions.setdefault(path, Position(name, node.start_mark.line + 1))
     if len(path) > 64:
-        raise YamlError(positions[path], "nested too deeply (a recursive alias?)")
+        raise YamlError(positions[path], _("nested too deeply (a recursive alias?)"))
     budget.left -= 1
     if budget.left < 0:
         raise YamlError(
             Position(name, node.start_mark.line + 1),
-            f"aliases expand to more than {ALIAS_BUDGET:,} extra nodes (an alias bomb?)",
+            _("aliases expand to more than {n} extra nodes (an alias bomb?)").format(
+                n=number(ALIAS_BUDGET)
+            ),
         )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
@@ -137,9 +181,9 @@ def _build(
             key = _scalar(key_node, name, loader, unreadable)
             where = Position(name, key_node.start_mark.line + 1)
             if not isinstance(key, str):
-                raise YamlError(where, f"keys must be text, not {key!r}")
+                raise YamlError(where, _("keys must be text, not {key!r}").format(key=key))
             if key in seen:
-                raise YamlError(where, f"duplicate key {key!r}")
+                raise YamlError(where, _("duplicate key {key!r}").format(key=key))
             seen.add(key)
             positions[(*path, key)] = where
             result[key] = _build(
@@ -168,7 +212,9 @@ def _merged(
     entries: list[tuple[str, tuple[Position, Any]]] = []
     for source in sources:
         if not isinstance(source, yaml.MappingNode):
-            raise YamlError(Position(name, source.start_mark.line + 1), "<< must merge a mapping")
+            raise YamlError(
+                Position(name, source.start_mark.line + 1), _("<< must merge a mapping")
+            )
         scratch: dict[PathKey, Position] = {}
         built = _build(source, path, name, loader, scratch, budget, unreadable)
         for key, value in built.items():
@@ -182,8 +228,16 @@ def _merged(
 def _scalar(node: yaml.Node, name: str, loader: Any, unreadable: list[YamlError]) -> Any:
     try:
         return loader.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, TypeError) as e:
-        # An impossible date (2026-13-45) fails in PyYAML's own constructor.
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as e:
+        # An impossible date (2026-13-45) fails in PyYAML's own constructor; a value tagged
+        # `!!timestamp` that is no date, with an AttributeError.
         where = Position(name, node.start_mark.line + 1)
-        unreadable.append(YamlError(where, f"cannot read {node.value!r}: {e}"))
+        # A marked error's own text ends with where it is (said already): its problem only.
+        problem = e.problem if isinstance(e, yaml.MarkedYAMLError) and e.problem else str(e)
+        if isinstance(e, AttributeError):
+            problem = "not a date"
+        message = _("cannot read {value!r}: {problem}").format(
+            value=node.value, problem=_said(problem)
+        )
+        unreadable.append(YamlError(where, message))
         return node.value

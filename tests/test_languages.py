@@ -104,6 +104,14 @@ CASES: list[tuple[str, int, str, str]] = [
      "18 obligations in force on 2026-10-05"),
     ("registry history so-nope", 1, "sổ đăng ký không có đơn vị hay hệ thống",
      "no department or system"),
+    ("registry history --registry hue", 0, "đơn vị so-tttt sáp nhập vào so-khcn",
+     "department so-tttt merges into so-khcn"),
+    ("registry history so-tttt --registry hue", 0, "dmdc (duy trì giao dịch, suy ra): … → 2025-03-01",
+     "dmdc (maintain, derived): … → 2025-03-01"),
+    ("registry validate {tmp}/none.yml", 1, "không có tệp hoặc thư mục này (các sổ đăng ký",
+     "no such file or folder (bundled registries"),
+    ("registry merge --department so-a --into so-a --on 2026-01-01 {tmp}/r.yml", 1,
+     "đơn vị so-a không thể sáp nhập vào chính nó", "department so-a cannot merge into itself"),
     ("national report --month 2026-10 --source http://127.0.0.1:9 --out {tmp}/n.json", 1,
      "không có mã đọc", "no read token"),
     ("simulate --fault nope:outage=true --listen 127.0.0.1:0", 2, "không có hệ thống 'nope'",
@@ -135,6 +143,98 @@ def test_each_command_speaks_vietnamese_by_default_and_english_when_asked(
     assert (code, en) == (status, en if en in text else text)
     assert vi not in text, text
     assert not (tmp_path / "lienthong.db").exists()  # the default database: never created
+
+
+# A registry with what a person gets wrong: a key that is not one, a required key left out, a
+# value not among the choices, a date that does not exist. Then, once the types are right, how
+# the objects fit together: an unknown code, since after until, two duties of one pair at once.
+WRONG_TYPES = """\
+version: 1
+province: {code: '24', name: Bắc Ninh}
+systems:
+  - {code: a, name: A, owner: Bộ, colour: blue}
+departments:
+  - {code: s, name: Sở, since: 2026-02-30}
+obligations:
+  - {department: s, system: a, kind: keep, basis: Điều 6}
+  - {department: s, system: a, kind: maintain}
+"""
+WRONG_REFERENCES = """\
+version: 1
+province: {code: '24', name: Bắc Ninh}
+standing_department: so-tc
+systems:
+  - {code: a, name: A, owner: Bộ}
+departments:
+  - {code: s, name: Sở}
+obligations:
+  - {department: s, system: a, kind: maintain, basis: Điều 6, since: 2026-01-01}
+  - {department: s, system: a, kind: maintain, basis: Điều 7}
+  - {department: s, system: a, kind: connect, basis: Điều 8, since: 2026-03-01, until: 2026-02-01}
+"""
+# Each problem's line, in Vietnamese and in English (after FILE:LINE: ).
+REGISTRY_PROBLEMS = {
+    WRONG_TYPES: [
+        ("4", "khóa không hợp lệ 'colour'", "unknown key 'colour'"),
+        ("6", "không đọc được '2026-02-30': tháng này không có ngày đó",
+         "cannot read '2026-02-30': day is out of range for month"),
+        ("8", "kind: giá trị phải là 'maintain' hoặc 'connect', không phải 'keep'",
+         "kind: Input should be 'maintain' or 'connect', got 'keep'"),
+        ("9", "thiếu khóa bắt buộc 'basis'", "missing required key 'basis'"),
+    ],
+    WRONG_REFERENCES: [
+        ("3", "sổ đăng ký không có đơn vị mã 'so-tc'", "unknown department code 'so-tc'"),
+        ("10", "nhiệm vụ thứ hai của s với a có hiệu lực cùng thời gian: đặt since/until để các"
+         " nhiệm vụ không chồng lấn nhau (lần đầu tại {path}:9)",
+         "a second obligation of s towards a in force at the same time: give them since/until"
+         " that do not overlap (first at {path}:9)"),
+        ("11", "since 2026-03-01 phải trước until 2026-02-01",
+         "since 2026-03-01 must be before until 2026-02-01"),
+    ],
+}  # fmt: skip
+# The English words of those messages: none may be left in the Vietnamese (the YAML keys, codes
+# and values quoted are the same in both).
+ENGLISH = re.compile(
+    r"\b(unknown|key|missing|required|cannot|read|range|month|Input|should|got|second"
+    r"|obligation|towards|force|time|overlap|first|at|must|before|code)\b"
+)
+
+
+@pytest.mark.parametrize("text", REGISTRY_PROBLEMS, ids=["types", "references"])
+def test_registry_problems_are_said_in_the_users_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    path = tmp_path / "province.yml"
+    path.write_text(text, encoding="utf-8")
+    argv = ["registry", "validate", "--registry", str(path)]
+    for lang, column in ((None, 1), ("en", 2)):
+        code, said_text = said(capsys, [*argv, *(["--lang", lang] if lang else [])])
+        expected = [
+            f"{path}:{problem[0]}: {problem[column].format(path=path)}"
+            for problem in REGISTRY_PROBLEMS[text]
+        ]
+        assert (code, said_text.splitlines()) == (1, expected)
+        if lang is None:
+            words = [line.removeprefix(f"{path}:") for line in said_text.splitlines()]
+            assert not [w for w in words if ENGLISH.search(w.replace(str(path), ""))], words
+
+
+def test_the_docs_quote_the_registry_problems_as_lienthong_says_them() -> None:
+    """The guide quotes them in Vietnamese, docs/registry.md in both languages."""
+    guide = " ".join((ROOT / "docs" / "huong-dan.md").read_text(encoding="utf-8").split())
+    english = (ROOT / "docs" / "registry.md").read_text(encoding="utf-8")
+    quoted = {("4", "colour"), ("6", "2026-02-30"), ("9", "basis"), ("11", "since")}
+    found = [
+        (line, vi, en)
+        for problems in REGISTRY_PROBLEMS.values()
+        for line, vi, en in problems
+        if any(line == n and word in vi for n, word in quoted)
+    ]
+    assert len(found) == 4
+    for line, vi, en in found:
+        assert f"`province.yml:{line}: {vi}`" in guide
+        if line != "6":
+            assert f"province.yml:{line}: {vi} " in english and f"{en})" in english
 
 
 def test_the_report_summary_names_statuses_with_the_glossary(

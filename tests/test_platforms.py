@@ -237,6 +237,7 @@ def line_of(text: str, part: str, n: int = 0) -> int:
     return [i for i, line in enumerate(text.splitlines(), 1) if part in line][n]
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_a_wrong_platform_requirement_is_reported_at_its_line(tmp_path: Path) -> None:
     # Wrong types and keys first (as for every registry object), each at its line.
     text = REGISTRY + (

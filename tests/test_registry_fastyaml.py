@@ -231,7 +231,7 @@ def test_a_registry_with_a_problem_is_read_again_with_positions(
     monkeypatch.setattr(fastyaml, "parse", lambda text: parsed.append(text) or real(text))
     assert main(["registry", "validate", str(path)]) == 1
     assert parsed  # the fast path was tried first
-    assert f"{path}:12: unknown key 'colour'" in capsys.readouterr().err
+    assert f"{path}:12: khóa không hợp lệ 'colour'" in capsys.readouterr().err
 
 
 def test_a_valid_registry_is_read_once_without_positions(
@@ -261,6 +261,10 @@ def test_a_control_character_is_said_at_its_line(
     path = tmp_path / "province.yml"
     path.write_text("version: 1\nprovince: {code: '24', name: B\x07c Ninh}\n", encoding="utf-8")
     assert main(["registry", "validate", str(path)]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{path}:2: YAML không hợp lệ: ký tự không được phép #x0007: không được có ký tự điều khiển"
+    ]
+    assert main(["registry", "validate", str(path), "--lang", "en"]) == 1
     assert capsys.readouterr().err.strip().splitlines() == [
         f"{path}:2: invalid YAML: unacceptable character #x0007: control characters are not allowed"
     ]
