@@ -83,6 +83,12 @@ def describe(error: Any) -> str:
         k: int(v) if isinstance(v, float) and v.is_integer() else v
         for k, v in error.get("ctx", {}).items()
     }
+    expected = ctx.get("expected")
+    if kind in ("literal_error", "enum") and isinstance(expected, str):
+        # pydantic joins the last choice with an English "or": "'a', 'b' or 'c'".
+        first, joined, last = expected.rpartition(" or ")
+        if joined:
+            ctx["expected"] = _("{first} or {last}").format(first=first, last=last)
     try:
         return _(template).format_map({"expected_plural": "", **ctx})
     except (KeyError, IndexError, ValueError):  # a context pydantic did not give: its own words
