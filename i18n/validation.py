@@ -84,11 +84,10 @@ def describe(error: Any) -> str:
         for k, v in error.get("ctx", {}).items()
     }
     expected = ctx.get("expected")
-    if kind in ("literal_error", "enum") and isinstance(expected, str):
-        # pydantic joins the last choice with an English "or": "'a', 'b' or 'c'".
-        first, joined, last = expected.rpartition(" or ")
-        if joined:
-            ctx["expected"] = _("{first} or {last}").format(first=first, last=last)
+    if isinstance(expected, str):  # pydantic's "'maintain' or 'connect'"
+        head, sep, last = expected.rpartition(" or ")
+        if sep:
+            ctx["expected"] = " ".join((head, _("or"), last))
     try:
         return _(template).format_map({"expected_plural": "", **ctx})
     except (KeyError, IndexError, ValueError):  # a context pydantic did not give: its own words

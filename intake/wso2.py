@@ -323,9 +323,7 @@ def _unmapped(
         for key, value in (("wso2_apis", name), ("wso2_api_ids", api_id))
         if value
     ]
-    declare = (
-        keys[0] if len(keys) == 1 else _("{first} or {last}").format(first=keys[0], last=keys[1])
-    )
+    declare = f" {_('or')} ".join(keys)
     return Unmapped(
         _(
             "application {application!r} → API {api!r} {version} (apiId {api_id}): an event"
