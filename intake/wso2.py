@@ -57,6 +57,7 @@ from intake.files import (
 from intake.gateway_map import GatewayMap
 from registry import Registry
 from store.gateway import ApiKey, load_api_contexts, save_api_contexts
+from store.records import time_reason
 from store.text import escape_controls
 
 EVENT = re.compile(r"apimMetrics:\s*(apim:[A-Za-z_]+)")
@@ -356,7 +357,9 @@ def _timestamp(value: Any) -> str | Malformed:
     try:
         return datetime.fromisoformat(value).astimezone(UTC).isoformat()
     except ValueError as e:
-        invalid = _("{value!r} is not a valid time ({error})").format(value=value, error=e)
+        invalid = _("{value!r} is not a valid time ({error})").format(
+            value=value, error=time_reason(e)
+        )
         return Malformed("requestTimestamp", invalid)
 
 

@@ -53,6 +53,22 @@ RFC3339 = re.compile(
 TS_FORMAT = N_("must be an RFC 3339 time with an offset, like 2026-10-05T09:12:00+07:00")
 
 
+# Python's reasons a date and time that look right do not exist (its English), translated.
+TIME_REASONS = {
+    "month must be in 1..12": N_("month must be in 1..12"),
+    "day is out of range for month": N_("day is out of range for month"),
+    "hour must be in 0..23": N_("hour must be in 0..23"),
+    "minute must be in 0..59": N_("minute must be in 0..59"),
+    "second must be in 0..59": N_("second must be in 0..59"),
+}
+
+
+def time_reason(e: ValueError) -> str:
+    """Why `datetime.fromisoformat` refused a time, in the user's language when it can."""
+    reason = TIME_REASONS.get(str(e))
+    return str(e) if reason is None else _(reason)
+
+
 _rfc3339 = RFC3339.fullmatch
 _fromisoformat = datetime.fromisoformat
 
@@ -70,7 +86,7 @@ def _timestamp(value: Any) -> Any:
         ts = _fromisoformat(value.upper())
     except ValueError as e:
         raise ValueError(
-            _("{value} is not a valid time ({error})").format(value=value, error=e)
+            _("{value} is not a valid time ({error})").format(value=value, error=time_reason(e))
         ) from None
     if ts.tzinfo is None:
         raise ValueError(_("{value} has no offset: add one, like +07:00 or Z").format(value=value))
