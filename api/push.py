@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 
 from api.errors import error, errors
 from api.tokens import admit
+from i18n import use_lang
 from registry import Registry
 from store.group_commit import (
     DEADLINE,
@@ -301,6 +302,15 @@ def _outside_scope(items: list[Any], token: PushToken) -> list[dict[str, Any]]:
 
 
 def _validate(items: list[Any], api: PushApi) -> tuple[list[Transaction], list[dict[str, Any]]]:
+    # The API's answers are read by programs (contract 1.2: JSON values stay as they are):
+    # the records' errors in English, whatever the service's language.
+    with use_lang("en"):
+        return _validate_in_english(items, api)
+
+
+def _validate_in_english(
+    items: list[Any], api: PushApi
+) -> tuple[list[Transaction], list[dict[str, Any]]]:
     parser = RecordParser(api.registry, "push", datetime.fromtimestamp(api.clock(), UTC))
     batch: list[Transaction] = []
     invalid: list[dict[str, Any]] = []

@@ -17,6 +17,9 @@ from typing import IO, Any, Protocol, cast
 
 from sqlalchemy import Connection
 
+from i18n import N_, _, current_lang
+from i18n.json_errors import decode_reason
+from i18n.numbers import number
 from store.records import RECORD_FIELDS, REQUIRED_FIELDS
 
 CONTRACT_FORMATS = ("jsonl", "csv")
@@ -88,7 +91,9 @@ def detect_format(path: Path) -> str:
     if last == ".csv":
         return "csv"
     raise FileFormatError(
-        f"{path}: cannot tell the format from the name: use .jsonl or .csv, or --format"
+        _("{path}: cannot tell the format from the name: use .jsonl or .csv, or --format").format(
+            path=path
+        )
     )
 
 
@@ -115,7 +120,11 @@ def open_records(path: Path, fmt: str) -> RecordStream:
         )
     else:
         raw.close()
-        raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(CONTRACT_FORMATS)})")
+        raise FileFormatError(
+            _("unknown format {format!r} (known: {known})").format(
+                format=fmt, known=", ".join(CONTRACT_FORMATS)
+            )
+        )
     return RecordStream(records, lambda: size if raw.closed else raw.tell(), size)
 
 
@@ -134,7 +143,7 @@ def _jsonl(binary: IO[bytes], raw: IO[bytes]) -> Iterator[tuple[int, Raw]]:
     with raw, binary:
         for n, line in enumerate(bounded_lines(binary), start=1):
             if line is None:
-                yield n, Malformed("", f"the line is longer than {MAX_LINE:,} bytes: not read")
+                yield n, Malformed("", too_long(_("the line is longer than {n} bytes: not read")))
                 continue
             if n == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
@@ -149,13 +158,18 @@ def utf8_lines(binary: IO[bytes], name: str) -> Iterator[str]:
     while line := binary.readline(MAX_LINE + 1):
         n += 1
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            raise FileFormatError(f"{name}:{n}: the line is longer than {MAX_LINE:,} bytes")
+            raise FileFormatError(
+                f"{name}:{n}: " + too_long(_("the line is longer than {n} bytes"))
+            )
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as e:
             raise FileFormatError(
-                f"{name}:{n}: not UTF-8 text (byte {line[e.start]:#04x} at column"
-                f" {e.start + 1}): save the file as UTF-8 — in Excel, 'CSV UTF-8'"
+                f"{name}:{n}: "
+                + _(
+                    "not UTF-8 text (byte {byte} at column {column}): save the file as UTF-8"
+                    " — in Excel, 'CSV UTF-8'"
+                ).format(byte=f"{line[e.start]:#04x}", column=e.start + 1)
             ) from None
         yield text.removeprefix("\ufeff") if n == 1 else text
 
@@ -173,7 +187,7 @@ def _csv(
         # Excel in a Vietnamese (or European) locale saves CSV with `;` between cells.
         separator = ";" if ";" in first and "," not in first else ","
         if separator == ";":
-            notes.append("read as ';'-separated CSV (as Excel saves it in some locales)")
+            notes.append(_("read as ';'-separated CSV (as Excel saves it in some locales)"))
         reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
         header = next(reader)
         columns = [h.strip() for h in header]
@@ -183,15 +197,27 @@ def _csv(
         if unknown or missing or repeated:
             problems = []
             if unknown:
-                problems.append("unknown columns " + ", ".join(repr(c) for c in unknown))
+                problems.append(_("unknown columns {names}").format(names=_names(unknown)))
             if missing:
-                problems.append("missing columns " + ", ".join(repr(c) for c in missing))
+                problems.append(_("missing columns {names}").format(names=_names(missing)))
             if repeated:
-                problems.append("repeated columns " + ", ".join(repr(c) for c in repeated))
+                problems.append(_("repeated columns {names}").format(names=_names(repeated)))
             raise FileFormatError(
-                f"{name}:1: {'; '.join(problems)} (columns: {', '.join(RECORD_FIELDS)})"
+                f"{name}:1: "
+                + _("{problems} (columns: {columns})").format(
+                    problems="; ".join(problems), columns=", ".join(RECORD_FIELDS)
+                )
             )
         yield from csv_rows(reader, columns, name)
+
+
+def _names(columns: list[str]) -> str:
+    return ", ".join(repr(c) for c in columns)
+
+
+def too_long(template: str, limit: int = MAX_LINE) -> str:
+    """A message saying a line is over `limit` bytes (a number as the language writes it)."""
+    return template.format(n=number(limit))
 
 
 class CsvReader(Protocol):
@@ -219,10 +245,38 @@ def csv_rows(
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(columns):
-                yield start, Malformed("", f"has {len(row)} cells, the header {len(columns)}")
+                cells = _("has {cells} cells, the header {columns}")
+                yield start, Malformed("", cells.format(cells=len(row), columns=len(columns)))
                 continue
             yield start, {c: v for c, v in zip(columns, row, strict=True) if v != ""}
     except UnicodeDecodeError as e:
-        raise FileFormatError(f"{name}:{line + 1}: not UTF-8 text ({e.reason})") from None
+        raise FileFormatError(f"{name}:{line + 1}: " + not_utf8(e)) from None
     except csv.Error as e:
-        raise FileFormatError(f"{name}:{reader.line_num}: {e}") from None
+        raise FileFormatError(f"{name}:{reader.line_num}: {csv_reason(e)}") from None
+
+
+# The UTF-8 decoder's reasons (Python's English), in the catalogs.
+UTF8_REASONS = {
+    "invalid start byte": N_("invalid start byte"),
+    "invalid continuation byte": N_("invalid continuation byte"),
+    "unexpected end of data": N_("unexpected end of data"),
+}
+
+
+def not_utf8(e: UnicodeDecodeError) -> str:
+    """Why a text is not UTF-8, in the user's language."""
+    reason = UTF8_REASONS.get(e.reason)
+    return _("not UTF-8 text ({reason})").format(reason=e.reason if reason is None else _(reason))
+
+
+def not_json(e: ValueError) -> str:
+    """Why a text is not JSON (Python's json module's reason), in the user's language."""
+    return _("not valid JSON ({reason})").format(reason=decode_reason(e))
+
+
+def csv_reason(e: csv.Error) -> str:
+    """The csv module's reason a row cannot be read (its English text as it is in English)."""
+    text = str(e)
+    if current_lang() != "en" and text.startswith("field larger than field limit"):
+        return _("a cell is longer than {n} characters").format(n=number(csv.field_size_limit()))
+    return text

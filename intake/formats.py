@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from i18n import _
 from intake.files import FileFormatError, RecordStream, open_records
 from intake.wso2 import open_wso2
 from intake.xroad import open_xroad
@@ -30,5 +31,9 @@ def open_stream(path: Path, fmt: str, registry: Registry) -> RecordStream:
     """A file of any known format as a stream of raw contract records."""
     opener = FORMATS.get(fmt)
     if opener is None:
-        raise FileFormatError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        raise FileFormatError(
+            _("unknown format {format!r} (known: {known})").format(
+                format=fmt, known=", ".join(FORMATS)
+            )
+        )
     return opener(path, registry)

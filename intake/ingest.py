@@ -9,6 +9,7 @@ everything is rolled back.
 from __future__ import annotations
 
 import csv
+import gzip
 import time
 import zlib
 from collections import Counter
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from i18n import _, current_lang
 from intake.files import FileFormatError, Malformed, RecordStream, Unmapped, Viewed
 from intake.formats import open_stream
 from registry import Registry
@@ -138,7 +140,8 @@ def ingest_file(
         where = (
             f"{path}:" if isinstance(e, OSError | EOFError | zlib.error) else f"{path}:{line + 1}:"
         )
-        raise FileFormatError(f"{where} cannot be read: {_reason(e)}; nothing stored") from None
+        unreadable = _("cannot be read: {reason}; nothing stored").format(reason=_reason(e))
+        raise FileFormatError(f"{where} {unreadable}") from None
     if stream.shared_ids:
         result.written.conflicts = 0
     result.notes = stream.notes()
@@ -164,16 +167,21 @@ NOT_PARSED = (RecursionError, ValueError, OverflowError)
 
 
 def _not_parsed(e: BaseException) -> list[FieldError]:
-    return [FieldError("", f"cannot be read: {_reason(e)}")]
+    return [FieldError("", _("cannot be read: {reason}").format(reason=_reason(e)))]
 
 
 def _reason(e: BaseException) -> str:
     if isinstance(e, RecursionError):
-        return "nested too deeply"
+        return _("nested too deeply")
     if isinstance(e, EOFError):
-        return "the compressed file is truncated"
+        return _("the compressed file is truncated")
     if isinstance(e, OSError) and e.strerror:
         return e.strerror
+    if current_lang() != "en":  # Python's English words for these, kept in English
+        if isinstance(e, gzip.BadGzipFile):
+            return _("not a gzip file")
+        if isinstance(e, zlib.error):
+            return _("the compressed data is damaged")
     return first_line(e)
 
 

@@ -15,7 +15,9 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from intake.files import FileFormatError, Malformed
+from i18n import _
+from i18n.numbers import number
+from intake.files import FileFormatError, Malformed, not_json, not_utf8
 
 CHUNK = 1 << 20
 MAX_VALUE = 16 << 20  # characters one record may take before we give up on the document
@@ -43,7 +45,7 @@ def _read(binary: IO[bytes], decoder: codecs.IncrementalDecoder, name: str) -> s
     try:
         return decoder.decode(chunk, final=not chunk)
     except UnicodeDecodeError as e:
-        raise FileFormatError(f"{name}: not UTF-8 text ({e.reason})") from None
+        raise FileFormatError(f"{name}: " + not_utf8(e)) from None
 
 
 def _lines(
@@ -60,7 +62,8 @@ def _lines(
         if len(buffer) > MAX_VALUE:
             # One record is a few kB: a longer line is refused before it is held whole.
             raise FileFormatError(
-                f"{name}:{line + 1}: the line is longer than {MAX_VALUE:,} characters"
+                f"{name}:{line + 1}: "
+                + _("the line is longer than {n} characters").format(n=number(MAX_VALUE))
             )
         more = _read(binary, decoder, name)
         if not more:
@@ -74,7 +77,7 @@ def _value(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as e:
-        return Malformed("", f"not valid JSON ({e})")
+        return Malformed("", not_json(e))
 
 
 def _array(
@@ -92,7 +95,7 @@ def _array(
             value, end = _decode(buffer, pos)
         except ValueError as e:
             if eof or len(buffer) - pos > MAX_VALUE:
-                raise FileFormatError(f"{name}:{line}: not valid JSON ({e})") from None
+                raise FileFormatError(f"{name}:{line}: " + not_json(e)) from None
             more = _read(binary, decoder, name)
             eof = not more
             buffer = buffer[pos:] + more

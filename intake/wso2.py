@@ -39,6 +39,8 @@ from typing import IO, Any
 
 from sqlalchemy import Connection
 
+from i18n import N_, _
+from i18n.numbers import number
 from intake.files import (
     MAX_LINE,
     FileFormatError,
@@ -47,11 +49,15 @@ from intake.files import (
     RecordStream,
     Unmapped,
     csv_rows,
+    not_json,
+    not_utf8,
     open_binary,
+    too_long,
 )
 from intake.gateway_map import GatewayMap
 from registry import Registry
 from store.gateway import ApiKey, load_api_contexts, save_api_contexts
+from store.records import time_reason
 from store.text import escape_controls
 
 EVENT = re.compile(r"apimMetrics:\s*(apim:[A-Za-z_]+)")
@@ -115,10 +121,15 @@ def open_wso2(path: Path, registry: Registry) -> RecordStream:
         save_api_contexts(conn, new, int(datetime.now(UTC).timestamp() * 1_000_000))
 
     def notes() -> list[str]:
-        found = [f"{n:,} {what}, skipped" for what, n in sorted(skipped.items())]
+        found = [
+            _("{n} {what}, skipped").format(n=number(n), what=_(what))
+            for what, n in sorted(skipped.items())
+        ]
         found.append(
-            "a 2xx in the gateway log is counted a success: the log cannot show an error"
-            " code a national API carries in its response body"
+            _(
+                "a 2xx in the gateway log is counted a success: the log cannot show an error"
+                " code a national API carries in its response body"
+            )
         )
         return found
 
@@ -136,6 +147,9 @@ def open_wso2(path: Path, registry: Registry) -> RecordStream:
 Event = dict[str, Any] | Malformed
 
 
+NOT_EVENTS = N_("lines that are not analytics events")  # skipped, counted in the notes
+
+
 def _line_events(
     binary: IO[bytes], name: str, skipped: Counter[str]
 ) -> Iterator[tuple[int, Event, str | None]]:
@@ -145,13 +159,15 @@ def _line_events(
         n += 1
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
             # An analytics event is a few kB: a longer line is refused before it is held.
-            raise FileFormatError(f"{name}:{n}: the line is longer than {MAX_LINE:,} bytes")
+            raise FileFormatError(
+                f"{name}:{n}: " + too_long(_("the line is longer than {n} bytes"))
+            )
         text = _text(line, name, n).strip()
         if not text:
             continue
         event, kind = line_event(text)
         if event is None:
-            skipped["lines that are not analytics events"] += 1
+            skipped[NOT_EVENTS] += 1
             continue
         yield n, event, kind
 
@@ -169,9 +185,9 @@ def line_event(text: str) -> tuple[Event | None, str | None]:
     try:
         event = json.loads(text)
     except ValueError as e:
-        return Malformed("", f"not valid JSON ({e})"), kind
+        return Malformed("", not_json(e)), kind
     if not isinstance(event, dict):
-        return Malformed("", "an event must be a JSON object"), kind
+        return Malformed("", _("an event must be a JSON object")), kind
     return event, kind
 
 
@@ -179,7 +195,7 @@ def _text(line: bytes, name: str, n: int) -> str:
     try:
         return line.decode("utf-8-sig" if n == 1 else "utf-8")
     except UnicodeDecodeError as e:
-        raise FileFormatError(f"{name}:{n}: not UTF-8 text ({e.reason})") from None
+        raise FileFormatError(f"{name}:{n}: " + not_utf8(e)) from None
 
 
 def _csv_events(binary: IO[bytes], name: str) -> Iterator[tuple[int, Event, str | None]]:
@@ -190,10 +206,10 @@ def _csv_events(binary: IO[bytes], name: str) -> Iterator[tuple[int, Event, str 
         except StopIteration:
             return
         except UnicodeDecodeError as e:
-            raise FileFormatError(f"{name}:1: not UTF-8 text ({e.reason})") from None
+            raise FileFormatError(f"{name}:1: " + not_utf8(e)) from None
         if "requestTimestamp" not in header:
             raise FileFormatError(
-                f"{name}:1: no requestTimestamp column: not a WSO2 analytics export"
+                f"{name}:1: " + _("no requestTimestamp column: not a WSO2 analytics export")
             )
         for start, row in csv_rows(reader, header, name):
             yield start, row if isinstance(row, Malformed) else _numbers(dict(row)), None
@@ -206,7 +222,7 @@ def _numbers(event: dict[str, Any]) -> dict[str, Any] | Malformed:
             try:
                 event[field] = float(event[field]) if "." in event[field] else int(event[field])
             except ValueError:
-                return Malformed(field, f"{event[field]!r} is not a number")
+                return Malformed(field, _("{value!r} is not a number").format(value=event[field]))
     ts = event.get("requestTimestamp")
     if isinstance(ts, str) and ts.isdigit():
         event["requestTimestamp"] = int(ts)
@@ -250,7 +266,7 @@ def to_record(event: dict[str, Any], kind: str | None, gateway: GatewayMap) -> R
         success = 200 <= status < 300
         detail = None if success else f"HTTP {status}"
     else:
-        return Malformed("proxyResponseCode", "missing (nor responseCode, nor a fault)")
+        return Malformed("proxyResponseCode", _("missing (nor responseCode, nor a fault)"))
     latency = event.get("responseLatency", event.get("responseTime"))
     record: dict[str, Any] = {
         "department": department,
@@ -298,16 +314,29 @@ def _unmapped(
     """Why an event maps to no obligation, and for a fault without a context what to declare."""
     shown = context or gateway.learned_context(name, version, api_id)
     if shown or department is None or not (name or api_id):
-        return Unmapped(f"application {application!r} → API {shown or name!r}")
-    declare = " or ".join(
+        return Unmapped(
+            _("application {application!r} → API {api!r}").format(
+                application=application, api=shown or name
+            )
+        )
+    keys = [
         f"{key}: [{value}]"
         for key, value in (("wso2_apis", name), ("wso2_api_ids", api_id))
         if value
-    )
+    ]
+    declare = f" {_('or')} ".join(keys)
     return Unmapped(
-        f"application {application!r} → API {name!r} {version or ''} (apiId {api_id or '?'}):"
-        " an event without apiContext, and no response event of this API seen to learn it;"
-        f" declare {declare} on its system in the registry",
+        _(
+            "application {application!r} → API {api!r} {version} (apiId {api_id}): an event"
+            " without apiContext, and no response event of this API seen to learn it; declare"
+            " {declare} on its system in the registry"
+        ).format(
+            application=application,
+            api=name,
+            version=version or "",
+            api_id=api_id or "?",
+            declare=declare,
+        ),
         waits=True,
     )
 
@@ -318,17 +347,20 @@ def _timestamp(value: Any) -> str | Malformed:
         try:
             return datetime.fromtimestamp(value / 1000, UTC).isoformat()
         except (OverflowError, OSError, ValueError):
-            return Malformed("requestTimestamp", f"{value} is not a time in milliseconds")
+            not_ms = _("{value} is not a time in milliseconds").format(value=value)
+            return Malformed("requestTimestamp", not_ms)
     if not isinstance(value, str):
-        return Malformed("requestTimestamp", "is required (ISO time or epoch milliseconds)")
+        return Malformed("requestTimestamp", _("is required (ISO time or epoch milliseconds)"))
     if JAVA_TIME.fullmatch(value) is None:
-        return Malformed(
-            "requestTimestamp", f"{value!r} is not a time like 2022-12-15T02:53:07.123Z"
-        )
+        unlike = _("{value!r} is not a time like 2022-12-15T02:53:07.123Z").format(value=value)
+        return Malformed("requestTimestamp", unlike)
     try:
         return datetime.fromisoformat(value).astimezone(UTC).isoformat()
     except ValueError as e:
-        return Malformed("requestTimestamp", f"{value!r} is not a valid time ({e})")
+        invalid = _("{value!r} is not a valid time ({error})").format(
+            value=value, error=time_reason(e)
+        )
+        return Malformed("requestTimestamp", invalid)
 
 
 def _correlation(event: dict[str, Any]) -> str | None:

@@ -50,6 +50,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from i18n import _
+from i18n.numbers import number
 from intake.files import Malformed, Raw, RecordStream, Unmapped, Viewed, open_binary
 from intake.gateway_map import GatewayMap
 from intake.json_stream import json_values
@@ -90,16 +92,27 @@ class PairingCounts:
 
     def notes(self) -> list[str]:
         found = [
-            f"{self.records:,} X-Road records → {self.exchanges:,} exchanges: {self.paired:,}"
-            f" paired (client and producer record), {self.client_only:,} client record only,"
-            f" {self.producer_only:,} producer record only;"
-            f" {self.duplicate_records:,} duplicate records dropped;"
-            f" {self.without_ids:,} records without xRequestId or messageId (not paired)"
+            _(
+                "{records} X-Road records → {exchanges} exchanges: {paired} paired (client and"
+                " producer record), {client_only} client record only, {producer_only} producer"
+                " record only; {duplicates} duplicate records dropped; {without_ids} records"
+                " without xRequestId or messageId (not paired)"
+            ).format(
+                records=number(self.records),
+                exchanges=number(self.exchanges),
+                paired=number(self.paired),
+                client_only=number(self.client_only),
+                producer_only=number(self.producer_only),
+                duplicates=number(self.duplicate_records),
+                without_ids=number(self.without_ids),
+            )
         ]
         if self.incomplete:
             found.append(
-                f"{self.incomplete:,} records the security server wrote incomplete"
-                " (no requestInTs or securityServerType), skipped"
+                _(
+                    "{n} records the security server wrote incomplete (no requestInTs or"
+                    " securityServerType), skipped"
+                ).format(n=number(self.incomplete))
             )
         return found
 
@@ -156,19 +169,20 @@ def xroad_records(
 def op_record(line: int, value: Any) -> OpRecord | Malformed | None:
     """The fields we use, checked; None for a record the gateway is known to write incomplete."""
     if not isinstance(value, dict):
-        return Malformed("", "an operational monitoring record must be a JSON object")
+        return Malformed("", _("an operational monitoring record must be a JSON object"))
     get = value.get
     side = get("securityServerType")
     request_in = get("requestInTs")
     if side is None or request_in is None:
         return None
     if side not in SIDES:
-        return Malformed("securityServerType", f"must be Client or Producer, not {side!r}")
+        side_is = _("must be Client or Producer, not {side!r}").format(side=side)
+        return Malformed("securityServerType", side_is)
     if not isinstance(request_in, int) or isinstance(request_in, bool) or request_in < 0:
-        return Malformed("requestInTs", "must be milliseconds since the epoch")
+        return Malformed("requestInTs", _("must be milliseconds since the epoch"))
     succeeded = get("succeeded")
     if not isinstance(succeeded, bool):
-        return Malformed("succeeded", "must be true or false")
+        return Malformed("succeeded", _("must be true or false"))
     response_out = get("responseOutTs")
     if not isinstance(response_out, int) or isinstance(response_out, bool):
         response_out = None
@@ -300,7 +314,11 @@ def to_record(exchange: Exchange, gateway: GatewayMap) -> Raw:
     department = gateway.xroad_department(first.client)
     system = gateway.xroad_system(first.service)
     if department is None or system is None or not gateway.is_obligation(department, system):
-        return Unmapped(f"client {_name(first.client)!r} → service {_name(first.service)!r}")
+        return Unmapped(
+            _("client {client!r} → service {service!r}").format(
+                client=_name(first.client), service=_name(first.service)
+            )
+        )
     record: dict[str, Any] = {
         "department": department,
         "system": system,

@@ -37,8 +37,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--platform",
         choices=PLATFORMS,
         default=None,
-        help="the data-sharing platform that carried these records, stamped on those that do"
-        " not name their own (a gateway's export: lgsp for the province's, vdxp, ndop, ...)",
+        help=_(
+            "the data-sharing platform that carried these records, stamped on those that do"
+            " not name their own (a gateway's export: lgsp for the province's, vdxp, ndop, ...)"
+        ),
     )
     settings.add_store_options(parser)
     settings.add_registry_options(parser)

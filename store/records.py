@@ -26,9 +26,12 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from i18n import N_, _
+from i18n.json_errors import jiter_reason
+from i18n.validation import describe
 from registry import Registry
 from registry.model import PLATFORMS, Platform
-from store.text import control_problem
+from store.text import control_at
 
 SOURCES = ("probe", "push", "gateway", "import")
 Source = Literal["probe", "push", "gateway", "import"]
@@ -47,7 +50,23 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
 )
-TS_FORMAT = "must be an RFC 3339 time with an offset, like 2026-10-05T09:12:00+07:00"
+TS_FORMAT = N_("must be an RFC 3339 time with an offset, like 2026-10-05T09:12:00+07:00")
+
+
+# Python's reasons a date and time that look right do not exist (its English), translated.
+TIME_REASONS = {
+    "month must be in 1..12": N_("month must be in 1..12"),
+    "day is out of range for month": N_("day is out of range for month"),
+    "hour must be in 0..23": N_("hour must be in 0..23"),
+    "minute must be in 0..59": N_("minute must be in 0..59"),
+    "second must be in 0..59": N_("second must be in 0..59"),
+}
+
+
+def time_reason(e: ValueError) -> str:
+    """Why `datetime.fromisoformat` refused a time, in the user's language when it can."""
+    reason = TIME_REASONS.get(str(e))
+    return str(e) if reason is None else _(reason)
 
 
 _rfc3339 = RFC3339.fullmatch
@@ -60,15 +79,17 @@ def _timestamp(value: Any) -> Any:
     if not isinstance(value, str):
         if isinstance(value, datetime):
             return value
-        raise ValueError(TS_FORMAT)
+        raise ValueError(_(TS_FORMAT))
     if _rfc3339(value) is None:
-        raise ValueError(TS_FORMAT)
+        raise ValueError(_(TS_FORMAT))
     try:
         ts = _fromisoformat(value.upper())
     except ValueError as e:
-        raise ValueError(f"{value} is not a valid time ({e})") from None
+        raise ValueError(
+            _("{value} is not a valid time ({error})").format(value=value, error=time_reason(e))
+        ) from None
     if ts.tzinfo is None:
-        raise ValueError(f"{value} has no offset: add one, like +07:00 or Z")
+        raise ValueError(_("{value} has no offset: add one, like +07:00 or Z").format(value=value))
     return ts
 
 
@@ -78,7 +99,7 @@ Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 def _no_nul(value: str) -> str:
     # PostgreSQL cannot store U+0000 in text: refused here, for every store alike.
     if "\x00" in value:
-        raise ValueError("must not contain the NUL character (U+0000)")
+        raise ValueError(_("must not contain the NUL character (U+0000)"))
     return value
 
 
@@ -87,10 +108,15 @@ NoNul = AfterValidator(_no_nul)
 
 def _no_control(value: str) -> str:
     # A department's text is data: a control character could stop an export (XLSX cannot
-    # hold it) or rewrite a terminal's lines. NUL first: its own message says why.
-    problem = control_problem(_no_nul(value))
-    if problem is not None:
-        raise ValueError(problem)
+    # hold it) or rewrite a terminal's lines. NUL first: its own message says why. The words
+    # of store.text.control_problem, in the user's language.
+    at = control_at(_no_nul(value))
+    if at is not None:
+        raise ValueError(
+            _("must not contain control characters (U+{code} at position {position})").format(
+                code=f"{ord(value[at]):04X}", position=at + 1
+            )
+        )
     return value
 
 
@@ -104,7 +130,7 @@ def _number(value: Any, info: ValidationInfo) -> Any:
         return value
     text_cells = bool(info.context and info.context.get("text_cells"))
     if isinstance(value, bool) or (isinstance(value, str) and not text_cells):
-        raise ValueError("must be a number")
+        raise ValueError(_("must be a number"))
     return value
 
 
@@ -167,24 +193,32 @@ class FieldError:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+# Our words where pydantic's would not say it as plainly (the rest: i18n.validation's table).
 _MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a field of a transaction record",
-    "unexpected_keyword_argument": "is not a field of a transaction record",  # from a mapping
-    "literal_error": None,  # pydantic's text names the allowed values
+    "missing": N_("is required"),
+    "extra_forbidden": N_("is not a field of a transaction record"),
+    "unexpected_keyword_argument": N_("is not a field of a transaction record"),  # a mapping's
 }
+NOT_AN_OBJECT = ("model_type", "model_attributes_type", "dataclass_type")
 
 
 def _field_errors(error: ValidationError) -> list[FieldError]:
+    """What is wrong with an invalid record, in the user's language (only invalid records
+    come here: a valid one is never translated anything)."""
     found = []
     for e in error.errors(include_url=False):
-        loc = e["loc"]
-        field = ".".join(str(p) for p in loc)
-        message = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
-        if e["type"] == "json_invalid":
-            field, message = "", f"not valid JSON ({e['ctx'].get('error', 'syntax error')})"
-        elif e["type"] in ("model_type", "model_attributes_type", "dataclass_type"):
-            field, message = "", "a record must be a JSON object"
+        kind = e["type"]
+        field = ".".join(str(p) for p in e["loc"])
+        if kind == "json_invalid":
+            reason = e.get("ctx", {}).get("error")
+            reason = jiter_reason(str(reason)) if reason else _("syntax error")
+            field, message = "", _("not valid JSON ({reason})").format(reason=reason)
+        elif kind in NOT_AN_OBJECT:
+            field, message = "", _("a record must be a JSON object")
+        elif kind in _MESSAGES:
+            message = _(_MESSAGES[kind])
+        else:
+            message = describe(e)
         found.append(FieldError(field, message))
     return found
 
@@ -217,7 +251,9 @@ class RecordParser:
     ):
         if default_platform is not None and default_platform not in PLATFORMS:
             raise ValueError(
-                f"unknown platform {default_platform!r} (known: {', '.join(PLATFORMS)})"
+                _("unknown platform {platform!r} (known: {known})").format(
+                    platform=default_platform, known=", ".join(PLATFORMS)
+                )
             )
         self.registry = registry
         self.default_source = default_source
@@ -246,12 +282,13 @@ class RecordParser:
         if errors is None:
             errors = self._pairs[pair] = check_against_registry(*pair, self.registry)
         if record.ts > self.latest:
-            errors = [*errors, FieldError("ts", f"{record.ts.isoformat()} is in the future")]
+            future = _("{ts} is in the future").format(ts=record.ts.isoformat())
+            errors = [*errors, FieldError("ts", future)]
         elif record.ts < EARLIEST:
-            errors = [
-                *errors,
-                FieldError("ts", f"{record.ts.isoformat()} is before {EARLIEST.date()}"),
-            ]
+            early = _("{ts} is before {earliest}").format(
+                ts=record.ts.isoformat(), earliest=EARLIEST.date()
+            )
+            errors = [*errors, FieldError("ts", early)]
         if errors:
             return list(errors)
         # Positional (department, system, ts, success, source, latency_ms, record_id,
@@ -307,11 +344,11 @@ def check_against_registry(department: str, system: str, registry: Registry) -> 
     """Unknown codes, or a pair that is no obligation."""
     errors = []
     if not registry.has_department(department):
-        errors.append(FieldError("department", f"unknown department code {department!r}"))
+        unknown = _("unknown department code {code!r}").format(code=department)
+        errors.append(FieldError("department", unknown))
     if not registry.has_system(system):
-        errors.append(FieldError("system", f"unknown system code {system!r}"))
+        errors.append(FieldError("system", _("unknown system code {code!r}").format(code=system)))
     if not errors and not registry.obligations_for(department, system):
-        errors.append(
-            FieldError("system", f"{department} has no obligation towards {system} in the registry")
-        )
+        none = _("{department} has no obligation towards {system} in the registry")
+        errors.append(FieldError("system", none.format(department=department, system=system)))
     return errors

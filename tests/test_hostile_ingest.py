@@ -14,6 +14,9 @@ from lienthong.cli import main
 from tests.gateway_samples import T0, registry_file, xroad_record
 from tests.test_ingest import GOOD, jsonl, stored
 
+# Messages checked word for word in English (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     code = main(["ingest", *args])

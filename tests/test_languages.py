@@ -353,3 +353,80 @@ def test_numbers_are_written_as_the_language_writes_them(
     assert re.search(r"trùng 728, trong \d+,\d giây \([\d.]+ bản ghi/giây\)", text), text
     text = said(capsys, [*argv, "--lang", "en"])[1]
     assert re.search(r"728 duplicates, in \d+\.\d s \([\d,]+ records/s\)", text), text
+
+
+def test_ingest_says_what_is_wrong_with_a_record_in_the_users_language(
+    store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each bad record's reason and a bad CSV header, the way `ingest` prints them: the words
+    in Vietnamese by default, as they were in English with --lang en; codes, field and column
+    names as they are."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"system": "csdl-dkdn", "ts": "2026-10-05T09:00:00+07:00", "outcome": "ok"}\n'
+        '{"department": \n'
+        '{"department": "so-taichinh", "system": "csdl-dkdn", "ts": "2026-10-05T09:00:00",'
+        ' "outcome": "success", "latency_ms": "5", "colour": "red"}\n'
+        "[1]\n"
+        '{"department": "so-nope", "system": "csdl-dkdn", "ts": "2026-10-05T09:00:00+07:00",'
+        ' "outcome": "success"}\n',
+        encoding="utf-8",
+    )
+    csv = tmp_path / "bad.csv"
+    csv.write_text("department,system,when,result\n", encoding="utf-8")
+    argv = ["ingest", str(bad), str(csv), "--db", store]
+    english = {
+        f"{bad}:1: department: is required",
+        f"{bad}:1: outcome: Input should be 'success' or 'failure'",
+        f"{bad}:2: not valid JSON (EOF while parsing a value at line 2 column 0)",
+        f"{bad}:3: ts: 2026-10-05T09:00:00 has no offset: add one, like +07:00 or Z",
+        f"{bad}:3: latency_ms: must be a number",
+        f"{bad}:3: colour: is not a field of a transaction record",
+        f"{bad}:4: a record must be a JSON object",
+        f"{bad}:5: department: unknown department code 'so-nope'",
+        f"{bad}: 5 records, 5 invalid: nothing stored",
+        f"lienthong: {csv}:1: unknown columns 'when', 'result'; missing columns 'outcome', 'ts'"
+        " (columns: department, system, ts, outcome, latency_ms, id, source, detail, platform)",
+    }
+    vietnamese = {
+        f"{bad}:1: department: thiếu trường bắt buộc này",
+        f"{bad}:1: outcome: giá trị phải là 'success' hoặc 'failure'",
+        f"{bad}:2: không phải JSON hợp lệ (hết dữ liệu khi chưa có giá trị ở dòng 2, cột 0)",
+        f"{bad}:3: ts: 2026-10-05T09:00:00 không ghi múi giờ: hãy thêm, ví dụ +07:00 hoặc Z",
+        f"{bad}:3: latency_ms: phải là một số",
+        f"{bad}:3: colour: bản ghi giao dịch không có trường này",
+        f"{bad}:4: bản ghi phải là một đối tượng JSON",
+        f"{bad}:5: department: sổ đăng ký không có đơn vị mã 'so-nope'",
+        f"{bad}: 5 bản ghi, 5 không hợp lệ: không lưu gì",
+        f"lienthong: {csv}:1: cột không hợp lệ 'when', 'result'; thiếu cột 'outcome', 'ts'"
+        " (các cột: department, system, ts, outcome, latency_ms, id, source, detail, platform)",
+    }
+    code, text = said(capsys, argv)
+    assert (code, set(text.splitlines())) == (1, vietnamese)
+    words = re.sub(r"'[^']*'|\([^()]*: [^()]*\)|\S*[/.:_]\S*", " ", text)  # quoted, codes, paths
+    leaked = {"required", "valid", "field", "record", "object", "unknown", "columns", "must"}
+    assert not leaked & set(re.findall(r"[a-z]+", words)), words
+    code, text = said(capsys, [*argv, "--lang", "en"])
+    assert (code, set(text.splitlines())) == (1, english)
+
+
+def test_a_wrong_source_in_the_config_is_said_in_the_users_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "serve.toml"
+    config.write_text(
+        '[[sources]]\nkind = "folder"\nname = "x"\npath = "/p"\nplatform = "lgsp2"\n',
+        encoding="utf-8",
+    )
+    code, text = said(capsys, ["serve", "--config", str(config)])
+    assert (code, text) == (
+        1,
+        f"lienthong: {config}: sources: [0].platform: giá trị phải là 'lgsp', 'ndxp', 'ndop',"
+        " 'vdxp' hoặc 'other'\n",
+    )
+    code, text = said(capsys, ["serve", "--config", str(config), "--lang", "en"])
+    assert (code, text) == (
+        1,
+        f"lienthong: {config}: sources: [0].platform: Input should be 'lgsp', 'ndxp', 'ndop',"
+        " 'vdxp' or 'other'\n",
+    )

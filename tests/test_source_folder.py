@@ -63,9 +63,10 @@ def test_a_broken_file_among_good_ones_goes_to_failed_with_its_reasons(
         "d.txt.err",
     ]
     reasons = (folder / "failed" / "b.jsonl.err").read_text(encoding="utf-8")
-    assert "b.jsonl:2: outcome:" in reasons
+    assert "b.jsonl:2: outcome: giá trị phải là 'success' hoặc 'failure'" in reasons
     assert "1 trên 3 bản ghi không hợp lệ: không lưu bản ghi nào của tệp" in reasons
-    assert "cannot tell the format" in (folder / "failed" / "d.txt.err").read_text(encoding="utf-8")
+    unknown = (folder / "failed" / "d.txt.err").read_text(encoding="utf-8")
+    assert "không nhận ra định dạng từ tên tệp" in unknown
     assert [p.name for p in folder.iterdir() if p.is_file()] == []
     assert source.status.records == {"stored": 4, "invalid": 2}
 

@@ -179,9 +179,9 @@ def test_a_malformed_line_is_counted_invalid_reported_once_and_reading_goes_on(
         source.read()
     assert stored(engine) == 5
     assert source.status.records["invalid"] == 1
-    reports = [r.getMessage() for r in caplog.records if "not valid JSON" in r.getMessage()]
+    reports = [r.getMessage() for r in caplog.records if "không phải JSON hợp lệ" in r.getMessage()]
     assert len(reports) == 1
-    assert reports[0].startswith(f"lgsp-wso2: {log}:4: not valid JSON")
+    assert reports[0].startswith(f"lgsp-wso2: {log}:4: không phải JSON hợp lệ (chuỗi chưa đóng")
 
 
 def test_events_of_no_obligation_are_counted_not_stored(

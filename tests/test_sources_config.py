@@ -9,6 +9,9 @@ import pytest
 from lienthong.errors import UsageError
 from lienthong.serve_config import load_config
 
+# Messages checked word for word in English (Vietnamese: test_languages.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 # The contract's example (contract 1.2, "Sources that run inside `serve`"), whole.
 CONTRACT = """\
 [[sources]]

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from i18n import _
+from i18n.validation import describe
 from intake.sources.common import SourceBase, SourceStatus
 from intake.sources.folder import Folder, FolderConfig
 from intake.sources.wso2_log import Wso2Log, Wso2LogConfig
@@ -45,7 +47,7 @@ KINDS: dict[str, Kind] = {
 def parse_sources(value: Any) -> list[SourceBase]:
     """The `[[sources]]` entries, each checked by its kind's model; names unique."""
     if not isinstance(value, list):
-        raise ValueError("must be a list of tables ([[sources]])")
+        raise ValueError(_("must be a list of tables ([[sources]])"))
     found: list[SourceBase] = []
     for i, item in enumerate(value):
         if isinstance(item, SourceBase):
@@ -53,17 +55,24 @@ def parse_sources(value: Any) -> list[SourceBase]:
             continue
         kind = item.get("kind") if isinstance(item, dict) else None
         if kind not in KINDS:
-            raise ValueError(f"[{i}].kind: must be one of {', '.join(KINDS)}, not {kind!r}")
+            raise ValueError(
+                f"[{i}].kind: "
+                + _("must be one of {kinds}, not {kind!r}").format(
+                    kinds=", ".join(KINDS), kind=kind
+                )
+            )
         try:
             found.append(KINDS[kind].config.model_validate(item))
         except ValidationError as e:
             first = e.errors(include_url=False)[0]
             key = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"[{i}].{key}: {first['msg'].removeprefix('Value error, ')}") from None
+            raise ValueError(f"[{i}].{key}: {describe(first)}") from None
     names = [s.name for s in found]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise ValueError(f"source names must be unique: {', '.join(repeated)}")
+        raise ValueError(
+            _("source names must be unique: {names}").format(names=", ".join(repeated))
+        )
     return found
 
 

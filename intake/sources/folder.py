@@ -50,7 +50,11 @@ class FolderConfig(SourceBase):
     @classmethod
     def _known(cls, value: str | None) -> str | None:
         if value is not None and value not in FORMATS:
-            raise ValueError(f"unknown format {value!r} (known: {', '.join(FORMATS)})")
+            raise ValueError(
+                _("unknown format {format!r} (known: {known})").format(
+                    format=value, known=", ".join(FORMATS)
+                )
+            )
         return value
 
 

@@ -27,7 +27,7 @@ from pydantic import Field
 from sqlalchemy import Connection, Engine
 
 from i18n import _
-from intake.files import MAX_LINE, Malformed, Unmapped
+from intake.files import MAX_LINE, Malformed, Unmapped, not_utf8, too_long
 from intake.gateway_map import GatewayMap
 from intake.sources.common import SourceBase, SourceDown, SourceStatus, commit, log, stamped
 from intake.wso2 import learn, line_event, to_record
@@ -259,12 +259,12 @@ class Wso2Log:
             line += 1
             offset += size
             if size > MAX_LINE:
-                invalid.append((line, f"the line is longer than {MAX_LINE:,} bytes"))
+                invalid.append((line, too_long(_("the line is longer than {n} bytes"))))
                 continue
             try:
                 text = raw.decode("utf-8-sig" if line == 1 else "utf-8").strip()
             except UnicodeDecodeError as e:
-                invalid.append((line, f"not UTF-8 text ({e.reason})"))
+                invalid.append((line, not_utf8(e)))
                 continue
             if not text:
                 continue

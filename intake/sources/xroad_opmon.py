@@ -66,7 +66,11 @@ OM = "http://x-road.eu/xsd/op-monitoring.xsd"
 def _identifier(value: str, parts: int, what: str) -> str:
     pieces = value.split("/")
     if len(pieces) != parts or not all(pieces):
-        raise ValueError(f"{what} must be {parts} parts joined by '/', like {_EXAMPLES[what]}")
+        raise ValueError(
+            _("{what} must be {parts} parts joined by '/', like {example}").format(
+                what=what, parts=parts, example=_EXAMPLES[what]
+            )
+        )
     return value
 
 
@@ -230,13 +234,13 @@ def parse_response(status: int, content_type: str, body: bytes) -> Page:
     if status != 200:
         raise SourceDown(
             _("the security server answered HTTP {status} ({what})").format(
-                status=status, what=media or "no content type"
+                status=status, what=media or _("no content type")
             )
         )
     if media != "multipart/related" or "boundary" not in params:
         raise SourceDown(
             _("malformed answer: {what} instead of multipart/related").format(
-                what=media or "no content type"
+                what=media or _("no content type")
             )
         )
     parts = _parts(body, params["boundary"])
@@ -383,7 +387,7 @@ class XroadOpmon:
         records: list[Transaction] = []
         self.parser.latest = datetime.now(UTC) + FUTURE_TOLERANCE
         platform = self.config.platform
-        name = f"{self.config.name} (records before {next_from})"
+        name = _("{source} (records before {n})").format(source=self.config.name, n=next_from)
         malformed = 0
         try:
             for line, raw in xroad_records(
