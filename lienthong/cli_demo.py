@@ -39,7 +39,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help=_("the service's address")
     )
-    # The service's database when one is given (flag, env, config: contract 1.2), else its own.
     settings.add_store_options(parser, default=DEMO_DB)
     parser.add_argument(
         "--fault",
@@ -55,8 +54,13 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry("bac-ninh")
     faults = faults_from_flags(args.fault, {s.code for s in registry.systems})
     listen = parse_listen(args.listen)
-    database = settings.database_url(args, default=DEMO_DB)
-    return asyncio.run(_demo(registry, listen, database, faults, sys.stdout.isatty()))
+    return asyncio.run(_demo(registry, listen, database(args), faults, sys.stdout.isatty()))
+
+
+def database(args: argparse.Namespace) -> str:
+    """The service's database when one is given (--db, LIENTHONG_DB, the config's), as every
+    command's; else the demo's own SQLite file, so that a try leaves the service's alone."""
+    return settings.database_url(args, default=DEMO_DB)
 
 
 async def _demo(registry, listen, database, faults, live: bool) -> int:  # type: ignore[no-untyped-def]
