@@ -124,7 +124,11 @@ def run_render(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / "dashboards").mkdir(exist_ok=True)
-    header = "# Written by `lienthong national render`: edit the command line, not this file.\n"
+    header = (
+        "# "
+        + _("Written by `lienthong national render`: edit the command line, not this file.")
+        + "\n"
+    )
     config = federation_config(args.federate, args.interval, aggregates=args.aggregates)
     files = {
         out / "prometheus.yml": dump(config, header),

@@ -205,17 +205,14 @@ class GroupCommit:
             if done.done():  # answered at the very moment the deadline passed
                 return done.result()
             self.timeouts += 1
+            waited = duration(self._deadline or 0.0)  # set: only a deadline times out
             if self._withdraw(pending):
                 raise CommitTimeout(
-                    _("the store did not commit within {duration}").format(
-                        duration=duration(self._deadline)
-                    )
+                    _("the store did not commit within {duration}").format(duration=waited)
                 ) from None
             # Caught in COMMIT itself: its outcome is unknown; a retry counts once by its ids.
             raise CommitTimeout(
-                _("the store did not confirm the commit within {duration}").format(
-                    duration=duration(self._deadline)
-                )
+                _("the store did not confirm the commit within {duration}").format(duration=waited)
             ) from None
 
     def _withdraw(self, pending: _Pending) -> bool:
