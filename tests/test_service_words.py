@@ -258,3 +258,52 @@ def test_serve_logs_in_the_language_of_its_config(tmp_path: Path) -> None:
             assert all(VIETNAMESE.search(line) for line in logged), logged
         else:
             assert not any(VIETNAMESE.search(line) for line in logged), logged
+
+
+def _province(code: str, name: str, status: str, excused: int) -> dict[str, object]:
+    """A province's monthly report in the contract's JSON shape (the rows the ranking reads)."""
+    return {
+        "month": "2026-10",
+        "province": {"code": code, "name": name},
+        "as_of": "2026-10-31",
+        "rows": [
+            {"department": "so-tp", "department_name": "Sở Tư pháp", "system": "ho-tich",
+             "system_name": "CSDL hộ tịch điện tử", "status": status, "ratio": 0.5,
+             "excused_days": excused},
+        ],
+    }  # fmt: skip
+
+
+def test_the_national_ranking_is_written_in_the_users_language(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from reports.national import NationalError, national_report
+    from reports.national_files import write_xlsx
+
+    reports = [("https://a.example", _province("27", "Bắc Ninh", "compliant", 1)),
+               ("https://b.example", _province("46", "Huế", "non_compliant", 2))]  # fmt: skip
+    ranking = national_report("2026-10", reports)
+    for lang, sheets, heads, lapse in (
+        ("vi", ["Xếp hạng", "Tỉnh × hệ thống", "Hệ thống", "Chưa đạt", "Gián đoạn"],
+         ["Hạng", "Mã", "Tỉnh, thành phố", "Số liệu đến ngày", "Số nhiệm vụ", "Số nhiệm vụ đạt",
+          "Tỷ lệ đạt"], ["Huế", "Sở Tư pháp", "CSDL hộ tịch điện tử", "Không đạt", "50,0 %"]),
+        ("en", ["Ranking", "Province × system", "Systems", "Falling short", "Outages"],
+         ["Rank", "Code", "Province or city", "Figures as of", "Duties", "Duties met",
+          "Share met"], ["Huế", "Sở Tư pháp", "CSDL hộ tịch điện tử", "Non-compliant", "50.0 %"]),
+    ):  # fmt: skip
+        path = tmp_path / f"national-{lang}.xlsx"
+        with use_lang(lang), path.open("wb") as out:  # type: ignore[arg-type]
+            write_xlsx(ranking, out)
+        book = load_workbook(path)
+        assert book.sheetnames == sheets
+        rows = list(book[sheets[0]].iter_rows(values_only=True))
+        assert list(rows[2]) == heads
+        assert list(next(book[sheets[3]].iter_rows(min_row=4, values_only=True))) == lapse
+    # Two reports of one province: said in the user's language.
+    with pytest.raises(NationalError, match="tỉnh, thành phố 27 \\(Bắc Ninh\\) bị đưa vào hai lần"):
+        national_report("2026-10", [reports[0], reports[0]])
+    with (
+        use_lang("en"),
+        pytest.raises(NationalError, match="province 27 \\(Bắc Ninh\\) is given twice"),
+    ):
+        national_report("2026-10", [reports[0], reports[0]])
