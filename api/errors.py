@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from i18n import N_
+
 log = logging.getLogger("lienthong.push")
 
 TRANSACTIONS = "/api/v1/transactions"
@@ -57,5 +59,5 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     except (asyncio.CancelledError, web.GracefulExit):
         raise
     except Exception:
-        log.exception("%s %s failed", request.method, request.path)
+        log.exception(N_("%s %s failed"), request.method, request.path)
         return error(500, "internal error: the request was not stored; it is logged")

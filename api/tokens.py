@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.errors import error
 from api.rate_limit import RateLimit, retry_after
+from i18n import N_
 from store.database import first_line
 from store.tokens import PushToken, active_tokens, find_token, token_hash
 
@@ -125,7 +126,7 @@ async def authenticate(request: web.Request, gate: Gate) -> PushToken | web.Resp
             token = await gate.tokens.find(secret)
     except (SQLAlchemyError, TimeoutError, LookupsBusy) as e:
         if isinstance(e, SQLAlchemyError):
-            log.error("token look-up failed: %s", first_line(e))
+            log.error(N_("token look-up failed: %s"), first_line(e))
         return error(
             503, "the store is unavailable: retry", headers={"Retry-After": str(RETRY_SECONDS)}
         )
@@ -176,4 +177,4 @@ async def _refresh_tokens(gate: Gate) -> None:
         try:
             await gate.tokens.refresh()
         except SQLAlchemyError as e:
-            log.error("token refresh failed: %s", first_line(e))
+            log.error(N_("token refresh failed: %s"), first_line(e))

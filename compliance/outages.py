@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from i18n import _
 from registry import Registry, is_working_day
 from store.excusals import ExcusalError, excusals_between, propose_excusal
 from store.reading import StoredRecord, records_between
@@ -44,9 +45,13 @@ class OfficeHours:
             start = time(int(m.group(1)), int(m.group(2)))
             end = time(int(m.group(3)), int(m.group(4)))
         except ValueError:
-            raise OfficeHoursError(f"office hours {text!r} are not HH:MM-HH:MM") from None
+            raise OfficeHoursError(
+                _("office hours {text!r} are not HH:MM-HH:MM").format(text=text)
+            ) from None
         if end <= start:
-            raise OfficeHoursError(f"office hours {text!r} end before they start")
+            raise OfficeHoursError(
+                _("office hours {text!r} end before they start").format(text=text)
+            )
         return cls(start, end)
 
     def window(self, registry: Registry, day: date) -> tuple[datetime, datetime]:

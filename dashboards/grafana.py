@@ -257,7 +257,7 @@ def overview(registry: Registry) -> Dashboard:
         _base(registry, OVERVIEW)
         .description("Mỗi sở, ngành với từng hệ thống quốc gia: hôm nay, đang lỗi, tuân thủ tháng.")
         .with_row(Row("Hôm nay"))
-        .with_panel(_stat("Nghĩa vụ được theo dõi", f"count({q.info})"))
+        .with_panel(_stat("Nhiệm vụ được theo dõi", f"count({q.info})"))
         .with_panel(
             _stat("Đang lỗi", f"count(({status}) == {FAILING}) or vector(0)").thresholds(
                 _thresholds((None, "green"), (1, "red"))
@@ -279,7 +279,7 @@ def overview(registry: Registry) -> Dashboard:
         .with_panel(
             table.Panel()
             .title("Trạng thái: sở, ngành × hệ thống quốc gia")
-            .description("Hàng: sở, ngành; cột: mã hệ thống quốc gia. Ô trống: không có nghĩa vụ.")
+            .description("Hàng: sở, ngành; cột: mã hệ thống quốc gia. Ô trống: không có nhiệm vụ.")
             .datasource(DATASOURCE)
             .with_target(_query(q.named(status), instant=True))
             .with_transformation(
@@ -302,7 +302,7 @@ def overview(registry: Registry) -> Dashboard:
             table.Panel()
             .title("Đang lỗi")
             .description(
-                "Nghĩa vụ đã lỡ ngày, có thăm dò thất bại, hoặc hôm nay chưa có giao dịch."
+                "Nhiệm vụ đã lỡ ngày, có thăm dò thất bại, hoặc hôm nay chưa có giao dịch."
             )
             .datasource(DATASOURCE)
             .with_target(_query(q.named(f"({status}) < {OK}"), instant=True, ref="A"))
@@ -349,7 +349,7 @@ def overview(registry: Registry) -> Dashboard:
             _stat(
                 "Còn đạt được mục tiêu tháng",
                 f"count({q.of(m.MONTH_MISSABLE_DAYS.series)} >= 0) or vector(0)",
-                "Số nghĩa vụ duy trì mà tỷ lệ cả tháng vẫn còn có thể đạt mục tiêu.",
+                "Số nhiệm vụ duy trì mà tỷ lệ cả tháng vẫn còn có thể đạt mục tiêu.",
             )
             .height(6)
             .span(8)
@@ -379,7 +379,7 @@ def department(registry: Registry) -> Dashboard:
     first = registry.departments[0].code if registry.departments else ""
     return (
         _base(registry, DEPARTMENT)
-        .description("Các nghĩa vụ của một sở, ngành: trạng thái, giao dịch, thăm dò, tuân thủ.")
+        .description("Các nhiệm vụ của một sở, ngành: trạng thái, giao dịch, thăm dò, tuân thủ.")
         .with_variable(
             _variable(
                 "department",
@@ -390,7 +390,7 @@ def department(registry: Registry) -> Dashboard:
         )
         .with_panel(
             table.Panel()
-            .title("Nghĩa vụ của sở, ngành")
+            .title("Nhiệm vụ của sở, ngành")
             .datasource(DATASOURCE)
             .with_target(
                 _query(q.named(q.status, "system_name, kind, basis"), instant=True, ref="A")
@@ -571,7 +571,7 @@ def compliance(registry: Registry) -> Dashboard:
     ]
     panel = (
         table.Panel()
-        .title("Tuân thủ tháng đến nay, từng nghĩa vụ")
+        .title("Tuân thủ tháng đến nay, từng nhiệm vụ")
         .description(
             "Ngày đạt: ngày làm việc có đủ giao dịch thành công. Tỷ lệ tối đa: nếu mọi ngày"
             " còn lại đều đạt. Số liệu chính thức: lienthong report --month YYYY-MM."

@@ -158,7 +158,7 @@ def national_dashboard() -> dict[str, Any]:
         )
         .with_row(Row("Tháng này"))
         .with_panel(_stat("Tỉnh, thành phố báo cáo", f"count({OBLIGATIONS})"))
-        .with_panel(_stat("Nghĩa vụ được theo dõi", f"sum({OBLIGATIONS})"))
+        .with_panel(_stat("Nhiệm vụ được theo dõi", f"sum({OBLIGATIONS})"))
         .with_panel(
             _stat("Tỷ lệ ngày đạt toàn quốc", f"sum({MET_DAYS}) / sum({REQUIRED_DAYS})")
             .unit("percentunit")
@@ -174,7 +174,7 @@ def national_dashboard() -> dict[str, Any]:
         .with_panel(
             bargauge.Panel()
             .title("Xếp hạng tỉnh, thành phố")
-            .description("Ngày làm việc đạt / ngày phải có giao dịch, từ đầu tháng, mọi nghĩa vụ.")
+            .description("Ngày làm việc đạt / ngày phải có giao dịch, từ đầu tháng, mọi nhiệm vụ.")
             .datasource(DATASOURCE)
             .with_target(
                 _query(f"sort_desc({named(PROVINCE_RATIO)})", "{{province_name}}", instant=True)
@@ -222,12 +222,12 @@ def national_dashboard() -> dict[str, Any]:
         )
         .with_panel(
             table.Panel()
-            .title("Số nghĩa vụ theo tỉnh")
+            .title("Số nhiệm vụ theo tỉnh")
             .datasource(DATASOURCE)
             .with_target(_query(named(OBLIGATIONS), instant=True))
             .with_transformation(
                 _organize(
-                    {"province": "Mã tỉnh", "province_name": "Tỉnh, thành phố", "Value": "Nghĩa vụ"}
+                    {"province": "Mã tỉnh", "province_name": "Tỉnh, thành phố", "Value": "Nhiệm vụ"}
                 )
             )
             .height(8)

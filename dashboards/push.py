@@ -23,6 +23,8 @@ from grafana_client.client import (
 )
 
 from dashboards import grafana, provisioning
+from i18n import _
+from i18n.numbers import duration
 from registry import Registry
 
 MESSAGE = "lienthong dashboards push"
@@ -73,44 +75,65 @@ def push(
     """Create the folder if needed and upsert every dashboard; raise PushError on refusal."""
     where = public_url(url)
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-        raise PushError(f"--url {where or url!r}: give an http:// or https:// Grafana URL")
+        raise PushError(
+            _("--url {url!r}: give an http:// or https:// Grafana URL").format(url=where or url)
+        )
     api = connect(url, token, timeout)
     try:
         return _push(api, registry)
     except GrafanaUnauthorizedError:
         raise PushError(
-            f"Grafana at {where} refused the token (401 Unauthorized): check the token"
+            _("Grafana at {url} refused the token (401 Unauthorized): check the token").format(
+                url=where
+            )
         ) from None
     except GrafanaClientError as e:
         if e.status_code == 403:
             raise PushError(
-                f"Grafana at {where} refused the token for this (403 Forbidden): the token"
-                " needs the Editor role on dashboards and folders"
+                _(
+                    "Grafana at {url} refused the token for this (403 Forbidden): the token"
+                    " needs the Editor role on dashboards and folders"
+                ).format(url=where)
             ) from None
-        raise PushError(f"Grafana at {where} answered {e.status_code}: {_message(e)}") from None
+        raise PushError(
+            _("Grafana at {url} answered {status}: {message}").format(
+                url=where, status=e.status_code, message=_message(e)
+            )
+        ) from None
     except GrafanaServerError as e:
-        raise PushError(f"Grafana at {where} failed ({e.status_code}): {_message(e)}") from None
+        raise PushError(
+            _("Grafana at {url} failed ({status}): {message}").format(
+                url=where, status=e.status_code, message=_message(e)
+            )
+        ) from None
     except GrafanaTimeoutError:
-        raise PushError(f"Grafana at {where} did not answer within {timeout:g} s") from None
+        raise PushError(
+            _("Grafana at {url} did not answer within {duration}").format(
+                url=where, duration=duration(timeout)
+            )
+        ) from None
     except (GrafanaException, niquests.exceptions.RequestException) as e:
-        raise PushError(f"cannot reach Grafana at {where}: {_reason(e)}") from None
+        raise PushError(
+            _("cannot reach Grafana at {url}: {reason}").format(url=where, reason=_reason(e))
+        ) from None
 
 
 def _message(e: GrafanaException) -> str:
+    """Grafana's own words (its answer's `message`), quoted as it wrote them."""
     response = e.response
     if isinstance(response, dict) and isinstance(response.get("message"), str):
         return str(response["message"])
-    return str(e.message).splitlines()[0] if e.message else "no reason given"
+    return str(e.message).splitlines()[0] if e.message else _("no reason given")
 
 
 def _reason(e: Exception) -> str:
     text = str(e)
     if "Connection refused" in text or "ConnectionRefused" in text:
-        return "connection refused"
+        return _("connection refused")
     if "Name or service not known" in text or "NameResolution" in text:
-        return "unknown host"
+        return _("unknown host")
     if "timed out" in text.lower():
-        return "timed out"
+        return _("timed out")
     return type(e).__name__
 
 

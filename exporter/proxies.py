@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from i18n import _
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -21,7 +23,9 @@ def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
         try:
             found.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError:
-            raise ValueError(f"{entry!r} is not an address or a network") from None
+            raise ValueError(
+                _("{entry!r} is not an address or a network").format(entry=entry)
+            ) from None
     return tuple(found)
 
 

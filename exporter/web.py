@@ -214,7 +214,7 @@ def _session(pages: Web, request: web.Request) -> Session | None:
     # A revoked token ends its sessions at the token cache's next refresh, for every
     # request (reads too), not only when the session next posts.
     if found is not None and pages.tokens is not None and not pages.tokens.active(found.token_id):
-        log.info("session of %s ended: token %s… revoked", found.department, found.token_prefix)
+        log.info(N_("session of %s ended: token %s… revoked"), found.department, found.token_prefix)
         del pages.sessions[sid]  # type: ignore[arg-type]
         return None
     return found
@@ -479,11 +479,11 @@ async def signin_handler(request: web.Request) -> web.StreamResponse:
     try:
         token = await asyncio.to_thread(find_token, pages.store, secret) if secret else None
     except SQLAlchemyError:
-        log.exception("token look-up failed")
+        log.exception(N_("token look-up failed"))
         return _refused(request, sid, 503, _("The data cannot be read just now: try again later."))
     if token is None or token.scope != "explain" or token.department is None:
         # Logged without the token: its prefix only when one was found.
-        log.warning("sign-in refused from %s", request.remote)
+        log.warning(N_("sign-in refused from %s"), request.remote)
         return _refused(request, sid, 401, _("The sign-in code is wrong or has been revoked."))
     return _signed_in(pages, request, token)
 
@@ -507,7 +507,7 @@ def _signed_in(pages: Web, request: web.Request, token: PushToken) -> web.Stream
         token_label=token.label,
         expires=pages.clock() + SESSION_SECONDS,
     )
-    log.info("signed in for %s with token %s…", token.department, token.prefix)
+    log.info(N_("signed in for %s with token %s…"), token.department, token.prefix)
     response = web.HTTPSeeOther(f"/don-vi/{token.department}")
     _set_cookie(response, request, sid)
     raise response
@@ -580,10 +580,10 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
             today=today,
         )
     except SQLAlchemyError:
-        log.exception("explanation not stored")
+        log.exception(N_("explanation not stored"))
         text = _("The explanation could not be stored: try again later.")
         return await _department(request, Message(text, False), 503, form)
-    log.info("explanation %d proposed by %s", new_id, code)
+    log.info(N_("explanation %d proposed by %s"), new_id, code)
     pages.cache.clear()  # the page shows it at once
     raise web.HTTPSeeOther(f"/don-vi/{code}?{SENT}={new_id}")
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from i18n import N_, _, current_lang, ngettext
 from i18n.glossary import DAY_STATES, STATUSES, Term
+from i18n.numbers import duration
 
 # A row's probe state (exporter.status.ObligationStatus.state) as people read it.
 PROBE_STATES = {
@@ -127,24 +128,6 @@ def percent(value: float | None) -> str:
     return NOTHING if value is None else f"{number(value * 100)} %"
 
 
-def duration(seconds: float) -> str:
-    """'15 phút', '2 giờ 5 phút', '40 giây'."""
-    whole = round(seconds)
-    if whole < 60:
-        return _("{n} s").format(n=whole)
-    hours, minutes = divmod(whole // 60, 60)
-    if hours == 0:
-        return _("{n} min").format(n=minutes)
-    if minutes == 0:
-        return _("{h} h").format(h=hours)
-    return _("{h} h {m} min").format(h=hours, m=minutes)
-
-
-def _decimal(text: str) -> str:
-    """A number as the probes wrote it ('2.5'), in the page's language."""
-    return text if current_lang() == "en" else text.replace(".", ",")
-
-
 # A failure reason's code, the pattern that recognises it in a stored English detail (the
 # probes write English: stored records keep the contract's free-text `detail` as written, so
 # records stored before and pushed details are shown the same way), its msgid, and the
@@ -171,14 +154,14 @@ REASONS: tuple[_Reason, ...] = (
     _r(
         "timeout_retried",
         r"timed out after (?P<s>[\d.]+) s \((?P<n>\d+) attempts; last: (?P<last>.+)\)",
-        N_("Timed out after {s} s (after {n} attempts; last: {last})"),
-        lambda m: {"s": _decimal(m["s"]), "n": m["n"], "last": reason(m["last"])},
+        N_("Timed out after {duration} (after {n} attempts; last: {last})"),
+        lambda m: {"duration": duration(float(m["s"])), "n": m["n"], "last": reason(m["last"])},
     ),
     _r(
         "timeout",
         r"timed out after (?P<s>[\d.]+) s",
-        N_("Timed out after {s} s"),
-        lambda m: {"s": _decimal(m["s"])},
+        N_("Timed out after {duration}"),
+        lambda m: {"duration": duration(float(m["s"]))},
     ),
     _r(
         "http_expected",

@@ -20,3 +20,11 @@ class TranslatingFormatter(logging.Formatter):
                 {**record.__dict__, "msg": gettext_in(self.lang, record.msg)}
             )
         return super().format(record)
+
+
+def translate_last_resort(lang: Lang) -> None:
+    """A command other than `serve` configures no log handler: a library's warning (an export
+    period passed over, a mail not sent) goes to Python's last-resort handler, which wrote the
+    English msgid beside the command's translated lines. It writes them in `lang` instead."""
+    if logging.lastResort is not None:
+        logging.lastResort.setFormatter(TranslatingFormatter(lang))

@@ -13,6 +13,7 @@ import i18n
 from compliance.packs import UnknownDepartment
 from compliance.periods import PeriodError
 from i18n import _, use_lang
+from i18n.logs import translate_last_resort
 from intake import FileFormatError
 from lienthong import (
     cli_alerts,
@@ -133,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except USER_ERRORS as e:
             print(f"lienthong: {_describe(e)}", file=sys.stderr)
             return 1
+    translate_last_resort(lang)
     with use_lang(lang):
         return _run(args)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from exporter.status import ObligationStatus, obligation_statuses
 from exporter.words import LIVE_COLUMNS, PROBE_STATES, reason, tally
 from i18n import _
+from lienthong import settings
 from lienthong.cli_simulate import faults_from_flags
 from lienthong.demo import DEMO_DB, Demo, running_demo
 from lienthong.serve_config import parse_listen
@@ -38,9 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help=_("the service's address")
     )
-    parser.add_argument(
-        "--db", default=DEMO_DB, metavar="URL", help=_("default {url}").format(url=DEMO_DB)
-    )
+    settings.add_store_options(parser, default=DEMO_DB)
     parser.add_argument(
         "--fault",
         action="append",
@@ -55,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
     registry = load_registry("bac-ninh")
     faults = faults_from_flags(args.fault, {s.code for s in registry.systems})
     listen = parse_listen(args.listen)
-    return asyncio.run(_demo(registry, listen, args.db, faults, sys.stdout.isatty()))
+    return asyncio.run(_demo(registry, listen, database(args), faults, sys.stdout.isatty()))
+
+
+def database(args: argparse.Namespace) -> str:
+    """The service's database when one is given (--db, LIENTHONG_DB, the config's), as every
+    command's; else the demo's own SQLite file, so that a try leaves the service's alone."""
+    return settings.database_url(args, default=DEMO_DB)
 
 
 async def _demo(registry, listen, database, faults, live: bool) -> int:  # type: ignore[no-untyped-def]

@@ -191,7 +191,11 @@ def _max_days(args: argparse.Namespace) -> int:
         return int(args.max_days)
     configured = os.environ.get(MAX_DAYS_ENV, str(MAX_DAYS))
     if not configured.strip().isdigit():
-        raise UsageError(f"{MAX_DAYS_ENV}={configured!r} is not a number of days")
+        raise UsageError(
+            _("{name}={value!r} is not a number of days").format(
+                name=MAX_DAYS_ENV, value=configured
+            )
+        )
     return int(configured)
 
 
@@ -228,7 +232,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not found:
         print(_("no excusals"))
         return 0
-    heads = ("id", _("state"), _("system"), _("department"), _("from"), _("to"),
+    heads = (_("id"), _("state"), _("system"), _("department"), _("from"), _("to"),
              _("proposed by"), _("decided by"))  # fmt: skip
     print(
         f"{heads[0]:>5} {heads[1]:<9} {heads[2]:<14} {heads[3]:<14} {heads[4]:<10} {heads[5]:<10}"

@@ -15,7 +15,7 @@ from dashboards.yamlout import dump
 from i18n import _
 from lienthong import cli_args
 from lienthong.cli_args import DURATION
-from lienthong.errors import UsageError
+from lienthong.errors import UsageError, describe_os_error
 from reports.files import write_atomically, write_text_atomically
 from reports.national import NationalError, national_report
 from reports.national_files import NATIONAL_FORMATS
@@ -124,7 +124,11 @@ def run_render(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / "dashboards").mkdir(exist_ok=True)
-    header = "# Written by `lienthong national render`: edit the command line, not this file.\n"
+    header = (
+        "# "
+        + _("Written by `lienthong national render`: edit the command line, not this file.")
+        + "\n"
+    )
     config = federation_config(args.federate, args.interval, aggregates=args.aggregates)
     files = {
         out / "prometheus.yml": dump(config, header),
@@ -173,11 +177,16 @@ def fetch_report(url: str, month: str, token: str) -> dict[str, Any]:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
             found = json.loads(answer.read().decode("utf-8"))
     except urllib.error.HTTPError as e:
-        raise UsageError(f"{address}: HTTP {e.code} {e.reason}") from None
+        raise UsageError(
+            _("{address}: HTTP {code} {reason}").format(
+                address=address, code=e.code, reason=e.reason
+            )
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as e:
         reason = getattr(e, "reason", e)
+        said = describe_os_error(reason) if isinstance(reason, OSError) else str(reason)
         raise UsageError(
-            _("{address}: cannot fetch: {reason}").format(address=address, reason=reason)
+            _("{address}: cannot fetch: {reason}").format(address=address, reason=said)
         ) from None
     except ValueError as e:
         raise UsageError(

@@ -30,7 +30,7 @@ from i18n import N_, Lang, _
 from i18n.logs import TranslatingFormatter
 from intake.sources.runner import Sources
 from lienthong import settings
-from lienthong.errors import UsageError, UsageErrors
+from lienthong.errors import UsageError, UsageErrors, describe_os_error
 from lienthong.serve_config import ServeConfig, parse_listen
 from lienthong.server import bound_socket, start_site, stop_signals, url_of
 from lienthong.service import create_service, while_leading
@@ -288,8 +288,11 @@ async def _reloaded(reload: Callable[[], Registry]) -> Registry | None:
             if e.problems
             else str(e)
         )
-    except (UsageError, OSError) as e:
+    except UsageError as e:
         reason = str(e)
+    except OSError as e:
+        said = describe_os_error(e)
+        reason = f"{e.filename}: {said}" if e.filename is not None else said
     except SQLAlchemyError as e:
         reason = _("database error: {error}").format(error=first_line(e))
     log.error(N_("registry not reloaded, the running one is kept: %s"), reason)

@@ -1,8 +1,8 @@
 """The command line's own user errors."""
 
-from i18n.oserrors import OS_REASONS, describe_os_error
+from i18n.os_errors import describe_os_error  # said here too: the commands' one import
 
-__all__ = ["OS_REASONS", "BadUsage", "UsageError", "UsageErrors", "describe_os_error"]
+__all__ = ["BadUsage", "UsageError", "UsageErrors", "describe_os_error"]
 
 
 class UsageError(Exception):

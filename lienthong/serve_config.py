@@ -28,7 +28,7 @@ from exporter.web import WebOptions
 from i18n import Lang, _
 from i18n.validation import describe
 from intake.sources import SourceBase, parse_sources
-from lienthong.errors import UsageError
+from lienthong.errors import UsageError, describe_os_error
 from probes.engine import ProbeSettings
 from reports.scheduled import ExportsSettings
 from reports.settings import ReportSettings
@@ -64,7 +64,7 @@ class ServeConfig(BaseModel):
         # ProbeSettings carries the takeover bound for the engine; the file sets it in [ha].
         probes = data.get("probes") if isinstance(data, dict) else None
         if isinstance(probes, dict) and "takeover" in probes:
-            raise ValueError("probes.takeover: set it as `takeover` in [ha]")
+            raise ValueError(_("probes.takeover: set it as `takeover` in [ha]"))
         return data
 
     listen: str = DEFAULT_LISTEN
@@ -106,7 +106,7 @@ def load_config(path: Path | None) -> ServeConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise UsageError(f"{path}: {e.strerror}") from None
+        raise UsageError(f"{path}: {describe_os_error(e)}") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageError(_("{path}: not valid TOML: {error}").format(path=path, error=e)) from None
     try:

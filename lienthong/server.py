@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import logging
 import signal
@@ -16,7 +15,8 @@ from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from i18n import N_
+from i18n import N_, _
+from i18n.os_errors import describe_os_error
 from lienthong.errors import UsageError
 
 
@@ -25,8 +25,8 @@ def bound_socket(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as e:
-        raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}") from None
-    family, kind, proto, _, address = infos[0]
+        raise UsageError(_cannot_listen(host, port, e)) from None
+    family, kind, proto, _name, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -34,10 +34,15 @@ def bound_socket(host: str, port: int) -> socket.socket:
         sock.listen(1024)
     except OSError as e:
         sock.close()
-        reason = "address already in use" if e.errno == errno.EADDRINUSE else e.strerror
-        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
+        raise UsageError(_cannot_listen(host, port, e)) from None
     sock.setblocking(False)
     return sock
+
+
+def _cannot_listen(host: str, port: int, e: OSError) -> str:
+    return _("cannot listen on {host}:{port}: {reason}").format(
+        host=host, port=port, reason=describe_os_error(e)
+    )
 
 
 log = logging.getLogger("lienthong.http")
@@ -89,11 +94,20 @@ class _JsonProtocolErrors(RequestHandler):
     ) -> web.StreamResponse:
         if status == 500 or request.writer.output_size > 0:
             return super().handle_error(request, status, exc, message)
+        # The answer's message is for the client's program (English, as the API's are); the
+        # log line is for the operator, in the service's language.
         if isinstance(exc, LineTooLong):
             reason = "a request line or header is too long"
+            log.warning(
+                N_("refused a request from %s: a request line or header is too long"),
+                request.remote,
+            )
         else:
-            reason = f"malformed HTTP request ({type(exc).__name__ if exc else status})"
-        log.warning(N_("refused a request from %s: %s"), request.remote, reason)
+            what = type(exc).__name__ if exc else str(status)
+            reason = f"malformed HTTP request ({what})"
+            log.warning(
+                N_("refused a request from %s: malformed HTTP request (%s)"), request.remote, what
+            )
         body = {"errors": [{"index": None, "field": None, "message": reason}]}
         response = web.Response(
             status=status, text=json.dumps(body), content_type="application/json"

@@ -37,10 +37,9 @@ def config(args: argparse.Namespace) -> ServeConfig:
     return loaded
 
 
-def database_url(args: argparse.Namespace) -> str:
-    return (
-        getattr(args, "db", None) or os.environ.get(DB_ENV) or config(args).database or DEFAULT_URL
-    )
+def database_url(args: argparse.Namespace, default: str = DEFAULT_URL) -> str:
+    """`default`: the command's own when none is given (`demo` keeps its own database)."""
+    return getattr(args, "db", None) or os.environ.get(DB_ENV) or config(args).database or default
 
 
 def registry_spec(args: argparse.Namespace) -> str | None:
@@ -122,12 +121,12 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_store_options(parser: argparse.ArgumentParser) -> None:
+def add_store_options(parser: argparse.ArgumentParser, default: str = DEFAULT_URL) -> None:
     parser.add_argument(
         "--db",
         metavar="URL",
         help=_("SQLAlchemy database URL (env {env}; config database; default {default})").format(
-            env=DB_ENV, default=DEFAULT_URL
+            env=DB_ENV, default=default
         ),
     )
 

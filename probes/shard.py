@@ -11,6 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from i18n import _
+
 SHARD = re.compile(r"([0-9]+)/([1-9][0-9]*)")
 
 
@@ -32,10 +34,16 @@ class Shard:
         """ "I/N" → a Shard; ValueError with the reason otherwise."""
         found = SHARD.fullmatch(text.strip())
         if found is None:
-            raise ValueError(f"shard {text!r}: expected I/N, like 0/2 (shards 0 to N-1 of N)")
+            raise ValueError(
+                _("shard {text!r}: expected I/N, like 0/2 (shards 0 to N-1 of N)").format(text=text)
+            )
         index, count = int(found[1]), int(found[2])
         if index >= count:
-            raise ValueError(f"shard {text!r}: I must be below N (shards are 0 to {count - 1})")
+            raise ValueError(
+                _("shard {text!r}: I must be below N (shards are 0 to {last})").format(
+                    text=text, last=count - 1
+                )
+            )
         return cls(index, count)
 
     def owns(self, pair: tuple[str, str]) -> bool:

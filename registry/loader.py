@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from i18n import _
-from i18n.oserrors import describe_os_error
+from i18n.os_errors import describe_os_error
 from i18n.validation import describe
 from registry import fastyaml
 from registry.checks import check_registry

@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from i18n import _
+from i18n.os_errors import describe_os_error
 from registry import Registry
 
 ATTACHMENT_TYPES = {
@@ -50,9 +52,9 @@ class MailSettings(BaseModel):
     @model_validator(mode="after")
     def _one_password_reference(self) -> MailSettings:
         if self.password_env is not None and self.password_file is not None:
-            raise ValueError("give at most one of password_env and password_file")
+            raise ValueError(_("give at most one of password_env and password_file"))
         if self.username is None and (self.password_env or self.password_file):
-            raise ValueError("a password needs a username")
+            raise ValueError(_("a password needs a username"))
         return self
 
     def password(self) -> str | None:
@@ -60,7 +62,9 @@ class MailSettings(BaseModel):
             value = os.environ.get(self.password_env)
             if value is None:
                 raise MailError(
-                    f"SMTP password: environment variable {self.password_env} is not set"
+                    _("SMTP password: environment variable {env} is not set").format(
+                        env=self.password_env
+                    )
                 )
             return value
         if self.password_file is not None:
@@ -68,7 +72,9 @@ class MailSettings(BaseModel):
                 return self.password_file.read_text(encoding="utf-8").strip()
             except OSError as e:
                 raise MailError(
-                    f"SMTP password: cannot read {self.password_file}: {e.strerror}"
+                    _("SMTP password: cannot read {file}: {reason}").format(
+                        file=self.password_file, reason=describe_os_error(e)
+                    )
                 ) from None
         return None
 
@@ -117,5 +123,12 @@ def send(mail: MailSettings, msg: EmailMessage) -> None:
             if mail.username is not None and password is not None:
                 smtp.login(mail.username, password)
             smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as e:
-        raise MailError(f"cannot send mail through {mail.host}:{mail.port}: {e}") from None
+    except OSError as e:  # smtplib's errors are OSErrors too
+        # An SMTP error quotes the server's answer (its code and words), kept as it is; the
+        # connection's own failures (refused, timed out) are said in the user's language.
+        reason = str(e) if isinstance(e, smtplib.SMTPException) else describe_os_error(e)
+        raise MailError(
+            _("cannot send mail through {host}:{port}: {reason}").format(
+                host=mail.host, port=mail.port, reason=reason
+            )
+        ) from None

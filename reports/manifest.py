@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from i18n import _
+from i18n.os_errors import describe_os_error
 from reports.files import write_text_atomically
 
 MANIFEST = "manifest.json"
@@ -52,13 +54,21 @@ def read_manifest(folder: Path) -> dict[str, ExportRecord]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as e:
-        raise ManifestError(f"{path}: cannot read the exports manifest: {e}") from None
+        # JSON's own complaint names where the text breaks (line, column): kept as it is.
+        reason = describe_os_error(e) if isinstance(e, OSError) else str(e)
+        raise ManifestError(
+            _("{path}: cannot read the exports manifest: {reason}").format(path=path, reason=reason)
+        ) from None
     if not isinstance(document, dict) or document.get("version") != VERSION:
-        raise ManifestError(f"{path}: not a version {VERSION} exports manifest")
+        raise ManifestError(
+            _("{path}: not a version {version} exports manifest").format(path=path, version=VERSION)
+        )
     try:
         return {k: ExportRecord(**v) for k, v in document["exports"].items()}
     except (KeyError, TypeError, AttributeError) as e:
-        raise ManifestError(f"{path}: malformed exports manifest: {e}") from None
+        raise ManifestError(
+            _("{path}: malformed exports manifest: {error}").format(path=path, error=e)
+        ) from None
 
 
 def write_manifest(folder: Path, records: dict[str, ExportRecord]) -> None:

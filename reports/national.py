@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import _
+
 MET = frozenset(("compliant", "connected"))  # a duty fulfilled, whichever its kind
 LAPSED = frozenset(("non_compliant", "partial", "not_connected"))
 
@@ -90,7 +92,7 @@ def _rank_key(share: Share, code: str) -> tuple[float, str]:
 
 def _field(report: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in report:
-        raise NationalError(f"{where}: no {key!r} in the report")
+        raise NationalError(_("{where}: no {key!r} in the report").format(where=where, key=key))
     return report[key]
 
 
@@ -106,11 +108,19 @@ def national_report(month: str, reports: Sequence[tuple[str, Mapping[str, Any]]]
     lapses: list[Lapse] = []
     for where, report in reports:
         if _field(report, "month", where) != month:
-            raise NationalError(f"{where}: report of {report['month']}, not {month}")
+            raise NationalError(
+                _("{where}: report of {got}, not {month}").format(
+                    where=where, got=report["month"], month=month
+                )
+            )
         province = _field(report, "province", where)
         code, name = str(province["code"]), str(province["name"])
         if code in by_province:
-            raise NationalError(f"{where}: province {code} ({name}) is given twice")
+            raise NationalError(
+                _("{where}: province {code} ({name}) is given twice").format(
+                    where=where, code=code, name=name
+                )
+            )
         names[code], as_ofs[code] = name, str(_field(report, "as_of", where))
         by_province[code] = Share()
         for row in _field(report, "rows", where):

@@ -1,4 +1,5 @@
-"""The national ranking written out: JSON and CSV for software, XLSX and PDF in Vietnamese."""
+"""The national ranking written out: JSON and CSV for software, XLSX and PDF for people, in
+the user's language (`--lang`; the words are in i18n/locale/vi/LC_MESSAGES/service.po)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,25 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from compliance.periods import Month
+from i18n import N_, _, current_lang
 from reports.national import NationalReport, Share, as_json
 from reports.words import Labels
 
-TITLE_VI = "Xếp hạng tuân thủ kết nối, chia sẻ dữ liệu với các hệ thống thông tin quốc gia"
-PROVINCE_HEAD = (
-    "Hạng",
-    "Mã",
-    "Tỉnh, thành phố",
-    "Số liệu đến ngày",
-    "Nghĩa vụ",
-    "Đạt",
-    "Tỷ lệ đạt",
+TITLE = N_(
+    "Ranking of compliance in connecting and sharing data with the national information systems"
 )
-SYSTEM_HEAD = ("Mã", "Hệ thống thông tin quốc gia", "Nghĩa vụ", "Đạt", "Tỷ lệ đạt")
-LAPSE_HEAD = ("Tỉnh, thành phố", "Cơ quan", "Hệ thống", "Trạng thái", "Tỷ lệ")
-EXCUSED_HEAD = ("Hệ thống gián đoạn ở mọi tỉnh", "Số tỉnh", "Ngày được miễn trừ")
+PROVINCE_HEAD = (
+    N_("Rank"),
+    N_("Code"),
+    N_("Province or city"),
+    N_("Figures as of"),
+    N_("Duties"),
+    N_("Duties met"),
+    N_("Share met"),
+)
+SYSTEM_HEAD = (N_("Code"), N_("National system"), N_("Duties"), N_("Duties met"), N_("Share met"))
+LAPSE_HEAD = (N_("Province or city"), N_("Department"), N_("System"), N_("Status"), N_("Ratio"))
+EXCUSED_HEAD = (N_("System down in every province"), N_("Provinces"), N_("Excused days"))
 CSV_FIELDS = (
     "province",
     "province_name",
@@ -41,8 +45,11 @@ CSV_FIELDS = (
 
 
 def ratio_text(ratio: float | None) -> str:
-    """'87,5 %' (Vietnamese decimal comma), or '—' when nothing applied."""
-    return "—" if ratio is None else f"{ratio * 100:.1f} %".replace(".", ",")
+    """'87,5 %' (Vietnamese decimal comma; '87.5 %' in English), or '—' when nothing applied."""
+    if ratio is None:
+        return "—"
+    text = f"{ratio * 100:.1f} %"
+    return text if current_lang() == "en" else text.replace(".", ",")
 
 
 def percent(share: Share) -> str:
@@ -50,11 +57,11 @@ def percent(share: Share) -> str:
 
 
 def _day(iso: str) -> str:
-    return Labels("vi").date(date.fromisoformat(iso))
+    return Labels(current_lang()).date(date.fromisoformat(iso))
 
 
 def month_title(month: str) -> str:
-    return Labels("vi").period(Month.parse(month))
+    return Labels(current_lang()).period(Month.parse(month))
 
 
 def write_json(report: NationalReport, out: IO[bytes]) -> None:
@@ -89,14 +96,14 @@ def write_csv(report: NationalReport, out: IO[bytes]) -> None:
 
 def _tables(report: NationalReport) -> list[tuple[str, Sequence[str], list[list[Any]]]]:
     """The four tables every human format shows: (heading, columns, rows)."""
-    status = Labels("vi").status
+    status = Labels(current_lang()).status
     systems = {s.code: s.name for s in report.systems}
     provinces = [
         [p.rank, p.code, p.name, _day(p.as_of), p.share.applicable, p.share.met, percent(p.share)]
         for p in report.provinces
     ]
     # System codes head the columns: the names, in the table after, are too long for a grid.
-    matrix_head = ("Tỉnh, thành phố", *systems)
+    matrix_head = (_("Province or city"), *systems)
     matrix = [
         [p.name, *(percent(report.cells.get((p.code, s), Share())) for s in systems)]
         for p in report.provinces
@@ -109,16 +116,22 @@ def _tables(report: NationalReport) -> list[tuple[str, Sequence[str], list[list[
         for x in report.lapses
     ]
     excused = [[e.name, e.provinces, e.excused_days] for e in report.excused_everywhere]
+
+    def heads(names: Sequence[str]) -> list[str]:
+        return [_(name) for name in names]
+
     return [
-        ("Xếp hạng các tỉnh, thành phố", PROVINCE_HEAD, provinces),
-        ("Tỷ lệ đạt theo tỉnh và hệ thống", matrix_head, matrix),
-        ("Các hệ thống thông tin quốc gia", SYSTEM_HEAD, by_system),
-        ("Cơ quan chưa đạt", LAPSE_HEAD, lapses),
-        ("Hệ thống gián đoạn ở mọi tỉnh (ngày được miễn trừ)", EXCUSED_HEAD, excused),
+        (_("The provinces and cities ranked"), heads(PROVINCE_HEAD), provinces),
+        (_("Share met by province and system"), matrix_head, matrix),
+        (_("The national information systems"), heads(SYSTEM_HEAD), by_system),
+        (_("Departments falling short"), heads(LAPSE_HEAD), lapses),
+        (_("Systems down in every province (excused days)"), heads(EXCUSED_HEAD), excused),
     ]
 
 
-SHEET_NAMES = ("Xếp hạng", "Tỉnh × hệ thống", "Hệ thống", "Chưa đạt", "Gián đoạn")
+# Sheet names: 31 characters at most (Excel's limit).
+SHEET_NAMES = (N_("Ranking"), N_("Province × system"), N_("Systems"), N_("Falling short"),
+               N_("Outages"))  # fmt: skip
 
 
 def write_xlsx(report: NationalReport, out: IO[bytes]) -> None:
@@ -133,8 +146,8 @@ def write_xlsx(report: NationalReport, out: IO[bytes]) -> None:
         sheet = book.active if first else book.create_sheet()
         assert sheet is not None
         first = False
-        sheet.title = sheet_name
-        sheet.append([f"{TITLE_VI} — {month_title(report.month)}"])
+        sheet.title = _(sheet_name)
+        sheet.append([f"{_(TITLE)} — {month_title(report.month)}"])
         sheet.append([heading])
         sheet.append(list(head))
         for cell in sheet[3]:
@@ -161,22 +174,22 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
         LEFT,
         PERIOD,
         RIGHT,
-        TITLE,
         TOP,
         WIDE_PAGE,
         WIDE_WIDTH,
         register_fonts,
     )
+    from reports.pdf.styles import TITLE as TITLE_STYLE
 
     register_fonts()
     story: list[Any] = [
-        Paragraph(escape(TITLE_VI), TITLE),
+        Paragraph(escape(_(TITLE)), TITLE_STYLE),
         Paragraph(escape(month_title(report.month)), PERIOD),
     ]
     for heading, head, rows in _tables(report):
         story.append(Paragraph(escape(heading), HEADING))
         if not rows:
-            story.append(Paragraph("Không có.", CELL))
+            story.append(Paragraph(escape(_("None.")), CELL))
             continue
         data = [[Paragraph(escape(str(h)), HEAD) for h in head]] + [
             [Paragraph(escape(str(v)), CELL_RIGHT if isinstance(v, int) else CELL) for v in row]
@@ -204,8 +217,8 @@ def write_pdf(report: NationalReport, out: IO[bytes]) -> None:
         rightMargin=RIGHT,
         topMargin=TOP,
         bottomMargin=BOTTOM,
-        title=f"{TITLE_VI} — {month_title(report.month)}",
-        lang="vi",
+        title=f"{_(TITLE)} — {month_title(report.month)}",
+        lang=current_lang(),
     )
     doc.build(story)
 

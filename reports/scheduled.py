@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -121,7 +122,7 @@ def run_due(
                 # Nothing to defend: a first start, or the wrong database. Not recorded, so
                 # a pass after the records arrive (an import of the period) writes it.
                 log.warning(
-                    _("%s: the database holds no transaction in %s: its exports are not written"),
+                    N_("%s: the database holds no transaction in %s: its exports are not written"),
                     folder,
                     due.key,
                 )
@@ -220,7 +221,10 @@ def _mail_pending(
     to = recipients(mail, registry)
     if not to:
         return [], [
-            "no one to mail the exports to: set exports.mail.to or the standing department's contacts"
+            _(
+                "no one to mail the exports to: set exports.mail.to or the standing department's"
+                " contacts"
+            )
         ]
     mailed: list[tuple[str, tuple[str, ...]]] = []
     errors: list[str] = []
@@ -371,7 +375,9 @@ async def in_daemon_thread(work: Callable[[], T]) -> T:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits it
             loop.call_soon_threadsafe(settle, result, error)
 
-    threading.Thread(target=run, name="lienthong-exports", daemon=True).start()
+    # In the caller's context: its language is the one the pass's messages are said in.
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(run,), name="lienthong-exports", daemon=True).start()
     return await done
 
 

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
-from i18n import N_
+from i18n import N_, _
+from i18n.numbers import duration, number
 from store.database import first_line
 from store.records import Transaction
 from store.writer import WriteResult, writing
@@ -44,6 +45,8 @@ log = logging.getLogger("lienthong.store")
 GROUP_RECORDS = 50_000  # records per database transaction, at most
 DEADLINE = 5.0  # seconds a caller waits for its batch to commit, by default
 MAX_PENDING = 200_000  # records waiting for the writer, at most
+# A withdrawn batch's outcome: read by nobody (its caller had its own timeout), said anyway.
+WITHDRAWN_AT_DEADLINE = N_("withdrawn at its deadline")
 Listener = Callable[[Sequence[Transaction], WriteResult], None]
 
 # The life of a batch: queued → writing → committing → done; withdrawn at its
@@ -183,7 +186,9 @@ class GroupCommit:
             return WriteResult()
         if self._queued + len(batch) > self._max_pending:
             self.busy += 1
-            raise CommitBusy(f"{self._queued:,} records are already waiting for the store")
+            raise CommitBusy(
+                _("{n} records are already waiting for the store").format(n=number(self._queued))
+            )
         self.start()
         done: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
         # Read by nobody if the caller went away meanwhile: keep asyncio from complaining.
@@ -200,13 +205,14 @@ class GroupCommit:
             if done.done():  # answered at the very moment the deadline passed
                 return done.result()
             self.timeouts += 1
+            waited = duration(self._deadline or 0.0)  # set: only a deadline times out
             if self._withdraw(pending):
                 raise CommitTimeout(
-                    f"the store did not commit within {self._deadline:g} s"
+                    _("the store did not commit within {duration}").format(duration=waited)
                 ) from None
             # Caught in COMMIT itself: its outcome is unknown; a retry counts once by its ids.
             raise CommitTimeout(
-                f"the store did not confirm the commit within {self._deadline:g} s"
+                _("the store did not confirm the commit within {duration}").format(duration=waited)
             ) from None
 
     def _withdraw(self, pending: _Pending) -> bool:
@@ -268,7 +274,7 @@ class GroupCommit:
         except Exception as e:
             if store_unavailable(e):
                 self._store_failed(e, len(group))
-                return [CommitFailed(f"the store failed: {first_line(e)}")] * len(group)
+                return [self._failed(e)] * len(group)
             if len(group) == 1:
                 return [self._refused(e)]
         # One batch (at least) failed for a reason of its own: find it, keep the others.
@@ -279,7 +285,7 @@ class GroupCommit:
             except Exception as e:
                 if store_unavailable(e):
                     self._store_failed(e, 1)
-                    outcomes.append(CommitFailed(f"the store failed: {first_line(e)}"))
+                    outcomes.append(self._failed(e))
                 else:
                     outcomes.append(self._refused(e))
         return outcomes
@@ -289,7 +295,7 @@ class GroupCommit:
         while True:
             live = [p for p in group if p.state != WITHDRAWN]
             if not live:
-                return [CommitTimeout("withdrawn at its deadline")] * len(group)
+                return [CommitTimeout(_(WITHDRAWN_AT_DEADLINE))] * len(group)
             held: list[bool] = []  # the commit order, held from the gate to the end of COMMIT
             gate = functools.partial(self._enter_commit, live, held)
             try:
@@ -307,7 +313,7 @@ class GroupCommit:
             self.groups += 1
             self.store_ok, self.store_error, self.last_commit = True, None, time.time()
             return [
-                results[id(p)] if id(p) in results else CommitTimeout("withdrawn at its deadline")
+                results[id(p)] if id(p) in results else CommitTimeout(_(WITHDRAWN_AT_DEADLINE))
                 for p in group
             ]
 
@@ -333,7 +339,13 @@ class GroupCommit:
             log.error(N_("a batch was not stored, the database refused it: %s"), first_line(e))
         else:
             log.error(N_("a batch was not stored"), exc_info=e)
-        return CommitRefused(f"the database refused the batch: {first_line(e)}")
+        return CommitRefused(
+            _("the database refused the batch: {error}").format(error=first_line(e))
+        )
+
+    @staticmethod
+    def _failed(e: BaseException) -> CommitFailed:
+        return CommitFailed(_("the store failed: {error}").format(error=first_line(e)))
 
     async def close(self) -> None:
         """Take no more batches; commit those already submitted, then stop."""

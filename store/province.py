@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from i18n import _
 from registry import Registry
 from store.database import StoreError, shown
 from store.schema import store_meta
@@ -54,7 +55,11 @@ def check_province(conn: Connection, registry: Registry) -> None:
     code, name = claim_province(conn, mine.code, mine.name)
     if code != mine.code:
         raise StoreError(
-            f"database {shown(conn.engine)} holds province {code} ({name})'s data;"
-            f" this registry is province {mine.code} ({mine.name}): give each province"
-            " its own schema (postgresql://…/DB?schema=NAME) or database"
+            _(
+                "database {url} holds province {code} ({name})'s data; this registry is province"
+                " {mine} ({mine_name}): give each province its own schema"
+                " (postgresql://…/DB?schema=NAME) or database"
+            ).format(
+                url=shown(conn.engine), code=code, name=name, mine=mine.code, mine_name=mine.name
+            )
         )

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -89,29 +90,67 @@ async def test_a_fault_shows_on_exactly_the_obligations_of_its_system(
     )
 
 
-def test_demo_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+# Where a command finds its database: never inherited from the machine running the tests.
+SETTINGS_ENV = ("LIENTHONG_DB", "LIENTHONG_CONFIG", "LIENTHONG_LANG", "LIENTHONG_REGISTRY")
+
+
+def run_demo(folder: Path, *args: str, **env: str) -> tuple[int, str]:
+    """`lienthong demo` in `folder` until it says it is up, then SIGTERM: its status, its words."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "lienthong", "demo", "--listen", f"127.0.0.1:{port}"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "lienthong", "demo", "--listen", f"127.0.0.1:{port}", *args],
+        cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={
+            **{k: v for k, v in os.environ.items() if k not in SETTINGS_ENV},
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        },
     )
     assert process.stdout is not None
     lines = []
     for line in process.stdout:  # waits for the demo to say it is up
         lines.append(line)
-        if "Ctrl-C để dừng" in line:
+        if "Ctrl-C" in line:
             break
     process.send_signal(signal.SIGTERM)
     rest, _ = process.communicate(timeout=30)
     output = "".join(lines) + rest
-    assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}/metrics" in output
-    assert "đã dừng demo." in output
-    assert (tmp_path / "lienthong-demo.db").exists()
+    return process.returncode, output
+
+
+def test_demo_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    code, output = run_demo(tmp_path)
+    assert code == 0, output
+    assert "Ctrl-C để dừng." in output and "đã dừng demo." in output
+    assert (tmp_path / "lienthong-demo.db").exists()  # its own database: none was given
+
+
+def claimed_province(database: Path) -> str:
+    """The province a store was claimed for: the demo synced its registry into it."""
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        row = conn.execute("SELECT value FROM store_meta WHERE key = 'province_code'").fetchone()
+    return str(row[0])
+
+
+def test_demo_uses_the_database_every_command_is_given(bac_ninh: Registry, tmp_path: Path) -> None:
+    """Contract 1.2: --config's `database` (and LIENTHONG_DB, --db) apply to `demo` too."""
+    config = tmp_path / "serve.toml"
+    config.write_text(f'database = "sqlite:///{tmp_path / "configured.db"}"\n', encoding="utf-8")
+    code, output = run_demo(tmp_path, "--config", str(config), "--lang", "en")
+    assert code == 0, output
+    assert "Ctrl-C to stop." in output and "demo stopped." in output
+    assert claimed_province(tmp_path / "configured.db") == bac_ninh.province.code
+    # The environment wins over the file (and --db over both, as for every command).
+    code, output = run_demo(
+        tmp_path, LIENTHONG_CONFIG=str(config), LIENTHONG_DB=f"sqlite:///{tmp_path / 'env.db'}"
+    )
+    assert code == 0, output
+    assert claimed_province(tmp_path / "env.db") == bac_ninh.province.code
+    assert not (tmp_path / "lienthong-demo.db").exists()  # the demo's own: not used
 
 
 @pytest.mark.usefixtures("english")  # its words checked are English ones

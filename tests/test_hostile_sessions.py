@@ -124,5 +124,5 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
 
     read = TypeAdapter(WebOptions).validate_python
     assert read({"trusted_proxies": ["10.0.0.5", "fd00::/8"]}).trusted_proxies
-    with pytest.raises(ValidationError, match="'nginx' is not an address or a network"):
+    with pytest.raises(ValidationError, match="'nginx' không phải một địa chỉ hay một dải mạng"):
         read({"trusted_proxies": ["nginx"]})

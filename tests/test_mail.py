@@ -77,7 +77,10 @@ def test_mail_refused_stays_pending_until_the_server_is_back(
     )
     assert [w.period for w in result.written] == ["2026Q3", "2026-10"]
     assert result.mailed == ()
-    assert result.mail_errors[0].startswith(f"cannot send mail through 127.0.0.1:{down}:")
+    # Said in the user's language (Vietnamese by default), the connection's reason too.
+    assert result.mail_errors[0] == (
+        f"không gửi được thư qua máy chủ 127.0.0.1:{down}: bị từ chối kết nối"
+    )
     assert all(r.mail_pending for r in read_manifest(folder).values())
 
     with smtp_server() as smtp:
@@ -102,7 +105,7 @@ def test_the_password_never_shows(
         }
         missing = run(varied, bac_ninh, folder, mail)
         assert missing.mail_errors == (
-            "SMTP password: environment variable LIENTHONG_TEST_SMTP_PASSWORD is not set",
+            "mật khẩu SMTP: chưa đặt biến môi trường LIENTHONG_TEST_SMTP_PASSWORD",
         )
         monkeypatch.setenv("LIENTHONG_TEST_SMTP_PASSWORD", "s3cret-Passw0rd")
         # This server offers no AUTH over plain text: the login fails, without the secret.

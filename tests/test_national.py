@@ -112,9 +112,9 @@ def test_the_national_ranking_holds_each_provinces_own_figures(
         token_file.write_text(
             "".join(f'"{sources[n]}" = "{tokens[n]}"\n' for n in sources), encoding="utf-8"
         )
-        for fmt in ("json", "csv", "xlsx", "pdf"):
+        for fmt in ("json", "csv", "xlsx", "pdf"):  # people's formats in Vietnamese: --lang vi
             assert main(["national", "report", "--month", MONTH, "--source", *sources.values(),
-                         "--tokens", str(token_file), "--format", fmt,
+                         "--tokens", str(token_file), "--format", fmt, "--lang", "vi",
                          "--out", str(tmp_path / f"national.{fmt}")]) == 0  # fmt: skip
         # A source without a token, or one that is down: one line, exit 1.
         assert main(["national", "report", "--month", MONTH, "--source", bac_ninh.url,

@@ -50,6 +50,7 @@ def _report(url: str, registry: str, out: Path) -> dict[str, object]:
     return found
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_two_provinces_share_one_database_and_never_mix(
     postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -159,7 +160,9 @@ def test_an_existing_store_is_claimed_by_its_province_and_refuses_another(
     try:
         sync_registry(engine, load_registry("bac-ninh"))
         sync_registry(engine, load_registry("bac-ninh"))  # its own province again: fine
-        with pytest.raises(StoreError, match=r"holds province \d\d \(Bắc Ninh\)'s data"):
+        with pytest.raises(
+            StoreError, match=r"đang chứa số liệu của tỉnh, thành phố \d\d \(Bắc Ninh\)"
+        ):
             sync_registry(engine, load_registry("hue"))
     finally:
         engine.dispose()
@@ -211,4 +214,4 @@ def test_an_existing_store_moves_into_its_provinces_schema(
                  str(tmp_path / "more.jsonl")]) == 0  # fmt: skip
     assert main(["ingest", "--db", moved, "--registry", "hue",
                  str(tmp_path / "more.jsonl")]) == 1  # fmt: skip
-    assert "holds province" in capsys.readouterr().err
+    assert "đang chứa số liệu của tỉnh, thành phố" in capsys.readouterr().err

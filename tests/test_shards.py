@@ -29,6 +29,7 @@ def test_every_obligation_is_in_exactly_one_shard(bac_ninh: Registry, count: int
         assert all(any(s.owns(o.key) for o in bac_ninh.obligations) for s in shards)
 
 
+@pytest.mark.usefixtures("english")  # its words checked are English ones
 def test_shard_text() -> None:
     assert Shard.parse(" 1/3 ") == Shard(1, 3)
     assert str(Shard.parse("0/1")) == "0/1"
@@ -37,6 +38,7 @@ def test_shard_text() -> None:
             Shard.parse(bad)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_bad_shard_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "serve.toml"
     config.write_text('[probes]\nshard = "2/2"\n', encoding="utf-8")
