@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 1
     except KeyboardInterrupt:
-        print(f"lienthong: {_('interrupted')}", file=sys.stderr)
+        print("lienthong: " + _("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

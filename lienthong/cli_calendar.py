@@ -116,4 +116,4 @@ def print_table(year: int, official: bool, found: list[Day], spec: str | None) -
             f"  {_(KIND_NAMES[d.kind])}: {d.name}  [{source}]"
         )
         if d.source is not None and d.source.note:
-            print(f"{'':12}{_('note')}: {' '.join(d.source.note.split())}")
+            print(" " * 12 + _("note") + ": " + " ".join(d.source.note.split()))

@@ -233,10 +233,10 @@ def run_list(args: argparse.Namespace) -> int:
         print(_("no excusals"))
         return 0
     heads = (_("id"), _("state"), _("system"), _("department"), _("from"), _("to"),
-             _("proposed by"), _("decided by"))  # fmt: skip
+             _("proposed by"), _("decided by"), _("reason"))  # fmt: skip
     print(
         f"{heads[0]:>5} {heads[1]:<9} {heads[2]:<14} {heads[3]:<14} {heads[4]:<10} {heads[5]:<10}"
-        f" {heads[6]:<18} {heads[7]:<18} {_('reason')}"
+        f" {heads[6]:<18} {heads[7]:<18} {heads[8]}"
     )
     for e in found:
         state = _(STATE_NAMES.get(e.state, e.state))

@@ -28,6 +28,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import Connection, Engine
 
 from i18n import _
+from i18n.os_errors import describe_os_error
 from intake.files import FileFormatError, detect_format
 from intake.formats import FORMATS
 from intake.ingest import FileResult, ingest_file
@@ -94,7 +95,7 @@ class Folder:
         try:
             entries = sorted(os.scandir(self.path), key=lambda e: e.name)
         except OSError as e:
-            raise SourceDown(f"{self.path}: {e.strerror}") from None
+            raise SourceDown(f"{self.path}: {describe_os_error(e)}") from None
         looked: dict[str, tuple[int, int]] = {}
         for entry in entries:
             name = entry.name
@@ -166,7 +167,7 @@ class Folder:
             target = _free_name(folder, path.name)
             path.rename(target)
         except OSError as e:
-            raise SourceDown(f"{path}: {e.strerror}") from None
+            raise SourceDown(f"{path}: {describe_os_error(e)}") from None
         return target
 
     def _fail(self, path: Path, errors: list[str]) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from i18n import _
+from i18n.os_errors import describe_os_error
 from intake.sources import KINDS, Reader, kind_of
 from intake.sources.common import (
     SourceBase,
@@ -128,5 +129,5 @@ def describe(e: BaseException) -> str:
     if isinstance(e, SQLAlchemyError):
         return _("database error: {reason}").format(reason=first_line(e))
     if isinstance(e, OSError) and e.strerror:
-        return f"{e.filename or ''}: {e.strerror}".lstrip(": ")
+        return f"{e.filename or ''}: {describe_os_error(e)}".lstrip(": ")
     return f"{type(e).__name__}: {first_line(e)}"

@@ -27,6 +27,7 @@ from pydantic import Field
 from sqlalchemy import Connection, Engine
 
 from i18n import _
+from i18n.os_errors import describe_os_error
 from intake.files import MAX_LINE, Malformed, Unmapped, not_utf8, too_long
 from intake.gateway_map import GatewayMap
 from intake.sources.common import SourceBase, SourceDown, SourceStatus, commit, log, stamped
@@ -167,7 +168,7 @@ class Wso2Log:
             except FileNotFoundError:
                 st = None
             except OSError as e:
-                raise SourceDown(f"{self.path}: {e.strerror}") from None
+                raise SourceDown(f"{self.path}: {describe_os_error(e)}") from None
             pos = self.pos
             if pos is None:
                 if st is None:
@@ -214,7 +215,7 @@ class Wso2Log:
         try:
             f = path.open("rb")
         except OSError as e:
-            raise SourceDown(f"{path}: {e.strerror}") from None
+            raise SourceDown(f"{path}: {describe_os_error(e)}") from None
         with f:
             f.seek(pos.offset)
             while True:
