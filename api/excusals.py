@@ -93,11 +93,8 @@ async def excusal_handler(request: web.Request) -> web.Response:
     if isinstance(parsed, web.Response):
         return parsed
     system, department, first, last, reason = parsed
-    by = f"{department or 'all departments'} (push token {token.prefix}…"
-    by += f", {token.label})" if token.label else ")"
     try:
-        new_id = await asyncio.to_thread(
-            propose_excusal,
+        new_id = await propose_with_token(
             api.store,
             api.registry,
             system=system,
@@ -105,8 +102,8 @@ async def excusal_handler(request: web.Request) -> web.Response:
             first=first,
             last=last,
             reason=reason,
-            by=by,
-            origin="api",
+            author=f"{department or 'all departments'} (push token {token.prefix}…",
+            label=token.label,
             today=today,
         )
     except SQLAlchemyError:
@@ -114,6 +111,37 @@ async def excusal_handler(request: web.Request) -> web.Response:
             503, "not stored (the store failed): send it again", headers={"Retry-After": "1"}
         )
     return web.json_response({"id": new_id}, status=201)
+
+
+async def propose_with_token(
+    store: Engine,
+    registry: Registry,
+    *,
+    system: str,
+    department: str | None,
+    first: date,
+    last: date,
+    reason: str,
+    author: str,
+    label: str | None,
+    today: date,
+) -> int:
+    """Store a proposal sent with a token (the push API's, or a department's sign-in on its
+    page), off the event loop; its author is `author` and the token's label, if any."""
+    by = f"{author}, {label})" if label else f"{author})"
+    return await asyncio.to_thread(
+        propose_excusal,
+        store,
+        registry,
+        system=system,
+        department=department,
+        first=first,
+        last=last,
+        reason=reason,
+        by=by,
+        origin="api",
+        today=today,
+    )
 
 
 async def _read_body(request: web.Request) -> bytes | None:

@@ -33,6 +33,7 @@ from pydantic import AfterValidator, ConfigDict, with_config
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.excusals import propose_with_token
 from api.rate_limit import RateLimit, retry_after
 from api.status import StatusApi, StatusFigures
 from api.tokens import TokenCache
@@ -59,7 +60,7 @@ from intake.sources.common import SourceStatus
 from probes.health import ProbeHealth
 from registry import Registry
 from store.counts import first_record_days
-from store.excusals import Excusal, check_excusal, propose_excusal
+from store.excusals import Excusal, check_excusal
 from store.schema import push_tokens
 from store.text import control_at
 from store.tokens import PushToken, find_token
@@ -563,11 +564,8 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
     if isinstance(parsed, str):
         return await _department(request, Message(parsed, False), 400, form)
     system, first, last, reason = parsed
-    by = f"{code} (explain token {session.token_prefix}…"
-    by += f", {session.token_label})" if session.token_label else ")"
     try:
-        new_id = await asyncio.to_thread(
-            propose_excusal,
+        new_id = await propose_with_token(
             pages.store,
             pages.registry,
             system=system,
@@ -575,8 +573,8 @@ async def explain_handler(request: web.Request) -> web.StreamResponse:
             first=first,
             last=last,
             reason=reason,
-            by=by,
-            origin="api",
+            author=f"{code} (explain token {session.token_prefix}…",
+            label=session.token_label,
             today=today,
         )
     except SQLAlchemyError:
