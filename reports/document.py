@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from compliance.periods import parse_period
 from compliance.platforms import duty_line, requirements_line
 from compliance.quarterly import QuarterReport
 from compliance.report import Report
@@ -294,7 +295,64 @@ def assessment(filing: Filing) -> Section:
                 " transaction of the department's own: {n}.",
             ).format(n=labels.integer(probe_only))
         )
+    paragraphs += _corrections(filing)
     return Section(gettext_in(filing.lang, "II. ASSESSMENT"), tuple(paragraphs))
+
+
+# An excusal's change to a filed period: what was decided, and what it does to the days.
+CHANGES = {
+    "approved": (N_("approved"), N_("the days are now excused")),
+    "withdrawn": (N_("withdrawn"), N_("the days are excused no more")),
+}
+
+
+def _corrections(filing: Filing) -> list[str]:
+    """Excusals decided after an earlier period was filed: what they change in it, said once
+    (reports/corrections.py), in the document that is filed as well as in the workbook."""
+    if not filing.corrections:
+        return []
+    lang, labels, tz = filing.lang, filing.labels, filing.registry.tz
+    found = [
+        gettext_in(
+            lang,
+            "Corrections to periods already reported (excusals decided after the report was"
+            " sent; the report sent is unchanged, its figures change as follows):",
+        )
+    ]
+    for c in filing.corrections:
+        e = c.excusal
+        try:
+            department = text(filing.registry.department(e.department).name) if e.department else ""
+        except KeyError:
+            department = e.department or ""
+        try:
+            system = text(filing.registry.system(e.system).name)
+        except KeyError:
+            system = e.system
+        by = e.withdrawn_by if c.change == "withdrawn" else e.decided_by
+        found.append(
+            gettext_in(
+                lang,
+                "- {period} (report sent {filed}): excusal no. {id}, {who}{system}, {first} –"
+                " {last} ({days} days of that period), {change} on {changed} (decided by {by}), so"
+                " {effect}; reason: {reason}.",
+            ).format(
+                period=labels.period(parse_period(c.period)),
+                filed=labels.datetime(c.filed_at.astimezone(tz)),
+                id=e.id,
+                who=f"{department}, " if department else "",
+                system=system,
+                first=labels.date(c.first_day),
+                last=labels.date(c.last_day),
+                days=labels.integer(c.days),
+                change=gettext_in(lang, CHANGES[c.change][0]),
+                effect=gettext_in(lang, CHANGES[c.change][1]),
+                changed=labels.datetime(c.changed_at.astimezone(tz)),
+                by=person(by or "—", filing.registry, lang),
+                reason=text(e.reason).rstrip("."),
+            )
+        )
+    return found
 
 
 def proposals(filing: Filing) -> Section:

@@ -5,11 +5,13 @@ never a rewrite of what was sent (issue 33, finding 5)."""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
@@ -130,6 +132,20 @@ def test_an_excusal_of_a_filed_month_is_a_correction_in_the_next_filing(
         ("2026Q3", n, 3, "phê duyệt: nay được miễn trừ"),
     ]
     assert rows[0][11] == "'=cmd|' /C calc'!A0"
+    # The documents that are filed say it too, in words: the PDF and the DOCX.
+    pdf = subprocess.run(
+        ["pdftotext", "-layout", str(folder / "2026-10" / "lienthong-2026-10.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    docx = "\n".join(
+        p.text for p in Document(str(folder / "2026-10" / "lienthong-2026-10.docx")).paragraphs
+    )
+    for said in (" ".join(pdf.split()), docx):
+        assert "Đính chính số liệu các kỳ đã báo cáo" in said
+        assert "Tháng 9 năm 2026 (báo cáo đã gửi lúc" in said
+        assert f"miễn trừ số {n}, Sở Tài chính," in said
+        assert "đã duyệt lúc" in said and "nên các ngày này nay được miễn trừ" in said
+        assert "người quyết định: Trần Thị Bình" in said
     # Shown once: December's filing has no corrections. (November needs a record to be
     # filed at all: a period the store holds nothing of is not exported.)
     write_transactions(
@@ -140,4 +156,6 @@ def test_an_excusal_of_a_filed_month_is_a_correction_in_the_next_filing(
     assert (
         "Đính chính" not in load_workbook(folder / "2026-11" / "lienthong-2026-11.xlsx").sheetnames
     )
+    november = Document(str(folder / "2026-11" / "lienthong-2026-11.docx")).paragraphs
+    assert not any("Đính chính" in p.text for p in november)
     json.loads((folder / "manifest.json").read_text())  # still one JSON document
