@@ -39,6 +39,7 @@ from probes.recorder import TransactionRecorder
 from registry import Registry
 from store.counts import Pair
 from store.database import first_line
+from store.excusals import MAX_DAYS
 from store.health import StoreWatch
 
 log = logging.getLogger("lienthong.serve")
@@ -87,6 +88,8 @@ class ExcusalOptions:
 
     detect: bool = True
     office_hours: Annotated[str, AfterValidator(_office_hours)] = str(OfficeHours())
+    # `excuse approve` refuses a longer excusal without --long (its flag and env win).
+    max_days: Annotated[int, Field(ge=1)] = MAX_DAYS
 
     @property
     def hours(self) -> OfficeHours:

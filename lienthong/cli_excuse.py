@@ -74,14 +74,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             step.add_argument(
                 "--long",
                 action="store_true",
-                help="approve an excusal longer than --max-days: say that it is meant",
+                help=_("approve an excusal longer than --max-days: say that it is meant"),
             )
             step.add_argument(
                 "--max-days",
                 metavar="N",
                 type=int,
-                help=f"days an excusal may span without --long (env {MAX_DAYS_ENV};"
-                f" default {MAX_DAYS})",
+                help=_(
+                    "days an excusal may span without --long (env {env}; [excusals] max_days"
+                    " in the config; default {n})"
+                ).format(env=MAX_DAYS_ENV, n=MAX_DAYS),
             )
         settings.add_store_options(step)
         step.set_defaults(run=run)
@@ -189,7 +191,9 @@ def _step(args: argparse.Namespace, verb: str) -> int:
 def _max_days(args: argparse.Namespace) -> int:
     if args.max_days is not None:
         return int(args.max_days)
-    configured = os.environ.get(MAX_DAYS_ENV, str(MAX_DAYS))
+    configured = os.environ.get(MAX_DAYS_ENV)
+    if configured is None:
+        return settings.config(args).excusals.max_days
     if not configured.strip().isdigit():
         raise UsageError(
             _("{name}={value!r} is not a number of days").format(

@@ -49,8 +49,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--tokens",
         metavar="FILE",
         type=Path,
-        help='TOML file of read tokens per source: "https://…" = "lt_…"'
-        f" (otherwise the one token in env {TOKEN_ENV})",
+        help=_(
+            'TOML file of read tokens per source: "https://…" = "lt_…" (otherwise the one'
+            " token in env {env})"
+        ).format(env=TOKEN_ENV),
     )
     report.set_defaults(run=run_report)
 

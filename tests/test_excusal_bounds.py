@@ -93,6 +93,19 @@ def test_a_long_excusal_needs_long_at_approval(
     assert [e.state for e in all_excusals(engine)] == [ExcusalState.APPROVED] * 2
 
 
+def test_the_longest_excusal_without_long_is_a_config_key(
+    bac_ninh: Registry, engine: Engine, store_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "serve.toml"
+    config.write_text(f'database = "{store_url}"\n[excusals]\nmax_days = 61\n', encoding="utf-8")
+    n = propose_excusal(
+        engine, bac_ninh, system="csdl-dkdn", department=None,
+        first=date(2026, 8, 1), last=date(2026, 9, 30), reason="r", by="b",
+    )  # fmt: skip
+    assert main(["excuse", "approve", str(n), "--by", "B", "--config", str(config)]) == 0
+    assert [e.state for e in all_excusals(engine)] == [ExcusalState.APPROVED]
+
+
 def _run(engine: Engine, registry: Registry, folder: Path, now: str) -> list[str]:
     result = run_due(
         engine,

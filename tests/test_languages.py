@@ -5,15 +5,16 @@ and `ingest` creates a database."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from i18n import gettext_in
+from i18n import gettext_in, use_lang
 from i18n.glossary import DAY_STATES, STATUSES
-from lienthong.cli import main
+from lienthong.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "2026-10.jsonl"
@@ -430,3 +431,27 @@ def test_a_wrong_source_in_the_config_is_said_in_the_users_language(
         f"lienthong: {config}: sources: [0].platform: Input should be 'lgsp', 'ndxp', 'ndop',"
         " 'vdxp' or 'other'\n",
     )
+
+
+def test_every_help_text_is_in_vietnamese_by_default() -> None:
+    """`lienthong … --help` in the user's language: every command's description and every
+    option's help (a help left out of the catalogs shows its English)."""
+    untranslated = []
+    with use_lang("vi"):
+        parsers = [build_parser()]
+        while parsers:
+            parser = parsers.pop()
+            if parser.description and not VIETNAMESE.search(parser.description):
+                untranslated.append(f"{parser.prog}: {parser.description}")
+            for action in parser._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    parsers += action.choices.values()
+                    texts = [a.help for a in action._choices_actions]
+                else:
+                    texts = [action.help]
+                untranslated += [
+                    f"{parser.prog}: {text}"
+                    for text in texts
+                    if text and text != argparse.SUPPRESS and not VIETNAMESE.search(text)
+                ]
+    assert not untranslated, "\n".join(untranslated)
