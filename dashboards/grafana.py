@@ -1,7 +1,9 @@
 """The Grafana dashboards, built with grafana-foundation-sdk from the registry.
 
-Five dashboards with stable uids (`lienthong-<province code>-<name>`) and Vietnamese
-titles. Every panel reads the exporter's metrics filtered to the registry's province;
+Five dashboards with stable uids (`lienthong-<province code>-<name>`), whatever their language:
+every word a person reads (titles, descriptions, legends, value mappings, column names) is an
+English msgid translated when the dashboards are built, into the current language (the
+command's `--lang`; Vietnamese in i18n/locale/vi/LC_MESSAGES/dashboards.po). Every panel reads the exporter's metrics filtered to the registry's province;
 rows of tables and grids come from the series themselves, so an obligation added to
 the registry appears on the next scrape without re-rendering.
 """
@@ -45,6 +47,8 @@ from grafana_foundation_sdk.models.dashboard import (
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from exporter import families as m
+from i18n import N_, _
+from i18n.glossary import DAY_STATES, STATUSES
 from registry import Registry
 
 DATASOURCE_UID = "lienthong-prometheus"  # the provisioned data source
@@ -60,17 +64,17 @@ FAILING, PENDING, OK = 0, 1, 2
 
 @dataclass(frozen=True)
 class Board:
-    """One dashboard: its uid (file name) and how to build it."""
+    """One dashboard: its uid (file name, the same in every language) and its title's msgid."""
 
     slug: str
     title: str
 
 
-OVERVIEW = Board("tong-quan", "Tổng quan")
-DEPARTMENT = Board("so-nganh", "Theo sở, ngành")
-SYSTEM = Board("he-thong", "Theo hệ thống quốc gia")
-COMPLIANCE = Board("tuan-thu", "Tuân thủ tháng")
-ENGINE = Board("may-tham-do", "Máy thăm dò")
+OVERVIEW = Board("tong-quan", N_("Overview"))
+DEPARTMENT = Board("so-nganh", N_("By department"))
+SYSTEM = Board("he-thong", N_("By national system"))
+COMPLIANCE = Board("tuan-thu", N_("Monthly compliance"))
+ENGINE = Board("may-tham-do", N_("Probe engine"))
 BOARDS = (OVERVIEW, DEPARTMENT, SYSTEM, COMPLIANCE, ENGINE)
 
 
@@ -140,26 +144,30 @@ def _thresholds(*steps: tuple[float | None, str]) -> ThresholdsConfig:
 
 
 def _mapping(values: dict[int, tuple[str, str]]) -> list[ValueMapping]:
+    """Value mappings: each value's text (a msgid, translated now) and colour."""
     return [
         ValueMap(
             options={
-                str(k): ValueMappingResult(text=text, color=color, index=i)
+                str(k): ValueMappingResult(text=_(text), color=color, index=i)
                 for i, (k, (text, color)) in enumerate(values.items())
             }
         )
     ]
 
 
+# An obligation's state in the status grid, named and coloured as the status pages name
+# today's state (exporter/words.py, from the glossary): the colour is the cell's background.
 STATUS_TEXT = {
-    FAILING: ("Lỗi", "red"),
-    PENDING: ("Chưa có giao dịch hôm nay", "orange"),
-    OK: ("Bình thường", "green"),
+    FAILING: (N_("Failing"), STATUSES["non_compliant"].background),
+    PENDING: (DAY_STATES["open"].name, DAY_STATES["open"].background),
+    OK: (N_("Normal"), DAY_STATES["met"].background),
 }
 CIRCUIT_TEXT = {
-    0: ("Đóng (bình thường)", "green"),
-    1: ("Mở (tạm dừng)", "red"),
-    2: ("Nửa mở", "orange"),
+    0: (N_("Closed (normal)"), "green"),
+    1: (N_("Open (probes paused)"), "red"),
+    2: (N_("Half-open"), "orange"),
 }
+RUNNING_TEXT = {0: (N_("Stopped"), "red"), 1: (N_("Running"), "green")}
 RATIO_STEPS = ((None, "red"), (0.8, "orange"), (0.9, "green"))
 
 
@@ -175,15 +183,26 @@ _TARGET_AS_NUMBER = DataTransformerConfig(
     id_val="convertFieldType",
     options={"conversions": [{"targetField": "target", "destinationType": "number"}]},
 )
+# The info series' labels as table columns (msgids).
 _NAMES = {
-    "department": "Mã sở",
-    "department_name": "Sở, ngành",
-    "system": "Mã hệ thống",
-    "system_name": "Hệ thống quốc gia",
-    "owner": "Đơn vị chủ quản",
-    "kind": "Loại",
-    "basis": "Căn cứ",
+    "department": N_("Department code"),
+    "department_name": N_("Department"),
+    "system": N_("System code"),
+    "system_name": N_("National system"),
+    "owner": N_("Owner"),
+    "kind": N_("Kind"),
+    "basis": N_("Basis"),
 }
+# Columns of the query results (msgids).
+STATE = N_("State")
+SUCCESSES_TODAY = N_("Successes today")
+LAST_SUCCESS = N_("Last success")
+MONTH_COMPLIANCE = N_("Monthly compliance")
+
+
+def _columns(values: dict[str, str]) -> dict[str, str]:
+    """The info labels' columns and `values` (field -> msgid), in the current language."""
+    return {field: _(title) for field, title in {**_NAMES, **values}.items()}
 
 
 def _stat(title: str, expr: str, description: str = "") -> stat.Panel:
@@ -208,7 +227,9 @@ def _series(title: str, unit: str = "short", height: int = 8, span: int = 12) ->
 
 
 def _base(registry: Registry, board: Board) -> Dashboard:
-    title = f"Liên thông dữ liệu {registry.province.name} — {board.title}"
+    title = _("{province} data connections — {board}").format(
+        province=registry.province.name, board=_(board.title)
+    )
     return (
         Dashboard(title)
         .uid(uid(registry, board))
@@ -219,14 +240,14 @@ def _base(registry: Registry, board: Board) -> Dashboard:
         .readonly()
         .with_variable(
             DatasourceVariable("datasource")
-            .label("Nguồn dữ liệu")
+            .label(_("Data source"))
             .type("prometheus")
             .current(
                 VariableOption(selected=True, text="Prometheus (lienthong)", value=DATASOURCE_UID)
             )
         )
         .link(
-            DashboardLink("Các bảng điều khiển khác")
+            DashboardLink(_("Other dashboards"))
             .type(DashboardLinkType.DASHBOARDS)
             .tags([TAG, registry.province.code])
             .as_dropdown(True)
@@ -253,33 +274,42 @@ def _variable(name: str, label: str, query: str, default: str) -> QueryVariable:
 def overview(registry: Registry) -> Dashboard:
     q = Queries(registry.province.code)
     status = q.status
+    state = _(STATE)
+    last_success = _(LAST_SUCCESS)
     return (
         _base(registry, OVERVIEW)
-        .description("Mỗi sở, ngành với từng hệ thống quốc gia: hôm nay, đang lỗi, tuân thủ tháng.")
-        .with_row(Row("Hôm nay"))
-        .with_panel(_stat("Nhiệm vụ được theo dõi", f"count({q.info})"))
+        .description(
+            _("Each department with each national system: today, failing, monthly compliance.")
+        )
+        .with_row(Row(_("Today")))
+        .with_panel(_stat(_("Obligations monitored"), f"count({q.info})"))
         .with_panel(
-            _stat("Đang lỗi", f"count(({status}) == {FAILING}) or vector(0)").thresholds(
+            _stat(_("Failing"), f"count(({status}) == {FAILING}) or vector(0)").thresholds(
                 _thresholds((None, "green"), (1, "red"))
             )
         )
         .with_panel(
             _stat(
-                "Chưa có giao dịch thành công hôm nay",
+                _("No successful transaction today yet"),
                 f"count(({status}) == {PENDING}) or vector(0)",
             ).thresholds(_thresholds((None, "green"), (1, "orange")))
         )
         .with_panel(
             _stat(
-                "Hệ thống quốc gia đang ngắt mạch",
+                _("National systems with an open circuit breaker"),
                 f"count({q.of(m.CIRCUIT_STATE.series)} > 0) or vector(0)",
-                "Bộ ngắt mạch mở hoặc nửa mở: lienthong đang tạm dừng thăm dò hệ thống đó.",
+                _(
+                    "Circuit breaker open or half-open: lienthong is pausing its probes of that"
+                    " system."
+                ),
             ).thresholds(_thresholds((None, "green"), (1, "red")))
         )
         .with_panel(
             table.Panel()
-            .title("Trạng thái: sở, ngành × hệ thống quốc gia")
-            .description("Hàng: sở, ngành; cột: mã hệ thống quốc gia. Ô trống: không có nhiệm vụ.")
+            .title(_("State: department × national system"))
+            .description(
+                _("Rows: departments; columns: national system codes. Empty cell: no obligation.")
+            )
             .datasource(DATASOURCE)
             .with_target(_query(q.named(status), instant=True))
             .with_transformation(
@@ -300,9 +330,11 @@ def overview(registry: Registry) -> Dashboard:
         )
         .with_panel(
             table.Panel()
-            .title("Đang lỗi")
+            .title(_("Failing"))
             .description(
-                "Nhiệm vụ đã lỡ ngày, có thăm dò thất bại, hoặc hôm nay chưa có giao dịch."
+                _(
+                    "Obligations with missed days, failing probes, or no transaction yet today."
+                )
             )
             .datasource(DATASOURCE)
             .with_target(_query(q.named(f"({status}) < {OK}"), instant=True, ref="A"))
@@ -316,20 +348,24 @@ def overview(registry: Registry) -> Dashboard:
             .with_transformation(_MERGE)
             .with_transformation(
                 _organize(
-                    {**_NAMES, "Value #A": "Trạng thái", "Value #B": "Thành công gần nhất"},
-                    ("province",),
+                    _columns({"Value #A": STATE, "Value #B": LAST_SUCCESS}), ("province",)
                 )
             )
-            .override_by_name("Trạng thái", [_mappings_property(STATUS_TEXT)])
-            .override_by_name("Thành công gần nhất", [_unit_property("dateTimeAsLocal")])
+            .override_by_name(state, [_mappings_property(STATUS_TEXT)])
+            .override_by_name(last_success, [_unit_property("dateTimeAsLocal")])
             .height(8)
             .span(24)
         )
-        .with_row(Row("Tháng này"))
+        .with_row(Row(_("This month")))
         .with_panel(
             bargauge.Panel()
-            .title("Tuân thủ tháng đến nay")
-            .description("Số ngày đạt / số ngày làm việc phải có giao dịch, từ đầu tháng đến nay.")
+            .title(_("Monthly compliance so far"))
+            .description(
+                _(
+                    "Days met / working days that need a transaction, from the start of the"
+                    " month until now."
+                )
+            )
             .datasource(DATASOURCE)
             .with_target(
                 _query(
@@ -347,15 +383,15 @@ def overview(registry: Registry) -> Dashboard:
         )
         .with_panel(
             _stat(
-                "Còn đạt được mục tiêu tháng",
+                _("Month's target still reachable"),
                 f"count({q.of(m.MONTH_MISSABLE_DAYS.series)} >= 0) or vector(0)",
-                "Số nhiệm vụ duy trì mà tỷ lệ cả tháng vẫn còn có thể đạt mục tiêu.",
+                _("Obligations to maintain whose whole month can still reach its target."),
             )
             .height(6)
             .span(8)
         )
         .with_panel(
-            _series("Giao dịch mỗi giây theo kết quả (mọi nguồn)", "reqps", 6, 8).with_target(
+            _series(_("Transactions per second by outcome (all sources)"), "reqps", 6, 8).with_target(
                 _query(
                     f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
                     "{{outcome}}",
@@ -377,20 +413,23 @@ def department(registry: Registry) -> Dashboard:
     code = registry.province.code
     q = Queries(code, 'department="$department"')
     first = registry.departments[0].code if registry.departments else ""
+    state, compliance, last_success = _(STATE), _(MONTH_COMPLIANCE), _(LAST_SUCCESS)
     return (
         _base(registry, DEPARTMENT)
-        .description("Các nhiệm vụ của một sở, ngành: trạng thái, giao dịch, thăm dò, tuân thủ.")
+        .description(
+            _("A department's obligations: state, transactions, probes, compliance.")
+        )
         .with_variable(
             _variable(
                 "department",
-                "Sở, ngành",
+                _("Department"),
                 f'label_values({m.OBLIGATION_INFO.series}{{province="{code}"}}, department)',
                 first,
             )
         )
         .with_panel(
             table.Panel()
-            .title("Nhiệm vụ của sở, ngành")
+            .title(_("The department's obligations"))
             .datasource(DATASOURCE)
             .with_target(
                 _query(q.named(q.status, "system_name, kind, basis"), instant=True, ref="A")
@@ -409,24 +448,25 @@ def department(registry: Registry) -> Dashboard:
             .with_transformation(_MERGE)
             .with_transformation(
                 _organize(
-                    {
-                        **_NAMES,
-                        "Value #A": "Trạng thái",
-                        "Value #B": "Thành công hôm nay",
-                        "Value #C": "Tuân thủ tháng",
-                        "Value #D": "Thành công gần nhất",
-                    },
+                    _columns(
+                        {
+                            "Value #A": STATE,
+                            "Value #B": SUCCESSES_TODAY,
+                            "Value #C": MONTH_COMPLIANCE,
+                            "Value #D": LAST_SUCCESS,
+                        }
+                    ),
                     ("province", "department"),
                 )
             )
-            .override_by_name("Trạng thái", [_mappings_property(STATUS_TEXT)])
-            .override_by_name("Tuân thủ tháng", [_unit_property("percentunit")])
-            .override_by_name("Thành công gần nhất", [_unit_property("dateTimeAsLocal")])
+            .override_by_name(state, [_mappings_property(STATUS_TEXT)])
+            .override_by_name(compliance, [_unit_property("percentunit")])
+            .override_by_name(last_success, [_unit_property("dateTimeAsLocal")])
             .height(8)
             .span(24)
         )
         .with_panel(
-            _series("Giao dịch mỗi giây theo hệ thống và kết quả", "reqps").with_target(
+            _series(_("Transactions per second by system and outcome"), "reqps").with_target(
                 _query(
                     f"sum by (system, outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
                     "{{system}} {{outcome}}",
@@ -436,7 +476,10 @@ def department(registry: Registry) -> Dashboard:
         .with_panel(
             # Durations are per national system by default (no `department` label):
             # the systems the department owes, through its obligations' info series.
-            _series("Thời gian thăm dò các hệ thống sở kết nối (bách phân vị 95)", "s").with_target(
+            _series(
+                _("Probe duration of the systems the department connects to (95th percentile)"),
+                "s",
+            ).with_target(
                 _query(
                     "histogram_quantile(0.95, sum by (system, le) (rate("
                     f'{m.PROBE_DURATION.series}_bucket{{province="{code}"}}[$__rate_interval])'
@@ -446,12 +489,12 @@ def department(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series("Giao dịch thành công từ đầu ngày", "short").with_target(
+            _series(_("Successful transactions since the start of the day"), "short").with_target(
                 _query(f"max by (system) ({q.of(m.SUCCESSES_TODAY.series)})", "{{system}}")
             )
         )
         .with_panel(
-            _series("Ngày làm việc liên tiếp không có giao dịch", "short").with_target(
+            _series(_("Working days in a row without a transaction"), "short").with_target(
                 # The streak's gauge is absent while there is none: 0 for those.
                 _query(
                     f"max by (system) ({q.of(m.MISSED_REQUIRED_DAYS.series)}"
@@ -469,20 +512,21 @@ def system(registry: Registry) -> Dashboard:
     used = {o.system for o in registry.obligations}
     first = next((s.code for s in registry.systems if s.code in used), "")
     by = "department"
+    last_success = _(LAST_SUCCESS)
     return (
         _base(registry, SYSTEM)
-        .description("Lưu lượng của mọi sở, ngành tới một hệ thống quốc gia.")
+        .description(_("The traffic of every department to one national system."))
         .with_variable(
             _variable(
                 "system",
-                "Hệ thống quốc gia",
+                _("National system"),
                 f'label_values({m.OBLIGATION_INFO.series}{{province="{code}"}}, system)',
                 first,
             )
         )
         .with_panel(
             table.Panel()
-            .title("Các sở, ngành kết nối tới hệ thống")
+            .title(_("Departments connecting to the system"))
             .datasource(DATASOURCE)
             .with_target(
                 _query(
@@ -502,16 +546,16 @@ def system(registry: Registry) -> Dashboard:
             .with_transformation(_MERGE)
             .with_transformation(
                 _organize(
-                    {**_NAMES, "Value #A": "Thành công hôm nay", "Value #B": "Thành công gần nhất"},
+                    _columns({"Value #A": SUCCESSES_TODAY, "Value #B": LAST_SUCCESS}),
                     ("province", "system"),
                 )
             )
-            .override_by_name("Thành công gần nhất", [_unit_property("dateTimeAsLocal")])
+            .override_by_name(last_success, [_unit_property("dateTimeAsLocal")])
             .height(7)
             .span(24)
         )
         .with_panel(
-            _series("Giao dịch thành công mỗi giây theo sở, ngành", "reqps").with_target(
+            _series(_("Successful transactions per second by department"), "reqps").with_target(
                 _query(
                     f"sum by ({by}) (rate({q.of(m.TRANSACTIONS.series, SUCCESS)}[$__rate_interval]))",
                     "{{department}}",
@@ -519,7 +563,7 @@ def system(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series("Giao dịch thất bại mỗi giây theo sở, ngành", "reqps").with_target(
+            _series(_("Failed transactions per second by department"), "reqps").with_target(
                 _query(
                     f"sum by ({by}) (rate({q.of(m.TRANSACTIONS.series, FAILURE)}[$__rate_interval]))",
                     "{{department}}",
@@ -527,12 +571,12 @@ def system(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series("Tỷ lệ thăm dò thất bại (15 phút)", "percentunit").with_target(
+            _series(_("Share of failed probes (15 minutes)"), "percentunit").with_target(
                 _query(q.failure_ratio(by=by), "{{department}}")
             )
         )
         .with_panel(
-            _series("Thời gian thăm dò của hệ thống (bách phân vị 95)", "s").with_target(
+            _series(_("Probe duration of the system (95th percentile)"), "s").with_target(
                 _query(
                     "histogram_quantile(0.95, sum by (system, le)"
                     f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
@@ -542,9 +586,9 @@ def system(registry: Registry) -> Dashboard:
         )
         .with_panel(
             statetimeline.Panel()
-            .title("Bộ ngắt mạch của hệ thống")
+            .title(_("The system's circuit breaker"))
             .datasource(DATASOURCE)
-            .with_target(_query(f"max({q.of(m.CIRCUIT_STATE.series)})", "Bộ ngắt mạch"))
+            .with_target(_query(f"max({q.of(m.CIRCUIT_STATE.series)})", _("Circuit breaker")))
             .mappings(_mapping(CIRCUIT_TEXT))
             .height(5)
             .span(24)
@@ -562,19 +606,22 @@ def compliance(registry: Registry) -> Dashboard:
         f"({value(m.MONTH_MET_DAYS.series)} + on ({OB}) {value(m.MONTH_REMAINING_DAYS.series)})"
         f"\n/ on ({OB}) ({value(m.MONTH_REQUIRED_DAYS.series)} > 0)"
     )
+    ratio, best_ratio, target = _("Ratio so far"), _("Best ratio still reachable"), _("Target")
     columns = [
-        ("B", value(m.MONTH_MET_DAYS.series), "Ngày đạt"),
-        ("C", value(m.MONTH_REQUIRED_DAYS.series), "Ngày làm việc trong tháng"),
-        ("D", value(m.MONTH_REMAINING_DAYS.series), "Ngày còn lại"),
-        ("E", value(m.COMPLIANCE_RATIO.series), "Tỷ lệ đến nay"),
-        ("F", best, "Tỷ lệ tối đa còn đạt được"),
+        ("B", value(m.MONTH_MET_DAYS.series), _("Days met")),
+        ("C", value(m.MONTH_REQUIRED_DAYS.series), _("Working days in the month")),
+        ("D", value(m.MONTH_REMAINING_DAYS.series), _("Days left")),
+        ("E", value(m.COMPLIANCE_RATIO.series), ratio),
+        ("F", best, best_ratio),
     ]
     panel = (
         table.Panel()
-        .title("Tuân thủ tháng đến nay, từng nhiệm vụ")
+        .title(_("Monthly compliance so far, per obligation"))
         .description(
-            "Ngày đạt: ngày làm việc có đủ giao dịch thành công. Tỷ lệ tối đa: nếu mọi ngày"
-            " còn lại đều đạt. Số liệu chính thức: lienthong report --month YYYY-MM."
+            _(
+                "Days met: working days with enough successful transactions. Best ratio: if"
+                " every remaining day is met. Official figures: lienthong report --month YYYY-MM."
+            )
         )
         .datasource(DATASOURCE)
         .with_target(
@@ -584,30 +631,35 @@ def compliance(registry: Registry) -> Dashboard:
             )
         )
     )
-    for ref, expr, _ in columns:
+    for ref, expr, _title in columns:
         panel = panel.with_target(_query(expr, instant=True, ref=ref))
     rename = {
-        **_NAMES,
-        "target": "Mục tiêu",
-        **{f"Value #{ref}": title for ref, _, title in columns},
+        **_columns({}),
+        "target": target,
+        **{f"Value #{ref}": title for ref, _expr, title in columns},
     }
     return (
         _base(registry, COMPLIANCE)
-        .description("Bảng tuân thủ tháng: ngày đạt, ngày phải có giao dịch, tỷ lệ và mục tiêu.")
+        .description(
+            _(
+                "The month's compliance table: days met, days that need a transaction, ratio"
+                " and target."
+            )
+        )
         .time("now-30d", "now")
         .with_panel(
             panel.with_transformation(_MERGE)
             # The target is a label of the info series (text): a number, to show as %.
             .with_transformation(_TARGET_AS_NUMBER)
             .with_transformation(_organize(rename, ("province", "Value #A")))
-            .override_by_name("Tỷ lệ đến nay", [_unit_property("percentunit")])
-            .override_by_name("Tỷ lệ tối đa còn đạt được", [_unit_property("percentunit")])
-            .override_by_name("Mục tiêu", [_unit_property("percentunit")])
+            .override_by_name(ratio, [_unit_property("percentunit")])
+            .override_by_name(best_ratio, [_unit_property("percentunit")])
+            .override_by_name(target, [_unit_property("percentunit")])
             .height(20)
             .span(24)
         )
         .with_panel(
-            _series("Tỷ lệ tuân thủ tháng đến nay", "percentunit", 10, 24).with_target(
+            _series(_("Monthly compliance ratio so far"), "percentunit", 10, 24).with_target(
                 _query(
                     q.named(q.of(m.COMPLIANCE_RATIO.series)),
                     "{{department_name}} — {{system_name}}",
@@ -622,37 +674,40 @@ def engine(registry: Registry) -> Dashboard:
     lag = f"sum by (le) (rate({m.SCHEDULE_LAG.series}_bucket[$__rate_interval]))"
     return (
         _base(registry, ENGINE)
-        .description("Sức khỏe của máy thăm dò: trễ lịch, số thăm dò đang chạy, bộ ngắt mạch.")
+        .description(
+            _("The probe engine's health: schedule lag, probes in flight, circuit breakers.")
+        )
         .with_panel(
-            _stat("lienthong đang chạy", f'min(up{{job="{m.JOB}"}})').mappings(
-                _mapping({0: ("Ngừng", "red"), 1: ("Đang chạy", "green")})
+            _stat(_("lienthong running"), f'min(up{{job="{m.JOB}"}})').mappings(
+                _mapping(RUNNING_TEXT)
             )
         )
-        .with_panel(_stat("Thăm dò đang chạy", f"sum({m.PROBES_IN_FLIGHT.series})"))
+        .with_panel(_stat(_("Probes in flight"), f"sum({m.PROBES_IN_FLIGHT.series})"))
         .with_panel(
             _stat(
-                "Hệ thống đang ngắt mạch", f"count({q.of(m.CIRCUIT_STATE.series)} > 0) or vector(0)"
+                _("Systems with an open circuit breaker"),
+                f"count({q.of(m.CIRCUIT_STATE.series)} > 0) or vector(0)",
             ).thresholds(_thresholds((None, "green"), (1, "red")))
         )
         .with_panel(
             _stat(
-                "Thời gian đọc /metrics",
+                _("Time to read /metrics"),
                 f'max(scrape_duration_seconds{{job="{m.JOB}"}})',
             ).unit("s")
         )
         .with_panel(
-            _series("Trễ lịch thăm dò", "s")
-            .with_target(_query(f"histogram_quantile(0.5, {lag})", "trung vị", "A"))
-            .with_target(_query(f"histogram_quantile(0.99, {lag})", "bách phân vị 99", "B"))
+            _series(_("Probe schedule lag"), "s")
+            .with_target(_query(f"histogram_quantile(0.5, {lag})", _("median"), "A"))
+            .with_target(_query(f"histogram_quantile(0.99, {lag})", _("99th percentile"), "B"))
         )
         .with_panel(
-            _series("Thăm dò đang chạy theo hệ thống").with_target(
+            _series(_("Probes in flight by system")).with_target(
                 _query(f"sum by (system) ({m.PROBES_IN_FLIGHT.series})", "{{system}}")
             )
         )
         .with_panel(
             statetimeline.Panel()
-            .title("Bộ ngắt mạch theo hệ thống quốc gia")
+            .title(_("Circuit breakers by national system"))
             .datasource(DATASOURCE)
             .with_target(_query(f"max by (system) ({q.of(m.CIRCUIT_STATE.series)})", "{{system}}"))
             .mappings(_mapping(CIRCUIT_TEXT))
@@ -660,7 +715,7 @@ def engine(registry: Registry) -> Dashboard:
             .span(24)
         )
         .with_panel(
-            _series("Thời gian thăm dò theo hệ thống (bách phân vị 95)", "s").with_target(
+            _series(_("Probe duration by system (95th percentile)"), "s").with_target(
                 _query(
                     "histogram_quantile(0.95, sum by (system, le)"
                     f" (rate({q.of(m.PROBE_DURATION.series + '_bucket')}[$__rate_interval])))",
@@ -669,7 +724,7 @@ def engine(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series("Lần thăm dò mỗi giây theo kết quả", "reqps").with_target(
+            _series(_("Probes per second by outcome"), "reqps").with_target(
                 _query(
                     f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series, PROBE)}[$__rate_interval]))",
                     "{{outcome}}",
@@ -689,7 +744,7 @@ BUILDERS = {
 
 
 def dashboards(registry: Registry) -> list[dict[str, Any]]:
-    """Every dashboard as Grafana JSON (a dict), in a stable order."""
+    """Every dashboard as Grafana JSON (a dict), in a stable order, in the current language."""
     encoder = JSONEncoder(sort_keys=True)
     found: list[dict[str, Any]] = []
     for board in BOARDS:

@@ -30,6 +30,7 @@ from dashboards.grafana import (
     _thresholds,
 )
 from exporter import families as m
+from i18n import _
 
 FEDERATE_JOB = "lienthong-federate"
 UID = "lienthong-toan-quoc"
@@ -131,13 +132,13 @@ def federation_config(
 
 
 def national_dashboard() -> dict[str, Any]:
-    """The ranking dashboard, as Grafana JSON."""
+    """The ranking dashboard, as Grafana JSON, in the current language (its uid in every one)."""
     matrix = DataTransformerConfig(
         id_val="groupingToMatrix",
         options={"columnField": "system", "rowField": "province_name", "valueField": "Value"},
     )
     board = (
-        Dashboard("Liên thông dữ liệu — Toàn quốc")
+        Dashboard(_("Data connections — nationwide"))
         .uid(UID)
         .tags([TAG, "toan-quoc"])
         .timezone("Asia/Ho_Chi_Minh")
@@ -145,36 +146,45 @@ def national_dashboard() -> dict[str, Any]:
         .refresh("5m")
         .readonly()
         .description(
-            "Các tỉnh, thành phố và các hệ thống thông tin quốc gia: tỷ lệ ngày làm việc"
-            " đạt trong tháng đến nay. Số liệu chính thức: lienthong national report."
+            _(
+                "The provinces and the national systems: the share of working days met this"
+                " month so far. Official figures: lienthong national report."
+            )
         )
         .with_variable(
             DatasourceVariable("datasource")
-            .label("Nguồn dữ liệu")
+            .label(_("Data source"))
             .type("prometheus")
             .current(
-                VariableOption(selected=True, text="Prometheus (toàn quốc)", value=DATASOURCE_UID)
+                VariableOption(
+                    selected=True, text=_("Prometheus (nationwide)"), value=DATASOURCE_UID
+                )
             )
         )
-        .with_row(Row("Tháng này"))
-        .with_panel(_stat("Tỉnh, thành phố báo cáo", f"count({OBLIGATIONS})"))
-        .with_panel(_stat("Nhiệm vụ được theo dõi", f"sum({OBLIGATIONS})"))
+        .with_row(Row(_("This month")))
+        .with_panel(_stat(_("Provinces reporting"), f"count({OBLIGATIONS})"))
+        .with_panel(_stat(_("Obligations monitored"), f"sum({OBLIGATIONS})"))
         .with_panel(
-            _stat("Tỷ lệ ngày đạt toàn quốc", f"sum({MET_DAYS}) / sum({REQUIRED_DAYS})")
+            _stat(_("Nationwide share of days met"), f"sum({MET_DAYS}) / sum({REQUIRED_DAYS})")
             .unit("percentunit")
             .thresholds(_thresholds(*RATIO_STEPS))
         )
         .with_panel(
             _stat(
-                "Tỉnh có phiên bản dẫn đầu",
+                _("Provinces with a leading instance"),
                 f"count({LEADERS} > 0)",
-                "Tỉnh có ít nhất một phiên bản lienthong đang dẫn đầu phân đoạn thăm dò.",
+                _("Provinces with at least one lienthong instance leading a probe shard."),
             )
         )
         .with_panel(
             bargauge.Panel()
-            .title("Xếp hạng tỉnh, thành phố")
-            .description("Ngày làm việc đạt / ngày phải có giao dịch, từ đầu tháng, mọi nhiệm vụ.")
+            .title(_("Provinces ranked"))
+            .description(
+                _(
+                    "Working days met / days that need a transaction, since the start of the"
+                    " month, every obligation."
+                )
+            )
             .datasource(DATASOURCE)
             .with_target(
                 _query(f"sort_desc({named(PROVINCE_RATIO)})", "{{province_name}}", instant=True)
@@ -188,8 +198,8 @@ def national_dashboard() -> dict[str, Any]:
         )
         .with_panel(
             bargauge.Panel()
-            .title("Xếp hạng hệ thống thông tin quốc gia")
-            .description("Cùng tỷ lệ, theo hệ thống quốc gia, trên mọi tỉnh.")
+            .title(_("National systems ranked"))
+            .description(_("The same ratio, by national system, over every province."))
             .datasource(DATASOURCE)
             .with_target(_query(f"sort_desc({SYSTEM_RATIO})", "{{system}}", instant=True))
             .unit("percentunit")
@@ -201,8 +211,13 @@ def national_dashboard() -> dict[str, Any]:
         )
         .with_panel(
             table.Panel()
-            .title("Tỉnh, thành phố × hệ thống quốc gia")
-            .description("Hàng: tỉnh; cột: mã hệ thống quốc gia; ô: tỷ lệ ngày đạt tháng này.")
+            .title(_("Province × national system"))
+            .description(
+                _(
+                    "Rows: provinces; columns: national system codes; cells: the share of days"
+                    " met this month."
+                )
+            )
             .datasource(DATASOURCE)
             .with_target(_query(named(PROVINCE_SYSTEM_RATIO), instant=True))
             .with_transformation(matrix)
@@ -210,10 +225,10 @@ def national_dashboard() -> dict[str, Any]:
             .height(14)
             .span(24)
         )
-        .with_row(Row("Hoạt động"))
+        .with_row(Row(_("Activity")))
         .with_panel(
             timeseries.Panel()
-            .title("Giao dịch mỗi giây, theo tỉnh")
+            .title(_("Transactions per second, by province"))
             .datasource(DATASOURCE)
             .with_target(_query(named(TRANSACTIONS_RATE), "{{province_name}}"))
             .unit("reqps")
@@ -222,12 +237,16 @@ def national_dashboard() -> dict[str, Any]:
         )
         .with_panel(
             table.Panel()
-            .title("Số nhiệm vụ theo tỉnh")
+            .title(_("Obligations by province"))
             .datasource(DATASOURCE)
             .with_target(_query(named(OBLIGATIONS), instant=True))
             .with_transformation(
                 _organize(
-                    {"province": "Mã tỉnh", "province_name": "Tỉnh, thành phố", "Value": "Nhiệm vụ"}
+                    {
+                        "province": _("Province code"),
+                        "province_name": _("Province or city"),
+                        "Value": _("Duties"),
+                    }
                 )
             )
             .height(8)

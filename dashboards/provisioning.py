@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import _
 from registry import Registry
 
 FOLDER_UID = "lienthong"
 
 
 def folder_title(registry: Registry) -> str:
-    return f"Liên thông dữ liệu {registry.province.name}"
+    """The dashboards' folder, in the current language (its uid, FOLDER_UID, in every one)."""
+    return _("{province} data connections").format(province=registry.province.name)
 
 
 @dataclass(frozen=True)
