@@ -332,9 +332,7 @@ def overview(registry: Registry) -> Dashboard:
             table.Panel()
             .title(_("Failing"))
             .description(
-                _(
-                    "Obligations with missed days, failing probes, or no transaction yet today."
-                )
+                _("Obligations with missed days, failing probes, or no transaction yet today.")
             )
             .datasource(DATASOURCE)
             .with_target(_query(q.named(f"({status}) < {OK}"), instant=True, ref="A"))
@@ -347,9 +345,7 @@ def overview(registry: Registry) -> Dashboard:
             )
             .with_transformation(_MERGE)
             .with_transformation(
-                _organize(
-                    _columns({"Value #A": STATE, "Value #B": LAST_SUCCESS}), ("province",)
-                )
+                _organize(_columns({"Value #A": STATE, "Value #B": LAST_SUCCESS}), ("province",))
             )
             .override_by_name(state, [_mappings_property(STATUS_TEXT)])
             .override_by_name(last_success, [_unit_property("dateTimeAsLocal")])
@@ -391,7 +387,9 @@ def overview(registry: Registry) -> Dashboard:
             .span(8)
         )
         .with_panel(
-            _series(_("Transactions per second by outcome (all sources)"), "reqps", 6, 8).with_target(
+            _series(
+                _("Transactions per second by outcome (all sources)"), "reqps", 6, 8
+            ).with_target(
                 _query(
                     f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
                     "{{outcome}}",
@@ -416,9 +414,7 @@ def department(registry: Registry) -> Dashboard:
     state, compliance, last_success = _(STATE), _(MONTH_COMPLIANCE), _(LAST_SUCCESS)
     return (
         _base(registry, DEPARTMENT)
-        .description(
-            _("A department's obligations: state, transactions, probes, compliance.")
-        )
+        .description(_("A department's obligations: state, transactions, probes, compliance."))
         .with_variable(
             _variable(
                 "department",

@@ -313,7 +313,8 @@ class WebhookSink:
 class GrafanaStandIn:
     """A local stand-in for the parts of Grafana's HTTP API `dashboards push` uses, checking
     requests as Grafana's documentation describes them (no Grafana can be installed here):
-    Bearer auth, GET/POST /api/folders, GET /api/dashboards/uid/UID, POST /api/dashboards/db."""
+    Bearer auth, GET/POST /api/folders, PUT /api/folders/UID, GET /api/dashboards/uid/UID,
+    POST /api/dashboards/db."""
 
     def __init__(self, token: str, read_only_token: str | None = None) -> None:
         self.token = token
@@ -327,6 +328,7 @@ class GrafanaStandIn:
         app = web.Application(middlewares=[self._auth])
         app.router.add_get("/api/folders/{uid}", self._get_folder)
         app.router.add_post("/api/folders", self._create_folder)
+        app.router.add_put("/api/folders/{uid}", self._update_folder)
         app.router.add_get("/api/dashboards/uid/{uid}", self._get_dashboard)
         app.router.add_post("/api/dashboards/db", self._save_dashboard)
         return app
@@ -369,6 +371,22 @@ class GrafanaStandIn:
             )
         folder = {"id": len(self.folders) + 1, "uid": uid, "title": body["title"], "version": 1}
         self.folders[uid] = folder
+        return web.json_response(folder)
+
+    async def _update_folder(self, request: web.Request) -> web.Response:
+        # Grafana's "Update folder": the title, and the version it was read at unless the
+        # body says overwrite; answers the folder with its next version.
+        folder = self.folders.get(request.match_info["uid"])
+        if folder is None:
+            return web.json_response({"message": "folder not found"}, status=404)
+        body = await request.json()
+        if not body.get("overwrite") and body.get("version") != folder["version"]:
+            return web.json_response(
+                {"message": "the folder has been changed by someone else"}, status=412
+            )
+        if not isinstance(body.get("title"), str) or not body["title"]:
+            return web.json_response({"message": "folder title cannot be empty"}, status=400)
+        folder.update(title=body["title"], version=folder["version"] + 1)
         return web.json_response(folder)
 
     async def _get_dashboard(self, request: web.Request) -> web.Response:

@@ -19,7 +19,9 @@ from lienthong.cli import main
 from registry import Registry, load_registry
 
 # Letters only Vietnamese uses among the two languages (English has none of them).
-VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I)
+VIETNAMESE = re.compile(
+    r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]", re.I
+)
 # What Grafana fills in from a series' labels: a name from the registry, not a word of ours.
 PLACEHOLDERS = re.compile(r"^(\{\{\w+\}\}[\s—]*)+$")
 HUMAN_KEYS = ("title", "description", "legendFormat", "label", "text", "displayName")

@@ -47,7 +47,7 @@ async def test_push_creates_the_folder_and_every_dashboard_then_changes_nothing(
         assert await push(url) == 0
         first = capsys.readouterr()
         assert first.out == f"{url}: folder created, 5 dashboards created, 0 updated, 0 unchanged\n"
-        assert stand_in.folders[FOLDER_UID]["title"] == "Liên thông dữ liệu Bắc Ninh"
+        assert stand_in.folders[FOLDER_UID]["title"] == "Bắc Ninh data connections"
         assert (
             stand_in.writes() == [("POST", "/api/folders")] + [("POST", "/api/dashboards/db")] * 5
         )
@@ -56,7 +56,7 @@ async def test_push_creates_the_folder_and_every_dashboard_then_changes_nothing(
             assert body["folderUid"] == FOLDER_UID
             assert body["dashboard"]["uid"] == uid
         assert stand_in.dashboards["lienthong-24-tong-quan"]["dashboard"]["title"] == (
-            "Liên thông dữ liệu Bắc Ninh — Tổng quan"
+            "Bắc Ninh data connections — Overview"
         )
 
         # Again: Grafana's copies equal ours, so nothing is written and no version moves.
@@ -75,12 +75,34 @@ async def test_push_creates_the_folder_and_every_dashboard_then_changes_nothing(
         assert capsys.readouterr().out.endswith(": 0 dashboards created, 1 updated, 4 unchanged\n")
         assert stand_in.writes() == [("POST", "/api/dashboards/db")]
         restored = stand_in.dashboards["lienthong-24-tuan-thu"]["dashboard"]
-        assert restored["title"] == "Liên thông dữ liệu Bắc Ninh — Tuân thủ tháng"
+        assert restored["title"] == "Bắc Ninh data connections — Monthly compliance"
         assert restored["version"] == 2
         expected = {b["uid"]: b for b in grafana.dashboards(bac_ninh)}
         assert {k: v for k, v in restored.items() if k not in ("id", "version")} == expected[
             "lienthong-24-tuan-thu"
         ]
+
+
+async def test_a_push_in_another_language_replaces_the_same_dashboards(
+    token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The uids are the same in every language: pushing in Vietnamese after English retitles
+    the folder and updates the five dashboards, nothing created beside them."""
+    stand_in = GrafanaStandIn(token)
+    async with serving(stand_in.app()) as url:
+        assert await push(url) == 0
+        capsys.readouterr()
+        stand_in.requests.clear()
+        assert await push(url, "--lang", "vi") == 0
+        assert capsys.readouterr().out.endswith(": tạo 0 bảng theo dõi, cập nhật 5, giữ nguyên 0\n")
+        assert (
+            stand_in.writes()
+            == [("PUT", f"/api/folders/{FOLDER_UID}")] + [("POST", "/api/dashboards/db")] * 5
+        )
+        assert stand_in.folders[FOLDER_UID]["title"] == "Liên thông dữ liệu Bắc Ninh"
+        assert sorted(stand_in.dashboards) == sorted(UIDS)
+        titles = {u: d["dashboard"]["title"] for u, d in stand_in.dashboards.items()}
+        assert titles["lienthong-24-tong-quan"] == "Liên thông dữ liệu Bắc Ninh — Tổng quan"
 
 
 async def test_a_refused_token_is_one_line_and_never_shown(
