@@ -484,6 +484,8 @@ def source_alerts() -> list[dict[str, Any]]:
     retention (keep-records-for-days), after which it is lost."""
     on = "on (job, instance, source)"
     source, instance = "{{ $labels.source }}", "{{ $labels.instance }}"
+    read_ago = _(words.SOURCE_READ_AGO).format(age=f"{{{{ $value {duration_pipe()} }}}}")
+    never = _(words.SOURCE_NEVER_READ)
     return [
         {
             "alert": SOURCE_NOT_READ,
@@ -501,9 +503,7 @@ def source_alerts() -> list[dict[str, Any]]:
                 source=source,
                 instance=instance,
                 # 0: down since it started, never read.
-                age="{{ if gt $value 0.0 }}"
-                + words.SOURCE_READ_AGO.format(age=f"{{{{ $value {duration_pipe()} }}}}")
-                + f"{{{{ else }}}}{words.SOURCE_NEVER_READ}{{{{ end }}}}",
+                age=f"{{{{ if gt $value 0.0 }}}}{read_ago}{{{{ else }}}}{never}{{{{ end }}}}",
             ),
         },
         {

@@ -152,28 +152,32 @@ STORE_DOWN = {
     ),
 }
 SOURCE_NOT_READ = {
-    "summary": "Nguồn dữ liệu {source} của lienthong không đọc được ({instance})",
-    "description": (
-        "Nguồn {source} không đọc được đã quá ba chu kỳ đọc (lần đọc thành công cuối: {age}):"
-        " các giao dịch của cổng kết nối chưa vào lienthong, số liệu hôm nay có thể thiếu."
+    "summary": N_("lienthong cannot read its data source {source} ({instance})"),
+    "description": N_(
+        "Source {source} has not been read for more than three read intervals (last successful"
+        " read: {age}): the gateway's transactions are not reaching lienthong, today's figures"
+        " may be incomplete."
     ),
-    "check": (
-        "lienthong sources status (cột lỗi gần nhất); trang trạng thái, mục Nguồn dữ liệu giao"
-        " dịch; tệp nhật ký WSO2 có còn được ghi, thư mục nhận tệp có quyền ghi, máy chủ an"
-        " ninh X-Road có trả lời (chứng thư TLS còn hạn) không."
+    "check": N_(
+        "lienthong sources status (the last error column); the status page, section Data"
+        " sources; whether the WSO2 log file is still written, the drop folder writable,"
+        " the X-Road security server answering (its TLS certificate still valid)."
     ),
 }
-SOURCE_READ_AGO = "{age} trước"
-SOURCE_NEVER_READ = "chưa lần nào"
+SOURCE_READ_AGO = N_("{age} ago")
+SOURCE_NEVER_READ = N_("never")
 SOURCE_RETENTION = {
-    "summary": "Nguồn X-Road {source}: bản ghi chưa đọc sắp bị máy chủ an ninh xoá ({instance})",
-    "description": (
-        "Bản ghi cũ nhất chưa đọc của {source} đã {age}; máy chủ an ninh chỉ giữ bản ghi"
-        " {retention} (keep-records-for-days): còn chưa đầy một ngày là mất, không lấy lại được."
+    "summary": N_(
+        "X-Road source {source}: the security server is about to delete unread records ({instance})"
     ),
-    "check": (
-        "lienthong sources status (lỗi gần nhất của {source}); kết nối và chứng thư TLS tới máy"
-        " chủ an ninh; nếu cần, tăng tạm keep-records-for-days trên máy chủ an ninh."
+    "description": N_(
+        "The oldest unread record of {source} is {age} old; the security server keeps records"
+        " for {retention} (keep-records-for-days): in less than a day they are lost for good."
+    ),
+    "check": N_(
+        "lienthong sources status (the last error of {source}); the connection and TLS"
+        " certificate to the security server; if need be, raise keep-records-for-days on the"
+        " security server for a while."
     ),
 }
 NO_LEADER = {

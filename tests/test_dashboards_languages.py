@@ -183,3 +183,22 @@ def test_national_render_follows_lang(tmp_path: Path) -> None:
     assert boards["en"]["title"] == "Data connections — nationwide"
     assert boards["vi"]["uid"] == boards["en"]["uid"] == "lienthong-toan-quoc"
     assert skeleton(boards["vi"]) == skeleton(boards["en"])
+
+
+def test_alerts_rendered_in_english_have_no_vietnamese_word(
+    tmp_path: Path, bac_ninh: Registry
+) -> None:
+    """The rules and the mail of `alerts render --lang en`, every alert's texts included (the
+    sources' alerts were Vietnamese whatever the language); the registry's names aside."""
+    assert main(["alerts", "render", "--out", str(tmp_path), "--lang", "en"]) == 0
+    text = (tmp_path / "rules.yml").read_text() + (tmp_path / "alertmanager.yml").read_text()
+    assert "lienthong cannot read its data source {{ $labels.source }}" in text
+    names = [
+        bac_ninh.province.name,
+        *(d.name for d in bac_ninh.departments),
+        *(s.name for s in bac_ninh.systems),
+        *(s.owner for s in bac_ninh.systems),
+    ]
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    assert sorted({line for line in text.splitlines() if VIETNAMESE.search(line)}) == []
