@@ -3,9 +3,10 @@
 Five dashboards with stable uids (`lienthong-<province code>-<name>`), whatever their language:
 every word a person reads (titles, descriptions, legends, value mappings, column names) is an
 English msgid translated when the dashboards are built, into the current language (the
-command's `--lang`; Vietnamese in i18n/locale/vi/LC_MESSAGES/dashboards.po). Every panel reads the exporter's metrics filtered to the registry's province;
-rows of tables and grids come from the series themselves, so an obligation added to
-the registry appears on the next scrape without re-rendering.
+command's `--lang`; Vietnamese in i18n/locale/vi/LC_MESSAGES/dashboards.po). Every panel
+reads the exporter's metrics filtered to the registry's province; rows of tables and grids
+come from the series themselves, so an obligation added to the registry appears on the next
+scrape without re-rendering.
 """
 
 from __future__ import annotations
