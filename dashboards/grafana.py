@@ -227,6 +227,25 @@ def _series(title: str, unit: str = "short", height: int = 8, span: int = 12) ->
     )
 
 
+# The values of the `outcome` label, which are also their msgids.
+OUTCOMES = (N_("success"), N_("failure"))
+
+
+def _outcome_words(panel: timeseries.Panel, after: bool = False) -> timeseries.Panel:
+    """A legend's `outcome` (success, failure) in the reader's words: Grafana renames the series
+    it drew, the query and its labels stay as they are. Grafana anchors the regex: it is the
+    whole name, `{{outcome}}`, or `{{system}} {{outcome}}` when the outcome comes `after`. (A
+    space follows `$1`: Grafana reads `$name` in the pattern as a dashboard variable.)"""
+    for outcome in OUTCOMES:
+        regex, pattern = (f"(.+) {outcome}", "$1 " + _(outcome)) if after else (outcome, _(outcome))
+        panel = panel.with_transformation(
+            DataTransformerConfig(
+                id_val="renameByRegex", options={"regex": regex, "renamePattern": pattern}
+            )
+        )
+    return panel
+
+
 def _base(registry: Registry, board: Board) -> Dashboard:
     title = _("{province} data connections — {board}").format(
         province=registry.province.name, board=_(board.title)
@@ -388,12 +407,14 @@ def overview(registry: Registry) -> Dashboard:
             .span(8)
         )
         .with_panel(
-            _series(
-                _("Transactions per second by outcome (all sources)"), "reqps", 6, 8
-            ).with_target(
-                _query(
-                    f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
-                    "{{outcome}}",
+            _outcome_words(
+                _series(
+                    _("Transactions per second by outcome (all sources)"), "reqps", 6, 8
+                ).with_target(
+                    _query(
+                        f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
+                        "{{outcome}}",
+                    )
                 )
             )
         )
@@ -463,11 +484,14 @@ def department(registry: Registry) -> Dashboard:
             .span(24)
         )
         .with_panel(
-            _series(_("Transactions per second by system and outcome"), "reqps").with_target(
-                _query(
-                    f"sum by (system, outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
-                    "{{system}} {{outcome}}",
-                )
+            _outcome_words(
+                _series(_("Transactions per second by system and outcome"), "reqps").with_target(
+                    _query(
+                        f"sum by (system, outcome) (rate({q.of(m.TRANSACTIONS.series)}[$__rate_interval]))",
+                        "{{system}} {{outcome}}",
+                    )
+                ),
+                after=True,
             )
         )
         .with_panel(
@@ -721,10 +745,12 @@ def engine(registry: Registry) -> Dashboard:
             )
         )
         .with_panel(
-            _series(_("Probes per second by outcome"), "reqps").with_target(
-                _query(
-                    f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series, PROBE)}[$__rate_interval]))",
-                    "{{outcome}}",
+            _outcome_words(
+                _series(_("Probes per second by outcome"), "reqps").with_target(
+                    _query(
+                        f"sum by (outcome) (rate({q.of(m.TRANSACTIONS.series, PROBE)}[$__rate_interval]))",
+                        "{{outcome}}",
+                    )
                 )
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,21 @@ VIETNAMESE = re.compile(
 )
 # What Grafana fills in from a series' labels: a name from the registry, not a word of ours.
 PLACEHOLDERS = re.compile(r"^(\{\{\w+\}\}[\s—]*)+$")
-HUMAN_KEYS = ("title", "description", "legendFormat", "label", "text", "displayName")
+HUMAN_KEYS = (
+    "title",
+    "description",
+    "legendFormat",
+    "label",
+    "text",
+    "displayName",
+    "renamePattern",
+)
 
 
 def human_texts(node: Any) -> Iterator[str]:
     """Every string of a dashboard a person reads: titles (dashboard, rows, panels, links),
-    descriptions, legends, variable labels, value mappings' texts, renamed columns and the
-    column names overrides match. Not a variable's current value (a code or a data source's
+    descriptions, legends (and their renamed outcomes), variable labels, value mappings' texts,
+    renamed columns and the column names overrides match. Not a variable's current value (a code or a data source's
     name)."""
     if isinstance(node, list):
         for item in node:
@@ -115,6 +124,20 @@ def test_vietnamese_dashboards_say_every_word_in_vietnamese(
     grid = next(p for p in overview["panels"] if p.get("type") == "table")
     states = grid["fieldConfig"]["defaults"]["mappings"][0]["options"]
     assert states["1"] == {"color": "#FFF8C5", "index": 1, "text": "Hôm nay, chưa có giao dịch"}
+    # A legend's outcome label is renamed for the reader: success, failure in their words.
+    renames = {
+        step["options"]["regex"]: step["options"]["renamePattern"]
+        for board in bac_ninh_boards["vi"]
+        for panel in grafana._panels(board)
+        for step in panel.get("transformations", [])
+        if step["id"] == "renameByRegex"
+    }
+    assert renames == {
+        "success": "thành công",
+        "failure": "lỗi",
+        "(.+) success": "$1 thành công",
+        "(.+) failure": "$1 lỗi",
+    }
 
 
 def test_both_languages_have_the_same_queries_uids_and_panels(
@@ -202,3 +225,38 @@ def test_alerts_rendered_in_english_have_no_vietnamese_word(
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, "")
     assert sorted({line for line in text.splitlines() if VIETNAMESE.search(line)}) == []
+
+
+def test_the_outcome_renames_give_the_legends_in_javascript(
+    bac_ninh_boards: dict[Lang, list[dict[str, Any]]],
+) -> None:
+    """The renames run in the browser: applied as Grafana's renameByRegex applies them (its
+    `stringToJsRegex` anchors a regex without slashes, `^…$`, then `name.replace(regex,
+    pattern)`), by node, to the names the legends draw."""
+    for lang, expected in (
+        ("vi", ["thành công", "lỗi", "dmdc thành công", "dmdc lỗi", "khác"]),
+        ("en", ["success", "failure", "dmdc success", "dmdc failure", "khác"]),
+    ):
+        board = bac_ninh_boards[lang][1]  # by department: `{{system}} {{outcome}}`
+        panels = [p for b in (bac_ninh_boards[lang][0], board) for p in grafana._panels(b)]
+        steps = [
+            step["options"]
+            for panel in panels
+            for step in panel.get("transformations", [])
+            if step["id"] == "renameByRegex"
+        ]
+        script = (
+            "const steps = JSON.parse(process.argv[1]);"
+            "const names = ['success', 'failure', 'dmdc success', 'dmdc failure', 'khác'];"
+            "console.log(JSON.stringify(names.map((name) => steps.reduce((n, s) => {"
+            "  const regex = new RegExp('^' + s.regex + '$');"
+            "  return regex.test(n) ? n.replace(regex, s.renamePattern) : n; }, name))));"
+        )
+        ran = subprocess.run(
+            ["node", "-e", script, json.dumps(steps)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ran.returncode == 0, ran.stderr
+        assert json.loads(ran.stdout) == expected
