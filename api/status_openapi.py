@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.status import STATUS_EXCUSAL_FIELDS
 from registry import Registry
 
 _TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -109,16 +110,7 @@ STATUS_DOCUMENT: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": [
-                    "id",
-                    "system",
-                    "department",
-                    "first_day",
-                    "last_day",
-                    "reason",
-                    "state",
-                    "proposed_by",
-                ],
+                "required": list(STATUS_EXCUSAL_FIELDS),
                 "properties": {
                     "id": {"type": "integer"},
                     "system": {"type": "string"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -480,6 +481,18 @@ def method(filing: Filing) -> list[Section]:
         Section(gettext_in(filing.lang, "3. Sources of the transactions"), sources),
         Section(gettext_in(filing.lang, "4. Where the figures come from"), origin),
     ]
+
+
+def summary_columns(filing: Filing) -> list[tuple[str, Sequence[ComplianceRow]]]:
+    """The status summary's columns, each a name and its duties' rows: a quarter's each
+    month, then the whole period."""
+    words = Phrases(PHRASES, filing.lang)
+    columns: list[tuple[str, Sequence[ComplianceRow]]] = [
+        (filing.labels.period_short(m.month), m.rows) for m in filing.months
+    ]
+    whole = words["whole_quarter"] if filing.is_quarter else words["count"]
+    columns.append((whole, [line.row for line in filing.lines]))
+    return columns
 
 
 def detail_headers(filing: Filing) -> list[str]:

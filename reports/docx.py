@@ -25,7 +25,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES, ComplianceRow
+from compliance.rules import CONNECT_STATUSES, MAINTAIN_STATUSES
 from i18n.glossary import STATUSES
 from reports import document
 from reports.document import PHRASES, Section
@@ -225,11 +225,7 @@ def _grid(doc: DocumentObject, rows: int, cols: int) -> Table:
 def _summary(doc: DocumentObject, filing: Filing) -> None:
     words = Phrases(PHRASES, filing.lang)
     labels = filing.labels
-    rows = [line.row for line in filing.lines]
-    columns: list[tuple[str, Sequence[ComplianceRow]]] = [
-        (labels.period_short(m.month), m.rows) for m in filing.months
-    ]
-    columns.append((words["whole_quarter"] if filing.is_quarter else words["count"], rows))
+    columns = document.summary_columns(filing)
     counts = [status_counts(r) for _, r in columns]
     statuses = [("maintain", s) for s in MAINTAIN_STATUSES] + [
         ("connect", s) for s in CONNECT_STATUSES

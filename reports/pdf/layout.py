@@ -220,11 +220,7 @@ def _summary(filing: Filing) -> list[Flowable]:
     """How many obligations ended in each status (a quarter: each month, then the quarter)."""
     words = Phrases(PHRASES, filing.lang)
     labels = filing.labels
-    rows = [line.row for line in filing.lines]
-    columns: list[tuple[str, Sequence[ComplianceRow]]] = [
-        (labels.period_short(m.month), m.rows) for m in filing.months
-    ]
-    columns.append((words["whole_quarter"] if filing.is_quarter else words["count"], rows))
+    columns = document.summary_columns(filing)
     counts = [status_counts(r) for _, r in columns]
     data: list[list[Any]] = [
         [_p(labels.column("kind"), SUMMARY_HEAD), _p(words["result"], SUMMARY_HEAD)]
