@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.errors import dumps as _dumps
 from api.tokens import admit
+from i18n import use_lang
 from registry import Registry
 from store.excusals import MAX_REASON, check_excusal, history_begins, propose_excusal
 from store.tokens import EXPLAIN, PUSH
@@ -185,7 +186,8 @@ def parse_excusal(
     first, last = days
     reason: str = data["reason"]
     department = department or own
-    problem = check_excusal(registry, data["system"], department, first, last, reason, today)
+    with use_lang("en"):  # the API's answers are read by programs (contract 1.2)
+        problem = check_excusal(registry, data["system"], department, first, last, reason, today)
     if problem is not None:
         field, message = problem
         return _error(400, message, field)

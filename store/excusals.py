@@ -146,35 +146,43 @@ def check_excusal(
     reason: str,
     today: date | None = None,
 ) -> tuple[str, str] | None:
-    """What is wrong with a proposed excusal: (the field, one line); None when it can be stored.
+    """What is wrong with a proposed excusal: (the field, one line in the current language);
+    None when it can be stored.
 
     Its first day may not be after `today` (nothing is excused in advance) nor before the
     history of the duties it concerns (the earliest start of their windows in the registry).
     """
     if not registry.has_system(system):
-        return "system", f"unknown system {system!r}"
+        return "system", _("unknown system {system!r}").format(system=system)
     if department is not None:
         if not registry.has_department(department):
-            return "department", f"unknown department {department!r}"
-        if not registry.obligations_for(department, system):
-            return (
-                "department",
-                f"department {department!r} has no obligation towards system {system!r}",
+            return "department", _("unknown department {department!r}").format(
+                department=department
             )
+        if not registry.obligations_for(department, system):
+            return "department", _(
+                "department {department!r} has no obligation towards system {system!r}"
+            ).format(department=department, system=system)
     if last < first:
-        return "last_day", f"last day {last} is before first day {first}"
+        return "last_day", _("last day {last} is before first day {first}").format(
+            last=last, first=first
+        )
     if today is not None and first > today:
-        return "first_day", f"first day {first} is after today ({today})"
+        return "first_day", _("first day {first} is after today ({today})").format(
+            first=first, today=today
+        )
     begins = history_begins(registry, system, department)
     if begins is not None and first < begins:
-        return "first_day", f"first day {first} is before the duty's history begins ({begins})"
+        return "first_day", _(
+            "first day {first} is before the duty's history begins ({begins})"
+        ).format(first=first, begins=begins)
     if not reason.strip():
-        return "reason", "the reason is empty"
+        return "reason", _("the reason is empty")
     if len(reason) > MAX_REASON:
-        return "reason", f"the reason is longer than {MAX_REASON} characters"
+        return "reason", _("the reason is longer than {n} characters").format(n=MAX_REASON)
     problem = control_problem(reason)
     if problem is not None:
-        return "reason", f"the reason {problem}"
+        return "reason", _("the reason {problem}").format(problem=problem)
     return None
 
 

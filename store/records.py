@@ -31,7 +31,7 @@ from i18n.json_errors import jiter_reason
 from i18n.validation import describe
 from registry import Registry
 from registry.model import PLATFORMS, Platform
-from store.text import control_at
+from store.text import control_problem
 
 SOURCES = ("probe", "push", "gateway", "import")
 Source = Literal["probe", "push", "gateway", "import"]
@@ -108,15 +108,10 @@ NoNul = AfterValidator(_no_nul)
 
 def _no_control(value: str) -> str:
     # A department's text is data: a control character could stop an export (XLSX cannot
-    # hold it) or rewrite a terminal's lines. NUL first: its own message says why. The words
-    # of store.text.control_problem, in the user's language.
-    at = control_at(_no_nul(value))
-    if at is not None:
-        raise ValueError(
-            _("must not contain control characters (U+{code} at position {position})").format(
-                code=f"{ord(value[at]):04X}", position=at + 1
-            )
-        )
+    # hold it) or rewrite a terminal's lines. NUL first: its own message says why.
+    problem = control_problem(_no_nul(value))
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from i18n import _
+
 # C0 and C1 controls and DEL; tab, line feed and carriage return are text (a reason may
 # have lines).
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -36,9 +38,10 @@ def escape_controls(text: str, keep: str = "") -> str:
 
 
 def control_problem(text: str) -> str | None:
-    """One line saying where a control character is, or None (the message is English:
-    the callers translate nothing a machine reads)."""
+    """One line saying where a control character is, in the current language, or None."""
     at = control_at(text)
     if at is None:
         return None
-    return f"must not contain control characters (U+{ord(text[at]):04X} at position {at + 1})"
+    return _("must not contain control characters (U+{code} at position {position})").format(
+        code=f"{ord(text[at]):04X}", position=at + 1
+    )

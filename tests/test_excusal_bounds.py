@@ -28,6 +28,7 @@ from tests.test_excusals import Client, all_excusals, client, explanation  # noq
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+@pytest.mark.usefixtures("english")  # the store's words, checked in English
 def test_the_first_day_is_within_the_duty_s_history_and_not_after_today(
     bac_ninh: Registry, engine: Engine
 ) -> None:

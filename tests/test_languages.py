@@ -86,6 +86,9 @@ CASES: list[tuple[str, int, str, str]] = [
     ("excuse approve 99 --by A --db {db}", 1, "không có miễn trừ số 99", "no excusal 99"),
     ("excuse propose --system csdl-dkdn --from 2026-10-07 --reason x --by A --db {db}", 0,
      "đã đề xuất miễn trừ", "proposed excusal"),
+    ("excuse propose --system csdl-dkdn --from 2026-10-09 --to 2026-10-05 --reason x --by A"
+     " --db {db}", 1, "ngày cuối 2026-10-05 trước ngày đầu 2026-10-09",
+     "last day 2026-10-05 is before first day 2026-10-09"),
     ("excuse detect --month 2026-10 --db {db}", 0, "ngày hệ thống ngừng hoạt động",
      "outage days found"),
     ("evidence --department so-taichinh --system csdl-dkdn --day 2026-10-06 --db {db}", 0,
